@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: MIT */
+/* Error code to text, generated from the one table in ll_err.h. */
+#include "ll_err.h"
+
+const char *ll_strerror(int err)
+{
+    switch (err) {
+    case LL_OK:
+        return "success";
+#define LL_ERR_TEXT(name, num, text)                                           \
+    case LL_##name:                                                            \
+        return text;
+        LL_ERRNO_MAP(LL_ERR_TEXT)
+#undef LL_ERR_TEXT
+    default:
+        return "unknown error";
+    }
+}
+
+const char *ll_err_name(int err)
+{
+    switch (err) {
+    case LL_OK:
+        return "LL_OK";
+#define LL_ERR_NAME(name, num, text)                                           \
+    case LL_##name:                                                            \
+        return "LL_" #name;
+        LL_ERRNO_MAP(LL_ERR_NAME)
+#undef LL_ERR_NAME
+    default:
+        return "LL_EUNKNOWN";
+    }
+}
