@@ -40,11 +40,11 @@ LDFLAGS  := $(SAN) -pie -Wl,-z,relro,-z,now -pthread
 LDLIBS   := -luv -lleveldb -lsecp256k1 -lsodium -lprotobuf-nanopb \
 	-ljansson -lhttp_parser -lcurl -linih -lqrencode -lpng -lm
 
-PROTOS   := $(wildcard ledger/*.proto p2p/*.proto)
+PROTOS   ?= $(wildcard ledger/*.proto p2p/*.proto)
 PB_C     := $(patsubst %.proto,$(GEN)/%.pb.c,$(PROTOS))
 PB_H     := $(PB_C:.c=.h)
 
-LIB_SRC  := $(wildcard common/*.c crypto/*.c ledger/*.c p2p/*.c)
+LIB_SRC  ?= $(wildcard common/*.c crypto/*.c ledger/*.c p2p/*.c)
 LIB_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRC)) \
 	$(patsubst $(GEN)/%.c,$(BUILD)/gen/%.o,$(PB_C))
 NODE_SRC := $(wildcard node/*.c)
