@@ -68,7 +68,7 @@ all: $(BUILD)/libll.a $(BINS)
 lib: $(BUILD)/libll.a
 
 # ---- generated protobuf code ---------------------------------------------------
-$(GEN)/%.pb.c $(GEN)/%.pb.h: %.proto $(wildcard $(dir %)*.options)
+$(GEN)/%.pb.c $(GEN)/%.pb.h: %.proto $(wildcard ledger/*.options p2p/*.options)
 	@mkdir -p $(GEN)/$(dir $*)
 	$(Q)nanopb_generator.py -q -D $(GEN) -I . $<
 

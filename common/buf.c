@@ -73,19 +73,18 @@ int ll_buf_append_byte(struct ll_buf *b, uint8_t c)
 int ll_buf_printf(struct ll_buf *b, const char *fmt, ...)
 {
     va_list ap;
+    va_list ap2;
     va_start(ap, fmt);
+    va_copy(ap2, ap);
     int n = vsnprintf(NULL, 0, fmt, ap);
     va_end(ap);
-    if (n < 0)
-        return LL_EINVAL;
-    int rc = reserve(b, (size_t)n);
-    if (rc)
-        return rc;
-    va_start(ap, fmt);
-    (void)vsnprintf((char *)b->data + b->len, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    b->len += (size_t)n;
-    return 0;
+    int rc = n < 0 ? LL_EINVAL : reserve(b, (size_t)n);
+    if (rc == 0) {
+        (void)vsnprintf((char *)b->data + b->len, (size_t)n + 1, fmt, ap2);
+        b->len += (size_t)n;
+    }
+    va_end(ap2);
+    return rc;
 }
 
 int ll_buf_cstr(struct ll_buf *b)

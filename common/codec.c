@@ -22,15 +22,16 @@ int ll_hex_encode(char *out, size_t outcap, const uint8_t *in, size_t n)
     return 0;
 }
 
-static int hexval(char c)
+/* The value of a hex digit, or 0xff if c is not one. */
+static uint8_t hexval(char c)
 {
     if (c >= '0' && c <= '9')
-        return c - '0';
+        return (uint8_t)(c - '0');
     if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
+        return (uint8_t)(c - 'a' + 10);
     if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
+        return (uint8_t)(c - 'A' + 10);
+    return 0xff;
 }
 
 int ll_hex_decode(uint8_t *out, size_t n, const char *hex, size_t hexlen)
@@ -38,7 +39,7 @@ int ll_hex_decode(uint8_t *out, size_t n, const char *hex, size_t hexlen)
     if (n > SIZE_MAX / 2 || hexlen != 2 * n)
         return LL_EDECODE;
     for (size_t i = 0; i < hexlen; i++) {
-        if (hexval(hex[i]) < 0)
+        if (hexval(hex[i]) > 15)
             return LL_EDECODE;
     }
     for (size_t i = 0; i < n; i++)
@@ -61,7 +62,8 @@ int ll_base64_encode(char *out, size_t outcap, const uint8_t *in, size_t n)
     size_t o = 0;
     size_t i = 0;
     for (; i + 3 <= n; i += 3) {
-        uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
+        uint32_t v =
+            (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
         out[o++] = b64[v >> 18];
         out[o++] = b64[(v >> 12) & 63];
         out[o++] = b64[(v >> 6) & 63];
@@ -120,7 +122,8 @@ int ll_base64_decode(uint8_t *out, size_t outcap, size_t *outlen,
             int d = in[i + j] == '=' ? 0 : b64val(in[i + j]);
             v = v << 6 | (uint32_t)d;
         }
-        uint8_t t[3] = {(uint8_t)(v >> 16), (uint8_t)(v >> 8), (uint8_t)v};
+        const uint8_t t[3] = {(uint8_t)(v >> 16), (uint8_t)(v >> 8),
+                              (uint8_t)v};
         for (size_t j = 0; j < 3 && o < n; j++)
             out[o++] = t[j];
     }

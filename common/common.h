@@ -15,7 +15,7 @@
 
 #include "ll_err.h"
 
-#define LL_NODISCARD __attribute__((warn_unused_result))
+#define LL_NODISCARD    __attribute__((warn_unused_result))
 #define LL_NONNULL(...) __attribute__((nonnull(__VA_ARGS__)))
 #define LL_PRINTF(a, b) __attribute__((format(printf, a, b)))
 #define LL_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
@@ -111,7 +111,8 @@ LL_NODISCARD int ll_buf_printf(struct ll_buf *b, const char *fmt, ...)
  */
 LL_NODISCARD int ll_buf_cstr(struct ll_buf *b) LL_NONNULL(1);
 
-/* ---- logging -------------------------------------------------------------- */
+/* ---- logging --------------------------------------------------------------
+ */
 
 enum ll_log_level {
     LL_LOG_DEBUG = 0,
@@ -132,7 +133,8 @@ enum ll_log_level ll_log_get_level(void);
 LL_NODISCARD int ll_log_level_parse(enum ll_log_level *out, const char *s)
     LL_NONNULL(1, 2);
 
-/* ---- byte codecs ---------------------------------------------------------- */
+/* ---- byte codecs ----------------------------------------------------------
+ */
 
 /*
  * Lower-case hex encode n bytes into out (2n + 1 bytes incl. NUL).

@@ -52,14 +52,14 @@ void ll_log(enum ll_log_level level, const char *fmt, ...)
                      ts.tv_nsec / 1000000L, level_names[level]);
     if (k > 0)
         n += (size_t)k;
+    va_list ap;
+    va_start(ap, fmt);
     if (n < sizeof(line)) {
-        va_list ap;
-        va_start(ap, fmt);
         k = vsnprintf(line + n, sizeof(line) - n, fmt, ap);
-        va_end(ap);
         if (k > 0)
             n += (size_t)k;
     }
+    va_end(ap);
     if (n >= sizeof(line) - 1)
         n = sizeof(line) - 2;
     line[n] = '\n';

@@ -87,7 +87,7 @@ void ll_tagged_init(struct ll_sha256 *st, enum ll_tag tag)
 void ll_tagged_hash(uint8_t out[static 32], enum ll_tag tag, const void *msg,
                     size_t len)
 {
-    struct ll_sha256 st;
+    struct ll_sha256 st = {{0}};
     ll_tagged_init(&st, tag);
     ll_sha256_update(&st, msg, len);
     ll_sha256_final(&st, out);

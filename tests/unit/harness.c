@@ -85,7 +85,8 @@ void ll_test_rmrf(const char *path)
         DIR *d = opendir(path);
         if (d != NULL) {
             const struct dirent *e;
-            while ((e = readdir(d)) != NULL) { /* NOLINT(concurrency-mt-unsafe) */
+            while ((e = readdir(d)) !=
+                   NULL) { /* NOLINT(concurrency-mt-unsafe) */
                 if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
                     continue;
                 char sub[4096];
@@ -117,8 +118,9 @@ void ll_test_fail_mem(const char *file, int line, const char *ea,
 {
     const uint8_t *pa = a;
     const uint8_t *pb = b;
-    (void)fprintf(stderr, "    %s:%d: %s == %s (%zu bytes)\n      left:  ", file,
-                  line, ea, eb, n);
+    (void)fprintf(stderr,
+                  "    %s:%d: %s == %s (%zu bytes)\n      left:  ", file, line,
+                  ea, eb, n);
     for (size_t i = 0; i < n && i < 64; i++)
         (void)fprintf(stderr, "%02x", pa[i]);
     (void)fprintf(stderr, "\n      right: ");

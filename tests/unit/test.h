@@ -26,8 +26,7 @@ struct ll_test {
     void (*fn)(void);
 };
 
-int ll_test_main(const struct ll_test *tests, size_t n, int argc,
-                 char **argv);
+int ll_test_main(const struct ll_test *tests, size_t n, int argc, char **argv);
 
 #define LL_TEST_MAIN(table)                                                    \
     int main(int argc, char **argv)                                            \

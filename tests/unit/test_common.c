@@ -85,14 +85,18 @@ static void test_hex(void)
         int rc;
         size_t n;
     } cases[] = {
-        {"", 0, 0},          {"00ff", 0, 2},     {"00FF", 0, 2},
-        {"0g", LL_EDECODE, 1}, {"abc", LL_EDECODE, 2}, {"abcd", LL_EDECODE, 1},
+        {"", 0, 0},
+        {"00ff", 0, 2},
+        {"00FF", 0, 2},
+        {"0g", LL_EDECODE, 1},
+        {"abc", LL_EDECODE, 2},
+        {"abcd", LL_EDECODE, 1},
     };
     for (size_t i = 0; i < LL_ARRAY_LEN(cases); i++) {
         uint8_t out[8] = {0};
-        ASSERT_ERR(ll_hex_decode(out, cases[i].n, cases[i].hex,
-                                 strlen(cases[i].hex)),
-                   cases[i].rc);
+        ASSERT_ERR(
+            ll_hex_decode(out, cases[i].n, cases[i].hex, strlen(cases[i].hex)),
+            cases[i].rc);
     }
     uint8_t in[3] = {0x01, 0xab, 0xff};
     char s[7];
@@ -105,16 +109,19 @@ static void test_base64(void)
 {
     /* RFC 4648 §10 test vectors. */
     static const char *const vec[][2] = {
-        {"", ""},         {"f", "Zg=="},         {"fo", "Zm8="},
-        {"foo", "Zm9v"},  {"foob", "Zm9vYg=="},  {"fooba", "Zm9vYmE="},
+        {"", ""},
+        {"f", "Zg=="},
+        {"fo", "Zm8="},
+        {"foo", "Zm9v"},
+        {"foob", "Zm9vYg=="},
+        {"fooba", "Zm9vYmE="},
         {"foobar", "Zm9vYmFy"},
     };
     for (size_t i = 0; i < LL_ARRAY_LEN(vec); i++) {
         char enc[16];
         uint8_t dec[16];
         size_t n = 99;
-        ASSERT_OK(ll_base64_encode(enc, sizeof(enc),
-                                   (const uint8_t *)vec[i][0],
+        ASSERT_OK(ll_base64_encode(enc, sizeof(enc), (const uint8_t *)vec[i][0],
                                    strlen(vec[i][0])));
         ASSERT_STR_EQ(enc, vec[i][1]);
         ASSERT_OK(ll_base64_decode(dec, sizeof(dec), &n, vec[i][1],
@@ -122,14 +129,14 @@ static void test_base64(void)
         ASSERT_UEQ(n, strlen(vec[i][0]));
         ASSERT_MEM_EQ(dec, vec[i][0], n);
     }
-    static const char *const bad[] = {"Zg=", "Zh==", "Zm9=", "Z===", "Zm 9",
-                                      "=Zm9", "Zg=a", "Zm9v!A=="};
+    static const char *const bad[] = {
+        "Zg=", "Zh==", "Zm9=", "Z===", "Zm 9", "=Zm9", "Zg=a", "Zm9v!A=="};
     for (size_t i = 0; i < LL_ARRAY_LEN(bad); i++) {
         uint8_t dec[16];
         size_t n = 99;
-        ASSERT_ERR(ll_base64_decode(dec, sizeof(dec), &n, bad[i],
-                                    strlen(bad[i])),
-                   LL_EDECODE);
+        ASSERT_ERR(
+            ll_base64_decode(dec, sizeof(dec), &n, bad[i], strlen(bad[i])),
+            LL_EDECODE);
         ASSERT_UEQ(n, 99);
     }
     uint8_t small[2];
