@@ -214,7 +214,7 @@ deps:
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $(DEB_PKGS); \
 	fi
 
-run:
+run: deps
 	@echo "make run: the node (lotledgerd) is not yet available; it arrives"
 	@echo "with part [3/4]. Today: 'make check' builds and tests the foundation."
 

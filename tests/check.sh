@@ -7,6 +7,7 @@ jobs=$(nproc 2>/dev/null || echo 2)
 M="make --no-print-directory -j$jobs"
 rm -f build/results.txt
 step() { echo; echo "==== $*"; }
+step "deps";                       make --no-print-directory deps
 step "build (gcc, -Werror)";         $M all
 step "build (clang, -Werror)";       $M clang
 step "tests (gcc, LL_VERIFY)";       $M test

@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Raw crypto rates on one core: BIP-340 sign and verify (the limit every
+ * later benchmark is compared with) and SHA-256 tagged hashes.
+ */
+#include <stdio.h>
+
+#include "../../crypto/crypto.h"
+#include "benchutil.h"
+
+#define N_SIG  2000
+#define N_HASH 200000
+
+struct sig_ctx {
+    struct ll_keypair kp;
+    uint8_t msg[N_SIG][32];
+    uint8_t sig[N_SIG][64];
+    struct ll_pubkey parsed;
+};
+
+static struct sig_ctx ctx;
+
+static void do_sign(void *arg)
+{
+    struct sig_ctx *c = arg;
+    for (size_t i = 0; i < N_SIG; i++)
+        ll_bench_check(ll_schnorr_sign(c->sig[i], &c->kp, c->msg[i], NULL),
+                       "sign");
+}
+
+static void do_verify(void *arg)
+{
+    const struct sig_ctx *c = arg;
+    for (size_t i = 0; i < N_SIG; i++)
+        ll_bench_check(ll_schnorr_verify(c->sig[i], c->msg[i], c->kp.pk),
+                       "verify");
+}
+
+static void do_verify_parsed(void *arg)
+{
+    const struct sig_ctx *c = arg;
+    for (size_t i = 0; i < N_SIG; i++)
+        ll_bench_check(
+            ll_schnorr_verify_parsed(c->sig[i], c->msg[i], &c->parsed),
+            "verify");
+}
+
+static void do_tagged(void *arg)
+{
+    uint8_t buf[64] = {0};
+    (void)arg;
+    for (size_t i = 0; i < N_HASH; i++)
+        ll_tagged_hash(buf, LL_TAG_SMT_NODE, buf, sizeof(buf));
+}
+
+int main(void)
+{
+    ll_bench_check(ll_crypto_init(), "crypto init");
+    ll_bench_check(ll_keypair_generate(&ctx.kp), "keygen");
+    ll_bench_check(ll_pubkey_parse(&ctx.parsed, ctx.kp.pk), "parse");
+    for (size_t i = 0; i < N_SIG; i++)
+        ll_crypto_random(ctx.msg[i], 32);
+
+    ll_bench_section("Crypto (one core)",
+                     "BIP-340 via libsecp256k1; tagged hash = SHA-256 over a "
+                     "64-byte message with the tag prefix as a midstate "
+                     "(libsodium).");
+    double sign = ll_bench_rate(do_sign, &ctx, N_SIG);
+    double verify = ll_bench_rate(do_verify, &ctx, N_SIG);
+    double verify_p = ll_bench_rate(do_verify_parsed, &ctx, N_SIG);
+    double hash = ll_bench_rate(do_tagged, NULL, N_HASH);
+    ll_bench_row("BIP-340 sign", sign, "sig/s", "median of 5 x 2000");
+    ll_bench_row("BIP-340 verify", verify, "sig/s",
+                 "median of 5 x 2000; the raw limit");
+    ll_bench_row("BIP-340 verify, key pre-parsed", verify_p, "sig/s",
+                 "median of 5 x 2000");
+    ll_bench_row("tagged SHA-256, 64-byte msg", hash, "hash/s",
+                 "median of 5 x 200000");
+    ll_keypair_wipe(&ctx.kp);
+    return 0;
+}

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: MIT */
+/* Benchmark helpers (see benchutil.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "benchutil.h"
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a;
+    double y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+double ll_bench_median(const double *v, size_t n)
+{
+    double tmp[64];
+    if (n == 0 || n > LL_ARRAY_LEN(tmp))
+        return 0.0;
+    memcpy(tmp, v, n * sizeof(*v));
+    qsort(tmp, n, sizeof(*tmp), cmp_double);
+    if (n % 2 == 1)
+        return tmp[n / 2];
+    return (tmp[n / 2 - 1] + tmp[n / 2]) / 2.0;
+}
+
+double ll_bench_rate(void (*fn)(void *arg), void *arg, uint64_t ops)
+{
+    double rates[LL_BENCH_RUNS];
+    for (size_t i = 0; i < LL_BENCH_RUNS; i++) {
+        uint64_t t0 = ll_now_ns();
+        fn(arg);
+        uint64_t dt = ll_now_ns() - t0;
+        rates[i] = (double)ops * 1e9 / (double)(dt ? dt : 1);
+    }
+    return ll_bench_median(rates, LL_BENCH_RUNS);
+}
+
+void ll_bench_section(const char *title, const char *note)
+{
+    printf("\n### %s\n\n", title);
+    if (note != NULL && *note != '\0')
+        printf("%s\n\n", note);
+    printf("| measurement | value | unit | note |\n");
+    printf("|---|---:|---|---|\n");
+}
+
+void ll_bench_row(const char *name, double value, const char *unit,
+                  const char *note)
+{
+    if (value >= 100.0)
+        printf("| %s | %.0f | %s | %s |\n", name, value, unit,
+               note ? note : "");
+    else
+        printf("| %s | %.3g | %s | %s |\n", name, value, unit,
+               note ? note : "");
+    (void)fflush(stdout);
+}
+
+void ll_bench_check(int rc, const char *what)
+{
+    if (rc != 0) {
+        (void)fprintf(stderr, "bench: %s failed: %s\n", what, ll_strerror(rc));
+        exit(1);
+    }
+}
