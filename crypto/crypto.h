@@ -27,7 +27,8 @@
  */
 LL_NODISCARD int ll_crypto_init(void);
 
-/* ---- hashing --------------------------------------------------------------- */
+/* ---- hashing ---------------------------------------------------------------
+ */
 
 /* One-shot SHA-256. */
 void ll_sha256(uint8_t out[static 32], const void *msg, size_t len);
@@ -82,12 +83,13 @@ void ll_tagged_init(struct ll_sha256 *st, enum ll_tag tag) LL_NONNULL(1);
 void ll_tagged_hash_str(uint8_t out[static 32], const char *tag,
                         const void *msg, size_t len) LL_NONNULL(2);
 
-/* ---- BIP-340 Schnorr --------------------------------------------------------- */
+/* ---- BIP-340 Schnorr
+ * --------------------------------------------------------- */
 
 #define LL_SECKEY_LEN 32
 #define LL_PUBKEY_LEN 32 /* BIP-340 x-only public key */
-#define LL_SIG_LEN 64
-#define LL_KEYID_LEN 8
+#define LL_SIG_LEN    64
+#define LL_KEYID_LEN  8
 
 /*
  * A key pair. sk is secret: wipe the struct with ll_crypto_wipe when done
@@ -168,7 +170,8 @@ LL_NODISCARD int ll_schnorr_sign_msg(uint8_t sig[static 64],
  */
 void ll_keyid(uint8_t out[static LL_KEYID_LEN], const uint8_t pk[static 32]);
 
-/* ---- constant time, wipe, random --------------------------------------------- */
+/* ---- constant time, wipe, random
+ * --------------------------------------------- */
 
 /* Constant-time equality of two n-byte buffers. Returns true if equal. */
 bool ll_crypto_memeq(const void *a, const void *b, size_t n);
@@ -179,7 +182,8 @@ void ll_crypto_random(void *p, size_t n);
 /* Uniform random integer in [0, upper) (upper > 0). */
 uint32_t ll_crypto_random_uniform(uint32_t upper);
 
-/* ---- keystore ----------------------------------------------------------------- */
+/* ---- keystore
+ * ----------------------------------------------------------------- */
 
 /*
  * Keystore file: a secret key sealed under a passphrase. Fixed-length binary
@@ -193,12 +197,12 @@ uint32_t ll_crypto_random_uniform(uint32_t upper);
  * The 92-byte header up to and including the public key is the AEAD's
  * associated data, so every byte of the file is authenticated.
  */
-#define LL_KEYSTORE_LEN 140
-#define LL_KEYSTORE_OPS_MIN 1u
-#define LL_KEYSTORE_OPS_MAX 16u
-#define LL_KEYSTORE_MEM_MIN_KIB 8u                 /* 8 KiB (tests only) */
-#define LL_KEYSTORE_MEM_MAX_KIB (1024u * 1024u)    /* 1 GiB */
-#define LL_KEYSTORE_OPS_DEFAULT 3u
+#define LL_KEYSTORE_LEN             140
+#define LL_KEYSTORE_OPS_MIN         1u
+#define LL_KEYSTORE_OPS_MAX         16u
+#define LL_KEYSTORE_MEM_MIN_KIB     8u              /* 8 KiB (tests only) */
+#define LL_KEYSTORE_MEM_MAX_KIB     (1024u * 1024u) /* 1 GiB */
+#define LL_KEYSTORE_OPS_DEFAULT     3u
 #define LL_KEYSTORE_MEM_DEFAULT_KIB (64u * 1024u) /* 64 MiB */
 
 /* Argon2id cost parameters. */
@@ -219,8 +223,8 @@ struct ll_keystore_info {
  * LL_ECRYPTO.
  */
 LL_NODISCARD int ll_keystore_seal(uint8_t out[static LL_KEYSTORE_LEN],
-                                  const struct ll_keypair *kp,
-                                  const char *pass, size_t passlen,
+                                  const struct ll_keypair *kp, const char *pass,
+                                  size_t passlen,
                                   const struct ll_keystore_params *params)
     LL_NONNULL(2, 3, 5);
 /*
@@ -240,8 +244,8 @@ LL_NODISCARD int ll_keystore_inspect(struct ll_keystore_info *out,
  * Out: kp is written only on success; no partial key is ever left in it.
  */
 LL_NODISCARD int ll_keystore_open(struct ll_keypair *kp, const uint8_t *buf,
-                                  size_t len, const char *pass,
-                                  size_t passlen) LL_NONNULL(1, 4);
+                                  size_t len, const char *pass, size_t passlen)
+    LL_NONNULL(1, 4);
 /*
  * Write a sealed keystore to path: created with mode 0600, refused if the
  * file exists (LL_EEXIST), written to a temporary file, fsynced and renamed.
