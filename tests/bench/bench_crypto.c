@@ -45,6 +45,15 @@ static void do_verify_parsed(void *arg)
             "verify");
 }
 
+static void do_keystore_open(void *arg)
+{
+    const uint8_t *ks = arg;
+    struct ll_keypair kp;
+    ll_bench_check(ll_keystore_open(&kp, ks, LL_KEYSTORE_LEN, "bench", 5),
+                   "keystore open");
+    ll_keypair_wipe(&kp);
+}
+
 static void do_tagged(void *arg)
 {
     uint8_t buf[64] = {0};
@@ -76,6 +85,14 @@ int main(void)
                  "median of 5 x 2000");
     ll_bench_row("tagged SHA-256, 64-byte msg", hash, "hash/s",
                  "median of 5 x 200000");
+
+    static uint8_t ks[LL_KEYSTORE_LEN];
+    const struct ll_keystore_params def = {LL_KEYSTORE_OPS_DEFAULT,
+                                           LL_KEYSTORE_MEM_DEFAULT_KIB};
+    ll_bench_check(ll_keystore_seal(ks, &ctx.kp, "bench", 5, &def), "seal");
+    double open = ll_bench_rate(do_keystore_open, ks, 1);
+    ll_bench_row("keystore open, default Argon2id (3 passes, 64 MiB)",
+                 1000.0 / open, "ms", "median of 5; the cost of one unlock");
     ll_keypair_wipe(&ctx.kp);
     return 0;
 }
