@@ -39,6 +39,27 @@ void ll_assert_fail(const char *expr, const char *file, int line)
     } while (0)
 #endif
 
+/* ---- error detail ---------------------------------------------------------
+ */
+
+/*
+ * The human-readable detail that goes with an error code: which field, which
+ * lot, which rule. Validation functions take an optional pointer to one and
+ * fill it when they fail; the code alone stays the contract.
+ */
+#define LL_ERRMSG_MAX 256
+
+struct ll_errmsg {
+    char text[LL_ERRMSG_MAX]; /* NUL-terminated, truncated to fit */
+};
+
+/*
+ * Format the detail into e (if e is not NULL) and return rc unchanged, so a
+ * check reads "return ll_errmsg_set(e, LL_EINVAL, "lot %s: ...", lot);".
+ */
+int ll_errmsg_set(struct ll_errmsg *e, int rc, const char *fmt, ...)
+    LL_PRINTF(3, 4);
+
 /* ---- allocation ---------------------------------------------------------- */
 
 /*

@@ -1,6 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* Error code to text, generated from the one table in ll_err.h. */
-#include "ll_err.h"
+/*
+ * Error code to text, generated from the one table in ll_err.h, and the
+ * formatted error detail that travels with a code.
+ */
+#include <stdio.h>
+
+#include "common.h"
 
 const char *ll_strerror(int err)
 {
@@ -30,4 +35,17 @@ const char *ll_err_name(int err)
     default:
         return "LL_EUNKNOWN";
     }
+}
+
+int ll_errmsg_set(struct ll_errmsg *e, int rc, const char *fmt, ...)
+{
+    if (e == NULL)
+        return rc;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(e->text, sizeof(e->text), fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        e->text[0] = '\0';
+    return rc;
 }

@@ -1,0 +1,257 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The event codec: the nanopb adapter for ledger.proto. Canonical encoding
+ * is enforced by re-encoding every decoded event into a stream that
+ * compares against the input byte by byte, so no scratch buffer is needed
+ * and the first differing offset is reported. The SignedEvent envelope is
+ * two fixed fields and is coded by hand in exactly the form protobuf gives
+ * it (a test checks that against nanopb).
+ */
+#include <pb_decode.h>
+#include <pb_encode.h>
+#include <string.h>
+
+#include "event.h"
+
+/* ---- encoding --------------------------------------------------------- */
+
+static bool buf_write(pb_ostream_t *s, const pb_byte_t *p, size_t n)
+{
+    struct ll_buf *b = s->state;
+    return ll_buf_append(b, p, n) == 0;
+}
+
+int ll_event_encode(struct ll_buf *out, const lotledger_Event *ev)
+{
+    size_t size = 0;
+    if (!pb_get_encoded_size(&size, lotledger_Event_fields, ev))
+        return LL_EINVAL;
+    if (size > LL_EVENT_MAX_BYTES - 80)
+        return LL_ETOOBIG;
+    if (size > out->max || out->len > out->max - size)
+        return LL_ETOOBIG;
+    pb_ostream_t s = {buf_write, out, SIZE_MAX, 0, NULL};
+    if (!pb_encode(&s, lotledger_Event_fields, ev))
+        return out->data == NULL ? LL_ENOMEM : LL_EINVAL;
+    return 0;
+}
+
+/* ---- strict decoding --------------------------------------------------- */
+
+struct cmp_state {
+    const uint8_t *want; /* the input bytes */
+    size_t len;          /* their length */
+    size_t off;          /* bytes compared so far */
+};
+
+/* An output stream that fails at the first byte differing from the input. */
+static bool cmp_write(pb_ostream_t *s, const pb_byte_t *p, size_t n)
+{
+    struct cmp_state *c = s->state;
+    if (n > c->len - c->off)
+        return false;
+    if (memcmp(c->want + c->off, p, n) != 0) {
+        for (size_t i = 0; i < n; i++) {
+            if (c->want[c->off + i] != p[i]) {
+                c->off += i;
+                return false;
+            }
+        }
+    }
+    c->off += n;
+    return true;
+}
+
+static int map_decode_error(const char *msg)
+{
+    if (msg == NULL)
+        return LL_EDECODE;
+    if (strcmp(msg, "string overflow") == 0 ||
+        strcmp(msg, "bytes overflow") == 0 ||
+        strcmp(msg, "array overflow") == 0)
+        return LL_ETOOBIG;
+    return LL_EDECODE;
+}
+
+int ll_event_decode(lotledger_Event *out, const uint8_t *buf, size_t len,
+                    struct ll_errmsg *e)
+{
+    int rc = 0;
+    if (buf == NULL && len > 0)
+        return ll_errmsg_set(e, LL_EINVAL, "no event bytes");
+    if (len > LL_EVENT_MAX_BYTES)
+        return ll_errmsg_set(e, LL_ETOOBIG,
+                             "event is %zu bytes, the limit is %d", len,
+                             LL_EVENT_MAX_BYTES);
+    static const uint8_t none[1];
+    pb_istream_t in = pb_istream_from_buffer(buf != NULL ? buf : none, len);
+    if (!pb_decode(&in, lotledger_Event_fields, out)) {
+        const char *msg = PB_GET_ERROR(&in);
+        rc = ll_errmsg_set(e, map_decode_error(msg), "event: %s at byte %zu",
+                           msg ? msg : "malformed", len - in.bytes_left);
+        goto out;
+    }
+    struct cmp_state c = {buf, len, 0};
+    pb_ostream_t cmp = {cmp_write, &c, SIZE_MAX, 0, NULL};
+    if (!pb_encode(&cmp, lotledger_Event_fields, out) || c.off != len) {
+        rc = ll_errmsg_set(e, LL_ENONCANON,
+                           "event: non-canonical encoding at byte %zu", c.off);
+        goto out;
+    }
+out:
+    if (rc)
+        memset(out, 0, sizeof(*out));
+    return rc;
+}
+
+void ll_event_id(uint8_t id[static LL_EVENT_ID_LEN], const uint8_t *bytes,
+                 size_t len)
+{
+    ll_tagged_hash(id, LL_TAG_EVENT, bytes, len);
+}
+
+/* ---- the SignedEvent envelope ----------------------------------------- */
+
+/*
+ * SignedEvent { bytes event = 1; bytes sig = 2; } in its only canonical
+ * form: 0x0a <varint len> <event>, 0x12 0x40 <64-byte signature>.
+ */
+#define TAG_EVENT 0x0a
+#define TAG_SIG   0x12
+
+static size_t put_varint(uint8_t *p, size_t v)
+{
+    size_t n = 0;
+    while (v >= 0x80) {
+        p[n++] = (uint8_t)(v | 0x80);
+        v >>= 7;
+    }
+    p[n++] = (uint8_t)v;
+    return n;
+}
+
+/*
+ * Read a minimal varint of at most 3 bytes (values < 2^21, more than any
+ * event). Returns bytes read, or 0 if malformed, overlong or truncated.
+ */
+static size_t get_varint(const uint8_t *p, size_t len, size_t *v)
+{
+    size_t val = 0;
+    for (size_t i = 0; i < 3 && i < len; i++) {
+        val |= (size_t)(p[i] & 0x7f) << (7 * i);
+        if ((p[i] & 0x80) == 0) {
+            if (i > 0 && p[i] == 0)
+                return 0; /* overlong: a trailing zero group */
+            *v = val;
+            return i + 1;
+        }
+    }
+    return 0;
+}
+
+int ll_event_sign(struct ll_buf *out, uint8_t id[static LL_EVENT_ID_LEN],
+                  const lotledger_Event *ev, const struct ll_keypair *kp)
+{
+    uint8_t kid[LL_KEYID_LEN];
+    uint8_t eid[LL_EVENT_ID_LEN];
+    uint8_t sig[LL_SIG_LEN];
+    uint8_t hdr[8];
+    struct ll_buf evb;
+    int rc;
+    ll_keyid(kid, kp->pk);
+    if (ev->key_id.size != LL_KEYID_LEN ||
+        memcmp(ev->key_id.bytes, kid, LL_KEYID_LEN) != 0)
+        return LL_EINVAL;
+    ll_buf_init(&evb, LL_EVENT_MAX_BYTES);
+    rc = ll_event_encode(&evb, ev);
+    if (rc)
+        goto out;
+    if (evb.len == 0) {
+        rc = LL_EINVAL;
+        goto out;
+    }
+    ll_event_id(eid, evb.data, evb.len);
+    rc = ll_schnorr_sign(sig, kp, eid, NULL);
+    if (rc)
+        goto out;
+    size_t h = 0;
+    hdr[h++] = TAG_EVENT;
+    h += put_varint(hdr + h, evb.len);
+    size_t total = h + evb.len + 2 + LL_SIG_LEN;
+    if (total > LL_EVENT_MAX_BYTES || total > out->max ||
+        out->len > out->max - total) {
+        rc = LL_ETOOBIG;
+        goto out;
+    }
+    static const uint8_t sig_hdr[2] = {TAG_SIG, LL_SIG_LEN};
+    rc = ll_buf_append(out, hdr, h);
+    if (rc == 0)
+        rc = ll_buf_append(out, evb.data, evb.len);
+    if (rc == 0)
+        rc = ll_buf_append(out, sig_hdr, sizeof(sig_hdr));
+    if (rc == 0)
+        rc = ll_buf_append(out, sig, sizeof(sig));
+    if (rc)
+        goto out;
+    memcpy(id, eid, LL_EVENT_ID_LEN);
+out:
+    ll_buf_free(&evb);
+    return rc;
+}
+
+int ll_signed_event_decode(struct ll_signed_event *out, const uint8_t *buf,
+                           size_t len, struct ll_errmsg *e)
+{
+    size_t evlen = 0;
+    if (buf == NULL || len == 0)
+        return ll_errmsg_set(e, LL_EDECODE, "empty signed event");
+    if (len > LL_EVENT_MAX_BYTES)
+        return ll_errmsg_set(e, LL_ETOOBIG,
+                             "signed event is %zu bytes, the limit is %d", len,
+                             LL_EVENT_MAX_BYTES);
+    if (buf[0] != TAG_EVENT)
+        return ll_errmsg_set(e, LL_EDECODE,
+                             "signed event: expected field 1 (event) first");
+    size_t n = get_varint(buf + 1, len - 1, &evlen);
+    if (n == 0 || evlen == 0)
+        return ll_errmsg_set(e, LL_EDECODE,
+                             "signed event: bad event length prefix");
+    size_t off = 1 + n;
+    if (evlen > len - off)
+        return ll_errmsg_set(e, LL_ETRUNC,
+                             "signed event: event truncated (%zu of %zu "
+                             "bytes)",
+                             len - off, evlen);
+    size_t sig_off = off + evlen;
+    if (len - sig_off < 2 + LL_SIG_LEN)
+        return ll_errmsg_set(e, LL_ETRUNC,
+                             "signed event: missing or short signature");
+    if (buf[sig_off] != TAG_SIG || buf[sig_off + 1] != LL_SIG_LEN)
+        return ll_errmsg_set(e, LL_EDECODE,
+                             "signed event: expected a 64-byte field 2 (sig)");
+    if (len - sig_off > 2 + LL_SIG_LEN)
+        return ll_errmsg_set(e, LL_ETRAILING,
+                             "signed event: %zu trailing bytes",
+                             len - sig_off - 2 - LL_SIG_LEN);
+    int rc = ll_event_decode(&out->ev, buf + off, evlen, e);
+    if (rc)
+        return rc;
+    ll_event_id(out->id, buf + off, evlen);
+    memcpy(out->sig, buf + sig_off + 2, LL_SIG_LEN);
+    out->raw = buf;
+    out->raw_len = len;
+    out->ev_bytes = buf + off;
+    out->ev_len = evlen;
+    return 0;
+}
+
+int ll_signed_event_verify(const struct ll_signed_event *se,
+                           const uint8_t pk[static LL_PUBKEY_LEN])
+{
+    uint8_t kid[LL_KEYID_LEN];
+    ll_keyid(kid, pk);
+    if (se->ev.key_id.size != LL_KEYID_LEN ||
+        memcmp(se->ev.key_id.bytes, kid, LL_KEYID_LEN) != 0)
+        return LL_EBADKEY;
+    return ll_schnorr_verify(se->sig, se->id, pk);
+}
