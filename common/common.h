@@ -234,6 +234,30 @@ static inline uint64_t ll_load_le64(const uint8_t *p)
     return (uint64_t)ll_load_le32(p) | ((uint64_t)ll_load_le32(p + 4) << 32);
 }
 
+/* ---- time ------------------------------------------------------------------
+ */
+
+/* True if y-m-d is a real day of the proleptic Gregorian calendar. */
+bool ll_date_is_valid(int64_t y, int64_t m, int64_t d);
+
+/*
+ * Parse an RFC 3339 timestamp, "2026-11-24T08:30:00.250+01:00" or "...Z"
+ * (fraction optional, at most 9 digits, kept to the millisecond).
+ * Returns: 0 or LL_EINVAL. Out: *ms_out (ms since the Unix epoch, UTC) and
+ * *tz_out (offset in minutes east of UTC; may be NULL), only on success.
+ */
+LL_NODISCARD int ll_time_parse(int64_t *ms_out, int32_t *tz_out, const char *s)
+    LL_NONNULL(1, 3);
+
+/*
+ * Format ms (UTC) in the given offset as RFC 3339 with milliseconds:
+ * "2026-11-24T08:30:00.250+01:00" ("Z" for offset 0). cap >= 30 suffices.
+ * Returns: 0, LL_ERANGE (year outside 0..9999 or offset beyond +-14:00),
+ * LL_EINVAL (cap too small).
+ */
+LL_NODISCARD int ll_time_format(char *out, size_t cap, int64_t ms,
+                                int32_t tz_min) LL_NONNULL(1);
+
 /* Monotonic clock in nanoseconds (for benchmarks and timeouts). */
 uint64_t ll_now_ns(void);
 

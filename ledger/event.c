@@ -11,9 +11,9 @@
 #include <pb_encode.h>
 #include <string.h>
 
-#include "event.h"
+#include "internal.h"
 
-/* ---- encoding --------------------------------------------------------- */
+/* ---- generic strict codec -------------------------------------------- */
 
 static bool buf_write(pb_ostream_t *s, const pb_byte_t *p, size_t n)
 {
@@ -21,22 +21,19 @@ static bool buf_write(pb_ostream_t *s, const pb_byte_t *p, size_t n)
     return ll_buf_append(b, p, n) == 0;
 }
 
-int ll_event_encode(struct ll_buf *out, const lotledger_Event *ev)
+int ll_ledger__pb_encode(struct ll_buf *out, const pb_msgdesc_t *fields,
+                         const void *msg, size_t max)
 {
     size_t size = 0;
-    if (!pb_get_encoded_size(&size, lotledger_Event_fields, ev))
+    if (!pb_get_encoded_size(&size, fields, msg))
         return LL_EINVAL;
-    if (size > LL_EVENT_MAX_BYTES - 80)
-        return LL_ETOOBIG;
-    if (size > out->max || out->len > out->max - size)
+    if (size > max || size > out->max || out->len > out->max - size)
         return LL_ETOOBIG;
     pb_ostream_t s = {buf_write, out, SIZE_MAX, 0, NULL};
-    if (!pb_encode(&s, lotledger_Event_fields, ev))
+    if (!pb_encode(&s, fields, msg))
         return out->data == NULL ? LL_ENOMEM : LL_EINVAL;
     return 0;
 }
-
-/* ---- strict decoding --------------------------------------------------- */
 
 struct cmp_state {
     const uint8_t *want; /* the input bytes */
@@ -73,35 +70,53 @@ static int map_decode_error(const char *msg)
     return LL_EDECODE;
 }
 
+int ll_ledger__pb_decode(const pb_msgdesc_t *fields, void *msg, size_t msgsize,
+                         const uint8_t *buf, size_t len, const char *what,
+                         struct ll_errmsg *e)
+{
+    static const uint8_t none[1];
+    int rc = 0;
+    pb_istream_t in = pb_istream_from_buffer(buf != NULL ? buf : none, len);
+    if (!pb_decode(&in, fields, msg)) {
+        const char *m = PB_GET_ERROR(&in);
+        rc = ll_errmsg_set(e, map_decode_error(m), "%s: %s at byte %zu", what,
+                           m ? m : "malformed", len - in.bytes_left);
+        goto out;
+    }
+    struct cmp_state c = {buf, len, 0};
+    pb_ostream_t cmp = {cmp_write, &c, SIZE_MAX, 0, NULL};
+    if (!pb_encode(&cmp, fields, msg) || c.off != len) {
+        rc = ll_errmsg_set(e, LL_ENONCANON,
+                           "%s: non-canonical encoding at byte %zu", what,
+                           c.off);
+        goto out;
+    }
+out:
+    if (rc)
+        memset(msg, 0, msgsize);
+    return rc;
+}
+
+/* ---- events -------------------------------------------------------------- */
+
+int ll_event_encode(struct ll_buf *out, const lotledger_Event *ev)
+{
+    /* Room for the SignedEvent envelope around it. */
+    return ll_ledger__pb_encode(out, lotledger_Event_fields, ev,
+                                LL_EVENT_MAX_BYTES - 80);
+}
+
 int ll_event_decode(lotledger_Event *out, const uint8_t *buf, size_t len,
                     struct ll_errmsg *e)
 {
-    int rc = 0;
     if (buf == NULL && len > 0)
         return ll_errmsg_set(e, LL_EINVAL, "no event bytes");
     if (len > LL_EVENT_MAX_BYTES)
         return ll_errmsg_set(e, LL_ETOOBIG,
                              "event is %zu bytes, the limit is %d", len,
                              LL_EVENT_MAX_BYTES);
-    static const uint8_t none[1];
-    pb_istream_t in = pb_istream_from_buffer(buf != NULL ? buf : none, len);
-    if (!pb_decode(&in, lotledger_Event_fields, out)) {
-        const char *msg = PB_GET_ERROR(&in);
-        rc = ll_errmsg_set(e, map_decode_error(msg), "event: %s at byte %zu",
-                           msg ? msg : "malformed", len - in.bytes_left);
-        goto out;
-    }
-    struct cmp_state c = {buf, len, 0};
-    pb_ostream_t cmp = {cmp_write, &c, SIZE_MAX, 0, NULL};
-    if (!pb_encode(&cmp, lotledger_Event_fields, out) || c.off != len) {
-        rc = ll_errmsg_set(e, LL_ENONCANON,
-                           "event: non-canonical encoding at byte %zu", c.off);
-        goto out;
-    }
-out:
-    if (rc)
-        memset(out, 0, sizeof(*out));
-    return rc;
+    return ll_ledger__pb_decode(lotledger_Event_fields, out, sizeof(*out), buf,
+                                len, "event", e);
 }
 
 void ll_event_id(uint8_t id[static LL_EVENT_ID_LEN], const uint8_t *bytes,

@@ -164,7 +164,75 @@ static void test_log_level(void)
     ASSERT_EQ(l, LL_LOG_WARN);
 }
 
+static void test_time(void)
+{
+    /* Expected values from Python's datetime.fromisoformat. */
+    static const struct {
+        const char *s;
+        int64_t ms;
+        int32_t tz;
+        const char *canon; /* ll_time_format's spelling */
+    } ok[] = {
+        {"2026-11-24T08:30:00.250+01:00", 1795505400250, 60,
+         "2026-11-24T08:30:00.250+01:00"},
+        {"1970-01-01T00:00:00Z", 0, 0, "1970-01-01T00:00:00.000Z"},
+        {"2000-02-29T23:59:59.999-05:30", 951888599999, -330,
+         "2000-02-29T23:59:59.999-05:30"},
+        {"1969-12-31T23:59:59Z", -1000, 0, "1969-12-31T23:59:59.000Z"},
+        {"2028-07-20T00:00:00.1234Z", 1847664000123, 0,
+         "2028-07-20T00:00:00.123Z"},
+    };
+    for (size_t i = 0; i < LL_ARRAY_LEN(ok); i++) {
+        int64_t ms = 0;
+        int32_t tz = 99;
+        char out[40];
+        ASSERT_OK(ll_time_parse(&ms, &tz, ok[i].s));
+        ASSERT_EQ(ms, ok[i].ms);
+        ASSERT_EQ(tz, ok[i].tz);
+        ASSERT_OK(ll_time_format(out, sizeof(out), ms, tz));
+        ASSERT_STR_EQ(out, ok[i].canon);
+    }
+    static const char *const bad[] = {
+        "2026-02-29T00:00:00Z",      /* not a leap year */
+        "2026-11-24T24:00:00Z",      /* hour 24 */
+        "2026-11-24T08:30:00",       /* no offset */
+        "2026-11-24T08:30:00+1:00",  /* short offset */
+        "2026-11-24T08:30:00+15:00", /* beyond +14:00 */
+        "2026-11-24 08:30:00Z",      /* space */
+        "2026-11-24T08:30:00.Z",     /* empty fraction */
+        "2026-11-24T08:30:00ZZ",     /* trailing */
+        "26-11-24T08:30:00Z",        /* two-digit year */
+        "",
+    };
+    for (size_t i = 0; i < LL_ARRAY_LEN(bad); i++) {
+        int64_t ms = 7;
+        if (ll_time_parse(&ms, NULL, bad[i]) != LL_EINVAL)
+            ll_test_fail(__FILE__, __LINE__, "accepted '%s'", bad[i]);
+        ASSERT_EQ(ms, 7);
+    }
+    char small[10];
+    ASSERT_ERR(ll_time_format(small, sizeof(small), 0, 0), LL_EINVAL);
+    ASSERT_TRUE(ll_date_is_valid(2024, 2, 29));
+    ASSERT_FALSE(ll_date_is_valid(1900, 2, 29));
+    ASSERT_TRUE(ll_date_is_valid(2000, 2, 29));
+}
+
+static void test_errmsg(void)
+{
+    struct ll_errmsg e;
+    ASSERT_EQ(ll_errmsg_set(&e, LL_EINVAL, "lot %s: %d", "A", 7), LL_EINVAL);
+    ASSERT_STR_EQ(e.text, "lot A: 7");
+    ASSERT_EQ(ll_errmsg_set(NULL, LL_EPROOF, "x"), LL_EPROOF);
+    char longs[400];
+    memset(longs, 'x', sizeof(longs) - 1);
+    longs[sizeof(longs) - 1] = '\0';
+    (void)ll_errmsg_set(&e, LL_EINVAL, "%s", longs);
+    ASSERT_UEQ(strlen(e.text), LL_ERRMSG_MAX - 1);
+}
+
 static const struct ll_test tests[] = {
+    {"time", test_time},
+    {"errmsg", test_errmsg},
     {"strerror_table", test_strerror_table},
     {"buf_limit", test_buf_limit},
     {"buf_printf", test_buf_printf},
