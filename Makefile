@@ -119,7 +119,11 @@ $(BUILD)/bench/%: $(BUILD)/tests/bench/%.o $(BUILD)/tests/bench/benchutil.o $(BU
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-.SECONDARY:
+# Keep objects made through pattern chains (test and fuzz objects) instead of
+# deleting them as intermediates. Not .SECONDARY: with it, make treats a
+# missing library object as up to date when its source is older than
+# libll.a, and a new file would silently be left out of the archive.
+.PRECIOUS: $(BUILD)/%.o
 
 # ---- tests -----------------------------------------------------------------------
 TEST_BUILD ?= build/test

@@ -29,7 +29,22 @@
     XX(EVERSION, 18, "unsupported format version")                             \
     XX(EBADKEY, 19, "invalid key")                                             \
     XX(EBADSIG, 20, "invalid signature")                                       \
-    XX(ECORRUPT, 21, "stored data is corrupt")
+    XX(ECORRUPT, 21, "stored data is corrupt")                                 \
+    XX(EREPLAY, 22, "event already recorded")                                  \
+    XX(EUNKNOWNORG, 23, "unknown organisation")                                \
+    XX(EKEY, 24, "key not valid for the organisation at this height")          \
+    XX(EROLE, 25, "organisation lacks the role this event needs")              \
+    XX(ENOLOT, 26, "lot does not exist")                                       \
+    XX(ELOTEXISTS, 27, "lot already exists")                                   \
+    XX(ENOTHOLDER, 28, "organisation does not hold the lot")                   \
+    XX(EQUANTITY, 29, "quantity exceeds what is held")                         \
+    XX(EUNIT, 30, "unit differs from the lot's unit")                          \
+    XX(ELOTSTATUS, 31, "the lot's status forbids this event")                  \
+    XX(ENOSHIPMENT, 32, "no such pending shipment")                            \
+    XX(ENOTRECEIVER, 33, "organisation is not the shipment's receiver")        \
+    XX(ENOTPERMITTED, 34, "organisation may not do this to the lot")           \
+    XX(ENOEVENT, 35, "referenced event not found")                             \
+    XX(EFUTURE, 36, "event time is after the block time")
 
 enum ll_err {
     LL_OK = 0,
