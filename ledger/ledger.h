@@ -5,11 +5,205 @@
  *   merkle.h  RFC 6962 Merkle log (tree hash, inclusion and consistency
  *             proofs, append-only frontier)
  *   smt.h     sparse Merkle map (the state map) with multiproofs
+ *   event.h   signed custody events: canonical codec, ids, lot ids
+ *   chain.h   genesis, validator sets, block headers, commits
+ *   rules.h   the custody rules
+ * and, below, the ledger itself: a LevelDB-backed chain of committed
+ * blocks, built one block at a time (docs/ledger.md, docs/store.md).
+ *
+ * Thread rules: one thread builds and commits blocks; readers on other
+ * threads use a snapshot (ll_ledger_snap_open), which sees one committed
+ * height and nothing after it.
  */
 #ifndef LL_LEDGER_H
 #define LL_LEDGER_H
 
+#include "chain.h"
+#include "event.h"
 #include "merkle.h"
+#include "rules.h"
 #include "smt.h"
+
+struct ll_ledger;      /* an open ledger */
+struct ll_block;       /* a block being built */
+struct ll_ledger_snap; /* a read view at one committed height */
+
+/* The last committed block. */
+struct ll_ledger_tip {
+    uint64_t height;        /* 0 = only genesis */
+    uint8_t hash[32];       /* its header hash (genesis hash at 0) */
+    uint8_t state_root[32]; /* state-map root after it */
+    int64_t time_ms;        /* its block time (genesis time at 0) */
+};
+
+/*
+ * Open the ledger in directory dir, creating it from genesis g if the
+ * directory holds no ledger (one synced write: organisations in the state
+ * map, tip at height 0). An existing ledger must have been created from the
+ * same genesis (LL_EVERIFY otherwise) and have a known schema
+ * (LL_EVERSION).
+ * Returns: 0, LL_EVERIFY, LL_EVERSION, LL_ECORRUPT, LL_ESTORE (e.g. the
+ * directory is locked by another process), LL_ENOMEM. Out: *out only on
+ * success. e names the problem.
+ * The genesis is copied; g may be freed after the call.
+ */
+LL_NODISCARD int ll_ledger_open(struct ll_ledger **out, const char *dir,
+                                const struct ll_genesis *g, struct ll_errmsg *e)
+    LL_NONNULL(1, 2, 3);
+/* Close the ledger (LevelDB closed cleanly). Accepts NULL. */
+void ll_ledger_close(struct ll_ledger *l);
+
+/* The last committed block. */
+void ll_ledger_tip(const struct ll_ledger *l, struct ll_ledger_tip *out)
+    LL_NONNULL(1, 2);
+/* The genesis and the current validator set. */
+const struct ll_genesis *ll_ledger_genesis(const struct ll_ledger *l)
+    LL_NONNULL(1);
+const struct ll_valset *ll_ledger_valset(const struct ll_ledger *l)
+    LL_NONNULL(1);
+
+/* ---- building and committing blocks -------------------------------------- */
+
+/*
+ * Start the block after the tip, with block time time_ms (not before the
+ * tip's) and the proposer's key. One block at a time per ledger.
+ * Returns: 0, LL_EINVAL (time before the tip, or a block already open),
+ * LL_ENOMEM. Out: *out only on success; free with ll_block_free.
+ */
+LL_NODISCARD int ll_block_begin(struct ll_ledger *l, struct ll_block **out,
+                                int64_t time_ms,
+                                const uint8_t proposer[static 32])
+    LL_NONNULL(1, 2);
+
+/*
+ * Add one signed event (SignedEvent bytes, copied) to the block: decode it,
+ * apply the custody rules against the ledger and the events already in the
+ * block, and stage its effects. sig_verified: the caller already checked
+ * the signature against the key ll_rules_key names for the event's
+ * organisation at this height (e.g. on a worker thread).
+ * Returns: 0, or the decode / rule error with e naming the problem; a
+ * rejected event changes nothing. Out: id (optional) = the event id, and
+ * index (optional) = its position in the block, only on success.
+ */
+LL_NODISCARD int ll_block_add(struct ll_block *b, const uint8_t *bytes,
+                              size_t len, bool sig_verified, uint8_t *id,
+                              uint32_t *index, struct ll_errmsg *e)
+    LL_NONNULL(1, 2);
+
+/* Events staged in the block. */
+size_t ll_block_count(const struct ll_block *b) LL_NONNULL(1);
+
+/*
+ * Finish the block: compute the tx root, update the state map and fill in
+ * the header. No event may be added after.
+ * Returns: 0, a store error, LL_ENOMEM. Out: *h only on success.
+ */
+LL_NODISCARD int ll_block_seal(struct ll_block *b, struct ll_header *h)
+    LL_NONNULL(1, 2);
+
+/*
+ * Commit a sealed block with its commit: the commit must verify against
+ * the validator set (more than 2/3 of the power), then the block, every
+ * index, the state-map changes and the new tip are written in one synced
+ * LevelDB batch. On success the block is consumed (freed).
+ * Returns: 0, LL_EINVAL (not sealed), ll_commit_verify's errors,
+ * LL_ESTORE. On failure nothing is written and b stays valid.
+ */
+LL_NODISCARD int ll_ledger_commit(struct ll_ledger *l, struct ll_block *b,
+                                  const struct ll_commit *c,
+                                  struct ll_errmsg *e) LL_NONNULL(1, 2, 3);
+
+/* Abandon a block. Accepts NULL. */
+void ll_block_free(struct ll_block *b);
+
+/* ---- reading ---------------------------------------------------------------
+ */
+
+/*
+ * A consistent read view at the current tip. Returns 0 or LL_ENOMEM.
+ * Close it with ll_ledger_snap_close; it may be used from any thread.
+ */
+LL_NODISCARD int ll_ledger_snap_open(struct ll_ledger *l,
+                                     struct ll_ledger_snap **out)
+    LL_NONNULL(1, 2);
+void ll_ledger_snap_close(struct ll_ledger_snap *s);
+/* The tip the view sees. */
+void ll_ledger_snap_tip(const struct ll_ledger_snap *s,
+                        struct ll_ledger_tip *out) LL_NONNULL(1, 2);
+
+/*
+ * A committed event by id: its SignedEvent bytes (appended to out), block
+ * height and index. Returns: 0, LL_ENOTFOUND, LL_ESTORE, LL_ECORRUPT.
+ */
+LL_NODISCARD int ll_ledger_event(const struct ll_ledger_snap *s,
+                                 const uint8_t id[static 32],
+                                 struct ll_buf *out, uint64_t *height,
+                                 uint32_t *index) LL_NONNULL(1, 3);
+
+/* A lot's current state. Returns: 0, LL_ENOTFOUND, LL_ESTORE, LL_ECORRUPT. */
+LL_NODISCARD int ll_ledger_lot(const struct ll_ledger_snap *s, const char *lot,
+                               lotledger_LotState *out) LL_NONNULL(1, 2, 3);
+
+/* Called for each event of a lot's log in order; non-zero stops the walk. */
+typedef int (*ll_ledger_event_cb)(void *arg, uint64_t seq, uint64_t height,
+                                  uint32_t index);
+/*
+ * Walk a lot's event log (positions seq = 0 .. N-1).
+ * Returns: 0, the callback's non-zero value, LL_ESTORE, LL_ECORRUPT.
+ */
+LL_NODISCARD int ll_ledger_lot_events(const struct ll_ledger_snap *s,
+                                      const char *lot, ll_ledger_event_cb cb,
+                                      void *arg) LL_NONNULL(1, 2, 3);
+
+/*
+ * The event at (height, index): SignedEvent bytes appended to out.
+ * Returns: 0, LL_ENOTFOUND, LL_ESTORE.
+ */
+LL_NODISCARD int ll_ledger_event_at(const struct ll_ledger_snap *s,
+                                    uint64_t height, uint32_t index,
+                                    struct ll_buf *out) LL_NONNULL(1, 4);
+
+/*
+ * A committed block's header and commit.
+ * Returns: 0, LL_ENOTFOUND, LL_ESTORE, LL_ECORRUPT.
+ */
+LL_NODISCARD int ll_ledger_block(const struct ll_ledger_snap *s,
+                                 uint64_t height, struct ll_header *h,
+                                 struct ll_commit *c) LL_NONNULL(1, 3);
+
+/* ---- checking a whole ledger
+ * ------------------------------------------------- */
+
+struct ll_verify_report {
+    uint64_t height; /* blocks checked (the tip) */
+    uint64_t events; /* events checked */
+    uint64_t lots;   /* lots whose logs were rebuilt */
+    uint64_t orgs;   /* organisations in the state map */
+};
+
+/*
+ * Walk the chain from genesis: every header's link, genesis, validator
+ * set and commit; every event's decoding, index entry, signature against
+ * the key its organisation held at that height; every block's tx root;
+ * every lot's log rebuilt from its event list against its stored root and
+ * count; and the state root recomputed from every stored lot and
+ * organisation value against the tip header's.
+ * Returns: 0, or LL_ECORRUPT / LL_EVERIFY / LL_EBADSIG / LL_EPROOF with e
+ * naming the height and key of the first problem; LL_ESTORE, LL_ENOMEM.
+ */
+LL_NODISCARD int ll_ledger_verify(struct ll_ledger *l,
+                                  struct ll_verify_report *r,
+                                  struct ll_errmsg *e) LL_NONNULL(1, 2);
+
+/* The state-map key of a lot id: tagged_hash("lotledger/lot", id). */
+void ll_lot_key(uint8_t out[static 32], const char *lot) LL_NONNULL(2);
+/* The state-map key of an organisation id. */
+void ll_org_key(uint8_t out[static 32], const char *org) LL_NONNULL(2);
+/*
+ * The per-lot log leaf of an event: RFC 6962 leaf hash of
+ * u64 height || u32 index || event id.
+ */
+void ll_lot_leaf(uint8_t out[static 32], uint64_t height, uint32_t index,
+                 const uint8_t id[static 32]);
 
 #endif

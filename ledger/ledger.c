@@ -1,0 +1,1333 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The ledger: committed blocks in LevelDB, and the block builder. A block
+ * is built in memory (an overlay of the lots it touches, the ids it
+ * records, and a LevelDB write batch of everything it adds); committing it
+ * writes that one batch with sync = true, together with the block record,
+ * the state-map nodes and the new tip, so a crash leaves the store at the
+ * previous block or at the new one, never in between. Key layout:
+ * docs/store.md.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "internal.h"
+#include "ledger.h"
+#include "store.h"
+
+#define SCHEMA_VERSION 1u
+
+/* Key prefixes (docs/store.md). */
+#define K_META     'm'
+#define K_BLOCK    'b'
+#define K_HASH     'h'
+#define K_EVENT    'e'
+#define K_ID       'i'
+#define K_LOTLOG   'l'
+#define K_LOT      'L'
+#define K_FRONTIER 'F'
+#define K_ORG      'o'
+#define K_ORGLOG   'O'
+#define K_NODE     'n'
+
+#define TIP_LEN (8 + 32 + 32 + 8)
+#define MAX_KEY 128
+
+struct ll_ledger {
+    struct ll_store *store;   /* the database; owned */
+    struct ll_genesis *g;     /* copy of the genesis; owned */
+    struct ll_valset vs;      /* validator set */
+    struct ll_ledger_tip tip; /* last committed block */
+    bool building;            /* a block is open */
+};
+
+struct ll_ledger_snap {
+    struct ll_ledger *l;        /* the ledger (borrowed) */
+    struct ll_store_snap *snap; /* LevelDB snapshot; owned */
+    struct ll_ledger_tip tip;   /* the tip it sees */
+};
+
+/* One lot touched by the block being built. */
+struct lot_entry {
+    uint8_t key[32];              /* state-map key */
+    bool used;                    /* slot in use */
+    uint8_t *state;               /* encoded LotState after the block */
+    size_t state_len;             /* its length */
+    struct ll_merkle_frontier fr; /* the lot's log after the block */
+};
+
+struct ll_block {
+    struct ll_ledger *l;       /* the ledger (borrowed) */
+    struct ll_header h;        /* header being built */
+    struct ll_store_batch *wb; /* everything the block writes; owned */
+    bool sealed;               /* no more adds */
+    /* Events, in block order. */
+    size_t n;           /* events */
+    size_t cap;         /* capacity of the arrays below */
+    uint8_t (*ids)[32]; /* event ids; owned */
+    uint8_t **bytes;    /* SignedEvent copies; owned */
+    size_t *lens;       /* their lengths */
+    /* Open-addressing sets: ids (index + 1 into ids) and touched lots. */
+    uint32_t *idset;        /* owned; 0 = empty */
+    size_t idset_cap;       /* power of two */
+    struct lot_entry *lots; /* owned */
+    size_t nlots;           /* slots in use */
+    size_t lots_cap;        /* power of two */
+    /* Scratch, reused per event. */
+    struct ll_signed_event *se;        /* decoded event */
+    struct ll_rules_out *ro;           /* rule output */
+    size_t enc_len[LL_RULES_MAX_LOTS]; /* encoded state lengths */
+    struct ll_merkle_frontier *fr;     /* frontiers of one event's lots */
+};
+
+/* ---- keys -------------------------------------------------------------------
+ */
+
+void ll_lot_key(uint8_t out[static 32], const char *lot)
+{
+    ll_tagged_hash(out, LL_TAG_LOT_KEY, lot, strlen(lot));
+}
+
+void ll_org_key(uint8_t out[static 32], const char *org)
+{
+    ll_tagged_hash(out, LL_TAG_ORG_KEY, org, strlen(org));
+}
+
+void ll_lot_leaf(uint8_t out[static 32], uint64_t height, uint32_t index,
+                 const uint8_t id[static 32])
+{
+    uint8_t d[8 + 4 + 32];
+    ll_store_be64(d, height);
+    ll_store_be32(d + 8, index);
+    memcpy(d + 12, id, 32);
+    ll_merkle_leaf_hash(out, d, sizeof(d));
+}
+
+/* prefix || 32-byte hash */
+static size_t key_hash(uint8_t *k, char prefix, const uint8_t h[32])
+{
+    k[0] = (uint8_t)prefix;
+    memcpy(k + 1, h, 32);
+    return 33;
+}
+
+/* 'e' || u64 height || u32 index */
+static size_t key_event(uint8_t *k, uint64_t height, uint32_t index)
+{
+    k[0] = K_EVENT;
+    ll_store_be64(k + 1, height);
+    ll_store_be32(k + 9, index);
+    return 13;
+}
+
+static size_t key_block(uint8_t *k, uint64_t height)
+{
+    k[0] = K_BLOCK;
+    ll_store_be64(k + 1, height);
+    return 9;
+}
+
+/* 'l' || lot key || u64 seq */
+static size_t key_lotlog(uint8_t *k, const uint8_t lotkey[32], uint64_t seq)
+{
+    k[0] = K_LOTLOG;
+    memcpy(k + 1, lotkey, 32);
+    ll_store_be64(k + 33, seq);
+    return 41;
+}
+
+/* 'o' || org id */
+static size_t key_org(uint8_t *k, const char *org)
+{
+    size_t n = strlen(org);
+    k[0] = K_ORG;
+    memcpy(k + 1, org, n);
+    return n + 1;
+}
+
+/* 'O' || u8 len || org id || u64 height || u32 index */
+static size_t key_orglog(uint8_t *k, const char *org, uint64_t height,
+                         uint32_t index)
+{
+    size_t n = strlen(org);
+    k[0] = K_ORGLOG;
+    k[1] = (uint8_t)n;
+    memcpy(k + 2, org, n);
+    ll_store_be64(k + 2 + n, height);
+    ll_store_be32(k + 10 + n, index);
+    return n + 14;
+}
+
+static size_t key_meta(uint8_t *k, const char *name)
+{
+    size_t n = strlen(name);
+    k[0] = K_META;
+    memcpy(k + 1, name, n);
+    return n + 1;
+}
+
+/* ---- the state map's node store over LevelDB ------------------------------
+ */
+
+struct node_ctx {
+    struct ll_store *store;           /* where committed nodes live */
+    const struct ll_store_snap *snap; /* read view, or NULL for latest */
+    struct ll_store_batch *wb;        /* where new nodes go (may be NULL) */
+};
+
+static int node_get(void *ctx, uint8_t node[LL_SMT_NODE_LEN],
+                    const uint8_t hash[LL_SMT_HASH_LEN])
+{
+    struct node_ctx *c = ctx;
+    uint8_t k[33];
+    uint8_t v[LL_SMT_NODE_LEN + 1];
+    struct ll_buf b;
+    ll_buf_init(&b, sizeof(v));
+    int rc = ll_store_get(c->store, c->snap, k, key_hash(k, K_NODE, hash), &b);
+    if (rc == 0 && b.len != LL_SMT_NODE_LEN)
+        rc = LL_ECORRUPT;
+    if (rc == 0)
+        memcpy(node, b.data, LL_SMT_NODE_LEN);
+    ll_buf_free(&b);
+    return rc;
+}
+
+static int node_put(void *ctx, const uint8_t hash[LL_SMT_HASH_LEN],
+                    const uint8_t node[LL_SMT_NODE_LEN])
+{
+    struct node_ctx *c = ctx;
+    uint8_t k[33];
+    if (c->wb == NULL)
+        return LL_EINVAL;
+    ll_store_batch_put(c->wb, k, key_hash(k, K_NODE, hash), node,
+                       LL_SMT_NODE_LEN);
+    return 0;
+}
+
+static void node_store(struct ll_smt_store *out, struct node_ctx *c)
+{
+    out->get = node_get;
+    out->put = node_put;
+    out->ctx = c;
+}
+
+/* ---- open and genesis ------------------------------------------------------
+ */
+
+static void tip_encode(uint8_t out[TIP_LEN], const struct ll_ledger_tip *t)
+{
+    ll_store_be64(out, t->height);
+    memcpy(out + 8, t->hash, 32);
+    memcpy(out + 40, t->state_root, 32);
+    ll_store_be64(out + 72, (uint64_t)t->time_ms);
+}
+
+static int tip_decode(struct ll_ledger_tip *t, const struct ll_buf *b)
+{
+    if (b->len != TIP_LEN)
+        return LL_ECORRUPT;
+    t->height = ll_load_be64(b->data);
+    memcpy(t->hash, b->data + 8, 32);
+    memcpy(t->state_root, b->data + 40, 32);
+    t->time_ms = (int64_t)ll_load_be64(b->data + 72);
+    return 0;
+}
+
+/* Write the genesis state: organisations in the state map, tip 0. */
+static int init_genesis(struct ll_ledger *l, struct ll_errmsg *e)
+{
+    struct ll_store_batch *wb = NULL;
+    struct ll_smt_kv *kvs = NULL;
+    struct ll_buf enc;
+    uint8_t k[MAX_KEY];
+    int rc = ll_store_batch_new(&wb);
+    if (rc)
+        return rc;
+    ll_buf_init(&enc, lotledger_OrgState_size);
+    kvs = ll_calloc(l->g->norgs, sizeof(*kvs));
+    if (kvs == NULL) {
+        rc = LL_ENOMEM;
+        goto out;
+    }
+    for (size_t i = 0; i < l->g->norgs; i++) {
+        const lotledger_OrgState *o = &l->g->orgs[i];
+        ll_buf_reset(&enc);
+        rc = ll_ledger__pb_encode(&enc, lotledger_OrgState_fields, o,
+                                  lotledger_OrgState_size);
+        if (rc)
+            goto out;
+        ll_org_key(kvs[i].key, o->id);
+        ll_smt_value_hash(kvs[i].value_hash, enc.data, enc.len);
+        ll_store_batch_put(wb, k, key_org(k, o->id), enc.data, enc.len);
+    }
+    struct node_ctx nc = {l->store, NULL, wb};
+    struct ll_smt_store ns;
+    node_store(&ns, &nc);
+    static const uint8_t zero[32];
+    struct ll_ledger_tip tip = {0};
+    rc = ll_smt_update(&ns, tip.state_root, zero, kvs, l->g->norgs);
+    if (rc)
+        goto out;
+    memcpy(tip.hash, l->g->hash, 32);
+    tip.time_ms = l->g->time_ms;
+    uint8_t v[TIP_LEN];
+    ll_store_be32(v, SCHEMA_VERSION);
+    ll_store_batch_put(wb, k, key_meta(k, "schema"), v, 4);
+    ll_store_batch_put(wb, k, key_meta(k, "genesis"), l->g->hash, 32);
+    tip_encode(v, &tip);
+    ll_store_batch_put(wb, k, key_meta(k, "tip"), v, TIP_LEN);
+    rc = ll_store_write(l->store, wb, true);
+    if (rc == 0)
+        l->tip = tip;
+out:
+    if (rc)
+        (void)ll_errmsg_set(e, rc, "ledger: cannot write the genesis state: %s",
+                            ll_strerror(rc));
+    ll_free(kvs);
+    ll_buf_free(&enc);
+    ll_store_batch_free(wb);
+    return rc;
+}
+
+/* Check an existing store's schema and genesis, and load its tip. */
+static int load_existing(struct ll_ledger *l, struct ll_errmsg *e)
+{
+    uint8_t k[32];
+    struct ll_buf b;
+    ll_buf_init(&b, 256);
+    int rc = ll_store_get(l->store, NULL, k, key_meta(k, "schema"), &b);
+    if (rc == 0 && (b.len != 4 || ll_load_be32(b.data) != SCHEMA_VERSION))
+        rc = ll_errmsg_set(e, LL_EVERSION,
+                           "ledger: unknown schema version in the store");
+    if (rc == 0) {
+        ll_buf_reset(&b);
+        rc = ll_store_get(l->store, NULL, k, key_meta(k, "genesis"), &b);
+        if (rc == 0 && (b.len != 32 || memcmp(b.data, l->g->hash, 32) != 0))
+            rc = ll_errmsg_set(e, LL_EVERIFY,
+                               "ledger: the data directory belongs to "
+                               "another genesis (chain)");
+    }
+    if (rc == 0) {
+        ll_buf_reset(&b);
+        rc = ll_store_get(l->store, NULL, k, key_meta(k, "tip"), &b);
+        if (rc == 0)
+            rc = tip_decode(&l->tip, &b);
+        if (rc)
+            rc = ll_errmsg_set(e, LL_ECORRUPT,
+                               "ledger: key m:tip is missing or corrupt");
+    }
+    ll_buf_free(&b);
+    return rc;
+}
+
+int ll_ledger_open(struct ll_ledger **out, const char *dir,
+                   const struct ll_genesis *g, struct ll_errmsg *e)
+{
+    uint8_t k[32];
+    int rc;
+    struct ll_ledger *l = ll_calloc(1, sizeof(*l));
+    if (l == NULL)
+        return LL_ENOMEM;
+    l->g = ll_malloc(sizeof(*l->g));
+    if (l->g == NULL) {
+        rc = LL_ENOMEM;
+        goto out;
+    }
+    memcpy(l->g, g, sizeof(*g));
+    rc = ll_valset_from_genesis(&l->vs, l->g);
+    if (rc) {
+        rc = ll_errmsg_set(e, rc, "ledger: genesis has no validator set");
+        goto out;
+    }
+    rc = ll_store_open(&l->store, dir, true, e);
+    if (rc)
+        goto out;
+    if (ll_store_has(l->store, NULL, k, key_meta(k, "schema")))
+        rc = load_existing(l, e);
+    else
+        rc = init_genesis(l, e);
+out:
+    if (rc) {
+        ll_ledger_close(l);
+        return rc;
+    }
+    *out = l;
+    return 0;
+}
+
+void ll_ledger_close(struct ll_ledger *l)
+{
+    if (l == NULL)
+        return;
+    ll_store_close(l->store);
+    ll_free(l->g);
+    ll_free(l);
+}
+
+void ll_ledger_tip(const struct ll_ledger *l, struct ll_ledger_tip *out)
+{
+    *out = l->tip;
+}
+
+const struct ll_genesis *ll_ledger_genesis(const struct ll_ledger *l)
+{
+    return l->g;
+}
+
+const struct ll_valset *ll_ledger_valset(const struct ll_ledger *l)
+{
+    return &l->vs;
+}
+
+/* ---- the block's sets -------------------------------------------------------
+ */
+
+static size_t slot_of(const uint8_t key[32], size_t cap)
+{
+    return (size_t)ll_load_le64(key) & (cap - 1);
+}
+
+/* Index + 1 of id in the block, or 0. */
+static uint32_t idset_find(const struct ll_block *b, const uint8_t id[32])
+{
+    if (b->idset_cap == 0)
+        return 0;
+    for (size_t s = slot_of(id, b->idset_cap);;
+         s = (s + 1) & (b->idset_cap - 1)) {
+        uint32_t v = b->idset[s];
+        if (v == 0 || memcmp(b->ids[v - 1], id, 32) == 0)
+            return v;
+    }
+}
+
+static void idset_insert(struct ll_block *b, uint32_t v)
+{
+    size_t s = slot_of(b->ids[v - 1], b->idset_cap);
+    while (b->idset[s] != 0)
+        s = (s + 1) & (b->idset_cap - 1);
+    b->idset[s] = v;
+}
+
+static struct lot_entry *lots_find(const struct ll_block *b,
+                                   const uint8_t key[32])
+{
+    if (b->lots_cap == 0)
+        return NULL;
+    for (size_t s = slot_of(key, b->lots_cap);;
+         s = (s + 1) & (b->lots_cap - 1)) {
+        struct lot_entry *le = &b->lots[s];
+        if (!le->used)
+            return NULL;
+        if (memcmp(le->key, key, 32) == 0)
+            return le;
+    }
+}
+
+static struct lot_entry *lots_insert(struct ll_block *b, const uint8_t key[32])
+{
+    size_t s = slot_of(key, b->lots_cap);
+    while (b->lots[s].used)
+        s = (s + 1) & (b->lots_cap - 1);
+    struct lot_entry *le = &b->lots[s];
+    le->used = true;
+    memcpy(le->key, key, 32);
+    b->nlots++;
+    return le;
+}
+
+/* Make room for one more event and `more` more lots (tables at most half
+ * full), so that installing an accepted event cannot fail half way. */
+static int reserve(struct ll_block *b, size_t more)
+{
+    if (b->n + 1 > b->cap) {
+        size_t cap = b->cap ? 2 * b->cap : 256;
+        uint8_t(*ids)[32] = ll_reallocarray(b->ids, cap, sizeof(*ids));
+        if (ids == NULL)
+            return LL_ENOMEM;
+        b->ids = ids;
+        uint8_t **bytes = ll_reallocarray(b->bytes, cap, sizeof(*bytes));
+        if (bytes == NULL)
+            return LL_ENOMEM;
+        b->bytes = bytes;
+        size_t *lens = ll_reallocarray(b->lens, cap, sizeof(*lens));
+        if (lens == NULL)
+            return LL_ENOMEM;
+        b->lens = lens;
+        b->cap = cap;
+    }
+    if (2 * (b->n + 1) > b->idset_cap) {
+        size_t cap = b->idset_cap ? 2 * b->idset_cap : 1024;
+        uint32_t *set = ll_calloc(cap, sizeof(*set));
+        if (set == NULL)
+            return LL_ENOMEM;
+        ll_free(b->idset);
+        b->idset = set;
+        b->idset_cap = cap;
+        for (size_t i = 0; i < b->n; i++)
+            idset_insert(b, (uint32_t)(i + 1));
+    }
+    if (2 * (b->nlots + more) > b->lots_cap) {
+        size_t cap = b->lots_cap ? b->lots_cap : 1024;
+        while (2 * (b->nlots + more) > cap)
+            cap *= 2;
+        struct lot_entry *old = b->lots;
+        size_t oldcap = b->lots_cap;
+        struct lot_entry *t = ll_calloc(cap, sizeof(*t));
+        if (t == NULL)
+            return LL_ENOMEM;
+        b->lots = t;
+        b->lots_cap = cap;
+        b->nlots = 0;
+        for (size_t i = 0; i < oldcap; i++) {
+            if (!old[i].used)
+                continue;
+            struct lot_entry *le = lots_insert(b, old[i].key);
+            *le = old[i];
+        }
+        ll_free(old);
+    }
+    return 0;
+}
+
+/* ---- the rules' view of ledger + block ------------------------------------
+ */
+
+static const lotledger_OrgState *view_org(void *arg, const char *id)
+{
+    const struct ll_block *b = arg;
+    return ll_genesis_org(b->l->g, id);
+}
+
+static int decode_lot(lotledger_LotState *out, const uint8_t *p, size_t n)
+{
+    int rc = ll_ledger__pb_decode(lotledger_LotState_fields, out, sizeof(*out),
+                                  p, n, "lot state", NULL);
+    return rc ? LL_ECORRUPT : 0;
+}
+
+/* Read a committed lot state by key (snap may be NULL). */
+static int read_lot(struct ll_store *st, const struct ll_store_snap *snap,
+                    const uint8_t key[32], lotledger_LotState *out)
+{
+    uint8_t k[33];
+    struct ll_buf b;
+    ll_buf_init(&b, lotledger_LotState_size);
+    int rc = ll_store_get(st, snap, k, key_hash(k, K_LOT, key), &b);
+    if (rc == 0)
+        rc = decode_lot(out, b.data, b.len);
+    ll_buf_free(&b);
+    return rc;
+}
+
+static int view_lot(void *arg, const char *lot, lotledger_LotState *out)
+{
+    const struct ll_block *b = arg;
+    uint8_t key[32];
+    ll_lot_key(key, lot);
+    const struct lot_entry *le = lots_find(b, key);
+    if (le != NULL)
+        return decode_lot(out, le->state, le->state_len);
+    return read_lot(b->l->store, NULL, key, out);
+}
+
+static bool view_has_event(void *arg, const uint8_t id[32])
+{
+    const struct ll_block *b = arg;
+    uint8_t k[33];
+    if (idset_find(b, id) != 0)
+        return true;
+    return ll_store_has(b->l->store, NULL, k, key_hash(k, K_ID, id));
+}
+
+/* Read (height, index) of a committed event id. */
+static int read_location(struct ll_store *st, const struct ll_store_snap *snap,
+                         const uint8_t id[32], uint64_t *height,
+                         uint32_t *index)
+{
+    uint8_t k[33];
+    uint8_t v[13];
+    struct ll_buf b;
+    ll_buf_init(&b, sizeof(v));
+    int rc = ll_store_get(st, snap, k, key_hash(k, K_ID, id), &b);
+    if (rc == 0 && b.len != 12)
+        rc = LL_ECORRUPT;
+    if (rc == 0) {
+        *height = ll_load_be64(b.data);
+        *index = ll_load_be32(b.data + 8);
+    }
+    ll_buf_free(&b);
+    return rc;
+}
+
+static int view_event(void *arg, const uint8_t id[32],
+                      struct ll_signed_event *out)
+{
+    const struct ll_block *b = arg;
+    uint32_t v = idset_find(b, id);
+    if (v != 0)
+        return ll_signed_event_decode(out, b->bytes[v - 1], b->lens[v - 1],
+                                      NULL);
+    uint64_t height = 0;
+    uint32_t index = 0;
+    int rc = read_location(b->l->store, NULL, id, &height, &index);
+    if (rc)
+        return rc;
+    uint8_t k[13];
+    struct ll_buf buf;
+    ll_buf_init(&buf, LL_EVENT_MAX_BYTES);
+    rc = ll_store_get(b->l->store, NULL, k, key_event(k, height, index), &buf);
+    if (rc == 0 && ll_signed_event_decode(out, buf.data, buf.len, NULL) != 0)
+        rc = LL_ECORRUPT;
+    /* The decoded strings are copies; the byte pointers are not used. */
+    out->raw = NULL;
+    out->ev_bytes = NULL;
+    ll_buf_free(&buf);
+    return rc;
+}
+
+/* ---- building -------------------------------------------------------------
+ */
+
+int ll_block_begin(struct ll_ledger *l, struct ll_block **out, int64_t time_ms,
+                   const uint8_t proposer[static 32])
+{
+    if (l->building || time_ms < l->tip.time_ms)
+        return LL_EINVAL;
+    struct ll_block *b = ll_calloc(1, sizeof(*b));
+    if (b == NULL)
+        return LL_ENOMEM;
+    b->l = l;
+    b->se = ll_malloc(sizeof(*b->se));
+    b->ro = ll_malloc(sizeof(*b->ro));
+    b->fr = ll_malloc(LL_RULES_MAX_LOTS * sizeof(*b->fr));
+    if (b->se == NULL || b->ro == NULL || b->fr == NULL ||
+        ll_store_batch_new(&b->wb) != 0) {
+        ll_block_free(b);
+        return LL_ENOMEM;
+    }
+    struct ll_header *h = &b->h;
+    h->version = LL_HEADER_VERSION;
+    memcpy(h->genesis, l->g->hash, 32);
+    h->height = l->tip.height + 1;
+    h->time_ms = time_ms;
+    memcpy(h->prev, l->tip.hash, 32);
+    memcpy(h->valset, l->vs.hash, 32);
+    memcpy(h->next_valset, l->vs.hash, 32);
+    memcpy(h->proposer, proposer, 32);
+    l->building = true;
+    *out = b;
+    return 0;
+}
+
+void ll_block_free(struct ll_block *b)
+{
+    if (b == NULL)
+        return;
+    for (size_t i = 0; i < b->n; i++)
+        ll_free(b->bytes[i]);
+    for (size_t i = 0; i < b->lots_cap; i++)
+        if (b->lots[i].used)
+            ll_free(b->lots[i].state);
+    ll_free(b->ids);
+    ll_free(b->bytes);
+    ll_free(b->lens);
+    ll_free(b->idset);
+    ll_free(b->lots);
+    ll_free(b->se);
+    ll_free(b->ro);
+    ll_free(b->fr);
+    ll_store_batch_free(b->wb);
+    b->l->building = false;
+    ll_free(b);
+}
+
+size_t ll_block_count(const struct ll_block *b)
+{
+    return b->n;
+}
+
+/* The frontier of a lot's log before this event: from the block, from the
+ * store, or empty for a lot the event creates. */
+static int lot_frontier(const struct ll_block *b, const uint8_t key[32],
+                        bool created, struct ll_merkle_frontier *fr)
+{
+    const struct lot_entry *le = lots_find(b, key);
+    if (le != NULL) {
+        *fr = le->fr;
+        return 0;
+    }
+    if (created) {
+        ll_merkle_frontier_init(fr);
+        return 0;
+    }
+    uint8_t k[33];
+    struct ll_buf buf;
+    ll_buf_init(&buf, LL_MERKLE_FRONTIER_ENC_MAX);
+    int rc =
+        ll_store_get(b->l->store, NULL, k, key_hash(k, K_FRONTIER, key), &buf);
+    if (rc == LL_ENOTFOUND)
+        rc = LL_ECORRUPT;
+    if (rc == 0 && ll_merkle_frontier_decode(fr, buf.data, buf.len) != 0)
+        rc = LL_ECORRUPT;
+    ll_buf_free(&buf);
+    return rc;
+}
+
+/*
+ * Phase 1 of installing an accepted event: append it to each touched lot's
+ * log (in scratch frontiers) and encode each lot's next state (in scratch
+ * memory, copied to the heap in *copies). Touches nothing in the block.
+ */
+static int stage_lots(struct ll_block *b, const uint8_t id[32], uint32_t index,
+                      uint8_t **copies, struct ll_errmsg *e)
+{
+    struct ll_buf enc;
+    int rc = 0;
+    for (size_t i = 0; i < b->ro->n && rc == 0; i++) {
+        struct ll_lot_change *c = &b->ro->lots[i];
+        uint8_t key[32];
+        uint8_t leaf[32];
+        ll_lot_key(key, c->state.lot);
+        rc = lot_frontier(b, key, c->created, &b->fr[i]);
+        if (rc) {
+            rc = ll_errmsg_set(e, rc, "lot %s: its stored log is corrupt",
+                               c->state.lot);
+            break;
+        }
+        ll_lot_leaf(leaf, b->h.height, index, id);
+        rc = ll_merkle_frontier_append(&b->fr[i], leaf);
+        if (rc)
+            break;
+        c->state.events = b->fr[i].size;
+        c->state.log_root.size = 32;
+        ll_merkle_frontier_root(c->state.log_root.bytes, &b->fr[i]);
+        ll_buf_init(&enc, lotledger_LotState_size);
+        rc = ll_ledger__pb_encode(&enc, lotledger_LotState_fields, &c->state,
+                                  lotledger_LotState_size);
+        if (rc == 0) {
+            copies[i] = enc.data;
+            b->enc_len[i] = enc.len;
+        } else {
+            ll_buf_free(&enc);
+        }
+    }
+    if (rc) {
+        for (size_t i = 0; i < b->ro->n; i++)
+            LL_FREE(copies[i]);
+    }
+    return rc;
+}
+
+/* Phase 2: install the staged lots and the event. Cannot fail. */
+static void install(struct ll_block *b, uint8_t *copy, size_t len,
+                    uint8_t **copies)
+{
+    uint32_t index = (uint32_t)b->n;
+    uint64_t height = b->h.height;
+    const uint8_t *id = b->se->id;
+    uint8_t k[MAX_KEY];
+    uint8_t v[12];
+    ll_store_be64(v, height);
+    ll_store_be32(v + 8, index);
+    for (size_t i = 0; i < b->ro->n; i++) {
+        uint8_t key[32];
+        ll_lot_key(key, b->ro->lots[i].state.lot);
+        struct lot_entry *le = lots_find(b, key);
+        if (le == NULL)
+            le = lots_insert(b, key);
+        ll_free(le->state);
+        le->state = copies[i];
+        le->state_len = b->enc_len[i];
+        le->fr = b->fr[i];
+        ll_store_batch_put(b->wb, k, key_lotlog(k, key, le->fr.size - 1), v,
+                           sizeof(v));
+    }
+    ll_store_batch_put(b->wb, k, key_event(k, height, index), copy, len);
+    ll_store_batch_put(b->wb, k, key_hash(k, K_ID, id), v, sizeof(v));
+    ll_store_batch_put(b->wb, k, key_orglog(k, b->se->ev.org, height, index),
+                       NULL, 0);
+    memcpy(b->ids[b->n], id, 32);
+    b->bytes[b->n] = copy;
+    b->lens[b->n] = len;
+    b->n++;
+    idset_insert(b, (uint32_t)b->n);
+}
+
+int ll_block_add(struct ll_block *b, const uint8_t *bytes, size_t len,
+                 bool sig_verified, uint8_t *id, uint32_t *index,
+                 struct ll_errmsg *e)
+{
+    uint8_t *copies[LL_RULES_MAX_LOTS] = {NULL};
+    if (b->sealed)
+        return ll_errmsg_set(e, LL_EINVAL, "block: already sealed");
+    if (b->n >= UINT32_MAX - 1)
+        return ll_errmsg_set(e, LL_ETOOBIG, "block: too many events");
+    int rc = ll_signed_event_decode(b->se, bytes, len, e);
+    if (rc)
+        return rc;
+    struct ll_rules_view view = {view_org, view_lot, view_has_event, view_event,
+                                 b};
+    rc = ll_rules_apply(b->ro, &view, b->se, b->l->g->chain_id, b->h.height,
+                        b->h.time_ms, sig_verified, e);
+    if (rc)
+        return rc;
+    rc = reserve(b, b->ro->n);
+    if (rc)
+        return ll_errmsg_set(e, rc, "block: out of memory");
+    uint8_t *copy = ll_malloc(len);
+    if (copy == NULL)
+        return ll_errmsg_set(e, LL_ENOMEM, "block: out of memory");
+    memcpy(copy, bytes, len);
+    rc = stage_lots(b, b->se->id, (uint32_t)b->n, copies, e);
+    if (rc) {
+        ll_free(copy);
+        return rc;
+    }
+    if (index != NULL)
+        *index = (uint32_t)b->n;
+    if (id != NULL)
+        memcpy(id, b->se->id, 32);
+    install(b, copy, len, copies);
+    return 0;
+}
+
+/* Compute the tx root over the block's event ids. */
+static int tx_root(const struct ll_block *b, uint8_t out[32])
+{
+    uint8_t(*leaves)[32] = ll_calloc(b->n ? b->n : 1, sizeof(*leaves));
+    if (leaves == NULL)
+        return LL_ENOMEM;
+    for (size_t i = 0; i < b->n; i++)
+        ll_merkle_leaf_hash(leaves[i], b->ids[i], 32);
+    int rc = ll_merkle_root(out, (const uint8_t(*)[32])leaves, b->n);
+    ll_free(leaves);
+    return rc;
+}
+
+int ll_block_seal(struct ll_block *b, struct ll_header *h)
+{
+    if (b->sealed)
+        return LL_EINVAL;
+    int rc = tx_root(b, b->h.tx_root);
+    if (rc)
+        return rc;
+    struct ll_smt_kv *kvs = ll_calloc(b->nlots ? b->nlots : 1, sizeof(*kvs));
+    if (kvs == NULL)
+        return LL_ENOMEM;
+    size_t n = 0;
+    uint8_t k[MAX_KEY];
+    for (size_t i = 0; i < b->lots_cap; i++) {
+        const struct lot_entry *le = &b->lots[i];
+        if (!le->used)
+            continue;
+        memcpy(kvs[n].key, le->key, 32);
+        ll_smt_value_hash(kvs[n].value_hash, le->state, le->state_len);
+        n++;
+        uint8_t fe[LL_MERKLE_FRONTIER_ENC_MAX];
+        size_t fl = 0;
+        if (ll_merkle_frontier_encode(fe, sizeof(fe), &fl, &le->fr) != 0) {
+            ll_free(kvs);
+            return LL_EINVAL;
+        }
+        ll_store_batch_put(b->wb, k, key_hash(k, K_LOT, le->key), le->state,
+                           le->state_len);
+        ll_store_batch_put(b->wb, k, key_hash(k, K_FRONTIER, le->key), fe, fl);
+    }
+    struct node_ctx nc = {b->l->store, NULL, b->wb};
+    struct ll_smt_store ns;
+    node_store(&ns, &nc);
+    rc = ll_smt_update(&ns, b->h.state_root, b->l->tip.state_root, kvs, n);
+    ll_free(kvs);
+    if (rc)
+        return rc;
+    b->h.n_events = (uint32_t)b->n;
+    b->sealed = true;
+    *h = b->h;
+    return 0;
+}
+
+int ll_ledger_commit(struct ll_ledger *l, struct ll_block *b,
+                     const struct ll_commit *c, struct ll_errmsg *e)
+{
+    if (!b->sealed || b->l != l)
+        return ll_errmsg_set(e, LL_EINVAL, "commit: block is not sealed");
+    int rc = ll_commit_verify(&b->h, c, &l->vs, e);
+    if (rc)
+        return rc;
+    uint8_t k[MAX_KEY];
+    uint8_t rec[LL_HEADER_LEN + LL_COMMIT_MAX];
+    ll_header_encode(rec, &b->h);
+    size_t cl = ll_commit_encode(rec + LL_HEADER_LEN, LL_COMMIT_MAX, c);
+    if (cl == 0)
+        return ll_errmsg_set(e, LL_EINVAL, "commit: cannot encode");
+    struct ll_ledger_tip tip;
+    tip.height = b->h.height;
+    ll_header_hash(tip.hash, &b->h);
+    memcpy(tip.state_root, b->h.state_root, 32);
+    tip.time_ms = b->h.time_ms;
+    uint8_t tv[TIP_LEN];
+    uint8_t hv[8];
+    tip_encode(tv, &tip);
+    ll_store_be64(hv, tip.height);
+    ll_store_batch_put(b->wb, k, key_block(k, tip.height), rec,
+                       LL_HEADER_LEN + cl);
+    ll_store_batch_put(b->wb, k, key_hash(k, K_HASH, tip.hash), hv, 8);
+    ll_store_batch_put(b->wb, k, key_meta(k, "tip"), tv, TIP_LEN);
+    rc = ll_store_write(l->store, b->wb, true);
+    if (rc)
+        return ll_errmsg_set(e, rc, "commit: block %llu not written",
+                             (unsigned long long)tip.height);
+    l->tip = tip;
+    ll_block_free(b);
+    return 0;
+}
+
+/* ---- reading ------------------------------------------------------------- */
+
+int ll_ledger_snap_open(struct ll_ledger *l, struct ll_ledger_snap **out)
+{
+    struct ll_ledger_snap *s = ll_calloc(1, sizeof(*s));
+    if (s == NULL)
+        return LL_ENOMEM;
+    s->l = l;
+    /* The tip is read in the same thread that commits, before the
+     * snapshot: a commit in between would only make the view newer than
+     * the tip it reports, never older, and the tip is re-read below. */
+    int rc = ll_store_snap_open(l->store, &s->snap);
+    if (rc) {
+        ll_free(s);
+        return rc;
+    }
+    uint8_t k[32];
+    struct ll_buf b;
+    ll_buf_init(&b, TIP_LEN);
+    rc = ll_store_get(l->store, s->snap, k, key_meta(k, "tip"), &b);
+    if (rc == 0)
+        rc = tip_decode(&s->tip, &b);
+    ll_buf_free(&b);
+    if (rc) {
+        ll_ledger_snap_close(s);
+        return rc == LL_ENOTFOUND ? LL_ECORRUPT : rc;
+    }
+    *out = s;
+    return 0;
+}
+
+void ll_ledger_snap_close(struct ll_ledger_snap *s)
+{
+    if (s == NULL)
+        return;
+    ll_store_snap_close(s->l->store, s->snap);
+    ll_free(s);
+}
+
+void ll_ledger_snap_tip(const struct ll_ledger_snap *s,
+                        struct ll_ledger_tip *out)
+{
+    *out = s->tip;
+}
+
+int ll_ledger_event_at(const struct ll_ledger_snap *s, uint64_t height,
+                       uint32_t index, struct ll_buf *out)
+{
+    uint8_t k[13];
+    return ll_store_get(s->l->store, s->snap, k, key_event(k, height, index),
+                        out);
+}
+
+int ll_ledger_event(const struct ll_ledger_snap *s, const uint8_t id[static 32],
+                    struct ll_buf *out, uint64_t *height, uint32_t *index)
+{
+    uint64_t h = 0;
+    uint32_t i = 0;
+    int rc = read_location(s->l->store, s->snap, id, &h, &i);
+    if (rc)
+        return rc;
+    size_t before = out->len;
+    rc = ll_ledger_event_at(s, h, i, out);
+    if (rc == LL_ENOTFOUND)
+        return LL_ECORRUPT;
+    if (rc)
+        return rc;
+    uint8_t got[32];
+    struct ll_signed_event *se = ll_malloc(sizeof(*se));
+    if (se == NULL)
+        return LL_ENOMEM;
+    /* The index must point at the event it names. */
+    if (ll_signed_event_decode(se, out->data + before, out->len - before,
+                               NULL) != 0)
+        rc = LL_ECORRUPT;
+    else
+        memcpy(got, se->id, 32);
+    ll_free(se);
+    if (rc == 0 && memcmp(got, id, 32) != 0)
+        rc = LL_ECORRUPT;
+    if (rc)
+        return rc;
+    if (height != NULL)
+        *height = h;
+    if (index != NULL)
+        *index = i;
+    return 0;
+}
+
+int ll_ledger_lot(const struct ll_ledger_snap *s, const char *lot,
+                  lotledger_LotState *out)
+{
+    uint8_t key[32];
+    ll_lot_key(key, lot);
+    return read_lot(s->l->store, s->snap, key, out);
+}
+
+int ll_ledger_lot_events(const struct ll_ledger_snap *s, const char *lot,
+                         ll_ledger_event_cb cb, void *arg)
+{
+    uint8_t key[32];
+    uint8_t prefix[33];
+    struct ll_store_iter *it = NULL;
+    ll_lot_key(key, lot);
+    int rc = ll_store_iter_open(s->l->store, s->snap, prefix,
+                                key_hash(prefix, K_LOTLOG, key), NULL, 0, &it);
+    if (rc)
+        return rc;
+    const uint8_t *k;
+    const uint8_t *v;
+    size_t kl;
+    size_t vl;
+    uint64_t want = 0;
+    while (rc == 0 && ll_store_iter_next(it, &k, &kl, &v, &vl)) {
+        if (kl != 41 || vl != 12 || ll_load_be64(k + 33) != want) {
+            rc = LL_ECORRUPT;
+            break;
+        }
+        rc = cb(arg, want, ll_load_be64(v), ll_load_be32(v + 8));
+        want++;
+    }
+    if (rc == 0)
+        rc = ll_store_iter_error(it);
+    ll_store_iter_close(it);
+    return rc;
+}
+
+int ll_ledger_block(const struct ll_ledger_snap *s, uint64_t height,
+                    struct ll_header *h, struct ll_commit *c)
+{
+    uint8_t k[9];
+    struct ll_buf b;
+    ll_buf_init(&b, LL_HEADER_LEN + LL_COMMIT_MAX);
+    int rc = ll_store_get(s->l->store, s->snap, k, key_block(k, height), &b);
+    if (rc == 0 && (b.len < LL_HEADER_LEN ||
+                    ll_header_decode(h, b.data, LL_HEADER_LEN) != 0 ||
+                    h->height != height))
+        rc = LL_ECORRUPT;
+    if (rc == 0 && c != NULL &&
+        ll_commit_decode(c, b.data + LL_HEADER_LEN, b.len - LL_HEADER_LEN) != 0)
+        rc = LL_ECORRUPT;
+    ll_buf_free(&b);
+    return rc;
+}
+
+/* ---- verifying a whole ledger -------------------------------------------- */
+
+struct verify_ctx {
+    struct ll_ledger *l;
+    struct ll_ledger_snap *s;
+    struct ll_verify_report *r;
+    struct ll_errmsg *e;
+    struct ll_signed_event *se; /* scratch */
+    struct ll_buf buf;          /* scratch event bytes */
+    struct ll_smt_kv *kvs;      /* every state-map entry found */
+    size_t nkv;
+    size_t kvcap;
+};
+
+/* Read and check the event at (height, index); its id goes to id. */
+static int verify_event(struct verify_ctx *v, uint64_t height, uint32_t index,
+                        uint8_t id[32])
+{
+    ll_buf_reset(&v->buf);
+    int rc = ll_ledger_event_at(v->s, height, index, &v->buf);
+    if (rc)
+        return ll_errmsg_set(v->e, rc == LL_ENOTFOUND ? LL_ECORRUPT : rc,
+                             "block %llu: event %u missing (key e:%llu:%u)",
+                             (unsigned long long)height, index,
+                             (unsigned long long)height, index);
+    if (ll_signed_event_decode(v->se, v->buf.data, v->buf.len, NULL) != 0)
+        return ll_errmsg_set(v->e, LL_ECORRUPT,
+                             "block %llu: event %u does not decode (key "
+                             "e:%llu:%u)",
+                             (unsigned long long)height, index,
+                             (unsigned long long)height, index);
+    memcpy(id, v->se->id, 32);
+    uint64_t lh = 0;
+    uint32_t li = 0;
+    if (read_location(v->l->store, v->s->snap, id, &lh, &li) != 0 ||
+        lh != height || li != index)
+        return ll_errmsg_set(v->e, LL_ECORRUPT,
+                             "block %llu: event %u has no matching id index "
+                             "(key i:<id>)",
+                             (unsigned long long)height, index);
+    const lotledger_OrgState *org = ll_genesis_org(v->l->g, v->se->ev.org);
+    uint8_t pk[LL_PUBKEY_LEN];
+    if (org == NULL || ll_rules_key(pk, org, v->se->ev.key_id.bytes,
+                                    v->se->ev.key_id.size, height) != 0)
+        return ll_errmsg_set(v->e, LL_EVERIFY,
+                             "block %llu: event %u is signed by no key of "
+                             "org %s at that height",
+                             (unsigned long long)height, index, v->se->ev.org);
+    if (ll_signed_event_verify(v->se, pk) != 0)
+        return ll_errmsg_set(v->e, LL_EBADSIG,
+                             "block %llu: event %u: signature does not verify",
+                             (unsigned long long)height, index);
+    v->r->events++;
+    return 0;
+}
+
+/* Check one block: record, links, commit, events and tx root. */
+static int verify_block(struct verify_ctx *v, uint64_t height,
+                        struct ll_header *prev)
+{
+    struct ll_header h;
+    struct ll_commit *c = ll_malloc(sizeof(*c));
+    uint8_t(*leaves)[32] = NULL;
+    uint8_t prev_hash[32];
+    int rc;
+    if (c == NULL)
+        return LL_ENOMEM;
+    rc = ll_ledger_block(v->s, height, &h, c);
+    if (rc) {
+        rc = ll_errmsg_set(v->e, rc == LL_ENOTFOUND ? LL_ECORRUPT : rc,
+                           "block %llu: record missing or corrupt (key "
+                           "b:%llu)",
+                           (unsigned long long)height,
+                           (unsigned long long)height);
+        goto out;
+    }
+    if (height == 1)
+        memcpy(prev_hash, v->l->g->hash, 32);
+    else
+        ll_header_hash(prev_hash, prev);
+    if (memcmp(h.genesis, v->l->g->hash, 32) != 0 ||
+        memcmp(h.prev, prev_hash, 32) != 0 ||
+        (height > 1 && h.time_ms < prev->time_ms)) {
+        rc = ll_errmsg_set(v->e, LL_EVERIFY,
+                           "block %llu: does not link to block %llu "
+                           "(genesis, previous hash or time)",
+                           (unsigned long long)height,
+                           (unsigned long long)height - 1);
+        goto out;
+    }
+    rc = ll_commit_verify(&h, c, &v->l->vs, v->e);
+    if (rc)
+        goto out;
+    leaves = ll_calloc(h.n_events ? h.n_events : 1, sizeof(*leaves));
+    if (leaves == NULL) {
+        rc = LL_ENOMEM;
+        goto out;
+    }
+    for (uint32_t i = 0; i < h.n_events && rc == 0; i++) {
+        uint8_t id[32];
+        rc = verify_event(v, height, i, id);
+        if (rc == 0)
+            ll_merkle_leaf_hash(leaves[i], id, 32);
+    }
+    if (rc)
+        goto out;
+    uint8_t root[32];
+    rc = ll_merkle_root(root, (const uint8_t(*)[32])leaves, h.n_events);
+    if (rc == 0 && memcmp(root, h.tx_root, 32) != 0)
+        rc = ll_errmsg_set(v->e, LL_EVERIFY,
+                           "block %llu: tx root does not match its events",
+                           (unsigned long long)height);
+    if (rc == 0)
+        *prev = h;
+out:
+    ll_free(leaves);
+    ll_free(c);
+    return rc;
+}
+
+static int add_kv(struct verify_ctx *v, const uint8_t key[32],
+                  const uint8_t *val, size_t len)
+{
+    if (v->nkv == v->kvcap) {
+        size_t cap = v->kvcap ? 2 * v->kvcap : 1024;
+        struct ll_smt_kv *t = ll_reallocarray(v->kvs, cap, sizeof(*t));
+        if (t == NULL)
+            return LL_ENOMEM;
+        v->kvs = t;
+        v->kvcap = cap;
+    }
+    struct ll_smt_kv *kv = &v->kvs[v->nkv++];
+    memset(kv, 0, sizeof(*kv));
+    memcpy(kv->key, key, 32);
+    ll_smt_value_hash(kv->value_hash, val, len);
+    return 0;
+}
+
+struct rebuild {
+    struct verify_ctx *v;
+    struct ll_merkle_frontier fr;
+    const char *lot;
+};
+
+static int rebuild_cb(void *arg, uint64_t seq, uint64_t height, uint32_t index)
+{
+    struct rebuild *rb = arg;
+    struct verify_ctx *v = rb->v;
+    uint8_t leaf[32];
+    (void)seq;
+    ll_buf_reset(&v->buf);
+    if (ll_ledger_event_at(v->s, height, index, &v->buf) != 0 ||
+        ll_signed_event_decode(v->se, v->buf.data, v->buf.len, NULL) != 0)
+        return ll_errmsg_set(v->e, LL_ECORRUPT,
+                             "lot %s: log entry %llu names a missing event",
+                             rb->lot, (unsigned long long)seq);
+    ll_lot_leaf(leaf, height, index, v->se->id);
+    return ll_merkle_frontier_append(&rb->fr, leaf);
+}
+
+/* Rebuild one lot's log from its event list and check its stored state. */
+static int verify_lot(struct verify_ctx *v, const uint8_t *k, size_t kl,
+                      const uint8_t *val, size_t vl, lotledger_LotState *st)
+{
+    uint8_t key[32];
+    if (kl != 33 || decode_lot(st, val, vl) != 0)
+        return ll_errmsg_set(v->e, LL_ECORRUPT,
+                             "lot state does not decode (key L:<lot key>)");
+    ll_lot_key(key, st->lot);
+    if (memcmp(key, k + 1, 32) != 0)
+        return ll_errmsg_set(v->e, LL_ECORRUPT,
+                             "lot %s: stored under another lot's key", st->lot);
+    struct rebuild rb = {v, {0}, st->lot};
+    ll_merkle_frontier_init(&rb.fr);
+    int rc = ll_ledger_lot_events(v->s, st->lot, rebuild_cb, &rb);
+    if (rc)
+        return rc == LL_ECORRUPT
+                   ? ll_errmsg_set(v->e, rc, "lot %s: event list corrupt",
+                                   st->lot)
+                   : rc;
+    uint8_t root[32];
+    ll_merkle_frontier_root(root, &rb.fr);
+    if (rb.fr.size != st->events || st->log_root.size != 32 ||
+        memcmp(root, st->log_root.bytes, 32) != 0)
+        return ll_errmsg_set(v->e, LL_EVERIFY,
+                             "lot %s: %llu events in its list do not rebuild "
+                             "its log root and count (%llu)",
+                             st->lot, (unsigned long long)rb.fr.size,
+                             (unsigned long long)st->events);
+    v->r->lots++;
+    return add_kv(v, key, val, vl);
+}
+
+/* Scan every entry under one prefix ('L' lots or 'o' orgs). */
+static int verify_values(struct verify_ctx *v, char prefix)
+{
+    struct ll_store_iter *it = NULL;
+    uint8_t p = (uint8_t)prefix;
+    lotledger_LotState *st = NULL;
+    int rc = ll_store_iter_open(v->l->store, v->s->snap, &p, 1, NULL, 0, &it);
+    if (rc)
+        return rc;
+    if (prefix == K_LOT) {
+        st = ll_malloc(sizeof(*st));
+        if (st == NULL)
+            rc = LL_ENOMEM;
+    }
+    const uint8_t *k;
+    const uint8_t *val;
+    size_t kl;
+    size_t vl;
+    while (rc == 0 && ll_store_iter_next(it, &k, &kl, &val, &vl)) {
+        if (prefix == K_LOT) {
+            rc = verify_lot(v, k, kl, val, vl, st);
+        } else {
+            char id[66];
+            uint8_t key[32];
+            if (kl < 2 || kl > sizeof(id)) {
+                rc = ll_errmsg_set(v->e, LL_ECORRUPT, "bad org key");
+                break;
+            }
+            memcpy(id, k + 1, kl - 1);
+            id[kl - 1] = '\0';
+            ll_org_key(key, id);
+            v->r->orgs++;
+            rc = add_kv(v, key, val, vl);
+        }
+    }
+    if (rc == 0)
+        rc = ll_store_iter_error(it);
+    ll_free(st);
+    ll_store_iter_close(it);
+    return rc;
+}
+
+/* Recompute the state root from every stored value. */
+static int verify_state_root(struct verify_ctx *v)
+{
+    struct ll_smt_mem *mem = NULL;
+    struct ll_smt_store ms;
+    static const uint8_t zero[32];
+    uint8_t root[32];
+    int rc = verify_values(v, K_LOT);
+    if (rc == 0)
+        rc = verify_values(v, K_ORG);
+    if (rc == 0)
+        rc = ll_smt_mem_new(&mem);
+    if (rc)
+        return rc;
+    ll_smt_mem_store(&ms, mem);
+    rc = ll_smt_update(&ms, root, zero, v->kvs, v->nkv);
+    if (rc == 0 && memcmp(root, v->s->tip.state_root, 32) != 0)
+        rc = ll_errmsg_set(v->e, LL_EVERIFY,
+                           "height %llu: the stored lots and organisations "
+                           "do not hash to the committed state root",
+                           (unsigned long long)v->s->tip.height);
+    ll_smt_mem_free(mem);
+    return rc;
+}
+
+int ll_ledger_verify(struct ll_ledger *l, struct ll_verify_report *r,
+                     struct ll_errmsg *e)
+{
+    struct verify_ctx v = {l, NULL, r, e, NULL, {0}, NULL, 0, 0};
+    struct ll_header prev;
+    memset(r, 0, sizeof(*r));
+    memset(&prev, 0, sizeof(prev));
+    ll_buf_init(&v.buf, LL_EVENT_MAX_BYTES);
+    int rc = ll_ledger_snap_open(l, &v.s);
+    if (rc)
+        return rc;
+    v.se = ll_malloc(sizeof(*v.se));
+    if (v.se == NULL) {
+        rc = LL_ENOMEM;
+        goto out;
+    }
+    for (uint64_t h = 1; h <= v.s->tip.height && rc == 0; h++) {
+        rc = verify_block(&v, h, &prev);
+        if (rc == 0)
+            r->height = h;
+    }
+    if (rc)
+        goto out;
+    uint8_t hash[32];
+    if (v.s->tip.height == 0)
+        memcpy(hash, l->g->hash, 32);
+    else
+        ll_header_hash(hash, &prev);
+    if (memcmp(hash, v.s->tip.hash, 32) != 0 ||
+        (v.s->tip.height > 0 &&
+         memcmp(prev.state_root, v.s->tip.state_root, 32) != 0)) {
+        rc = ll_errmsg_set(e, LL_ECORRUPT,
+                           "tip (key m:tip) does not match block %llu",
+                           (unsigned long long)v.s->tip.height);
+        goto out;
+    }
+    rc = verify_state_root(&v);
+out:
+    ll_free(v.kvs);
+    ll_free(v.se);
+    ll_buf_free(&v.buf);
+    ll_ledger_snap_close(v.s);
+    return rc;
+}

@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The key-value store under the ledger: a thin adapter over LevelDB's C
+ * API (store_leveldb.c is the only file that includes leveldb/c.h).
+ * LevelDB's char **errptr convention stops here: every failure is logged
+ * with LevelDB's text and returned as LL_ESTORE. The key layout the ledger
+ * uses is in docs/store.md.
+ *
+ * Thread rules: a store may be read from several threads (LevelDB is
+ * thread-safe); the ledger writes from one thread only.
+ */
+#ifndef LL_STORE_H
+#define LL_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../common/common.h"
+
+struct ll_store;       /* an open database */
+struct ll_store_snap;  /* a consistent read view */
+struct ll_store_batch; /* writes applied atomically by ll_store_write */
+struct ll_store_iter;  /* a forward scan over a key prefix */
+
+/*
+ * Open (creating if asked) the database in directory dir.
+ * Returns: 0, LL_ENOTFOUND (absent and !create), LL_ESTORE (LevelDB refused,
+ * e.g. locked by another process or corrupt: e has LevelDB's text),
+ * LL_ENOMEM. Out: *out only on success. Close with ll_store_close.
+ */
+LL_NODISCARD int ll_store_open(struct ll_store **out, const char *dir,
+                               bool create, struct ll_errmsg *e)
+    LL_NONNULL(1, 2);
+/* Close the database. Accepts NULL. */
+void ll_store_close(struct ll_store *s);
+
+/*
+ * Read key into out (appended). snap may be NULL for the latest state.
+ * Returns: 0, LL_ENOTFOUND, LL_ESTORE, or ll_buf_append's errors.
+ */
+LL_NODISCARD int ll_store_get(struct ll_store *s,
+                              const struct ll_store_snap *snap, const void *key,
+                              size_t klen, struct ll_buf *out)
+    LL_NONNULL(1, 3, 5);
+
+/* True if key exists (errors read as false and are logged). */
+bool ll_store_has(struct ll_store *s, const struct ll_store_snap *snap,
+                  const void *key, size_t klen) LL_NONNULL(1, 3);
+
+/* A read view of the state now. Returns 0 or LL_ENOMEM. */
+LL_NODISCARD int ll_store_snap_open(struct ll_store *s,
+                                    struct ll_store_snap **out)
+    LL_NONNULL(1, 2);
+/* Release a view. Accepts NULL. */
+void ll_store_snap_close(struct ll_store *s, struct ll_store_snap *snap)
+    LL_NONNULL(1);
+
+/* A new, empty batch. Returns 0 or LL_ENOMEM. */
+LL_NODISCARD int ll_store_batch_new(struct ll_store_batch **out) LL_NONNULL(1);
+/* Free a batch. Accepts NULL. */
+void ll_store_batch_free(struct ll_store_batch *b);
+/* Queue a put / a delete (the bytes are copied). */
+void ll_store_batch_put(struct ll_store_batch *b, const void *key, size_t klen,
+                        const void *val, size_t vlen) LL_NONNULL(1, 2);
+void ll_store_batch_del(struct ll_store_batch *b, const void *key, size_t klen)
+    LL_NONNULL(1, 2);
+/* Empty a batch for reuse. */
+void ll_store_batch_clear(struct ll_store_batch *b) LL_NONNULL(1);
+
+/*
+ * Apply a batch atomically; sync = fsync before returning (a crash after
+ * return never loses it). Returns 0 or LL_ESTORE.
+ */
+LL_NODISCARD int ll_store_write(struct ll_store *s, struct ll_store_batch *b,
+                                bool sync) LL_NONNULL(1, 2);
+
+/*
+ * Scan the keys starting with prefix, in key order, from start (a full key
+ * at or after which to begin; NULL = the prefix itself).
+ * Returns: 0 or LL_ENOMEM. Out: *out only on success.
+ */
+LL_NODISCARD int
+ll_store_iter_open(struct ll_store *s, const struct ll_store_snap *snap,
+                   const void *prefix, size_t plen, const void *start,
+                   size_t slen, struct ll_store_iter **out) LL_NONNULL(1, 3, 7);
+/*
+ * Step to the next entry. Returns true and points *k, *v into the
+ * iterator's memory (valid until the next call), or false at the end of
+ * the prefix (then ll_store_iter_error tells a failure from the end).
+ */
+bool ll_store_iter_next(struct ll_store_iter *it, const uint8_t **k,
+                        size_t *klen, const uint8_t **v, size_t *vlen)
+    LL_NONNULL(1, 2, 3, 4, 5);
+/* 0, or LL_ESTORE if the scan stopped on an error. */
+LL_NODISCARD int ll_store_iter_error(const struct ll_store_iter *it)
+    LL_NONNULL(1);
+/* Close an iterator. Accepts NULL. */
+void ll_store_iter_close(struct ll_store_iter *it);
+
+/* Bytes LevelDB reports for the key range [lo, hi) on disk. */
+uint64_t ll_store_approx_size(struct ll_store *s, const void *lo, size_t lolen,
+                              const void *hi, size_t hilen) LL_NONNULL(1);
+
+/* Compact the whole key space (benchmarks, tools). */
+void ll_store_compact(struct ll_store *s) LL_NONNULL(1);
+
+#endif

@@ -1,0 +1,827 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Ledger tests on a real LevelDB store in a temporary directory: a supply
+ * chain committed block by block, one case per custody rule (each checked
+ * to change nothing), restart, quorum, chain verification and corruption
+ * detection.
+ */
+#include "../../ledger/internal.h"
+#include "../../ledger/store.h"
+#include "ledger_fixture.h"
+
+struct world {
+    char dir[512];
+    struct ll_genesis *g;
+    struct ll_ledger *l;
+    uint8_t ship1[32]; /* farm -> packer, lot A */
+};
+
+static void world_open(struct world *w)
+{
+    struct ll_errmsg e = {{0}};
+    int rc = ll_ledger_open(&w->l, w->dir, w->g, &e);
+    if (rc)
+        ll_test_fail(__FILE__, __LINE__, "open: %s", e.text);
+}
+
+static void world_init(struct world *w)
+{
+    memset(w, 0, sizeof(*w));
+    ll_test_tmpdir(w->dir, sizeof(w->dir));
+    w->g = fx_genesis();
+    world_open(w);
+}
+
+static void world_free(struct world *w)
+{
+    ll_ledger_close(w->l);
+    ll_test_rmrf(w->dir);
+    ll_free(w->g);
+}
+
+/*
+ * Blocks 1-4: the farm commissions A (1000 KGM) and B (500 KGM), ships
+ * 600 KGM of A to the packer, the packer receives 590 KGM, then transforms
+ * 590 KGM of A into 400 KGM of lot C.
+ */
+static void world_story(struct world *w)
+{
+    struct ll_buf ev = {0};
+    lotledger_Event *e = fx_event(lotledger_EventType_COMMISSION, FX_FARM);
+    fx_lot(e, FX_LOT_A, 1000000, "KGM");
+    fx_lot(e, FX_LOT_B, 500000, "KGM");
+    e->has_master = true;
+    (void)snprintf(e->master.product, sizeof(e->master.product), "Romaine");
+    fx_sign(&ev, NULL, e, FX_FARM);
+    struct ll_block *b = fx_begin(w->l);
+    fx_add(b, &ev);
+    fx_commit(w->l, b);
+
+    e = fx_event(lotledger_EventType_SHIP, FX_FARM);
+    fx_lot(e, FX_LOT_A, 600000, "KGM");
+    (void)snprintf(e->counterparty, sizeof(e->counterparty), "packer");
+    fx_sign(&ev, w->ship1, e, FX_FARM);
+    b = fx_begin(w->l);
+    fx_add(b, &ev);
+    fx_commit(w->l, b);
+
+    e = fx_event(lotledger_EventType_RECEIVE, FX_PACKER);
+    fx_lot(e, FX_LOT_A, 590000, "KGM");
+    e->ref.size = 32;
+    memcpy(e->ref.bytes, w->ship1, 32);
+    fx_sign(&ev, NULL, e, FX_PACKER);
+    b = fx_begin(w->l);
+    fx_add(b, &ev);
+    fx_commit(w->l, b);
+
+    e = fx_event(lotledger_EventType_TRANSFORM, FX_PACKER);
+    fx_lot(e, FX_LOT_A, 590000, "KGM");
+    fx_output(e, FX_LOT_C, 400000, "KGM");
+    fx_sign(&ev, NULL, e, FX_PACKER);
+    b = fx_begin(w->l);
+    fx_add(b, &ev);
+    fx_commit(w->l, b);
+    ll_buf_free(&ev);
+}
+
+static void lot_state(struct world *w, const char *lot, lotledger_LotState *st)
+{
+    struct ll_ledger_snap *s = NULL;
+    ASSERT_OK(ll_ledger_snap_open(w->l, &s));
+    ASSERT_OK(ll_ledger_lot(s, lot, st));
+    ll_ledger_snap_close(s);
+}
+
+static int count_cb(void *arg, uint64_t seq, uint64_t height, uint32_t index)
+{
+    uint64_t *n = arg;
+    (void)height;
+    (void)index;
+    ASSERT_UEQ(seq, *n);
+    (*n)++;
+    return 0;
+}
+
+static void test_story(void)
+{
+    struct world w;
+    world_init(&w);
+    struct ll_ledger_tip tip;
+    ll_ledger_tip(w.l, &tip);
+    ASSERT_UEQ(tip.height, 0);
+    ASSERT_MEM_EQ(tip.hash, w.g->hash, 32);
+    world_story(&w);
+    ll_ledger_tip(w.l, &tip);
+    ASSERT_UEQ(tip.height, 4);
+
+    lotledger_LotState *st = ll_malloc(sizeof(*st));
+    ASSERT_NOT_NULL(st);
+    lot_state(&w, FX_LOT_A, st);
+    ASSERT_STR_EQ(st->originator, "farm");
+    ASSERT_UEQ(ll_lot_held(st, "farm"), 400000);
+    ASSERT_UEQ(ll_lot_held(st, "packer"), 0); /* all transformed */
+    ASSERT_UEQ(st->pending_count, 0);
+    ASSERT_UEQ(st->discrepancies, 1); /* 600 shipped, 590 received */
+    ASSERT_UEQ(st->events, 4);        /* commission, ship, receive, transform */
+    ASSERT_STR_EQ(st->master.product, "Romaine");
+    lot_state(&w, FX_LOT_C, st);
+    ASSERT_STR_EQ(st->originator, "packer");
+    ASSERT_UEQ(ll_lot_held(st, "packer"), 400000);
+    ASSERT_UEQ(st->events, 1);
+    ASSERT_UEQ(st->created_height, 4);
+    lot_state(&w, FX_LOT_B, st);
+    ASSERT_UEQ(st->events, 1);
+    ASSERT_UEQ(ll_lot_held(st, "farm"), 500000);
+
+    /* The lot's event list, the event index and the blocks. */
+    struct ll_ledger_snap *s = NULL;
+    ASSERT_OK(ll_ledger_snap_open(w.l, &s));
+    uint64_t n = 0;
+    ASSERT_OK(ll_ledger_lot_events(s, FX_LOT_A, count_cb, &n));
+    ASSERT_UEQ(n, 4);
+    struct ll_buf b;
+    ll_buf_init(&b, LL_EVENT_MAX_BYTES);
+    uint64_t h = 0;
+    uint32_t i = 9;
+    ASSERT_OK(ll_ledger_event(s, w.ship1, &b, &h, &i));
+    ASSERT_UEQ(h, 2);
+    ASSERT_UEQ(i, 0);
+    uint8_t nope[32] = {1};
+    ASSERT_ERR(ll_ledger_event(s, nope, &b, &h, &i), LL_ENOTFOUND);
+    struct ll_header hd;
+    struct ll_commit *c = ll_malloc(sizeof(*c));
+    ASSERT_NOT_NULL(c);
+    ASSERT_OK(ll_ledger_block(s, 4, &hd, c));
+    ASSERT_UEQ(hd.n_events, 1);
+    ASSERT_MEM_EQ(hd.state_root, tip.state_root, 32);
+    ASSERT_OK(ll_commit_verify(&hd, c, ll_ledger_valset(w.l), NULL));
+    ASSERT_ERR(ll_ledger_block(s, 5, &hd, c), LL_ENOTFOUND);
+    ll_ledger_snap_close(s);
+
+    struct ll_verify_report r;
+    struct ll_errmsg e = {{0}};
+    int rc = ll_ledger_verify(w.l, &r, &e);
+    if (rc)
+        ll_test_fail(__FILE__, __LINE__, "verify: %s", e.text);
+    ASSERT_UEQ(r.height, 4);
+    ASSERT_UEQ(r.events, 4);
+    ASSERT_UEQ(r.lots, 3);
+    ASSERT_UEQ(r.orgs, FX_N);
+    ll_free(c);
+    ll_free(st);
+    ll_buf_free(&b);
+    world_free(&w);
+}
+
+/* ---- one case per rule ------------------------------------------------------
+ */
+
+/*
+ * A case: optional setup events (accepted), then the event under test with
+ * the code it must get and a word its message must contain.
+ */
+struct rule_case {
+    const char *name;
+    int want;
+    const char *word;
+    /* Builds the setup events (into setup[], returns how many) and the
+     * event under test (into bad). */
+    size_t (*build)(struct world *w, struct ll_buf setup[2],
+                    struct ll_buf *bad);
+};
+
+static size_t c_valid(struct world *w, struct ll_buf setup[2],
+                      struct ll_buf *bad)
+{
+    (void)w;
+    (void)setup;
+    lotledger_Event *e = fx_event(lotledger_EventType_SHIP, FX_FARM);
+    fx_lot(e, FX_LOT_B, 100000, "KGM");
+    (void)snprintf(e->counterparty, sizeof(e->counterparty), "retail");
+    fx_sign(bad, NULL, e, FX_FARM);
+    return 0;
+}
+
+static size_t c_replay(struct world *w, struct ll_buf setup[2],
+                       struct ll_buf *bad)
+{
+    (void)setup;
+    struct ll_ledger_snap *s = NULL;
+    ASSERT_OK(ll_ledger_snap_open(w->l, &s));
+    ll_buf_init(bad, LL_EVENT_MAX_BYTES);
+    ASSERT_OK(ll_ledger_event(s, w->ship1, bad, NULL, NULL));
+    ll_ledger_snap_close(s);
+    return 0;
+}
+
+static size_t c_replay_in_block(struct world *w, struct ll_buf setup[2],
+                                struct ll_buf *bad)
+{
+    c_valid(w, setup, &setup[0]);
+    ll_buf_init(bad, LL_EVENT_MAX_BYTES);
+    ASSERT_OK(ll_buf_append(bad, setup[0].data, setup[0].len));
+    return 1;
+}
+
+static size_t c_unknown_org(struct world *w, struct ll_buf setup[2],
+                            struct ll_buf *bad)
+{
+    (void)w;
+    (void)setup;
+    lotledger_Event *e = fx_event(lotledger_EventType_COMMISSION, FX_FARM);
+    (void)snprintf(e->org, sizeof(e->org), "ghost");
+    fx_lot(e, "01/00614141777778/10/G", 1000, "KGM");
+    fx_sign(bad, NULL, e, FX_FARM);
+    return 0;
+}
+
+static size_t c_wrong_key(struct world *w, struct ll_buf setup[2],
+                          struct ll_buf *bad)
+{
+    (void)w;
+    (void)setup;
+    lotledger_Event *e = fx_event(lotledger_EventType_COMMISSION, FX_FARM);
+    ll_keyid(e->key_id.bytes, fx_keys[FX_PACKER].pk);
+    fx_lot(e, "01/00614141777778/10/K", 1000, "KGM");
+    fx_sign(bad, NULL, e, FX_PACKER);
+    return 0;
+}
+
+static size_t c_bad_sig(struct world *w, struct ll_buf setup[2],
+                        struct ll_buf *bad)
+{
+    (void)w;
+    (void)setup;
+    lotledger_Event *e = fx_event(lotledger_EventType_COMMISSION, FX_FARM);
+    fx_lot(e, "01/00614141777778/10/S", 1000, "KGM");
+    fx_sign(bad, NULL, e, FX_FARM);
+    bad->data[bad->len - 1] ^= 1;
+    return 0;
+}
+
+static size_t c_role(struct world *w, struct ll_buf setup[2],
+                     struct ll_buf *bad)
+{
+    (void)w;
+    (void)setup;
+    lotledger_Event *e = fx_event(lotledger_EventType_COMMISSION, FX_FDA);
+    fx_lot(e, "01/00614141777778/10/R", 1000, "KGM");
+    fx_sign(bad, NULL, e, FX_FDA);
+    return 0;
+}
+
+static size_t c_lot_exists(struct world *w, struct ll_buf setup[2],
+                           struct ll_buf *bad)
+{
+    (void)w;
+    (void)setup;
+    lotledger_Event *e = fx_event(lotledger_EventType_COMMISSION, FX_PACKER);
+    fx_lot(e, FX_LOT_A, 1000, "KGM");
+    fx_sign(bad, NULL, e, FX_PACKER);
+    return 0;
+}
+
+static size_t c_no_lot(struct world *w, struct ll_buf setup[2],
+                       struct ll_buf *bad)
+{
+    (void)w;
+    (void)setup;
+    lotledger_Event *e = fx_event(lotledger_EventType_SHIP, FX_FARM);
+    fx_lot(e, "01/00614141777778/10/NONE", 1000, "KGM");
+    (void)snprintf(e->counterparty, sizeof(e->counterparty), "retail");
+    fx_sign(bad, NULL, e, FX_FARM);
+    return 0;
+}
+
+static size_t c_not_holder(struct world *w, struct ll_buf setup[2],
+                           struct ll_buf *bad)
+{
+    (void)w;
+    (void)setup;
+    lotledger_Event *e = fx_event(lotledger_EventType_SHIP, FX_RETAIL);
+    fx_lot(e, FX_LOT_A, 1000, "KGM");
+    (void)snprintf(e->counterparty, sizeof(e->counterparty), "farm");
+    fx_sign(bad, NULL, e, FX_RETAIL);
+    return 0;
+}
+
+static size_t c_quantity(struct world *w, struct ll_buf setup[2],
+                         struct ll_buf *bad)
+{
+    (void)w;
+    (void)setup;
+    lotledger_Event *e = fx_event(lotledger_EventType_SHIP, FX_FARM);
+    fx_lot(e, FX_LOT_A, 400001, "KGM"); /* holds 400000 */
+    (void)snprintf(e->counterparty, sizeof(e->counterparty), "retail");
+    fx_sign(bad, NULL, e, FX_FARM);
+    return 0;
+}
+
+static size_t c_unit(struct world *w, struct ll_buf setup[2],
+                     struct ll_buf *bad)
+{
+    (void)w;
+    (void)setup;
+    lotledger_Event *e = fx_event(lotledger_EventType_SHIP, FX_FARM);
+    fx_lot(e, FX_LOT_A, 1000, "LBR");
+    (void)snprintf(e->counterparty, sizeof(e->counterparty), "retail");
+    fx_sign(bad, NULL, e, FX_FARM);
+    return 0;
+}
+
+static size_t c_on_hold(struct world *w, struct ll_buf setup[2],
+                        struct ll_buf *bad)
+{
+    (void)w;
+    lotledger_Event *e = fx_event(lotledger_EventType_HOLD, FX_FARM);
+    fx_lot(e, FX_LOT_B, 0, NULL);
+    (void)snprintf(e->reason, sizeof(e->reason), "Listeria swab");
+    fx_sign(&setup[0], NULL, e, FX_FARM);
+    e = fx_event(lotledger_EventType_SHIP, FX_FARM);
+    fx_lot(e, FX_LOT_B, 1000, "KGM");
+    (void)snprintf(e->counterparty, sizeof(e->counterparty), "retail");
+    fx_sign(bad, NULL, e, FX_FARM);
+    return 1;
+}
+
+static size_t c_no_shipment(struct world *w, struct ll_buf setup[2],
+                            struct ll_buf *bad)
+{
+    (void)w;
+    (void)setup;
+    lotledger_Event *e = fx_event(lotledger_EventType_RECEIVE, FX_PACKER);
+    fx_lot(e, FX_LOT_A, 1000, "KGM");
+    e->ref.size = 32;
+    memset(e->ref.bytes, 0x77, 32);
+    fx_sign(bad, NULL, e, FX_PACKER);
+    return 0;
+}
+
+static size_t c_not_receiver(struct world *w, struct ll_buf setup[2],
+                             struct ll_buf *bad)
+{
+    (void)w;
+    uint8_t ship[32];
+    lotledger_Event *e = fx_event(lotledger_EventType_SHIP, FX_FARM);
+    fx_lot(e, FX_LOT_B, 50000, "KGM");
+    (void)snprintf(e->counterparty, sizeof(e->counterparty), "packer");
+    fx_sign(&setup[0], ship, e, FX_FARM);
+    e = fx_event(lotledger_EventType_RECEIVE, FX_RETAIL);
+    fx_lot(e, FX_LOT_B, 50000, "KGM");
+    e->ref.size = 32;
+    memcpy(e->ref.bytes, ship, 32);
+    fx_sign(bad, NULL, e, FX_RETAIL);
+    return 1;
+}
+
+static size_t c_recall_not_permitted(struct world *w, struct ll_buf setup[2],
+                                     struct ll_buf *bad)
+{
+    (void)w;
+    (void)setup;
+    lotledger_Event *e = fx_event(lotledger_EventType_RECALL, FX_PACKER);
+    fx_lot(e, FX_LOT_A, 0, NULL);
+    (void)snprintf(e->reason, sizeof(e->reason), "E. coli");
+    fx_sign(bad, NULL, e, FX_PACKER);
+    return 0;
+}
+
+static size_t c_release_not_held(struct world *w, struct ll_buf setup[2],
+                                 struct ll_buf *bad)
+{
+    (void)w;
+    (void)setup;
+    lotledger_Event *e = fx_event(lotledger_EventType_RELEASE, FX_FARM);
+    fx_lot(e, FX_LOT_B, 0, NULL);
+    fx_sign(bad, NULL, e, FX_FARM);
+    return 0;
+}
+
+static size_t c_no_event(struct world *w, struct ll_buf setup[2],
+                         struct ll_buf *bad)
+{
+    (void)w;
+    (void)setup;
+    lotledger_Event *e = fx_event(lotledger_EventType_CORRECT, FX_FARM);
+    e->ref.size = 32;
+    memset(e->ref.bytes, 0x55, 32);
+    (void)snprintf(e->reason, sizeof(e->reason), "typo");
+    fx_sign(bad, NULL, e, FX_FARM);
+    return 0;
+}
+
+static size_t c_correct_other(struct world *w, struct ll_buf setup[2],
+                              struct ll_buf *bad)
+{
+    (void)setup;
+    lotledger_Event *e = fx_event(lotledger_EventType_CORRECT, FX_RETAIL);
+    e->ref.size = 32;
+    memcpy(e->ref.bytes, w->ship1, 32);
+    (void)snprintf(e->reason, sizeof(e->reason), "not mine");
+    fx_sign(bad, NULL, e, FX_RETAIL);
+    return 0;
+}
+
+static size_t c_future(struct world *w, struct ll_buf setup[2],
+                       struct ll_buf *bad)
+{
+    (void)w;
+    (void)setup;
+    lotledger_Event *e = fx_event(lotledger_EventType_COMMISSION, FX_FARM);
+    e->event_time += (int64_t)3 * 24 * 3600 * 1000;
+    fx_lot(e, "01/00614141777778/10/F", 1000, "KGM");
+    fx_sign(bad, NULL, e, FX_FARM);
+    return 0;
+}
+
+static size_t c_malformed(struct world *w, struct ll_buf setup[2],
+                          struct ll_buf *bad)
+{
+    (void)w;
+    (void)setup;
+    ll_buf_init(bad, 64);
+    ASSERT_OK(ll_buf_append(bad, "\x0a\x05hello", 7));
+    return 0;
+}
+
+static size_t c_ill_formed(struct world *w, struct ll_buf setup[2],
+                           struct ll_buf *bad)
+{
+    (void)w;
+    (void)setup;
+    lotledger_Event *e = fx_event(lotledger_EventType_SHIP, FX_FARM);
+    fx_lot(e, FX_LOT_A, 1000, "KGM"); /* no counterparty */
+    fx_sign(bad, NULL, e, FX_FARM);
+    return 0;
+}
+
+static size_t c_ship_to_stranger(struct world *w, struct ll_buf setup[2],
+                                 struct ll_buf *bad)
+{
+    (void)w;
+    (void)setup;
+    lotledger_Event *e = fx_event(lotledger_EventType_SHIP, FX_FARM);
+    fx_lot(e, FX_LOT_A, 1000, "KGM");
+    (void)snprintf(e->counterparty, sizeof(e->counterparty), "stranger");
+    fx_sign(bad, NULL, e, FX_FARM);
+    return 0;
+}
+
+static size_t c_transform_exists(struct world *w, struct ll_buf setup[2],
+                                 struct ll_buf *bad)
+{
+    (void)w;
+    (void)setup;
+    lotledger_Event *e = fx_event(lotledger_EventType_TRANSFORM, FX_FARM);
+    fx_lot(e, FX_LOT_A, 1000, "KGM");
+    fx_output(e, FX_LOT_B, 1000, "KGM"); /* B exists */
+    fx_sign(bad, NULL, e, FX_FARM);
+    return 0;
+}
+
+static const struct rule_case rule_cases[] = {
+    {"valid ship", 0, "", c_valid},
+    {"replay", LL_EREPLAY, "already recorded", c_replay},
+    {"replay in block", LL_EREPLAY, "already recorded", c_replay_in_block},
+    {"unknown org", LL_EUNKNOWNORG, "ghost", c_unknown_org},
+    {"wrong key", LL_EKEY, "farm", c_wrong_key},
+    {"bad signature", LL_EBADSIG, "farm", c_bad_sig},
+    {"role", LL_EROLE, "fda", c_role},
+    {"lot exists", LL_ELOTEXISTS, FX_LOT_A, c_lot_exists},
+    {"no lot", LL_ENOLOT, "NONE", c_no_lot},
+    {"not holder", LL_ENOTHOLDER, "retail", c_not_holder},
+    {"quantity", LL_EQUANTITY, "holds 400000", c_quantity},
+    {"unit", LL_EUNIT, "LBR", c_unit},
+    {"on hold", LL_ELOTSTATUS, "on hold", c_on_hold},
+    {"no shipment", LL_ENOSHIPMENT, FX_LOT_A, c_no_shipment},
+    {"not receiver", LL_ENOTRECEIVER, "retail", c_not_receiver},
+    {"recall by non-originator", LL_ENOTPERMITTED, "packer",
+     c_recall_not_permitted},
+    {"release a lot not on hold", LL_ELOTSTATUS, "not on hold",
+     c_release_not_held},
+    {"correct unknown event", LL_ENOEVENT, "not recorded", c_no_event},
+    {"correct another org's event", LL_ENOTPERMITTED, "retail",
+     c_correct_other},
+    {"event from the future", LL_EFUTURE, "24 h", c_future},
+    {"malformed bytes", LL_ETRUNC, "signed event", c_malformed},
+    {"ill-formed event", LL_EINVAL, "counterparty", c_ill_formed},
+    {"ship to a non-member", LL_EUNKNOWNORG, "stranger", c_ship_to_stranger},
+    {"transform onto an existing lot", LL_ELOTEXISTS, FX_LOT_B,
+     c_transform_exists},
+};
+
+/* Seal a block holding the setup events (and bad, if given) and return
+ * its header; the block is discarded, never committed. */
+static void trial(struct world *w, struct ll_buf *setup, size_t nsetup,
+                  const struct ll_buf *bad, const struct rule_case *rc,
+                  struct ll_header *h)
+{
+    struct ll_block *b = fx_begin(w->l);
+    for (size_t i = 0; i < nsetup; i++)
+        fx_add(b, &setup[i]);
+    if (bad != NULL) {
+        struct ll_errmsg e = {{0}};
+        size_t before = ll_block_count(b);
+        int got = ll_block_add(b, bad->data, bad->len, false, NULL, NULL, &e);
+        if (got != rc->want || strstr(e.text, rc->word) == NULL)
+            ll_test_fail(__FILE__, __LINE__, "%s: got %s '%s', want %s '%s'",
+                         rc->name, ll_err_name(got), e.text,
+                         ll_err_name(rc->want), rc->word);
+        ASSERT_UEQ(ll_block_count(b), before + (got == 0 ? 1 : 0));
+    }
+    ASSERT_OK(ll_block_seal(b, h));
+    ll_block_free(b);
+}
+
+static void test_rules_table(void)
+{
+    struct world w;
+    world_init(&w);
+    world_story(&w);
+    for (size_t i = 0; i < LL_ARRAY_LEN(rule_cases); i++) {
+        const struct rule_case *rc = &rule_cases[i];
+        struct ll_buf setup[2] = {{0}, {0}};
+        struct ll_buf bad = {0};
+        size_t n = rc->build(&w, setup, &bad);
+        struct ll_header with;
+        struct ll_header without;
+        trial(&w, setup, n, &bad, rc, &with);
+        trial(&w, setup, n, NULL, rc, &without);
+        /* A rejected event leaves the block exactly as if never offered;
+         * the valid one changes the state root. */
+        if (rc->want != 0) {
+            ASSERT_MEM_EQ(with.state_root, without.state_root, 32);
+            ASSERT_MEM_EQ(with.tx_root, without.tx_root, 32);
+            ASSERT_UEQ(with.n_events, without.n_events);
+        } else {
+            ASSERT_FALSE(memcmp(with.state_root, without.state_root, 32) == 0);
+        }
+        ll_buf_free(&setup[0]);
+        ll_buf_free(&setup[1]);
+        ll_buf_free(&bad);
+    }
+    ASSERT_GE(LL_ARRAY_LEN(rule_cases), 20);
+    world_free(&w);
+}
+
+/* Hold, release, recall, observe, dispose and correct, committed. */
+static void test_status_lifecycle(void)
+{
+    struct world w;
+    world_init(&w);
+    world_story(&w);
+    struct ll_buf ev = {0};
+    lotledger_LotState *st = ll_malloc(sizeof(*st));
+    ASSERT_NOT_NULL(st);
+    struct ll_block *b = fx_begin(w.l);
+    lotledger_Event *e = fx_event(lotledger_EventType_HOLD, FX_FDA);
+    fx_lot(e, FX_LOT_B, 0, NULL);
+    (void)snprintf(e->reason, sizeof(e->reason), "sampling");
+    fx_sign(&ev, NULL, e, FX_FDA);
+    fx_add(b, &ev);
+    fx_commit(w.l, b);
+    lot_state(&w, FX_LOT_B, st);
+    ASSERT_EQ(st->status, lotledger_LotStatus_HELD);
+    ASSERT_STR_EQ(st->status_by, "fda");
+
+    /* The originator may lift the regulator's hold. */
+    b = fx_begin(w.l);
+    e = fx_event(lotledger_EventType_RELEASE, FX_FARM);
+    fx_lot(e, FX_LOT_B, 0, NULL);
+    fx_sign(&ev, NULL, e, FX_FARM);
+    fx_add(b, &ev);
+    e = fx_event(lotledger_EventType_OBSERVE, FX_FARM);
+    fx_lot(e, FX_LOT_B, 0, NULL);
+    e->sensors_count = 1;
+    (void)snprintf(e->sensors[0].type, sizeof(e->sensors[0].type), "Temp");
+    (void)snprintf(e->sensors[0].uom, sizeof(e->sensors[0].uom), "CEL");
+    e->sensors[0].value = 9000;
+    e->sensors[0].alarm = true;
+    fx_sign(&ev, NULL, e, FX_FARM);
+    fx_add(b, &ev);
+    e = fx_event(lotledger_EventType_RECALL, FX_FARM);
+    fx_lot(e, FX_LOT_B, 0, NULL);
+    (void)snprintf(e->reason, sizeof(e->reason), "temperature abuse");
+    fx_sign(&ev, NULL, e, FX_FARM);
+    fx_add(b, &ev);
+    e = fx_event(lotledger_EventType_DISPOSE, FX_FARM);
+    fx_lot(e, FX_LOT_B, 500000, "KGM");
+    (void)snprintf(e->reason, sizeof(e->reason), "destroyed after recall");
+    fx_sign(&ev, NULL, e, FX_FARM);
+    fx_add(b, &ev);
+    e = fx_event(lotledger_EventType_CORRECT, FX_FARM);
+    e->ref.size = 32;
+    memcpy(e->ref.bytes, w.ship1, 32);
+    (void)snprintf(e->reason, sizeof(e->reason), "BOL number was wrong");
+    fx_sign(&ev, NULL, e, FX_FARM);
+    fx_add(b, &ev);
+    ASSERT_UEQ(ll_block_count(b), 5);
+    fx_commit(w.l, b);
+
+    lot_state(&w, FX_LOT_B, st);
+    ASSERT_EQ(st->status, lotledger_LotStatus_RECALLED);
+    ASSERT_STR_EQ(st->status_by, "farm");
+    ASSERT_UEQ(st->holdings_count, 0);
+    ASSERT_UEQ(st->events, 6); /* commission, hold, release, observe,
+                                  recall, dispose */
+    lot_state(&w, FX_LOT_A, st);
+    ASSERT_UEQ(st->events, 5); /* + the correction of the shipment */
+
+    /* A recall is terminal: release cannot lift it. */
+    b = fx_begin(w.l);
+    e = fx_event(lotledger_EventType_RELEASE, FX_FDA);
+    fx_lot(e, FX_LOT_B, 0, NULL);
+    fx_sign(&ev, NULL, e, FX_FDA);
+    struct ll_errmsg em = {{0}};
+    ASSERT_ERR(ll_block_add(b, ev.data, ev.len, false, NULL, NULL, &em),
+               LL_ELOTSTATUS);
+    ll_block_free(b);
+
+    struct ll_verify_report r;
+    ASSERT_OK(ll_ledger_verify(w.l, &r, NULL));
+    ASSERT_UEQ(r.events, 10); /* 4 in the story, 1 hold, 5 in one block */
+    ll_buf_free(&ev);
+    ll_free(st);
+    world_free(&w);
+}
+
+static void test_restart_and_genesis_mismatch(void)
+{
+    struct world w;
+    world_init(&w);
+    world_story(&w);
+    struct ll_ledger_tip before;
+    struct ll_ledger_tip after;
+    ll_ledger_tip(w.l, &before);
+    ll_ledger_close(w.l);
+    world_open(&w);
+    ll_ledger_tip(w.l, &after);
+    ASSERT_UEQ(after.height, before.height);
+    ASSERT_MEM_EQ(after.hash, before.hash, 32);
+    ASSERT_MEM_EQ(after.state_root, before.state_root, 32);
+    ASSERT_OK(ll_ledger_verify(w.l, &(struct ll_verify_report){0}, NULL));
+    /* Building continues where it stopped. */
+    struct ll_buf ev = {0};
+    lotledger_Event *e = fx_event(lotledger_EventType_SHIP, FX_PACKER);
+    fx_lot(e, FX_LOT_C, 100000, "KGM");
+    (void)snprintf(e->counterparty, sizeof(e->counterparty), "retail");
+    fx_sign(&ev, NULL, e, FX_PACKER);
+    struct ll_block *b = fx_begin(w.l);
+    fx_add(b, &ev);
+    fx_commit(w.l, b);
+    ll_buf_free(&ev);
+    ll_ledger_close(w.l);
+    w.l = NULL;
+    /* Another genesis may not open this directory. */
+    struct ll_genesis *g2 = ll_malloc(sizeof(*g2));
+    ASSERT_NOT_NULL(g2);
+    memcpy(g2, w.g, sizeof(*g2));
+    g2->hash[0] ^= 1;
+    struct ll_ledger *l2 = NULL;
+    struct ll_errmsg e2 = {{0}};
+    ASSERT_ERR(ll_ledger_open(&l2, w.dir, g2, &e2), LL_EVERIFY);
+    ASSERT_TRUE(strstr(e2.text, "another genesis") != NULL);
+    ll_free(g2);
+    world_open(&w);
+    world_free(&w);
+}
+
+static void test_commit_needs_quorum(void)
+{
+    struct world w;
+    world_init(&w);
+    struct ll_buf ev = {0};
+    lotledger_Event *e = fx_event(lotledger_EventType_COMMISSION, FX_FARM);
+    fx_lot(e, FX_LOT_A, 1000, "KGM");
+    fx_sign(&ev, NULL, e, FX_FARM);
+    struct ll_block *b = fx_begin(w.l);
+    fx_add(b, &ev);
+    struct ll_header h;
+    ASSERT_OK(ll_block_seal(b, &h));
+    struct ll_commit *c = ll_calloc(1, sizeof(*c));
+    ASSERT_NOT_NULL(c);
+    struct ll_errmsg em = {{0}};
+    ASSERT_ERR(ll_ledger_commit(w.l, b, c, &em), LL_EPROOF);
+    /* A non-validator's signature does not count either. */
+    ASSERT_ERR(ll_commit_sign(c, ll_ledger_valset(w.l), &h, &fx_keys[FX_FARM]),
+               LL_ENOTFOUND);
+    struct ll_ledger_tip tip;
+    ll_ledger_tip(w.l, &tip);
+    ASSERT_UEQ(tip.height, 0);
+    ASSERT_OK(ll_commit_sign(c, ll_ledger_valset(w.l), &h, &fx_keys[FX_VAL]));
+    ASSERT_OK(ll_ledger_commit(w.l, b, c, &em));
+    ll_ledger_tip(w.l, &tip);
+    ASSERT_UEQ(tip.height, 1);
+    ll_free(c);
+    ll_buf_free(&ev);
+    world_free(&w);
+}
+
+/* Damage one stored key and expect verify to name the problem. */
+static void corrupt_and_verify(const char *what, const uint8_t *key,
+                               size_t klen, const uint8_t *val, size_t vlen,
+                               int want, const char *word)
+{
+    struct world w;
+    world_init(&w);
+    world_story(&w);
+    ASSERT_OK(ll_ledger_verify(w.l, &(struct ll_verify_report){0}, NULL));
+    ll_ledger_close(w.l);
+    struct ll_store *s = NULL;
+    ASSERT_OK(ll_store_open(&s, w.dir, false, NULL));
+    struct ll_store_batch *wb = NULL;
+    ASSERT_OK(ll_store_batch_new(&wb));
+    if (val != NULL)
+        ll_store_batch_put(wb, key, klen, val, vlen);
+    else
+        ll_store_batch_del(wb, key, klen);
+    ASSERT_OK(ll_store_write(s, wb, true));
+    ll_store_batch_free(wb);
+    ll_store_close(s);
+    world_open(&w);
+    struct ll_errmsg e = {{0}};
+    int rc = ll_ledger_verify(w.l, &(struct ll_verify_report){0}, &e);
+    if (rc != want || strstr(e.text, word) == NULL)
+        ll_test_fail(__FILE__, __LINE__, "%s: got %s '%s'", what,
+                     ll_err_name(rc), e.text);
+    world_free(&w);
+}
+
+/* Give lot C 1 KGM more in its stored state, keeping its log intact. */
+static void alter_lot_and_verify(void)
+{
+    struct world w;
+    uint8_t k[33];
+    world_init(&w);
+    world_story(&w);
+    lotledger_LotState *st = ll_malloc(sizeof(*st));
+    ASSERT_NOT_NULL(st);
+    lot_state(&w, FX_LOT_C, st);
+    st->holdings[0].quantity += 1000;
+    struct ll_buf enc;
+    ll_buf_init(&enc, lotledger_LotState_size);
+    ASSERT_OK(ll_ledger__pb_encode(&enc, lotledger_LotState_fields, st,
+                                   lotledger_LotState_size));
+    ll_ledger_close(w.l);
+    struct ll_store *s = NULL;
+    struct ll_store_batch *wb = NULL;
+    ASSERT_OK(ll_store_open(&s, w.dir, false, NULL));
+    ASSERT_OK(ll_store_batch_new(&wb));
+    k[0] = 'L';
+    ll_lot_key(k + 1, FX_LOT_C);
+    ll_store_batch_put(wb, k, 33, enc.data, enc.len);
+    ASSERT_OK(ll_store_write(s, wb, true));
+    ll_store_batch_free(wb);
+    ll_store_close(s);
+    world_open(&w);
+    struct ll_errmsg e = {{0}};
+    ASSERT_ERR(ll_ledger_verify(w.l, &(struct ll_verify_report){0}, &e),
+               LL_EVERIFY);
+    ASSERT_TRUE(strstr(e.text, "state root") != NULL);
+    ll_buf_free(&enc);
+    ll_free(st);
+    world_free(&w);
+}
+
+static void test_verify_detects_corruption(void)
+{
+    uint8_t k[64];
+    fx_keys_init();
+    /* An event's bytes replaced by another (valid, signed) event. */
+    k[0] = 'e';
+    ll_store_be64(k + 1, 3);
+    ll_store_be32(k + 9, 0);
+    lotledger_Event *e = fx_event(lotledger_EventType_COMMISSION, FX_FARM);
+    fx_lot(e, "01/00614141777778/10/X", 5, "KGM");
+    struct ll_buf ev = {0};
+    fx_sign(&ev, NULL, e, FX_FARM);
+    corrupt_and_verify("event replaced", k, 13, ev.data, ev.len, LL_ECORRUPT,
+                       "block 3");
+    ll_buf_free(&ev);
+    /* An event's bytes garbled. */
+    corrupt_and_verify("event garbled", k, 13, (const uint8_t *)"junk", 4,
+                       LL_ECORRUPT, "e:3:0");
+    /* A block record deleted. */
+    k[0] = 'b';
+    ll_store_be64(k + 1, 2);
+    corrupt_and_verify("block deleted", k, 9, NULL, 0, LL_ECORRUPT, "b:2");
+    /* A lot's event list loses an entry. */
+    k[0] = 'l';
+    ll_lot_key(k + 1, FX_LOT_A);
+    ll_store_be64(k + 33, 1);
+    corrupt_and_verify("lot log entry deleted", k, 41, NULL, 0, LL_ECORRUPT,
+                       FX_LOT_A);
+    /* A lot's state (holdings) altered: the state root no longer matches. */
+    alter_lot_and_verify();
+}
+
+static const struct ll_test tests[] = {
+    {"story", test_story},
+    {"rules_table", test_rules_table},
+    {"status_lifecycle", test_status_lifecycle},
+    {"restart_and_genesis_mismatch", test_restart_and_genesis_mismatch},
+    {"commit_needs_quorum", test_commit_needs_quorum},
+    {"verify_detects_corruption", test_verify_detects_corruption},
+};
+
+LL_TEST_MAIN(tests)
