@@ -73,7 +73,7 @@ static void test_sigkill_rounds(void)
 {
     char dir[512];
     const char *env = getenv("LL_CRASH_ROUNDS"); /* NOLINT */
-    int rounds = env ? atoi(env) : 60;           /* NOLINT(cert-err34-c) */
+    int rounds = env ? (int)strtol(env, NULL, 10) : 60;
     struct ll_genesis *g = fx_genesis();
     ll_test_tmpdir(dir, sizeof(dir));
     uint64_t last_tip = 0;
