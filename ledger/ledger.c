@@ -136,23 +136,29 @@ static size_t key_lotlog(uint8_t *k, const uint8_t lotkey[32], uint64_t seq)
     return 41;
 }
 
+/* Copy the bytes of s (no terminator) to dst; returns their number. */
+static size_t put_str(uint8_t *dst, const char *s)
+{
+    size_t n = 0;
+    for (; s[n] != '\0'; n++)
+        dst[n] = (uint8_t)s[n];
+    return n;
+}
+
 /* 'o' || org id */
 static size_t key_org(uint8_t *k, const char *org)
 {
-    size_t n = strlen(org);
     k[0] = K_ORG;
-    memcpy(k + 1, org, n);
-    return n + 1;
+    return 1 + put_str(k + 1, org);
 }
 
 /* 'O' || u8 len || org id || u64 height || u32 index */
 static size_t key_orglog(uint8_t *k, const char *org, uint64_t height,
                          uint32_t index)
 {
-    size_t n = strlen(org);
     k[0] = K_ORGLOG;
+    size_t n = put_str(k + 2, org);
     k[1] = (uint8_t)n;
-    memcpy(k + 2, org, n);
     ll_store_be64(k + 2 + n, height);
     ll_store_be32(k + 10 + n, index);
     return n + 14;
@@ -160,10 +166,8 @@ static size_t key_orglog(uint8_t *k, const char *org, uint64_t height,
 
 static size_t key_meta(uint8_t *k, const char *name)
 {
-    size_t n = strlen(name);
     k[0] = K_META;
-    memcpy(k + 1, name, n);
-    return n + 1;
+    return 1 + put_str(k + 1, name);
 }
 
 /* ---- the state map's node store over LevelDB ------------------------------
@@ -435,58 +439,76 @@ static struct lot_entry *lots_insert(struct ll_block *b, const uint8_t key[32])
     return le;
 }
 
-/* Make room for one more event and `more` more lots (tables at most half
- * full), so that installing an accepted event cannot fail half way. */
+static int grow_events(struct ll_block *b)
+{
+    size_t cap = b->cap ? 2 * b->cap : 256;
+    uint8_t(*ids)[32] = ll_reallocarray(b->ids, cap, sizeof(*ids));
+    if (ids == NULL)
+        return LL_ENOMEM;
+    b->ids = ids;
+    uint8_t **bytes = ll_reallocarray(b->bytes, cap, sizeof(*bytes));
+    if (bytes == NULL)
+        return LL_ENOMEM;
+    b->bytes = bytes;
+    size_t *lens = ll_reallocarray(b->lens, cap, sizeof(*lens));
+    if (lens == NULL)
+        return LL_ENOMEM;
+    b->lens = lens;
+    b->cap = cap;
+    return 0;
+}
+
+static int grow_idset(struct ll_block *b)
+{
+    size_t cap = b->idset_cap ? 2 * b->idset_cap : 1024;
+    uint32_t *set = ll_calloc(cap, sizeof(*set));
+    if (set == NULL)
+        return LL_ENOMEM;
+    ll_free(b->idset);
+    b->idset = set;
+    b->idset_cap = cap;
+    for (size_t i = 0; i < b->n; i++)
+        idset_insert(b, (uint32_t)(i + 1));
+    return 0;
+}
+
+static int grow_lots(struct ll_block *b, size_t more)
+{
+    size_t cap = b->lots_cap ? b->lots_cap : 1024;
+    while (2 * (b->nlots + more) > cap)
+        cap *= 2;
+    struct lot_entry *old = b->lots;
+    size_t oldcap = b->lots_cap;
+    struct lot_entry *t = ll_calloc(cap, sizeof(*t));
+    if (t == NULL)
+        return LL_ENOMEM;
+    b->lots = t;
+    b->lots_cap = cap;
+    b->nlots = 0;
+    for (size_t i = 0; i < oldcap; i++) {
+        if (!old[i].used)
+            continue;
+        struct lot_entry *le = lots_insert(b, old[i].key);
+        *le = old[i];
+    }
+    ll_free(old);
+    return 0;
+}
+
+/*
+ * Make room for one more event and `more` more lots (tables at most half
+ * full), so that installing an accepted event cannot fail half way.
+ */
 static int reserve(struct ll_block *b, size_t more)
 {
-    if (b->n + 1 > b->cap) {
-        size_t cap = b->cap ? 2 * b->cap : 256;
-        uint8_t(*ids)[32] = ll_reallocarray(b->ids, cap, sizeof(*ids));
-        if (ids == NULL)
-            return LL_ENOMEM;
-        b->ids = ids;
-        uint8_t **bytes = ll_reallocarray(b->bytes, cap, sizeof(*bytes));
-        if (bytes == NULL)
-            return LL_ENOMEM;
-        b->bytes = bytes;
-        size_t *lens = ll_reallocarray(b->lens, cap, sizeof(*lens));
-        if (lens == NULL)
-            return LL_ENOMEM;
-        b->lens = lens;
-        b->cap = cap;
-    }
-    if (2 * (b->n + 1) > b->idset_cap) {
-        size_t cap = b->idset_cap ? 2 * b->idset_cap : 1024;
-        uint32_t *set = ll_calloc(cap, sizeof(*set));
-        if (set == NULL)
-            return LL_ENOMEM;
-        ll_free(b->idset);
-        b->idset = set;
-        b->idset_cap = cap;
-        for (size_t i = 0; i < b->n; i++)
-            idset_insert(b, (uint32_t)(i + 1));
-    }
-    if (2 * (b->nlots + more) > b->lots_cap) {
-        size_t cap = b->lots_cap ? b->lots_cap : 1024;
-        while (2 * (b->nlots + more) > cap)
-            cap *= 2;
-        struct lot_entry *old = b->lots;
-        size_t oldcap = b->lots_cap;
-        struct lot_entry *t = ll_calloc(cap, sizeof(*t));
-        if (t == NULL)
-            return LL_ENOMEM;
-        b->lots = t;
-        b->lots_cap = cap;
-        b->nlots = 0;
-        for (size_t i = 0; i < oldcap; i++) {
-            if (!old[i].used)
-                continue;
-            struct lot_entry *le = lots_insert(b, old[i].key);
-            *le = old[i];
-        }
-        ll_free(old);
-    }
-    return 0;
+    int rc = 0;
+    if (b->n + 1 > b->cap)
+        rc = grow_events(b);
+    if (rc == 0 && 2 * (b->n + 1) > b->idset_cap)
+        rc = grow_idset(b);
+    if (rc == 0 && 2 * (b->nlots + more) > b->lots_cap)
+        rc = grow_lots(b, more);
+    return rc;
 }
 
 /* ---- the rules' view of ledger + block ------------------------------------
