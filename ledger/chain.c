@@ -350,9 +350,19 @@ int ll_genesis_load(struct ll_genesis *g, const char *path, struct ll_errmsg *e)
 const lotledger_OrgState *ll_genesis_org(const struct ll_genesis *g,
                                          const char *id)
 {
-    for (size_t i = 0; i < g->norgs; i++)
-        if (strcmp(g->orgs[i].id, id) == 0)
-            return &g->orgs[i];
+    /* orgs are sorted by id */
+    size_t lo = 0;
+    size_t hi = g->norgs;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(g->orgs[mid].id, id);
+        if (c == 0)
+            return &g->orgs[mid];
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
     return NULL;
 }
 

@@ -24,15 +24,21 @@ static bool buf_write(pb_ostream_t *s, const pb_byte_t *p, size_t n)
 int ll_ledger__pb_encode(struct ll_buf *out, const pb_msgdesc_t *fields,
                          const void *msg, size_t max)
 {
-    size_t size = 0;
-    if (!pb_get_encoded_size(&size, fields, msg))
-        return LL_EINVAL;
-    if (size > max || size > out->max || out->len > out->max - size)
+    size_t room = out->max - out->len;
+    if (room > max)
+        room = max;
+    size_t before = out->len;
+    /* One pass: the stream stops at the limit ("stream full"). */
+    pb_ostream_t s = {buf_write, out, room, 0, NULL};
+    if (pb_encode(&s, fields, msg))
+        return 0;
+    if (out->data == NULL)
+        return LL_ENOMEM; /* ll_buf_append failed and freed the buffer */
+    out->len = before;
+    const char *err = PB_GET_ERROR(&s);
+    if (err != NULL && strcmp(err, "stream full") == 0)
         return LL_ETOOBIG;
-    pb_ostream_t s = {buf_write, out, SIZE_MAX, 0, NULL};
-    if (!pb_encode(&s, fields, msg))
-        return out->data == NULL ? LL_ENOMEM : LL_EINVAL;
-    return 0;
+    return LL_EINVAL;
 }
 
 struct cmp_state {

@@ -18,27 +18,53 @@
 #define SCHEMA_VERSION 1u
 
 /* Key prefixes (docs/store.md). */
-#define K_META     'm'
-#define K_BLOCK    'b'
-#define K_HASH     'h'
-#define K_EVENT    'e'
-#define K_ID       'i'
-#define K_LOTLOG   'l'
-#define K_LOT      'L'
-#define K_FRONTIER 'F'
-#define K_ORG      'o'
-#define K_ORGLOG   'O'
-#define K_NODE     'n'
+#define K_META   'm'
+#define K_BLOCK  'b'
+#define K_HASH   'h'
+#define K_EVENT  'e'
+#define K_ID     'i'
+#define K_LOTLOG 'l'
+#define K_LOT    'L'
+#define K_ORG    'o'
+#define K_ORGLOG 'O'
+#define K_NODE   'n'
 
 #define TIP_LEN (8 + 32 + 32 + 8)
 #define MAX_KEY 128
 
+/*
+ * Builder-thread caches over committed data. Both are direct-mapped (a new
+ * entry replaces whatever shares its slot). Nodes are content addressed, so
+ * a cached node is never stale; lot records are updated when a block
+ * commits, since only the builder writes them.
+ */
+#define LOT_CACHE_SLOTS  (1u << 17)
+#define NODE_CACHE_SLOTS (1u << 18)
+
+struct lot_slot {
+    uint8_t key[32]; /* lot key */
+    uint8_t *rec;    /* committed lot record; owned; NULL = empty slot */
+    size_t len;      /* its length */
+};
+
+struct node_slot {
+    uint8_t hash[32];              /* node hash */
+    uint8_t node[LL_SMT_NODE_LEN]; /* the node */
+    bool used;                     /* slot holds a node */
+};
+
 struct ll_ledger {
-    struct ll_store *store;   /* the database; owned */
-    struct ll_genesis *g;     /* copy of the genesis; owned */
-    struct ll_valset vs;      /* validator set */
-    struct ll_ledger_tip tip; /* last committed block */
-    bool building;            /* a block is open */
+    struct ll_store *store;     /* the database; owned */
+    struct ll_genesis *g;       /* copy of the genesis; owned */
+    struct ll_valset vs;        /* validator set */
+    struct ll_ledger_tip tip;   /* last committed block */
+    bool building;              /* a block is open */
+    struct lot_slot *lcache;    /* LOT_CACHE_SLOTS; owned */
+    struct node_slot *ncache;   /* NODE_CACHE_SLOTS; owned */
+    struct ll_pubkey (*pks)[8]; /* parsed org keys, as g->orgs; owned */
+    uint64_t *bloom;            /* Bloom filter of committed event ids */
+    size_t bloom_bits;          /* its size in bits, a power of two */
+    uint64_t bloom_n;           /* ids in it */
 };
 
 struct ll_ledger_snap {
@@ -54,6 +80,8 @@ struct lot_entry {
     uint8_t *state;               /* encoded LotState after the block */
     size_t state_len;             /* its length */
     struct ll_merkle_frontier fr; /* the lot's log after the block */
+    uint8_t *rec;                 /* the record to store (after seal) */
+    size_t rec_len;               /* its length */
 };
 
 struct ll_block {
@@ -177,12 +205,50 @@ struct node_ctx {
     struct ll_store *store;           /* where committed nodes live */
     const struct ll_store_snap *snap; /* read view, or NULL for latest */
     struct ll_store_batch *wb;        /* where new nodes go (may be NULL) */
+    struct node_slot *cache;          /* builder's node cache, or NULL */
 };
+
+static struct node_slot *node_slot(struct node_slot *cache,
+                                   const uint8_t hash[32])
+{
+    return &cache[ll_load_le32(hash) & (NODE_CACHE_SLOTS - 1)];
+}
+
+static void node_cache_put(struct node_slot *cache, const uint8_t hash[32],
+                           const uint8_t node[LL_SMT_NODE_LEN])
+{
+    struct node_slot *ns = node_slot(cache, hash);
+    memcpy(ns->hash, hash, 32);
+    memcpy(ns->node, node, LL_SMT_NODE_LEN);
+    ns->used = true;
+}
+
+/* True if node (65 bytes) hashes to hash as a leaf or inner node. */
+static bool node_hash_ok(const uint8_t node[LL_SMT_NODE_LEN],
+                         const uint8_t hash[32])
+{
+    uint8_t h[32];
+    if (node[0] == LL_SMT_NODE_LEAF)
+        ll_smt_leaf_hash(h, node + 1, node + 33);
+    else if (node[0] == LL_SMT_NODE_INNER)
+        ll_smt_node_hash(h, node + 1, node + 33);
+    else
+        return false;
+    return memcmp(h, hash, 32) == 0;
+}
 
 static int node_get(void *ctx, uint8_t node[LL_SMT_NODE_LEN],
                     const uint8_t hash[LL_SMT_HASH_LEN])
 {
     struct node_ctx *c = ctx;
+    if (c->cache != NULL) {
+        const struct node_slot *ns = node_slot(c->cache, hash);
+        if (ns->used && memcmp(ns->hash, hash, 32) == 0) {
+            memcpy(node, ns->node, LL_SMT_NODE_LEN);
+            /* Cached nodes were checked when read, or built by the map. */
+            return LL_SMT_GET_VERIFIED;
+        }
+    }
     uint8_t k[33];
     uint8_t v[LL_SMT_NODE_LEN + 1];
     struct ll_buf b;
@@ -190,8 +256,15 @@ static int node_get(void *ctx, uint8_t node[LL_SMT_NODE_LEN],
     int rc = ll_store_get(c->store, c->snap, k, key_hash(k, K_NODE, hash), &b);
     if (rc == 0 && b.len != LL_SMT_NODE_LEN)
         rc = LL_ECORRUPT;
-    if (rc == 0)
+    if (rc == 0) {
         memcpy(node, b.data, LL_SMT_NODE_LEN);
+        /* Only a node that hashes to its address is cached; a corrupt one
+         * goes to the map uncached, which rejects it. */
+        if (c->cache != NULL && node_hash_ok(node, hash)) {
+            node_cache_put(c->cache, hash, node);
+            rc = LL_SMT_GET_VERIFIED;
+        }
+    }
     ll_buf_free(&b);
     return rc;
 }
@@ -205,6 +278,8 @@ static int node_put(void *ctx, const uint8_t hash[LL_SMT_HASH_LEN],
         return LL_EINVAL;
     ll_store_batch_put(c->wb, k, key_hash(k, K_NODE, hash), node,
                        LL_SMT_NODE_LEN);
+    if (c->cache != NULL)
+        node_cache_put(c->cache, hash, node);
     return 0;
 }
 
@@ -213,6 +288,66 @@ static void node_store(struct ll_smt_store *out, struct node_ctx *c)
     out->get = node_get;
     out->put = node_put;
     out->ctx = c;
+}
+
+/* ---- the committed-id filter ----------------------------------------------
+ *
+ * Replay detection asks "is this id already recorded?" for every event,
+ * and the answer is almost always no. A Bloom filter over the committed ids
+ * (4 probes taken from the id itself, a uniform hash; at least 16 bits per
+ * id, about 0.2% false positives) answers most of those without a LevelDB
+ * read; a "maybe" is settled by the store. It is rebuilt from the 'i' keys
+ * at open and whenever it fills up.
+ */
+#define BLOOM_MIN_BITS ((size_t)1 << 24)
+
+static void bloom_add(struct ll_ledger *l, const uint8_t id[32])
+{
+    for (int j = 0; j < 4; j++) {
+        uint64_t bit = ll_load_le64(id + 8 * j) & (l->bloom_bits - 1);
+        l->bloom[bit / 64] |= (uint64_t)1 << (bit % 64);
+    }
+    l->bloom_n++;
+}
+
+static bool bloom_maybe(const struct ll_ledger *l, const uint8_t id[32])
+{
+    for (int j = 0; j < 4; j++) {
+        uint64_t bit = ll_load_le64(id + 8 * j) & (l->bloom_bits - 1);
+        if ((l->bloom[bit / 64] & ((uint64_t)1 << (bit % 64))) == 0)
+            return false;
+    }
+    return true;
+}
+
+/* (Re)build the filter from every committed id, sized for want ids. */
+static int bloom_build(struct ll_ledger *l, uint64_t want)
+{
+    size_t bits = BLOOM_MIN_BITS;
+    while ((uint64_t)bits < 32 * want)
+        bits *= 2;
+    uint64_t *f = ll_calloc(bits / 64, sizeof(*f));
+    if (f == NULL)
+        return LL_ENOMEM;
+    ll_free(l->bloom);
+    l->bloom = f;
+    l->bloom_bits = bits;
+    l->bloom_n = 0;
+    struct ll_store_iter *it = NULL;
+    uint8_t p = K_ID;
+    int rc = ll_store_iter_open(l->store, NULL, &p, 1, NULL, 0, &it);
+    if (rc)
+        return rc;
+    const uint8_t *k;
+    const uint8_t *v;
+    size_t kl;
+    size_t vl;
+    while (ll_store_iter_next(it, &k, &kl, &v, &vl))
+        if (kl == 33)
+            bloom_add(l, k + 1);
+    rc = ll_store_iter_error(it);
+    ll_store_iter_close(it);
+    return rc;
 }
 
 /* ---- open and genesis ------------------------------------------------------
@@ -264,7 +399,7 @@ static int init_genesis(struct ll_ledger *l, struct ll_errmsg *e)
         ll_smt_value_hash(kvs[i].value_hash, enc.data, enc.len);
         ll_store_batch_put(wb, k, key_org(k, o->id), enc.data, enc.len);
     }
-    struct node_ctx nc = {l->store, NULL, wb};
+    struct node_ctx nc = {l->store, NULL, wb, NULL};
     struct ll_smt_store ns;
     node_store(&ns, &nc);
     static const uint8_t zero[32];
@@ -343,6 +478,22 @@ int ll_ledger_open(struct ll_ledger **out, const char *dir,
         rc = ll_errmsg_set(e, rc, "ledger: genesis has no validator set");
         goto out;
     }
+    l->lcache = ll_calloc(LOT_CACHE_SLOTS, sizeof(*l->lcache));
+    l->ncache = ll_calloc(NODE_CACHE_SLOTS, sizeof(*l->ncache));
+    l->pks = ll_calloc(l->g->norgs, sizeof(*l->pks));
+    if (l->lcache == NULL || l->ncache == NULL || l->pks == NULL) {
+        rc = LL_ENOMEM;
+        goto out;
+    }
+    for (size_t i = 0; i < l->g->norgs && rc == 0; i++) {
+        for (size_t j = 0; j < l->g->orgs[i].keys_count && j < 8; j++) {
+            if (ll_pubkey_parse(&l->pks[i][j],
+                                l->g->orgs[i].keys[j].pk.bytes) != 0)
+                rc = ll_errmsg_set(e, LL_EBADKEY, "ledger: bad genesis key");
+        }
+    }
+    if (rc)
+        goto out;
     rc = ll_store_open(&l->store, dir, true, e);
     if (rc)
         goto out;
@@ -350,6 +501,8 @@ int ll_ledger_open(struct ll_ledger **out, const char *dir,
         rc = load_existing(l, e);
     else
         rc = init_genesis(l, e);
+    if (rc == 0)
+        rc = bloom_build(l, 0);
 out:
     if (rc) {
         ll_ledger_close(l);
@@ -364,6 +517,13 @@ void ll_ledger_close(struct ll_ledger *l)
     if (l == NULL)
         return;
     ll_store_close(l->store);
+    if (l->lcache != NULL)
+        for (size_t i = 0; i < LOT_CACHE_SLOTS; i++)
+            ll_free(l->lcache[i].rec);
+    ll_free(l->lcache);
+    ll_free(l->ncache);
+    ll_free(l->pks);
+    ll_free(l->bloom);
     ll_free(l->g);
     ll_free(l);
 }
@@ -527,18 +687,97 @@ static int decode_lot(lotledger_LotState *out, const uint8_t *p, size_t n)
     return rc ? LL_ECORRUPT : 0;
 }
 
-/* Read a committed lot state by key (snap may be NULL). */
+/*
+ * A lot record ('L' || lot key): u16 BE length of the state, the encoded
+ * LotState, then the encoded frontier of the lot's log. Split it.
+ */
+static int lot_record_split(const uint8_t *rec, size_t len,
+                            const uint8_t **state, size_t *slen,
+                            const uint8_t **fr, size_t *flen)
+{
+    if (len < 2)
+        return LL_ECORRUPT;
+    size_t n = ((size_t)rec[0] << 8) | rec[1];
+    if (n > len - 2)
+        return LL_ECORRUPT;
+    *state = rec + 2;
+    *slen = n;
+    *fr = rec + 2 + n;
+    *flen = len - 2 - n;
+    return 0;
+}
+
+/* Read a committed lot's state (and frontier, if fr) by key. */
+static int parse_lot_record(const uint8_t *rec, size_t len,
+                            lotledger_LotState *out,
+                            struct ll_merkle_frontier *fr)
+{
+    const uint8_t *sp;
+    const uint8_t *fp;
+    size_t sl;
+    size_t fl;
+    int rc = lot_record_split(rec, len, &sp, &sl, &fp, &fl);
+    if (rc == 0 && out != NULL)
+        rc = decode_lot(out, sp, sl);
+    if (rc == 0 && fr != NULL && ll_merkle_frontier_decode(fr, fp, fl) != 0)
+        rc = LL_ECORRUPT;
+    return rc;
+}
+
 static int read_lot(struct ll_store *st, const struct ll_store_snap *snap,
                     const uint8_t key[32], lotledger_LotState *out)
 {
     uint8_t k[33];
     struct ll_buf b;
-    ll_buf_init(&b, lotledger_LotState_size);
+    ll_buf_init(&b, lotledger_LotState_size + LL_MERKLE_FRONTIER_ENC_MAX + 2);
     int rc = ll_store_get(st, snap, k, key_hash(k, K_LOT, key), &b);
     if (rc == 0)
-        rc = decode_lot(out, b.data, b.len);
+        rc = parse_lot_record(b.data, b.len, out, NULL);
     ll_buf_free(&b);
     return rc;
+}
+
+static struct lot_slot *lot_slot(const struct ll_ledger *l,
+                                 const uint8_t key[32])
+{
+    return &l->lcache[ll_load_le32(key) & (LOT_CACHE_SLOTS - 1)];
+}
+
+/* Install a committed lot record in the cache (takes ownership of rec). */
+static void lot_cache_put(struct ll_ledger *l, const uint8_t key[32],
+                          uint8_t *rec, size_t len)
+{
+    struct lot_slot *ls = lot_slot(l, key);
+    ll_free(ls->rec);
+    memcpy(ls->key, key, 32);
+    ls->rec = rec;
+    ls->len = len;
+}
+
+/*
+ * The committed record of a lot for the builder: from the cache, else from
+ * the store (then cached). Returns 0, LL_ENOTFOUND, LL_ESTORE, LL_ENOMEM.
+ * Out: *rec points into the cache until the next cache change.
+ */
+static int builder_lot_record(struct ll_ledger *l, const uint8_t key[32],
+                              const uint8_t **rec, size_t *len)
+{
+    struct lot_slot *ls = lot_slot(l, key);
+    if (ls->rec == NULL || memcmp(ls->key, key, 32) != 0) {
+        uint8_t k[33];
+        struct ll_buf b;
+        ll_buf_init(&b,
+                    lotledger_LotState_size + LL_MERKLE_FRONTIER_ENC_MAX + 2);
+        int rc = ll_store_get(l->store, NULL, k, key_hash(k, K_LOT, key), &b);
+        if (rc) {
+            ll_buf_free(&b);
+            return rc;
+        }
+        lot_cache_put(l, key, b.data, b.len);
+    }
+    *rec = ls->rec;
+    *len = ls->len;
+    return 0;
 }
 
 static int view_lot(void *arg, const char *lot, lotledger_LotState *out)
@@ -549,7 +788,12 @@ static int view_lot(void *arg, const char *lot, lotledger_LotState *out)
     const struct lot_entry *le = lots_find(b, key);
     if (le != NULL)
         return decode_lot(out, le->state, le->state_len);
-    return read_lot(b->l->store, NULL, key, out);
+    const uint8_t *rec;
+    size_t len;
+    int rc = builder_lot_record(b->l, key, &rec, &len);
+    if (rc)
+        return rc;
+    return parse_lot_record(rec, len, out, NULL);
 }
 
 static bool view_has_event(void *arg, const uint8_t id[32])
@@ -558,6 +802,8 @@ static bool view_has_event(void *arg, const uint8_t id[32])
     uint8_t k[33];
     if (idset_find(b, id) != 0)
         return true;
+    if (!bloom_maybe(b->l, id))
+        return false;
     return ll_store_has(b->l->store, NULL, k, key_hash(k, K_ID, id));
 }
 
@@ -647,9 +893,12 @@ void ll_block_free(struct ll_block *b)
         return;
     for (size_t i = 0; i < b->n; i++)
         ll_free(b->bytes[i]);
-    for (size_t i = 0; i < b->lots_cap; i++)
-        if (b->lots[i].used)
+    for (size_t i = 0; i < b->lots_cap; i++) {
+        if (b->lots[i].used) {
             ll_free(b->lots[i].state);
+            ll_free(b->lots[i].rec);
+        }
+    }
     ll_free(b->ids);
     ll_free(b->bytes);
     ll_free(b->lens);
@@ -682,17 +931,12 @@ static int lot_frontier(const struct ll_block *b, const uint8_t key[32],
         ll_merkle_frontier_init(fr);
         return 0;
     }
-    uint8_t k[33];
-    struct ll_buf buf;
-    ll_buf_init(&buf, LL_MERKLE_FRONTIER_ENC_MAX);
-    int rc =
-        ll_store_get(b->l->store, NULL, k, key_hash(k, K_FRONTIER, key), &buf);
-    if (rc == LL_ENOTFOUND)
-        rc = LL_ECORRUPT;
-    if (rc == 0 && ll_merkle_frontier_decode(fr, buf.data, buf.len) != 0)
-        rc = LL_ECORRUPT;
-    ll_buf_free(&buf);
-    return rc;
+    const uint8_t *rec;
+    size_t len;
+    int rc = builder_lot_record(b->l, key, &rec, &len);
+    if (rc == 0)
+        rc = parse_lot_record(rec, len, NULL, fr);
+    return rc == LL_ENOTFOUND ? LL_ECORRUPT : rc;
 }
 
 /*
@@ -775,6 +1019,28 @@ static void install(struct ll_block *b, uint8_t *copy, size_t len,
     idset_insert(b, (uint32_t)b->n);
 }
 
+/*
+ * Check an event's signature with the organisation's pre-parsed key. True
+ * only if it verifies; anything else (unknown org or key, bad signature) is
+ * left for the rules to find and report in their order.
+ */
+static bool verify_cached(const struct ll_ledger *l,
+                          const struct ll_signed_event *se, uint64_t height)
+{
+    const lotledger_OrgState *org = ll_genesis_org(l->g, se->ev.org);
+    uint8_t pk[LL_PUBKEY_LEN];
+    if (org == NULL || ll_rules_key(pk, org, se->ev.key_id.bytes,
+                                    se->ev.key_id.size, height) != 0)
+        return false;
+    size_t oi = (size_t)(org - l->g->orgs);
+    for (size_t k = 0; k < org->keys_count && k < 8; k++) {
+        if (memcmp(org->keys[k].pk.bytes, pk, LL_PUBKEY_LEN) == 0)
+            return ll_schnorr_verify_parsed(se->sig, se->id, &l->pks[oi][k]) ==
+                   0;
+    }
+    return false;
+}
+
 int ll_block_add(struct ll_block *b, const uint8_t *bytes, size_t len,
                  bool sig_verified, uint8_t *id, uint32_t *index,
                  struct ll_errmsg *e)
@@ -789,6 +1055,8 @@ int ll_block_add(struct ll_block *b, const uint8_t *bytes, size_t len,
         return rc;
     struct ll_rules_view view = {view_org, view_lot, view_has_event, view_event,
                                  b};
+    if (!sig_verified)
+        sig_verified = verify_cached(b->l, b->se, b->h.height);
     rc = ll_rules_apply(b->ro, &view, b->se, b->l->g->chain_id, b->h.height,
                         b->h.time_ms, sig_verified, e);
     if (rc)
@@ -810,6 +1078,27 @@ int ll_block_add(struct ll_block *b, const uint8_t *bytes, size_t len,
     if (id != NULL)
         memcpy(id, b->se->id, 32);
     install(b, copy, len, copies);
+    return 0;
+}
+
+/* Build a lot's record (state + frontier) for the store. */
+static int make_record(struct lot_entry *le)
+{
+    uint8_t fe[LL_MERKLE_FRONTIER_ENC_MAX];
+    size_t fl = 0;
+    if (le->state_len > 0xffff ||
+        ll_merkle_frontier_encode(fe, sizeof(fe), &fl, &le->fr) != 0)
+        return LL_EINVAL;
+    uint8_t *rec = ll_malloc(2 + le->state_len + fl);
+    if (rec == NULL)
+        return LL_ENOMEM;
+    rec[0] = (uint8_t)(le->state_len >> 8);
+    rec[1] = (uint8_t)le->state_len;
+    memcpy(rec + 2, le->state, le->state_len);
+    memcpy(rec + 2 + le->state_len, fe, fl);
+    ll_free(le->rec);
+    le->rec = rec;
+    le->rec_len = 2 + le->state_len + fl;
     return 0;
 }
 
@@ -839,23 +1128,21 @@ int ll_block_seal(struct ll_block *b, struct ll_header *h)
     size_t n = 0;
     uint8_t k[MAX_KEY];
     for (size_t i = 0; i < b->lots_cap; i++) {
-        const struct lot_entry *le = &b->lots[i];
+        struct lot_entry *le = &b->lots[i];
         if (!le->used)
             continue;
         memcpy(kvs[n].key, le->key, 32);
         ll_smt_value_hash(kvs[n].value_hash, le->state, le->state_len);
         n++;
-        uint8_t fe[LL_MERKLE_FRONTIER_ENC_MAX];
-        size_t fl = 0;
-        if (ll_merkle_frontier_encode(fe, sizeof(fe), &fl, &le->fr) != 0) {
+        rc = make_record(le);
+        if (rc) {
             ll_free(kvs);
-            return LL_EINVAL;
+            return rc;
         }
-        ll_store_batch_put(b->wb, k, key_hash(k, K_LOT, le->key), le->state,
-                           le->state_len);
-        ll_store_batch_put(b->wb, k, key_hash(k, K_FRONTIER, le->key), fe, fl);
+        ll_store_batch_put(b->wb, k, key_hash(k, K_LOT, le->key), le->rec,
+                           le->rec_len);
     }
-    struct node_ctx nc = {b->l->store, NULL, b->wb};
+    struct node_ctx nc = {b->l->store, NULL, b->wb, b->l->ncache};
     struct ll_smt_store ns;
     node_store(&ns, &nc);
     rc = ll_smt_update(&ns, b->h.state_root, b->l->tip.state_root, kvs, n);
@@ -900,6 +1187,20 @@ int ll_ledger_commit(struct ll_ledger *l, struct ll_block *b,
         return ll_errmsg_set(e, rc, "commit: block %llu not written",
                              (unsigned long long)tip.height);
     l->tip = tip;
+    for (size_t i = 0; i < b->n; i++)
+        bloom_add(l, b->ids[i]);
+    /* Past 16 bits per id, rebuild at twice the size. A failure only
+     * costs speed: the old filter stays in use and still has no false
+     * negatives. */
+    if (16 * l->bloom_n > l->bloom_bits && bloom_build(l, l->bloom_n) != 0)
+        ll_log(LL_LOG_WARN, "component=ledger msg=\"id filter not grown\"");
+    for (size_t i = 0; i < b->lots_cap; i++) {
+        struct lot_entry *le = &b->lots[i];
+        if (le->used && le->rec != NULL) {
+            lot_cache_put(l, le->key, le->rec, le->rec_len);
+            le->rec = NULL;
+        }
+    }
     ll_block_free(b);
     return 0;
 }
@@ -1214,9 +1515,16 @@ static int verify_lot(struct verify_ctx *v, const uint8_t *k, size_t kl,
                       const uint8_t *val, size_t vl, lotledger_LotState *st)
 {
     uint8_t key[32];
-    if (kl != 33 || decode_lot(st, val, vl) != 0)
+    const uint8_t *sp;
+    const uint8_t *fp;
+    size_t sl;
+    size_t fl;
+    struct ll_merkle_frontier stored;
+    if (kl != 33 || lot_record_split(val, vl, &sp, &sl, &fp, &fl) != 0 ||
+        decode_lot(st, sp, sl) != 0 ||
+        ll_merkle_frontier_decode(&stored, fp, fl) != 0)
         return ll_errmsg_set(v->e, LL_ECORRUPT,
-                             "lot state does not decode (key L:<lot key>)");
+                             "lot record does not decode (key L:<lot key>)");
     ll_lot_key(key, st->lot);
     if (memcmp(key, k + 1, 32) != 0)
         return ll_errmsg_set(v->e, LL_ECORRUPT,
@@ -1231,15 +1539,18 @@ static int verify_lot(struct verify_ctx *v, const uint8_t *k, size_t kl,
                    : rc;
     uint8_t root[32];
     ll_merkle_frontier_root(root, &rb.fr);
+    uint8_t sroot[32];
+    ll_merkle_frontier_root(sroot, &stored);
     if (rb.fr.size != st->events || st->log_root.size != 32 ||
-        memcmp(root, st->log_root.bytes, 32) != 0)
+        memcmp(root, st->log_root.bytes, 32) != 0 ||
+        stored.size != rb.fr.size || memcmp(sroot, root, 32) != 0)
         return ll_errmsg_set(v->e, LL_EVERIFY,
                              "lot %s: %llu events in its list do not rebuild "
                              "its log root and count (%llu)",
                              st->lot, (unsigned long long)rb.fr.size,
                              (unsigned long long)st->events);
     v->r->lots++;
-    return add_kv(v, key, val, vl);
+    return add_kv(v, key, sp, sl);
 }
 
 /* Scan every entry under one prefix ('L' lots or 'o' orgs). */

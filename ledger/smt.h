@@ -37,10 +37,12 @@
 
 /* Multiproof format: a version byte, then one tagged item per position. */
 #define LL_SMT_PROOF_VERSION 1
-#define LL_SMT_PROOF_EMPTY   0 /* subtree empty; no payload */
-#define LL_SMT_PROOF_LEAF    1 /* one entry: key(32) || value_hash(32) */
-#define LL_SMT_PROOF_INNER   2 /* inner node: left item, then right item */
-#define LL_SMT_PROOF_HASH    3 /* opaque subtree: hash(32), non-zero */
+#define LL_SMT_GET_VERIFIED  1 /* get: node known good, skip the hash check */
+
+#define LL_SMT_PROOF_EMPTY 0 /* subtree empty; no payload */
+#define LL_SMT_PROOF_LEAF  1 /* one entry: key(32) || value_hash(32) */
+#define LL_SMT_PROOF_INNER 2 /* inner node: left item, then right item */
+#define LL_SMT_PROOF_HASH  3 /* opaque subtree: hash(32), non-zero */
 
 /*
  * Node storage. Nodes are content addressed: a node is put under its own
@@ -51,7 +53,11 @@
  * get:  copy the node stored under hash into node.
  *       Returns 0, LL_ENOTFOUND (no such node), or another negative LL_E*
  *       code (LL_ESTORE, LL_ENOMEM, ...) that the map passes through.
- *       node is written only on success.
+ *       node is written only on success. A store may instead return
+ *       LL_SMT_GET_VERIFIED for a node it knows to be one this module has
+ *       already checked or built (a cache filled only by checked gets and
+ *       by puts); the map then skips re-hashing it. Any other positive
+ *       value is a broken store (LL_ESTORE).
  * put:  store node under hash. Putting a hash that is already present is a
  *       no-op that returns 0. Returns 0 or a negative LL_E* code; a failed
  *       put leaves the store as it was.

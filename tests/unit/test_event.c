@@ -309,6 +309,28 @@ static void test_limits_rejected_not_truncated(void)
     ll_free(huge);
 }
 
+/* Encoding into a buffer with too little room fails cleanly. */
+static void test_encode_limit(void)
+{
+    setup();
+    lotledger_Event *ev = make_event(lotledger_EventType_SHIP);
+    struct ll_buf b;
+    ll_buf_init(&b, LL_EVENT_MAX_BYTES);
+    ASSERT_OK(ll_event_encode(&b, ev));
+    size_t full = b.len;
+    struct ll_buf small;
+    ll_buf_init(&small, full - 1);
+    ASSERT_ERR(ll_event_encode(&small, ev), LL_ETOOBIG);
+    ASSERT_UEQ(small.len, 0);
+    ll_buf_free(&small);
+    ll_buf_init(&small, full);
+    ASSERT_OK(ll_event_encode(&small, ev));
+    ASSERT_MEM_EQ(small.data, b.data, full);
+    ll_buf_free(&small);
+    ll_buf_free(&b);
+    ll_free(ev);
+}
+
 static void test_envelope_rejects(void)
 {
     setup();
@@ -635,6 +657,7 @@ static const struct ll_test tests[] = {
     {"noncanonical_rejected", test_noncanonical_rejected},
     {"limits_rejected_not_truncated", test_limits_rejected_not_truncated},
     {"envelope_rejects", test_envelope_rejects},
+    {"encode_limit", test_encode_limit},
     {"gs1_check_digit", test_gs1_check_digit},
     {"lotid", test_lotid},
     {"check_rules", test_check_rules},

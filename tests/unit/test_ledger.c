@@ -767,9 +767,22 @@ static void alter_lot_and_verify(void)
     struct ll_store_batch *wb = NULL;
     ASSERT_OK(ll_store_open(&s, w.dir, false, NULL));
     ASSERT_OK(ll_store_batch_new(&wb));
+    /* The record is u16 state length, state, frontier: keep the frontier. */
     k[0] = 'L';
     ll_lot_key(k + 1, FX_LOT_C);
-    ll_store_batch_put(wb, k, 33, enc.data, enc.len);
+    struct ll_buf rec;
+    ll_buf_init(&rec, 1 << 16);
+    ASSERT_OK(ll_store_get(s, NULL, k, 33, &rec));
+    size_t old = ((size_t)rec.data[0] << 8) | rec.data[1];
+    struct ll_buf rec2;
+    ll_buf_init(&rec2, 1 << 16);
+    ASSERT_OK(ll_buf_append_byte(&rec2, (uint8_t)(enc.len >> 8)));
+    ASSERT_OK(ll_buf_append_byte(&rec2, (uint8_t)enc.len));
+    ASSERT_OK(ll_buf_append(&rec2, enc.data, enc.len));
+    ASSERT_OK(ll_buf_append(&rec2, rec.data + 2 + old, rec.len - 2 - old));
+    ll_store_batch_put(wb, k, 33, rec2.data, rec2.len);
+    ll_buf_free(&rec);
+    ll_buf_free(&rec2);
     ASSERT_OK(ll_store_write(s, wb, true));
     ll_store_batch_free(wb);
     ll_store_close(s);

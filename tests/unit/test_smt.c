@@ -931,7 +931,7 @@ static int evil_get(void *ctx, uint8_t node[LL_SMT_NODE_LEN],
     if (e->mode == EVIL_GETERR)
         return LL_ESTORE;
     if (e->mode == EVIL_GETPOS)
-        return 1;
+        return 2; /* 1 is LL_SMT_GET_VERIFIED */
     int rc = e->inner.get(e->inner.ctx, node, hash);
     if (rc == 0 && e->mode == EVIL_FLIP)
         node[40] ^= 1;
