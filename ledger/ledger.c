@@ -303,7 +303,7 @@ static void node_store(struct ll_smt_store *out, struct node_ctx *c)
 
 static void bloom_add(struct ll_ledger *l, const uint8_t id[32])
 {
-    for (int j = 0; j < 4; j++) {
+    for (size_t j = 0; j < 4; j++) {
         uint64_t bit = ll_load_le64(id + 8 * j) & (l->bloom_bits - 1);
         l->bloom[bit / 64] |= (uint64_t)1 << (bit % 64);
     }
@@ -312,7 +312,7 @@ static void bloom_add(struct ll_ledger *l, const uint8_t id[32])
 
 static bool bloom_maybe(const struct ll_ledger *l, const uint8_t id[32])
 {
-    for (int j = 0; j < 4; j++) {
+    for (size_t j = 0; j < 4; j++) {
         uint64_t bit = ll_load_le64(id + 8 * j) & (l->bloom_bits - 1);
         if ((l->bloom[bit / 64] & ((uint64_t)1 << (bit % 64))) == 0)
             return false;
@@ -459,8 +459,9 @@ static int load_existing(struct ll_ledger *l, struct ll_errmsg *e)
     return rc;
 }
 
-int ll_ledger_open(struct ll_ledger **out, const char *dir,
-                   const struct ll_genesis *g, struct ll_errmsg *e)
+static int ledger_open(struct ll_ledger **out, const char *dir,
+                       const struct ll_genesis *g, bool create,
+                       struct ll_errmsg *e)
 {
     uint8_t k[32];
     int rc;
@@ -494,13 +495,15 @@ int ll_ledger_open(struct ll_ledger **out, const char *dir,
     }
     if (rc)
         goto out;
-    rc = ll_store_open(&l->store, dir, true, e);
+    rc = ll_store_open(&l->store, dir, create, e);
     if (rc)
         goto out;
     if (ll_store_has(l->store, NULL, k, key_meta(k, "schema")))
         rc = load_existing(l, e);
-    else
+    else if (create)
         rc = init_genesis(l, e);
+    else
+        rc = ll_errmsg_set(e, LL_ENOTFOUND, "ledger: no ledger in %s", dir);
     if (rc == 0)
         rc = bloom_build(l, 0);
 out:
@@ -510,6 +513,18 @@ out:
     }
     *out = l;
     return 0;
+}
+
+int ll_ledger_open(struct ll_ledger **out, const char *dir,
+                   const struct ll_genesis *g, struct ll_errmsg *e)
+{
+    return ledger_open(out, dir, g, true, e);
+}
+
+int ll_ledger_open_existing(struct ll_ledger **out, const char *dir,
+                            const struct ll_genesis *g, struct ll_errmsg *e)
+{
+    return ledger_open(out, dir, g, false, e);
 }
 
 void ll_ledger_close(struct ll_ledger *l)
@@ -1620,6 +1635,34 @@ static int verify_state_root(struct verify_ctx *v)
     return rc;
 }
 
+/*
+ * Read every key and value once with checksums verified, so damage in data
+ * the other checks do not read (old state-map nodes, index entries) is
+ * found too.
+ */
+static int verify_scan_all(struct verify_ctx *v)
+{
+    struct ll_store_iter *it = NULL;
+    int rc = ll_store_iter_open(v->l->store, v->s->snap, "", 0, NULL, 0, &it);
+    if (rc)
+        return rc;
+    const uint8_t *k;
+    const uint8_t *val;
+    size_t kl;
+    size_t vl;
+    uint64_t n = 0;
+    while (ll_store_iter_next(it, &k, &kl, &val, &vl))
+        n++;
+    rc = ll_store_iter_error(it);
+    ll_store_iter_close(it);
+    if (rc)
+        return ll_errmsg_set(v->e, LL_ECORRUPT,
+                             "store: a damaged table block after %llu keys "
+                             "(checksum mismatch)",
+                             (unsigned long long)n);
+    return 0;
+}
+
 int ll_ledger_verify(struct ll_ledger *l, struct ll_verify_report *r,
                      struct ll_errmsg *e)
 {
@@ -1657,6 +1700,8 @@ int ll_ledger_verify(struct ll_ledger *l, struct ll_verify_report *r,
         goto out;
     }
     rc = verify_state_root(&v);
+    if (rc == 0)
+        rc = verify_scan_all(&v);
 out:
     ll_free(v.kvs);
     ll_free(v.se);

@@ -50,6 +50,14 @@ struct ll_ledger_tip {
 LL_NODISCARD int ll_ledger_open(struct ll_ledger **out, const char *dir,
                                 const struct ll_genesis *g, struct ll_errmsg *e)
     LL_NONNULL(1, 2, 3);
+/*
+ * As ll_ledger_open, but never create: a directory without a ledger gives
+ * LL_ENOTFOUND (for tools that inspect an existing ledger).
+ */
+LL_NODISCARD int
+ll_ledger_open_existing(struct ll_ledger **out, const char *dir,
+                        const struct ll_genesis *g, struct ll_errmsg *e)
+    LL_NONNULL(1, 2, 3);
 /* Close the ledger (LevelDB closed cleanly). Accepts NULL. */
 void ll_ledger_close(struct ll_ledger *l);
 

@@ -6,7 +6,9 @@
  * paranoid checks, so corruption is reported rather than served.
  */
 #include <leveldb/c.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "store.h"
 
@@ -51,6 +53,16 @@ int ll_store_open(struct ll_store **out, const char *dir, bool create,
                   struct ll_errmsg *e)
 {
     char *err = NULL;
+    if (!create) {
+        /* LevelDB creates the directory even when told not to create the
+         * database; look for its CURRENT file first. */
+        char cur[4096];
+        struct stat st;
+        int n = snprintf(cur, sizeof(cur), "%s/CURRENT", dir);
+        if (n < 0 || (size_t)n >= sizeof(cur) || stat(cur, &st) != 0)
+            return ll_errmsg_set(e, LL_ENOTFOUND,
+                                 "store: no ledger database in %s", dir);
+    }
     struct ll_store *s = ll_calloc(1, sizeof(*s));
     if (s == NULL)
         return LL_ENOMEM;

@@ -36,8 +36,8 @@ FX_FN void fx_keys_init(void)
     }
 }
 
-/* The fixture genesis (heap; free with ll_free). */
-FX_FN struct ll_genesis *fx_genesis(void)
+/* The fixture genesis as JSON text (heap, NUL-terminated; ll_free). */
+FX_FN char *fx_genesis_json(void)
 {
     struct ll_buf b;
     char hex[65];
@@ -58,14 +58,22 @@ FX_FN struct ll_genesis *fx_genesis(void)
                                 i ? ", " : "", fx_ids[i], fx_ids[i], hex, roles,
                                 i == FX_VAL ? ", \"power\": 1" : ""));
     }
-    ASSERT_OK(ll_buf_printf(&b, "]}"));
+    ASSERT_OK(ll_buf_printf(&b, "]}\n"));
+    ASSERT_OK(ll_buf_cstr(&b));
+    return (char *)b.data;
+}
+
+/* The fixture genesis (heap; free with ll_free). */
+FX_FN struct ll_genesis *fx_genesis(void)
+{
+    char *json = fx_genesis_json();
     struct ll_genesis *g = ll_calloc(1, sizeof(*g));
     ASSERT_NOT_NULL(g);
     struct ll_errmsg e = {{0}};
-    int rc = ll_genesis_parse(g, (const char *)b.data, b.len, &e);
+    int rc = ll_genesis_parse(g, json, strlen(json), &e);
     if (rc)
         ll_test_fail(__FILE__, __LINE__, "fixture genesis: %s", e.text);
-    ll_buf_free(&b);
+    ll_free(json);
     return g;
 }
 

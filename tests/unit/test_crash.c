@@ -6,6 +6,9 @@
  * that it opens at a committed block, that no acknowledged block is
  * missing, and that the whole chain verifies. Repeated for many rounds on
  * the same directory (LL_CRASH_ROUNDS, default 60).
+ *
+ * With LL_CRASH_KEEP=DIR the ledger is left in DIR/ledger with the genesis
+ * in DIR/genesis.json, for tests that check it with other programs.
  */
 #define _DEFAULT_SOURCE
 #include <errno.h>
@@ -75,7 +78,20 @@ static void test_sigkill_rounds(void)
     const char *env = getenv("LL_CRASH_ROUNDS"); /* NOLINT */
     int rounds = env ? (int)strtol(env, NULL, 10) : 60;
     struct ll_genesis *g = fx_genesis();
-    ll_test_tmpdir(dir, sizeof(dir));
+    const char *keep = getenv("LL_CRASH_KEEP"); /* NOLINT */
+    if (keep != NULL) {
+        char path[600];
+        (void)snprintf(path, sizeof(path), "%s/genesis.json", keep);
+        char *json = fx_genesis_json();
+        FILE *f = fopen(path, "w");
+        ASSERT_NOT_NULL(f);
+        ASSERT_UEQ(fwrite(json, 1, strlen(json), f), strlen(json));
+        ASSERT_OK(fclose(f));
+        ll_free(json);
+        (void)snprintf(dir, sizeof(dir), "%s/ledger", keep);
+    } else {
+        ll_test_tmpdir(dir, sizeof(dir));
+    }
     uint64_t last_tip = 0;
     int killed_mid = 0;
     for (int r = 0; r < rounds; r++) {
@@ -128,7 +144,8 @@ static void test_sigkill_rounds(void)
            (unsigned long long)last_tip);
     /* The test must have exercised real work, not empty rounds. */
     ASSERT_GT(last_tip, (uint64_t)rounds);
-    ll_test_rmrf(dir);
+    if (keep == NULL)
+        ll_test_rmrf(dir);
     ll_free(g);
 }
 

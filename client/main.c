@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * lotledger: the command-line client and offline verifier. main() checks
+ * the command name against the table and hands over argv from there.
+ */
+#include <stdarg.h>
+#include <string.h>
+
+#include "client.h"
+
+struct command {
+    const char *name;                  /* what the user types */
+    int (*run)(int argc, char **argv); /* argv[0] = name */
+    const char *summary;               /* one line for the command list */
+};
+
+static const struct command commands[] = {
+    {"verify-chain", ll_cmd_verify_chain,
+     "check a ledger directory from genesis to its tip"},
+};
+
+void ll_cli_error(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    (void)fprintf(stderr, "lotledger %s: ", cmd);
+    va_start(ap, fmt);
+    (void)vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    (void)fputc('\n', stderr);
+}
+
+static void usage(FILE *f)
+{
+    (void)fprintf(f, "usage: lotledger <command> [options]\n\ncommands:\n");
+    for (size_t i = 0; i < LL_ARRAY_LEN(commands); i++)
+        (void)fprintf(f, "  %-14s %s\n", commands[i].name, commands[i].summary);
+    (void)fprintf(f, "\nRun 'lotledger <command> --help' for its options.\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return LL_EXIT_USAGE;
+    }
+    if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        usage(stdout);
+        return LL_EXIT_OK;
+    }
+    if (ll_crypto_init() != 0) {
+        (void)fprintf(stderr, "lotledger: cannot initialise the crypto "
+                              "libraries\n");
+        return LL_EXIT_FAIL;
+    }
+    ll_log_set_level(LL_LOG_WARN);
+    for (size_t i = 0; i < LL_ARRAY_LEN(commands); i++)
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return commands[i].run(argc - 1, argv + 1);
+    (void)fprintf(stderr, "lotledger: unknown command '%s' (see --help)\n",
+                  argv[1]);
+    return LL_EXIT_USAGE;
+}

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# lotledger verify-chain against a real ledger written by another process
+# that was killed with SIGKILL several times (test_crash), then against the
+# same ledger with one byte of its files damaged, and its usage errors.
+# LL_BUILD is the build directory (set by tests/run-integration.sh).
+set -u
+build=${LL_BUILD:?}
+cli=$build/lotledger
+fail() { echo "  FAIL: $*"; exit 1; }
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+
+# Usage errors name the problem and exit 2.
+out=$("$cli" verify-chain 2>&1); rc=$?
+[ $rc -eq 2 ] || fail "no arguments: exit $rc"
+grep -q -- "--genesis FILE is required" <<<"$out" || fail "no arguments: '$out'"
+out=$("$cli" verify-chain --bogus 2>&1); rc=$?
+[ $rc -eq 2 ] && grep -q "unknown option '--bogus'" <<<"$out" || fail "bad option: $rc '$out'"
+out=$("$cli" frobnicate 2>&1); rc=$?
+[ $rc -eq 2 ] && grep -q "unknown command 'frobnicate'" <<<"$out" || fail "bad command: $rc '$out'"
+"$cli" --help | grep -q verify-chain || fail "--help does not list verify-chain"
+"$cli" verify-chain --help | grep -q "LEDGER_DIR" || fail "verify-chain --help"
+
+# A missing genesis file and a directory without a ledger are named.
+out=$("$cli" verify-chain --genesis "$dir/none.json" "$dir" 2>&1); rc=$?
+[ $rc -eq 1 ] && grep -q "none.json" <<<"$out" || fail "missing genesis: $rc '$out'"
+
+# Build a ledger with a writer killed by SIGKILL 8 times.
+LL_CRASH_KEEP=$dir LL_CRASH_ROUNDS=8 "$build/t/test_crash" -t sigkill_rounds >/dev/null \
+    || fail "test_crash could not build the ledger"
+out=$("$cli" verify-chain --genesis "$dir/genesis.json" "$dir/empty" 2>&1); rc=$?
+[ $rc -eq 1 ] && grep -qE "no (ledger|database)" <<<"$out" || fail "no ledger: $rc '$out'"
+[ ! -e "$dir/empty" ] || fail "verify-chain created a directory"
+
+out=$("$cli" verify-chain --genesis "$dir/genesis.json" "$dir/ledger" 2>&1); rc=$?
+[ $rc -eq 0 ] || fail "clean ledger: exit $rc: $out"
+grep -q "^ok: chain fixture-net verified from genesis to height" <<<"$out" || fail "report: '$out'"
+
+# A genesis from another network is refused.
+sed 's/fixture-net/other-net/' "$dir/genesis.json" >"$dir/other.json"
+out=$("$cli" verify-chain --genesis "$dir/other.json" "$dir/ledger" 2>&1); rc=$?
+[ $rc -eq 1 ] && grep -q "another genesis" <<<"$out" || fail "other genesis: $rc '$out'"
+
+# Damage one byte in the middle of the largest table or log file.
+big=$(ls -S "$dir"/ledger/*.ldb "$dir"/ledger/*.log 2>/dev/null | head -n 1)
+[ -n "$big" ] || fail "no LevelDB files"
+size=$(stat -c %s "$big")
+off=$((size / 2))
+orig=$(dd if="$big" bs=1 skip=$off count=1 2>/dev/null | od -An -tu1 | tr -d ' ')
+printf "\\x$(printf %02x $(( (orig + 1) % 256 )))" | dd of="$big" bs=1 seek=$off conv=notrunc 2>/dev/null
+out=$("$cli" verify-chain --genesis "$dir/genesis.json" "$dir/ledger" 2>&1); rc=$?
+[ $rc -eq 1 ] || fail "damaged ledger accepted: exit $rc: $out"
+grep -qiE "corrupt|checksum|FAILED" <<<"$out" || fail "damage not named: '$out'"
+exit 0
