@@ -201,11 +201,17 @@ static size_t key_meta(uint8_t *k, const char *name)
 /* ---- the state map's node store over LevelDB ------------------------------
  */
 
+struct hset;
+static int hset_add(struct hset *s, const uint8_t h[32]);
+static bool is_zero32(const uint8_t *p);
+
 struct node_ctx {
     struct ll_store *store;           /* where committed nodes live */
     const struct ll_store_snap *snap; /* read view, or NULL for latest */
     struct ll_store_batch *wb;        /* where new nodes go (may be NULL) */
     struct node_slot *cache;          /* builder's node cache, or NULL */
+    struct hset *kept; /* put nodes and their children, or NULL */
+    int kept_rc;       /* first failure adding to kept */
 };
 
 static struct node_slot *node_slot(struct node_slot *cache,
@@ -280,6 +286,15 @@ static int node_put(void *ctx, const uint8_t hash[LL_SMT_HASH_LEN],
                        LL_SMT_NODE_LEN);
     if (c->cache != NULL)
         node_cache_put(c->cache, hash, node);
+    if (c->kept != NULL && c->kept_rc == 0) {
+        c->kept_rc = hset_add(c->kept, hash);
+        if (c->kept_rc == 0 && node[0] == LL_SMT_NODE_INNER) {
+            if (!is_zero32(node + 1))
+                c->kept_rc = hset_add(c->kept, node + 1);
+            if (c->kept_rc == 0 && !is_zero32(node + 33))
+                c->kept_rc = hset_add(c->kept, node + 33);
+        }
+    }
     return 0;
 }
 
@@ -399,7 +414,7 @@ static int init_genesis(struct ll_ledger *l, struct ll_errmsg *e)
         ll_smt_value_hash(kvs[i].value_hash, enc.data, enc.len);
         ll_store_batch_put(wb, k, key_org(k, o->id), enc.data, enc.len);
     }
-    struct node_ctx nc = {l->store, NULL, wb, NULL};
+    struct node_ctx nc = {l->store, NULL, wb, NULL, NULL, 0};
     struct ll_smt_store ns;
     node_store(&ns, &nc);
     static const uint8_t zero[32];
@@ -1096,6 +1111,129 @@ int ll_block_add(struct ll_block *b, const uint8_t *bytes, size_t len,
     return 0;
 }
 
+/* ---- pruning replaced state-map nodes ------------------------------------
+ *
+ * Proofs are served as of the latest height (older heights stay readable
+ * through snapshots taken before a commit), so the nodes a block replaces
+ * are deleted in the block's own batch. Along the old path of a key whose
+ * value changes, every node's subtree changes, so the node leaves the tree,
+ * except a leaf that only moves (an insert pushes it down, a delete pulls
+ * it up); a moved leaf is always a child of a node the update put. So:
+ * delete the old paths' nodes that are neither put by the update nor a
+ * child of a node it put. Nodes are unique per position (a leaf hash binds
+ * its key), so nothing else can still reference them.
+ */
+struct hset {
+    uint8_t (*h)[32]; /* slots; all-zero = empty (never a node hash) */
+    size_t cap;       /* power of two */
+    size_t n;         /* in use */
+};
+
+static bool is_zero32(const uint8_t *p)
+{
+    static const uint8_t zero[32];
+    return memcmp(p, zero, 32) == 0;
+}
+
+/* Add h; returns 0, or LL_ENOMEM. Growing keeps the set at most half full. */
+static int hset_add(struct hset *s, const uint8_t h[32])
+{
+    if (2 * (s->n + 1) > s->cap) {
+        size_t cap = s->cap ? 2 * s->cap : 4096;
+        uint8_t(*t)[32] = ll_calloc(cap, 32);
+        if (t == NULL)
+            return LL_ENOMEM;
+        for (size_t i = 0; i < s->cap; i++) {
+            if (is_zero32(s->h[i]))
+                continue;
+            size_t j = ll_load_le32(s->h[i]) & (cap - 1);
+            while (!is_zero32(t[j]))
+                j = (j + 1) & (cap - 1);
+            memcpy(t[j], s->h[i], 32);
+        }
+        ll_free(s->h);
+        s->h = t;
+        s->cap = cap;
+    }
+    size_t j = ll_load_le32(h) & (s->cap - 1);
+    while (!is_zero32(s->h[j])) {
+        if (memcmp(s->h[j], h, 32) == 0)
+            return 0;
+        j = (j + 1) & (s->cap - 1);
+    }
+    memcpy(s->h[j], h, 32);
+    s->n++;
+    return 0;
+}
+
+static bool hset_has(const struct hset *s, const uint8_t h[32])
+{
+    if (s->cap == 0)
+        return false;
+    size_t j = ll_load_le32(h) & (s->cap - 1);
+    while (!is_zero32(s->h[j])) {
+        if (memcmp(s->h[j], h, 32) == 0)
+            return true;
+        j = (j + 1) & (s->cap - 1);
+    }
+    return false;
+}
+
+/*
+ * Walk the old tree from root along kv's key and add the path's nodes to
+ * old, unless the walk ends at kv's own leaf with kv's value (no change).
+ */
+static int old_path(const struct ll_smt_store *ns, const uint8_t root[32],
+                    const struct ll_smt_kv *kv, struct hset *old)
+{
+    uint8_t path[257][32];
+    uint8_t node[LL_SMT_NODE_LEN];
+    size_t n = 0;
+    memcpy(path[0], root, 32);
+    while (n <= 256 && !is_zero32(path[n])) {
+        int rc = ns->get(ns->ctx, node, path[n]);
+        if (rc != 0 && rc != LL_SMT_GET_VERIFIED)
+            return rc;
+        n++;
+        if (node[0] != LL_SMT_NODE_INNER) {
+            if (!kv->del && memcmp(node + 1, kv->key, 32) == 0 &&
+                memcmp(node + 33, kv->value_hash, 32) == 0)
+                return 0; /* unchanged entry: its path stays */
+            break;
+        }
+        if (n > 256)
+            break;
+        unsigned d = (unsigned)(n - 1);
+        unsigned bit = (kv->key[d / 8] >> (7 - d % 8)) & 1u;
+        memcpy(path[n], node + 1 + 32 * bit, 32);
+    }
+    for (size_t i = 0; i < n; i++) {
+        int rc = hset_add(old, path[i]);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+static int prune_nodes(struct ll_block *b, const struct ll_smt_store *ns,
+                       const struct ll_smt_kv *kvs, size_t n,
+                       const struct hset *kept)
+{
+    struct hset old = {NULL, 0, 0};
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++)
+        rc = old_path(ns, b->l->tip.state_root, &kvs[i], &old);
+    for (size_t i = 0; i < old.cap && rc == 0; i++) {
+        const uint8_t *h = old.h[i];
+        uint8_t k[33];
+        if (is_zero32(h) || hset_has(kept, h))
+            continue;
+        ll_store_batch_del(b->wb, k, key_hash(k, K_NODE, h));
+    }
+    ll_free(old.h);
+    return rc;
+}
+
 /* Build a lot's record (state + frontier) for the store. */
 static int make_record(struct lot_entry *le)
 {
@@ -1157,10 +1295,16 @@ int ll_block_seal(struct ll_block *b, struct ll_header *h)
         ll_store_batch_put(b->wb, k, key_hash(k, K_LOT, le->key), le->rec,
                            le->rec_len);
     }
-    struct node_ctx nc = {b->l->store, NULL, b->wb, b->l->ncache};
+    struct hset kept = {NULL, 0, 0};
+    struct node_ctx nc = {b->l->store, NULL, b->wb, b->l->ncache, &kept, 0};
     struct ll_smt_store ns;
     node_store(&ns, &nc);
     rc = ll_smt_update(&ns, b->h.state_root, b->l->tip.state_root, kvs, n);
+    if (rc == 0)
+        rc = nc.kept_rc;
+    if (rc == 0)
+        rc = prune_nodes(b, &ns, kvs, n, &kept);
+    ll_free(kept.h);
     ll_free(kvs);
     if (rc)
         return rc;
@@ -1632,6 +1776,22 @@ static int verify_state_root(struct verify_ctx *v)
                            "do not hash to the committed state root",
                            (unsigned long long)v->s->tip.height);
     ll_smt_mem_free(mem);
+    /* The stored state-map nodes (what proofs are built from) must hold
+     * every entry at the tip root. */
+    struct node_ctx nc = {v->l->store, v->s->snap, NULL, NULL, NULL, 0};
+    struct ll_smt_store ns;
+    node_store(&ns, &nc);
+    for (size_t i = 0; i < v->nkv && rc == 0; i++) {
+        bool found = false;
+        uint8_t vh[32];
+        int grc =
+            ll_smt_get(&ns, &found, vh, v->s->tip.state_root, v->kvs[i].key);
+        if (grc != 0 || !found || memcmp(vh, v->kvs[i].value_hash, 32) != 0)
+            rc = ll_errmsg_set(v->e, LL_ECORRUPT,
+                               "state map: the stored nodes do not hold entry "
+                               "%zu of %zu at the tip root (%s)",
+                               i, v->nkv, grc ? ll_strerror(grc) : "mismatch");
+    }
     return rc;
 }
 
