@@ -219,8 +219,12 @@ deps:
 	fi
 
 run: deps
-	@echo "make run: the node (lotledgerd) is not yet available; it arrives"
-	@echo "with part [3/4]. Today: 'make check' builds and tests the foundation."
+	$(Q)$(MAKE) --no-print-directory all
+	@echo
+	@echo "make run: built $(BUILD)/lotledger. The node (lotledgerd) and its demo"
+	@echo "supply chain arrive with part [3/4] of the roadmap; today try:"
+	@echo "  $(BUILD)/lotledger --help"
+	@echo "  make check     # every test, including a ledger killed 60 times"
 
 clean:
 	rm -rf build
