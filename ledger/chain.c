@@ -12,25 +12,11 @@
 #include <string.h>
 
 #include "chain.h"
+#include "event.h"
 #include "internal.h"
 
 /* ---- genesis ---------------------------------------------------------------
  */
-
-static bool id_ok(const char *s, size_t max)
-{
-    size_t n = strlen(s);
-    if (n == 0 || n > max)
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                  (i > 0 && (c == '.' || c == '_' || c == '-'));
-        if (!ok)
-            return false;
-    }
-    return true;
-}
 
 /* Reject any key of obj not in the NULL-terminated list allowed. */
 static int check_keys(json_t *obj, const char *const *allowed,
@@ -144,7 +130,7 @@ static int parse_org(lotledger_OrgState *o, json_t *j, size_t idx,
     const char *id = get_str(j, "id");
     const char *name = get_str(j, "name");
     const char *gln = get_str(j, "gln");
-    if (id == NULL || !id_ok(id, sizeof(o->id) - 1))
+    if (id == NULL || !ll_id_is_valid(id, sizeof(o->id) - 1))
         return ll_errmsg_set(e, LL_EINVAL,
                              "%s: id must be [a-z0-9][a-z0-9._-]*, at most "
                              "64",
@@ -263,7 +249,7 @@ static int parse_top(struct ll_genesis *g, json_t *root, struct ll_errmsg *e)
     if (rc)
         return rc;
     const char *cid = get_str(root, "chain_id");
-    if (cid == NULL || !id_ok(cid, LL_CHAIN_ID_MAX))
+    if (cid == NULL || !ll_id_is_valid(cid, LL_CHAIN_ID_MAX))
         return ll_errmsg_set(e, LL_EINVAL,
                              "genesis: chain_id must be [a-z0-9][a-z0-9._-]*, "
                              "at most %d",

@@ -112,6 +112,12 @@ const char *ll_event_type_name(lotledger_EventType t);
 LL_NODISCARD int ll_event_type_parse(lotledger_EventType *out, const char *s)
     LL_NONNULL(1, 2);
 
+/*
+ * True if s is a valid organisation or chain id: [a-z0-9][a-z0-9._-]*, at
+ * most max bytes.
+ */
+bool ll_id_is_valid(const char *s, size_t max) LL_NONNULL(1);
+
 /* True if s is a CBV 2.0 bizStep word / disposition word. */
 bool ll_cbv_is_bizstep(const char *s) LL_NONNULL(1);
 bool ll_cbv_is_disposition(const char *s) LL_NONNULL(1);

@@ -305,11 +305,10 @@ static bool text_ok(const char *s)
     return true;
 }
 
-/* Organisation ids: [a-z0-9][a-z0-9._-]*, at most 64 bytes. */
-static bool org_id_ok(const char *s)
+bool ll_id_is_valid(const char *s, size_t max)
 {
     size_t n = strlen(s);
-    if (n == 0 || n > 64)
+    if (n == 0 || n > max)
         return false;
     for (size_t i = 0; i < n; i++) {
         char c = s[i];
@@ -413,7 +412,7 @@ static int check_common(const lotledger_Event *ev, const char *chain_id,
         return ll_errmsg_set(e, LL_EINVAL,
                              "tz_offset: %d minutes is outside +-14:00",
                              (int)ev->tz_offset);
-    if (!org_id_ok(ev->org))
+    if (!ll_id_is_valid(ev->org, 64))
         return ll_errmsg_set(e, LL_EINVAL,
                              "org: '%s' is not an organisation id "
                              "([a-z0-9][a-z0-9._-]*, at most 64)",
@@ -576,7 +575,7 @@ static int check_type_fields(const lotledger_Event *ev,
                              t);
     if (!r->counterparty && has_cp)
         return ll_errmsg_set(e, LL_EINVAL, "%s: takes no counterparty", t);
-    if (has_cp && (!org_id_ok(ev->counterparty) ||
+    if (has_cp && (!ll_id_is_valid(ev->counterparty, 64) ||
                    strcmp(ev->counterparty, ev->org) == 0))
         return ll_errmsg_set(e, LL_EINVAL,
                              "ship: counterparty '%s' must be another "

@@ -4,6 +4,7 @@
 #define LL_LEDGER_INTERNAL_H
 
 #include <pb.h>
+#include <string.h>
 
 #include "event.h"
 
@@ -23,5 +24,27 @@ int ll_ledger__pb_encode(struct ll_buf *out, const pb_msgdesc_t *fields,
 int ll_ledger__pb_decode(const pb_msgdesc_t *fields, void *msg, size_t msgsize,
                          const uint8_t *buf, size_t len, const char *what,
                          struct ll_errmsg *e);
+
+/* ---- sparse Merkle map helpers (smt.c, smt_proof.c) ---------------------- */
+
+/* Bit i of a 32-byte key, counting from the most significant bit. */
+static inline unsigned ll_smt__key_bit(const uint8_t *key, unsigned i)
+{
+    return (unsigned)(key[i >> 3] >> (7u - (i & 7u))) & 1u;
+}
+
+/* True if a and b agree on their first nbits bits (nbits <= 256). */
+static inline bool ll_smt__same_prefix(const uint8_t *a, const uint8_t *b,
+                                       unsigned nbits)
+{
+    size_t whole = nbits >> 3;
+    if (memcmp(a, b, whole) != 0)
+        return false;
+    unsigned rest = nbits & 7u;
+    if (rest == 0)
+        return true;
+    unsigned mask = (0xff00u >> rest) & 0xffu;
+    return ((unsigned)(a[whole] ^ b[whole]) & mask) == 0;
+}
 
 #endif

@@ -1203,9 +1203,8 @@ static int old_path(const struct ll_smt_store *ns, const uint8_t root[32],
         }
         if (n > 256)
             break;
-        unsigned d = (unsigned)(n - 1);
-        unsigned bit = (kv->key[d / 8] >> (7 - d % 8)) & 1u;
-        memcpy(path[n], node + 1 + 32 * bit, 32);
+        unsigned bit = ll_smt__key_bit(kv->key, (unsigned)(n - 1));
+        memcpy(path[n], node + 1 + (size_t)32 * bit, 32);
     }
     for (size_t i = 0; i < n; i++) {
         int rc = hset_add(old, path[i]);

@@ -262,46 +262,44 @@ static int rule_receive(struct ll_rules_out *out, const struct ll_rules_view *v,
     return 0;
 }
 
+/*
+ * Take each listed quantity out of the actor's holdings (transform inputs,
+ * dispose). need_active: the lot must not be held or recalled.
+ */
+static int take_lots(struct ll_rules_out *out, const struct ll_rules_view *v,
+                     const lotledger_Event *ev, bool need_active,
+                     struct ll_errmsg *e)
+{
+    for (size_t i = 0; i < ev->lots_count; i++) {
+        const lotledger_LotQuantity *q = &ev->lots[i];
+        int rc = load_lot(out, v, q->lot, ev->org, e);
+        if (rc)
+            return rc;
+        lotledger_LotState *st = &out->lots[out->n - 1].state;
+        rc = check_take(st, q, ev->org, need_active, e);
+        if (rc)
+            return rc;
+        holding_sub(st, ev->org, q->quantity);
+    }
+    return 0;
+}
+
 static int rule_transform(struct ll_rules_out *out,
                           const struct ll_rules_view *v,
                           const lotledger_Event *ev, uint64_t height,
                           struct ll_errmsg *e)
 {
-    for (size_t i = 0; i < ev->lots_count; i++) {
-        const lotledger_LotQuantity *q = &ev->lots[i];
-        int rc = load_lot(out, v, q->lot, ev->org, e);
-        if (rc)
-            return rc;
-        lotledger_LotState *st = &out->lots[out->n - 1].state;
-        rc = check_take(st, q, ev->org, true, e);
-        if (rc)
-            return rc;
-        holding_sub(st, ev->org, q->quantity);
-    }
-    for (size_t i = 0; i < ev->outputs_count; i++) {
-        int rc = create_lot(out, v, ev, &ev->outputs[i], height, e);
-        if (rc)
-            return rc;
-    }
-    return 0;
+    int rc = take_lots(out, v, ev, true, e);
+    for (size_t i = 0; i < ev->outputs_count && rc == 0; i++)
+        rc = create_lot(out, v, ev, &ev->outputs[i], height, e);
+    return rc;
 }
 
 static int rule_dispose(struct ll_rules_out *out, const struct ll_rules_view *v,
                         const lotledger_Event *ev, struct ll_errmsg *e)
 {
-    for (size_t i = 0; i < ev->lots_count; i++) {
-        const lotledger_LotQuantity *q = &ev->lots[i];
-        int rc = load_lot(out, v, q->lot, ev->org, e);
-        if (rc)
-            return rc;
-        lotledger_LotState *st = &out->lots[out->n - 1].state;
-        /* Held or recalled stock may (and should) be destroyed. */
-        rc = check_take(st, q, ev->org, false, e);
-        if (rc)
-            return rc;
-        holding_sub(st, ev->org, q->quantity);
-    }
-    return 0;
+    /* Held or recalled stock may (and should) be destroyed. */
+    return take_lots(out, v, ev, false, e);
 }
 
 static int status_hold(const lotledger_LotState *st, const char *org, bool may,

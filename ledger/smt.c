@@ -15,31 +15,13 @@
 #include <string.h>
 
 #include "../crypto/crypto.h"
+#include "internal.h"
 #include "smt.h"
 
 /* Key arrays up to this size are sorted on the stack, not the heap. */
 #define SMALL_KEYS 16
 
 static const uint8_t zero32[LL_SMT_HASH_LEN];
-
-/* Bit i of a key, counting from the most significant bit of byte 0. */
-static unsigned key_bit(const uint8_t *key, unsigned i)
-{
-    return (unsigned)(key[i >> 3] >> (7u - (i & 7u))) & 1u;
-}
-
-/* True if a and b agree on their first nbits bits (nbits <= 256). */
-static bool same_prefix(const uint8_t *a, const uint8_t *b, unsigned nbits)
-{
-    size_t whole = nbits >> 3;
-    if (memcmp(a, b, whole) != 0)
-        return false;
-    unsigned rest = nbits & 7u;
-    if (rest == 0)
-        return true;
-    unsigned mask = (0xff00u >> rest) & 0xffu;
-    return ((unsigned)(a[whole] ^ b[whole]) & mask) == 0;
-}
 
 static bool is_zero(const uint8_t *h)
 {
@@ -148,7 +130,7 @@ static int load_at(const struct ll_smt_store *st, uint8_t node[LL_SMT_NODE_LEN],
     if (rc)
         goto out;
     if (buf[0] == LL_SMT_NODE_LEAF) {
-        if (sib_empty || !same_prefix(buf + 1, ref, depth))
+        if (sib_empty || !ll_smt__same_prefix(buf + 1, ref, depth))
             rc = LL_ECORRUPT;
     } else if (depth >= LL_SMT_MAX_DEPTH) {
         rc = LL_ECORRUPT;
@@ -176,7 +158,7 @@ static size_t split_keys(const uint8_t *const *keys, size_t lo, size_t hi,
 {
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (key_bit(keys[mid], depth))
+        if (ll_smt__key_bit(keys[mid], depth))
             hi = mid;
         else
             lo = mid + 1;
@@ -190,7 +172,7 @@ static size_t split_kvs(const struct ll_smt_kv *kv, size_t lo, size_t hi,
 {
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (key_bit(kv[mid].key, depth))
+        if (ll_smt__key_bit(kv[mid].key, depth))
             hi = mid;
         else
             lo = mid + 1;
@@ -243,7 +225,7 @@ int ll_smt_get(const struct ll_smt_store *store, bool *found,
             *found = hit;
             goto out;
         }
-        unsigned b = key_bit(key, depth);
+        unsigned b = ll_smt__key_bit(key, depth);
         sib_empty = is_zero(child(node, 1u - b));
         memcpy(h, child(node, b), sizeof(h));
     }
@@ -358,7 +340,7 @@ static void children_of(const struct sub *cur, struct sub c[2], unsigned depth)
     sub_empty(&c[1]);
     if (cur->kind == SUB_LEAF) {
         /* Push the leaf one level down; join lifts it back if alone. */
-        c[key_bit(cur->node + 1, depth)] = *cur;
+        c[ll_smt__key_bit(cur->node + 1, depth)] = *cur;
     } else if (cur->kind == SUB_INNER) {
         for (unsigned i = 0; i < 2; i++) {
             const uint8_t *h = child(cur->node, i);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "internal.h"
 #include "smt.h"
 
 /* Key arrays up to this size are handled on the stack, not the heap. */
@@ -38,24 +39,6 @@ struct vrf {
     struct ll_smt_result *res; /* results, indexed by kref.idx */
 };
 
-static unsigned key_bit(const uint8_t *key, unsigned i)
-{
-    return (unsigned)(key[i >> 3] >> (7u - (i & 7u))) & 1u;
-}
-
-/* True if a and b agree on their first nbits bits (nbits <= 256). */
-static bool same_prefix(const uint8_t *a, const uint8_t *b, unsigned nbits)
-{
-    size_t whole = nbits >> 3;
-    if (memcmp(a, b, whole) != 0)
-        return false;
-    unsigned rest = nbits & 7u;
-    if (rest == 0)
-        return true;
-    unsigned mask = (0xff00u >> rest) & 0xffu;
-    return ((unsigned)(a[whole] ^ b[whole]) & mask) == 0;
-}
-
 static int cmp_kref(const void *a, const void *b)
 {
     const struct kref *x = a;
@@ -78,7 +61,7 @@ static size_t split(const struct kref *k, size_t lo, size_t hi, unsigned depth)
 {
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (key_bit(k[mid].key, depth))
+        if (ll_smt__key_bit(k[mid].key, depth))
             hi = mid;
         else
             lo = mid + 1;
@@ -107,7 +90,7 @@ static int item_leaf(struct vrf *v, uint8_t hash[LL_SMT_HASH_LEN],
     int rc = take(v, &kv, LL_SMT_NODE_LEN - 1);
     if (rc)
         return rc;
-    if (!same_prefix(kv, v->k[lo].key, depth))
+    if (!ll_smt__same_prefix(kv, v->k[lo].key, depth))
         return LL_EPROOF;
     for (size_t i = lo; i < hi; i++) {
         struct ll_smt_result *r = &v->res[v->k[i].idx];
