@@ -38,8 +38,8 @@
  * a cached node is never stale; lot records are updated when a block
  * commits, since only the builder writes them.
  */
-#define LOT_CACHE_SLOTS  (1u << 17)
-#define NODE_CACHE_SLOTS (1u << 18)
+#define LOT_CACHE_SLOTS  (1u << 18)
+#define NODE_CACHE_SLOTS (1u << 20)
 
 struct lot_slot {
     uint8_t key[32]; /* lot key */
