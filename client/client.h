@@ -16,10 +16,32 @@
 #define LL_EXIT_FAIL  1
 #define LL_EXIT_USAGE 2
 
+/* Longest passphrase accepted, with room for the NUL. */
+#define LL_CLI_PASS_MAX 1024
+
+/*
+ * Get a passphrase: from file (first line), else LOTLEDGER_PASSPHRASE, else
+ * a prompt on /dev/tty with echo off (twice if confirm). Empty ones are
+ * refused. Reports its own error. Returns 0 or an LL_E* code.
+ * Out: out (cap bytes, NUL-terminated; wipe it), *len.
+ */
+int ll_cli_passphrase(const char *cmd, char *out, size_t cap, size_t *len,
+                      const char *file, bool confirm);
+
+/*
+ * Parse an unsigned decimal argument in [min, max]; reports its own error
+ * naming the option. Returns 0 or LL_EINVAL.
+ */
+int ll_cli_uint(const char *cmd, const char *opt, const char *s, uint64_t min,
+                uint64_t max, uint64_t *out);
+
 /* Print "lotledger <cmd>: <message>" to stderr. */
 void ll_cli_error(const char *cmd, const char *fmt, ...) LL_PRINTF(2, 3);
 
 /* The commands: argv[0] is the command name. Return the exit status. */
 int ll_cmd_verify_chain(int argc, char **argv);
+int ll_cmd_keygen(int argc, char **argv);
+int ll_cmd_key_info(int argc, char **argv);
+int ll_cmd_genesis(int argc, char **argv);
 
 #endif

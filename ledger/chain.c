@@ -308,6 +308,99 @@ out:
     return rc;
 }
 
+/* One organisation as a JSON object (NULL on allocation failure). */
+static json_t *org_to_json(const lotledger_OrgState *o)
+{
+    static const struct {
+        uint32_t bit;
+        const char *name;
+    } roles[] = {{LL_ROLE_MEMBER, "member"},
+                 {LL_ROLE_VALIDATOR, "validator"},
+                 {LL_ROLE_REGULATOR, "regulator"}};
+    char hex[65];
+    json_t *j = json_object();
+    json_t *keys = json_array();
+    json_t *jr = json_array();
+    if (j == NULL || keys == NULL || jr == NULL)
+        goto fail;
+    for (size_t k = 0; k < o->keys_count; k++) {
+        if (ll_hex_encode(hex, sizeof(hex), o->keys[k].pk.bytes, 32) != 0 ||
+            json_array_append_new(keys, json_string(hex)) != 0)
+            goto fail;
+    }
+    for (size_t r = 0; r < LL_ARRAY_LEN(roles); r++)
+        if ((o->roles & roles[r].bit) != 0 &&
+            json_array_append_new(jr, json_string(roles[r].name)) != 0)
+            goto fail;
+    int bad = json_object_set_new(j, "id", json_string(o->id));
+    bad |= json_object_set_new(j, "name", json_string(o->name));
+    if (o->gln[0] != '\0')
+        bad |= json_object_set_new(j, "gln", json_string(o->gln));
+    bad |= json_object_set_new(j, "keys", keys);
+    keys = NULL;
+    bad |= json_object_set_new(j, "roles", jr);
+    jr = NULL;
+    if (o->roles & LL_ROLE_VALIDATOR)
+        bad |=
+            json_object_set_new(j, "power", json_integer((json_int_t)o->power));
+    if (o->noise_key.size == 32) {
+        if (ll_hex_encode(hex, sizeof(hex), o->noise_key.bytes, 32) != 0)
+            goto fail;
+        bad |= json_object_set_new(j, "noise_key", json_string(hex));
+    }
+    if (bad)
+        goto fail;
+    return j;
+fail:
+    json_decref(keys);
+    json_decref(jr);
+    json_decref(j);
+    return NULL;
+}
+
+int ll_genesis_to_json(struct ll_buf *out, const struct ll_genesis *g)
+{
+    char t[40];
+    int rc = LL_ENOMEM;
+    json_t *root = json_object();
+    json_t *orgs = json_array();
+    char *text = NULL;
+    if (root == NULL || orgs == NULL)
+        goto out;
+    if (ll_time_format(t, sizeof(t), g->time_ms, 0) != 0) {
+        rc = LL_EINVAL;
+        goto out;
+    }
+    for (size_t i = 0; i < g->norgs; i++)
+        if (json_array_append_new(orgs, org_to_json(&g->orgs[i])) != 0)
+            goto out;
+    if (json_object_set_new(root, "chain_id", json_string(g->chain_id)) ||
+        json_object_set_new(root, "genesis_time", json_string(t)))
+        goto out;
+    if (json_object_set_new(root, "orgs", orgs) != 0) {
+        orgs = NULL;
+        goto out;
+    }
+    orgs = NULL;
+    size_t flags = JSON_INDENT(2) | JSON_PRESERVE_ORDER;
+    size_t need = json_dumpb(root, NULL, 0, flags);
+    if (need == 0)
+        goto out;
+    text = ll_malloc(need);
+    if (text == NULL || json_dumpb(root, text, need, flags) != need)
+        goto out;
+    rc = ll_buf_append(out, text, need);
+    if (rc == 0)
+        rc = ll_buf_append_byte(out, '\n');
+    if (rc == 0)
+        rc = ll_buf_cstr(out);
+out:
+    ll_free(text);
+    json_decref(orgs);
+    json_decref(root);
+    return rc;
+}
+
 int ll_genesis_load(struct ll_genesis *g, const char *path, struct ll_errmsg *e)
 {
     FILE *f = fopen(path, "rb");

@@ -55,6 +55,15 @@ LL_NODISCARD int ll_genesis_parse(struct ll_genesis *g, const char *json,
 LL_NODISCARD int ll_genesis_load(struct ll_genesis *g, const char *path,
                                  struct ll_errmsg *e) LL_NONNULL(1, 2);
 
+/*
+ * Write g as a genesis JSON document (the format ll_genesis_parse reads;
+ * orgs in id order, keys as hex), appended to out, NUL-terminated.
+ * Returns: 0, LL_ENOMEM, LL_ETOOBIG (out's maximum).
+ */
+LL_NODISCARD int ll_genesis_to_json(struct ll_buf *out,
+                                    const struct ll_genesis *g)
+    LL_NONNULL(1, 2);
+
 /* Find an organisation by id; NULL if absent. */
 const lotledger_OrgState *ll_genesis_org(const struct ll_genesis *g,
                                          const char *id) LL_NONNULL(1, 2);
