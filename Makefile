@@ -48,8 +48,12 @@ LIB_SRC  ?= $(wildcard common/*.c crypto/*.c ledger/*.c p2p/*.c)
 LIB_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRC)) \
 	$(patsubst $(GEN)/%.c,$(BUILD)/gen/%.o,$(PB_C))
 NODE_SRC := $(wildcard node/*.c)
+# node/ is built into libnode.a (everything but main.c), which lotledgerd,
+# the tests and the fuzzers link ahead of libll.a.
+NODE_LIB_SRC := $(filter-out node/main.c,$(NODE_SRC))
+NODE_LIB := $(if $(NODE_LIB_SRC),$(BUILD)/libnode.a)
 CLI_SRC  := $(wildcard client/*.c)
-BINS     := $(if $(NODE_SRC),$(BUILD)/lotledgerd) $(if $(CLI_SRC),$(BUILD)/lotledger)
+BINS     := $(if $(wildcard node/main.c),$(BUILD)/lotledgerd) $(if $(CLI_SRC),$(BUILD)/lotledger)
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/t/%,$(UNIT_SRC))
@@ -63,7 +67,7 @@ BENCH_BIN := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 	bench tidy cppcheck analyze format format-check lint check clean deps \
 	run valgrind units replay
 
-all: $(BUILD)/libll.a $(BINS)
+all: $(BUILD)/libll.a $(NODE_LIB) $(BINS)
 
 lib: $(BUILD)/libll.a
 
@@ -89,7 +93,11 @@ $(BUILD)/libll.a: $(LIB_OBJ)
 	@echo "  AR      $@"
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(BUILD)/lotledgerd: $(patsubst %.c,$(BUILD)/%.o,$(NODE_SRC)) $(BUILD)/libll.a
+$(BUILD)/libnode.a: $(patsubst %.c,$(BUILD)/%.o,$(NODE_LIB_SRC))
+	@echo "  AR      $@"
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/lotledgerd: $(BUILD)/node/main.o $(NODE_LIB) $(BUILD)/libll.a
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -97,24 +105,24 @@ $(BUILD)/lotledger: $(patsubst %.c,$(BUILD)/%.o,$(CLI_SRC)) $(BUILD)/libll.a
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/t/%: $(BUILD)/tests/unit/%.o $(BUILD)/tests/unit/harness.o $(BUILD)/libll.a
+$(BUILD)/t/%: $(BUILD)/tests/unit/%.o $(BUILD)/tests/unit/harness.o $(NODE_LIB) $(BUILD)/libll.a
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # Fuzz harnesses also build as plain programs that replay their corpus, so
 # every test run re-checks the seeds and past crashers.
-$(BUILD)/replay/%: $(BUILD)/tests/fuzz/%.o $(BUILD)/tests/fuzz/replay.o $(BUILD)/libll.a
+$(BUILD)/replay/%: $(BUILD)/tests/fuzz/%.o $(BUILD)/tests/fuzz/replay.o $(NODE_LIB) $(BUILD)/libll.a
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/fuzz/%: $(BUILD)/tests/fuzz/%.o $(BUILD)/libll.a
+$(BUILD)/fuzz/%: $(BUILD)/tests/fuzz/%.o $(NODE_LIB) $(BUILD)/libll.a
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
 
-$(BUILD)/bench/%: $(BUILD)/tests/bench/%.o $(BUILD)/tests/bench/benchutil.o $(BUILD)/libll.a
+$(BUILD)/bench/%: $(BUILD)/tests/bench/%.o $(BUILD)/tests/bench/benchutil.o $(NODE_LIB) $(BUILD)/libll.a
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
