@@ -136,7 +136,7 @@ $(BUILD)/bench/%: $(BUILD)/tests/bench/%.o $(BUILD)/tests/bench/benchutil.o $(NO
 # ---- tests -----------------------------------------------------------------------
 TEST_BUILD ?= build/test
 
-units: $(UNIT_BIN) $(REPLAY_BIN)
+units: $(UNIT_BIN) $(REPLAY_BIN) $(BINS)
 
 unit: units
 	$(Q)tests/run-unit.sh $(BUILD)

@@ -1,0 +1,573 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The HTTP server: libuv TCP plus http_parser (the only file that
+ * includes http_parser.h). Bytes read are queued per connection and fed to
+ * the parser one request at a time: when a request is complete the parser
+ * is paused, reading stops, and the handler runs; its answer resumes the
+ * connection (keep-alive) or closes it. Every buffer has a hard limit; a
+ * request over a limit gets 413 or 431 and the connection is closed.
+ */
+#include <http_parser.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "http.h"
+
+enum hdr { HDR_NONE, HDR_CTYPE, HDR_ACCEPT, HDR_AUTH };
+
+struct ll_http_conn {
+    uv_tcp_t tcp;               /* embedded handle; data = this */
+    struct ll_http_server *srv; /* owner */
+    struct ll_http_conn *next;  /* server's list */
+    struct ll_http_conn *prev;
+    http_parser parser; /* request parser */
+    struct ll_buf in;   /* bytes read, not yet parsed */
+    struct ll_buf url;  /* request target */
+    struct ll_buf body; /* request body */
+    char field[64];     /* current header name (truncated) */
+    size_t field_len;
+    enum hdr hdr;           /* header whose value is being read */
+    size_t header_bytes;    /* request line + headers so far */
+    int err_status;         /* a limit hit by a parser callback */
+    bool complete;          /* a whole request is parsed */
+    bool busy;              /* handler has not answered yet */
+    bool keep_alive;        /* after the answer */
+    bool closing;           /* uv_close called */
+    struct ll_http_req req; /* the request being answered */
+};
+
+struct ll_http_server {
+    uv_tcp_t tcp; /* listening handle; data = this */
+    uv_loop_t *loop;
+    struct ll_http_limits lim;
+    ll_http_handler_cb cb;
+    void *arg;
+    struct ll_http_conn *conns; /* open connections */
+    size_t nconns;
+    bool closing;
+    struct ll_http_stats stats;
+    bool tcp_closed; /* the listening handle's close callback ran */
+};
+
+struct write_req {
+    uv_write_t req;   /* data = connection */
+    bool close_after; /* close the connection once written */
+    size_t len;
+    char data[]; /* the response */
+};
+
+static void conn_closed(uv_handle_t *h)
+{
+    struct ll_http_conn *c = h->data;
+    struct ll_http_server *s = c->srv;
+    if (c->prev != NULL)
+        c->prev->next = c->next;
+    else
+        s->conns = c->next;
+    if (c->next != NULL)
+        c->next->prev = c->prev;
+    s->nconns--;
+    ll_buf_free(&c->in);
+    ll_buf_free(&c->url);
+    ll_buf_free(&c->body);
+    ll_free(c);
+    /* The server goes last: after its handle and every connection. */
+    if (s->tcp_closed && s->nconns == 0)
+        ll_free(s);
+}
+
+static void conn_close(struct ll_http_conn *c)
+{
+    if (c->closing)
+        return;
+    c->closing = true;
+    uv_close((uv_handle_t *)&c->tcp, conn_closed);
+}
+
+static const char *reason(int status)
+{
+    switch (status) {
+    case 200:
+        return "OK";
+    case 201:
+        return "Created";
+    case 202:
+        return "Accepted";
+    case 400:
+        return "Bad Request";
+    case 401:
+        return "Unauthorized";
+    case 404:
+        return "Not Found";
+    case 405:
+        return "Method Not Allowed";
+    case 409:
+        return "Conflict";
+    case 413:
+        return "Payload Too Large";
+    case 415:
+        return "Unsupported Media Type";
+    case 422:
+        return "Unprocessable Entity";
+    case 429:
+        return "Too Many Requests";
+    case 431:
+        return "Request Header Fields Too Large";
+    case 503:
+        return "Service Unavailable";
+    default:
+        return status < 500 ? "Client Error" : "Server Error";
+    }
+}
+
+static void process(struct ll_http_conn *c);
+static void resume_reading(struct ll_http_conn *c);
+
+static void write_done(uv_write_t *req, int status)
+{
+    struct write_req *w = (struct write_req *)req;
+    struct ll_http_conn *c = req->data;
+    if (status < 0 || w->close_after)
+        conn_close(c);
+    ll_free(w);
+}
+
+/* Queue raw bytes; close the connection after them if asked. */
+static void send_raw(struct ll_http_conn *c, const char *hdr, size_t hlen,
+                     const void *body, size_t blen, bool close_after)
+{
+    struct write_req *w = ll_malloc(sizeof(*w) + hlen + blen);
+    if (w == NULL) {
+        conn_close(c);
+        return;
+    }
+    memcpy(w->data, hdr, hlen);
+    if (blen > 0)
+        memcpy(w->data + hlen, body, blen);
+    w->len = hlen + blen;
+    w->close_after = close_after;
+    w->req.data = c;
+    uv_buf_t b = uv_buf_init(w->data, (unsigned)w->len);
+    if (uv_write(&w->req, (uv_stream_t *)&c->tcp, &b, 1, write_done) != 0) {
+        ll_free(w);
+        conn_close(c);
+    }
+}
+
+static void send_response(struct ll_http_conn *c, int status, const char *ctype,
+                          const void *body, size_t len, bool close_after)
+{
+    char hdr[512];
+    int n = snprintf(hdr, sizeof(hdr),
+                     "HTTP/1.1 %d %s\r\nContent-Type: %s\r\n"
+                     "Content-Length: %zu\r\nConnection: %s\r\n"
+                     "Cache-Control: no-store\r\n\r\n",
+                     status, reason(status), ctype, len,
+                     close_after ? "close" : "keep-alive");
+    if (n < 0 || (size_t)n >= sizeof(hdr)) {
+        conn_close(c);
+        return;
+    }
+    int cls = status / 100;
+    if (cls >= 1 && cls <= 5)
+        c->srv->stats.by_status[cls]++;
+    send_raw(c, hdr, (size_t)n, body, len, close_after);
+}
+
+/* A refusal decided by the server itself (limits, malformed HTTP). */
+static void refuse(struct ll_http_conn *c, int status, const char *error,
+                   const char *detail)
+{
+    char body[512];
+    /* error and detail are fixed strings of this file: no escaping needed. */
+    int n = snprintf(body, sizeof(body), "{\"error\":\"%s\",\"detail\":\"%s\"}",
+                     error, detail);
+    if (n < 0 || (size_t)n >= sizeof(body))
+        n = 0;
+    c->busy = true;
+    send_response(c, status, "application/json", body, (size_t)n, true);
+}
+
+/* Forget the answered request and read the next one. */
+static void reset_request(struct ll_http_conn *c)
+{
+    ll_buf_reset(&c->url);
+    ll_buf_reset(&c->body);
+    c->header_bytes = 0;
+    c->field_len = 0;
+    c->hdr = HDR_NONE;
+    c->complete = false;
+    memset(&c->req, 0, sizeof(c->req));
+}
+
+void ll_http_respond(struct ll_http_conn *c, int status,
+                     const char *content_type, const void *body, size_t len)
+{
+    if (c->closing)
+        return;
+    bool close_after = !c->keep_alive || c->srv->closing;
+    send_response(c, status, content_type, body, len, close_after);
+    c->busy = false;
+    reset_request(c);
+    if (close_after)
+        return;
+    http_parser_pause(&c->parser, 0);
+    process(c);
+}
+
+/* ---- parser callbacks ---------------------------------------------------- */
+
+static int count_header(struct ll_http_conn *c, size_t n)
+{
+    c->header_bytes += n;
+    if (c->header_bytes > c->srv->lim.max_header) {
+        c->err_status = 431;
+        return 1;
+    }
+    return 0;
+}
+
+static int on_url(http_parser *p, const char *at, size_t n)
+{
+    struct ll_http_conn *c = p->data;
+    if (count_header(c, n) || ll_buf_append(&c->url, at, n) != 0) {
+        c->err_status = c->err_status ? c->err_status : 414;
+        return 1;
+    }
+    return 0;
+}
+
+static int on_field(http_parser *p, const char *at, size_t n)
+{
+    struct ll_http_conn *c = p->data;
+    if (count_header(c, n))
+        return 1;
+    if (c->hdr != HDR_NONE || c->field_len == SIZE_MAX) {
+        c->field_len = 0; /* a new field after a value */
+        c->hdr = HDR_NONE;
+    }
+    size_t room = sizeof(c->field) - 1 - c->field_len;
+    size_t k = n < room ? n : room;
+    memcpy(c->field + c->field_len, at, k);
+    c->field_len += k;
+    c->field[c->field_len] = '\0';
+    return 0;
+}
+
+/* Append a header value piece to a fixed field, refusing overflow. */
+static int append_value(struct ll_http_conn *c, char *dst, size_t cap,
+                        const char *at, size_t n)
+{
+    size_t have = strlen(dst);
+    if (n >= cap - have) {
+        c->err_status = 431;
+        return 1;
+    }
+    memcpy(dst + have, at, n);
+    dst[have + n] = '\0';
+    return 0;
+}
+
+static int on_value(http_parser *p, const char *at, size_t n)
+{
+    struct ll_http_conn *c = p->data;
+    if (count_header(c, n))
+        return 1;
+    if (c->hdr == HDR_NONE) {
+        c->hdr = strcasecmp(c->field, "content-type") == 0    ? HDR_CTYPE
+                 : strcasecmp(c->field, "accept") == 0        ? HDR_ACCEPT
+                 : strcasecmp(c->field, "authorization") == 0 ? HDR_AUTH
+                                                              : HDR_NONE;
+        if (c->hdr == HDR_NONE) {
+            c->field_len = SIZE_MAX; /* skip this value; reset on next field */
+            return 0;
+        }
+    }
+    switch (c->hdr) {
+    case HDR_CTYPE:
+        return append_value(c, c->req.content_type, sizeof(c->req.content_type),
+                            at, n);
+    case HDR_ACCEPT:
+        return append_value(c, c->req.accept, sizeof(c->req.accept), at, n);
+    case HDR_AUTH:
+        return append_value(c, c->req.authorization,
+                            sizeof(c->req.authorization), at, n);
+    default:
+        return 0;
+    }
+}
+
+static int on_headers_complete(http_parser *p)
+{
+    struct ll_http_conn *c = p->data;
+    if (p->content_length != ULLONG_MAX &&
+        p->content_length > c->srv->lim.max_body) {
+        c->err_status = 413;
+        return -1; /* an error: 1 and 2 mean "no body" to http_parser */
+    }
+    return 0;
+}
+
+static int on_body(http_parser *p, const char *at, size_t n)
+{
+    struct ll_http_conn *c = p->data;
+    if (ll_buf_append(&c->body, at, n) != 0) {
+        c->err_status = 413;
+        return 1;
+    }
+    return 0;
+}
+
+static int on_complete(http_parser *p)
+{
+    struct ll_http_conn *c = p->data;
+    c->complete = true;
+    http_parser_pause(p, 1);
+    return 0;
+}
+
+static const http_parser_settings settings = {
+    .on_url = on_url,
+    .on_header_field = on_field,
+    .on_header_value = on_value,
+    .on_headers_complete = on_headers_complete,
+    .on_body = on_body,
+    .on_message_complete = on_complete,
+};
+
+static int hexval(char ch)
+{
+    if (ch >= '0' && ch <= '9')
+        return ch - '0';
+    if (ch >= 'a' && ch <= 'f')
+        return ch - 'a' + 10;
+    if (ch >= 'A' && ch <= 'F')
+        return ch - 'A' + 10;
+    return -1;
+}
+
+/* Split the target into a percent-decoded path and the raw query. */
+static bool split_url(struct ll_http_req *r, const char *url, size_t len)
+{
+    size_t q = 0;
+    while (q < len && url[q] != '?')
+        q++;
+    size_t o = 0;
+    for (size_t i = 0; i < q; i++) {
+        char ch = url[i];
+        if (ch == '%') {
+            int hi = i + 2 < q ? hexval(url[i + 1]) : -1;
+            int lo = i + 2 < q ? hexval(url[i + 2]) : -1;
+            if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
+                return false;
+            ch = (char)(hi * 16 + lo);
+            i += 2;
+        }
+        if (o + 1 >= sizeof(r->path))
+            return false;
+        r->path[o++] = ch;
+    }
+    r->path[o] = '\0';
+    size_t ql = q < len ? len - q - 1 : 0;
+    if (ql >= sizeof(r->query))
+        return false;
+    memcpy(r->query, url + q + (q < len ? 1 : 0), ql);
+    r->query[ql] = '\0';
+    return o > 0 && r->path[0] == '/';
+}
+
+/* Hand the complete request to the handler. */
+static void dispatch(struct ll_http_conn *c)
+{
+    struct ll_http_req *r = &c->req;
+    c->busy = true;
+    c->keep_alive = http_should_keep_alive(&c->parser) != 0;
+    r->method = http_method_str((enum http_method)c->parser.method);
+    if (!split_url(r, (const char *)c->url.data, c->url.len)) {
+        refuse(c, 400, "bad_request", "malformed request target");
+        return;
+    }
+    /* Keep the media type only, lower-cased. */
+    for (char *p = r->content_type; *p != '\0'; p++) {
+        if (*p == ';' || *p == ' ') {
+            *p = '\0';
+            break;
+        }
+        if (*p >= 'A' && *p <= 'Z')
+            *p = (char)(*p - 'A' + 'a');
+    }
+    r->body = c->body.data != NULL ? c->body.data : (const uint8_t *)"";
+    r->body_len = c->body.len;
+    c->srv->cb(c->srv->arg, c, r);
+}
+
+/* Feed queued bytes to the parser until a request is complete or they run
+ * out; answer protocol errors and limit breaches here. */
+static void process(struct ll_http_conn *c)
+{
+    while (!c->busy && !c->closing && c->in.len > 0) {
+        size_t n = http_parser_execute(&c->parser, &settings,
+                                       (const char *)c->in.data, c->in.len);
+        enum http_errno err = HTTP_PARSER_ERRNO(&c->parser);
+        memmove(c->in.data, c->in.data + n, c->in.len - n);
+        c->in.len -= n;
+        if (c->complete && (err == HPE_OK || err == HPE_PAUSED)) {
+            dispatch(c);
+            continue;
+        }
+        if (err == HPE_OK && n > 0)
+            continue;
+        if (c->err_status == 413)
+            refuse(c, 413, "too_large", "request body over the limit");
+        else if (c->err_status == 431 || c->err_status == 414)
+            refuse(c, 431, "headers_too_large",
+                   "request line or headers over the limit");
+        else
+            refuse(c, 400, "bad_request", http_errno_name(err));
+        return;
+    }
+    if (!c->busy && !c->closing)
+        resume_reading(c);
+}
+
+static void alloc_cb(uv_handle_t *h, size_t hint, uv_buf_t *buf)
+{
+    (void)h;
+    (void)hint;
+    char *p = ll_malloc(16384);
+    *buf = uv_buf_init(p, p != NULL ? 16384 : 0);
+}
+
+static void read_cb(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
+{
+    struct ll_http_conn *c = st->data;
+    if (nread < 0) {
+        conn_close(c);
+    } else if (nread > 0) {
+        if (ll_buf_append(&c->in, buf->base, (size_t)nread) != 0) {
+            ll_buf_init(&c->in, c->in.max);
+            refuse(c, 413, "too_large", "request over the limit");
+        } else if (c->busy) {
+            /* Pipelined bytes wait; stop reading until the answer. */
+            (void)uv_read_stop(st);
+        } else {
+            process(c);
+        }
+    }
+    ll_free(buf->base);
+}
+
+static void resume_reading(struct ll_http_conn *c)
+{
+    /* UV_EALREADY when it never stopped: nothing to do. */
+    (void)uv_read_start((uv_stream_t *)&c->tcp, alloc_cb, read_cb);
+}
+
+static void on_connection(uv_stream_t *server, int status)
+{
+    struct ll_http_server *s = server->data;
+    if (status < 0 || s->closing)
+        return;
+    struct ll_http_conn *c = ll_calloc(1, sizeof(*c));
+    if (c == NULL)
+        return;
+    if (uv_tcp_init(s->loop, &c->tcp) != 0) {
+        ll_free(c);
+        return;
+    }
+    c->tcp.data = c;
+    c->srv = s;
+    c->next = s->conns;
+    if (s->conns != NULL)
+        s->conns->prev = c;
+    s->conns = c;
+    s->nconns++;
+    ll_buf_init(&c->in, s->lim.max_header + s->lim.max_body + 65536);
+    ll_buf_init(&c->url, (size_t)LL_HTTP_PATH_MAX * 2);
+    ll_buf_init(&c->body, s->lim.max_body);
+    http_parser_init(&c->parser, HTTP_REQUEST);
+    c->parser.data = c;
+    if (uv_accept(server, (uv_stream_t *)&c->tcp) != 0) {
+        conn_close(c);
+        return;
+    }
+    struct sockaddr_storage sa;
+    int salen = sizeof(sa);
+    if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&sa, &salen) == 0 &&
+        sa.ss_family == AF_INET)
+        (void)uv_ip4_name((const struct sockaddr_in *)&sa, c->req.peer,
+                          sizeof(c->req.peer));
+    if (s->nconns > s->lim.max_connections) {
+        refuse(c, 503, "busy", "too many open connections");
+        return;
+    }
+    if (uv_read_start((uv_stream_t *)&c->tcp, alloc_cb, read_cb) != 0)
+        conn_close(c);
+}
+
+int ll_http_listen(struct ll_http_server **out, uv_loop_t *loop, const char *ip,
+                   int port, const struct ll_http_limits *lim,
+                   ll_http_handler_cb cb, void *arg, int *bound_port,
+                   struct ll_errmsg *e)
+{
+    struct sockaddr_in addr;
+    if (uv_ip4_addr(ip, port, &addr) != 0)
+        return ll_errmsg_set(e, LL_EINVAL, "http: bad address %s:%d", ip, port);
+    struct ll_http_server *s = ll_calloc(1, sizeof(*s));
+    if (s == NULL)
+        return LL_ENOMEM;
+    s->loop = loop;
+    s->lim = *lim;
+    s->cb = cb;
+    s->arg = arg;
+    int r = uv_tcp_init(loop, &s->tcp);
+    if (r != 0) {
+        ll_free(s);
+        return ll_errmsg_set(e, LL_EIO, "http: %s", uv_strerror(r));
+    }
+    s->tcp.data = s;
+    r = uv_tcp_bind(&s->tcp, (const struct sockaddr *)&addr, 0);
+    if (r == 0)
+        r = uv_listen((uv_stream_t *)&s->tcp, 128, on_connection);
+    if (r != 0) {
+        (void)ll_errmsg_set(e, LL_EIO, "http: cannot listen on %s:%d: %s", ip,
+                            port, uv_strerror(r));
+        /* Freed by the close callback once the caller runs the loop. */
+        ll_http_close(s);
+        return LL_EIO;
+    }
+    struct sockaddr_storage sa;
+    int salen = sizeof(sa);
+    if (bound_port != NULL &&
+        uv_tcp_getsockname(&s->tcp, (struct sockaddr *)&sa, &salen) == 0)
+        *bound_port = ntohs(((struct sockaddr_in *)&sa)->sin_port);
+    *out = s;
+    return 0;
+}
+
+static void server_closed(uv_handle_t *h)
+{
+    struct ll_http_server *s = h->data;
+    s->tcp_closed = true;
+    if (s->nconns == 0)
+        ll_free(s);
+}
+
+void ll_http_close(struct ll_http_server *s)
+{
+    if (s == NULL || s->closing)
+        return;
+    s->closing = true;
+    /* Busy connections close once their answer is written. */
+    for (struct ll_http_conn *c = s->conns; c != NULL; c = c->next)
+        if (!c->busy)
+            conn_close(c);
+    uv_close((uv_handle_t *)&s->tcp, server_closed);
+}
+
+void ll_http_stats(const struct ll_http_server *s, struct ll_http_stats *out)
+{
+    *out = s->stats;
+    out->connections = s->nconns;
+}

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: MIT */
+/* lotledgerd: read the configuration, then run the node until a signal. */
+#include <stdio.h>
+
+#include "../crypto/crypto.h"
+#include "config.h"
+#include "node.h"
+
+int main(int argc, char **argv)
+{
+    struct ll_node_config cfg;
+    struct ll_errmsg e = {{0}};
+    ll_config_defaults(&cfg);
+    int rc = ll_config_parse_args(&cfg, argc, argv, stdout, &e);
+    if (rc == 1)
+        return 0; /* --help or --version */
+    if (rc == 0)
+        rc = ll_config_check(&cfg, &e);
+    if (rc) {
+        (void)fprintf(stderr, "lotledgerd: %s\n", e.text);
+        return 2;
+    }
+    enum ll_log_level lvl = LL_LOG_INFO;
+    if (ll_log_level_parse(&lvl, cfg.log_level) == 0) /* checked above */
+        ll_log_set_level(lvl);
+    if (ll_crypto_init() != 0) {
+        (void)fprintf(stderr, "lotledgerd: cannot initialise crypto\n");
+        return 1;
+    }
+    rc = ll_node_run(&cfg, &e);
+    if (rc) {
+        ll_log(LL_LOG_ERROR, "component=node event=failed error=\"%s\"",
+               e.text[0] ? e.text : ll_strerror(rc));
+        (void)fprintf(stderr, "lotledgerd: %s\n",
+                      e.text[0] ? e.text : ll_strerror(rc));
+        return 1;
+    }
+    return 0;
+}

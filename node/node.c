@@ -1,0 +1,676 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The node: one libuv loop holding the ledger, the block being built (the
+ * mempool is that open block: an accepted event has already passed the
+ * custody rules against the ledger and the events before it), a timer that
+ * seals and commits it, the HTTP API, and the signal handlers for a clean
+ * stop. JSON answers are built with jansson.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <uv.h>
+
+#include "../ledger/ledger.h"
+#include "http.h"
+#include "node.h"
+
+#define COMMIT_BUCKETS 8
+
+struct node {
+    uv_loop_t loop;
+    const struct ll_node_config *cfg;
+    struct ll_genesis *g;  /* owned */
+    struct ll_ledger *l;   /* owned */
+    struct ll_keypair key; /* the organisation's key; wiped */
+    bool validator;        /* key is in the validator set */
+    struct ll_block *open; /* the block being built, or NULL */
+    uv_timer_t timer;      /* block production */
+    uv_signal_t sigint;
+    uv_signal_t sigterm;
+    struct ll_http_server *http; /* owned until closed */
+    bool stopping;
+    int fatal; /* a commit failed: stop with this */
+    /* metrics */
+    uint64_t accepted;
+    uint64_t rejected[64];                    /* by -error code */
+    uint64_t commit_hist[COMMIT_BUCKETS + 1]; /* ms buckets, + count */
+    double commit_ms_sum;
+};
+
+static const double commit_bounds[COMMIT_BUCKETS] = {1,  5,   10,  25,
+                                                     50, 100, 250, 1000};
+
+/* ---- answers ---------------------------------------------------------------
+ */
+
+/* Answer with a JSON document (takes the reference to j). */
+static void reply_json(struct ll_http_conn *c, int status, json_t *j)
+{
+    size_t flags = JSON_COMPACT | JSON_PRESERVE_ORDER;
+    size_t need = j != NULL ? json_dumpb(j, NULL, 0, flags) : 0;
+    char *buf = need > 0 ? ll_malloc(need + 1) : NULL;
+    if (buf == NULL || json_dumpb(j, buf, need, flags) != need) {
+        static const char oom[] = "{\"error\":\"internal\"}";
+        ll_http_respond(c, 500, "application/json", oom, sizeof(oom) - 1);
+    } else {
+        buf[need] = '\n';
+        ll_http_respond(c, status, "application/json", buf, need + 1);
+    }
+    ll_free(buf);
+    json_decref(j);
+}
+
+static void reply_error(struct ll_http_conn *c, int status, const char *error,
+                        int code, const char *detail)
+{
+    json_t *j = json_object();
+    (void)json_object_set_new(j, "error", json_string(error));
+    if (code != 0)
+        (void)json_object_set_new(j, "code", json_string(ll_err_name(code)));
+    (void)json_object_set_new(j, "detail", json_string(detail));
+    reply_json(c, status, j);
+}
+
+static json_t *hex_json(const uint8_t *p, size_t n)
+{
+    char hex[129];
+    if (n > 64 || ll_hex_encode(hex, sizeof(hex), p, n) != 0)
+        return json_null();
+    return json_string(hex);
+}
+
+/* ---- block production ---------------------------------------------------- */
+
+static int begin_block(struct node *n)
+{
+    if (n->open != NULL)
+        return 0;
+    struct ll_ledger_tip tip;
+    ll_ledger_tip(n->l, &tip);
+    int64_t now = 0;
+    uv_timeval64_t tv;
+    if (uv_gettimeofday(&tv) == 0)
+        now = tv.tv_sec * 1000 + tv.tv_usec / 1000;
+    if (now < tip.time_ms)
+        now = tip.time_ms;
+    return ll_block_begin(n->l, &n->open, now, n->key.pk);
+}
+
+/* Seal and commit the open block if it holds events. */
+static void produce(struct node *n)
+{
+    if (n->open == NULL || ll_block_count(n->open) == 0)
+        return;
+    uint64_t t0 = uv_hrtime();
+    struct ll_header h;
+    struct ll_commit c;
+    struct ll_errmsg e = {{0}};
+    memset(&c, 0, sizeof(c));
+    int rc = ll_block_seal(n->open, &h);
+    if (rc == 0)
+        rc = ll_commit_sign(&c, ll_ledger_valset(n->l), &h, &n->key);
+    if (rc == 0)
+        rc = ll_ledger_commit(n->l, n->open, &c, &e);
+    if (rc) {
+        ll_log(LL_LOG_ERROR,
+               "component=node event=commit_failed height=%llu error=\"%s\"",
+               (unsigned long long)h.height,
+               e.text[0] ? e.text : ll_strerror(rc));
+        ll_block_free(n->open);
+        n->open = NULL;
+        n->fatal = rc;
+        return;
+    }
+    n->open = NULL;
+    double ms = (double)(uv_hrtime() - t0) / 1e6;
+    n->commit_ms_sum += ms;
+    n->commit_hist[COMMIT_BUCKETS]++;
+    for (size_t i = 0; i < COMMIT_BUCKETS; i++)
+        if (ms <= commit_bounds[i])
+            n->commit_hist[i]++;
+    ll_log(LL_LOG_INFO,
+           "component=node event=block height=%llu events=%u commit_ms=%.1f",
+           (unsigned long long)h.height, (unsigned)h.n_events, ms);
+}
+
+static void on_timer(uv_timer_t *t)
+{
+    struct node *n = t->data;
+    produce(n);
+    if (n->fatal)
+        uv_stop(&n->loop);
+}
+
+/* ---- handlers -------------------------------------------------------------
+ */
+
+static int status_for(int rc)
+{
+    switch (rc) {
+    case LL_EDECODE:
+    case LL_ETRUNC:
+    case LL_ETRAILING:
+    case LL_ENONCANON:
+        return 400;
+    case LL_ETOOBIG:
+        return 413;
+    case LL_EREPLAY:
+        return 409;
+    case LL_ENOMEM:
+    case LL_ESTORE:
+    case LL_ECORRUPT:
+        return 500;
+    default:
+        return 422;
+    }
+}
+
+static void post_event(struct node *n, struct ll_http_conn *c,
+                       const struct ll_http_req *r)
+{
+    if (strcmp(r->content_type, "application/x-protobuf") != 0 &&
+        strcmp(r->content_type, "application/octet-stream") != 0) {
+        reply_error(c, 415, "unsupported_media_type", 0,
+                    "send the SignedEvent bytes as application/x-protobuf");
+        return;
+    }
+    if (n->stopping) {
+        reply_error(c, 503, "stopping", 0, "the node is shutting down");
+        return;
+    }
+    if (n->open != NULL && ll_block_count(n->open) >= n->cfg->block_max) {
+        reply_error(c, 503, "mempool_full", 0,
+                    "the next block is full; retry shortly");
+        return;
+    }
+    int rc = begin_block(n);
+    if (rc || n->open == NULL) {
+        reply_error(c, 500, "internal", rc, "cannot start a block");
+        return;
+    }
+    struct ll_errmsg e = {{0}};
+    uint8_t id[32];
+    uint32_t index = 0;
+    rc = ll_block_add(n->open, r->body, r->body_len, false, id, &index, &e);
+    if (rc) {
+        n->rejected[(unsigned)-rc & 63]++;
+        ll_log(LL_LOG_INFO,
+               "component=api event=rejected code=%s peer=%s detail=\"%s\"",
+               ll_err_name(rc), r->peer, e.text);
+        reply_error(c, status_for(rc),
+                    status_for(rc) == 422 ? "custody_rule" : "bad_event", rc,
+                    e.text[0] ? e.text : ll_strerror(rc));
+        return;
+    }
+    n->accepted++;
+    struct ll_ledger_tip tip;
+    ll_ledger_tip(n->l, &tip);
+    json_t *j = json_object();
+    (void)json_object_set_new(j, "id", hex_json(id, 32));
+    (void)json_object_set_new(j, "status", json_string("accepted"));
+    (void)json_object_set_new(j, "height",
+                              json_integer((json_int_t)tip.height + 1));
+    (void)json_object_set_new(j, "index", json_integer(index));
+    reply_json(c, 202, j);
+}
+
+static void get_status(struct node *n, struct ll_http_conn *c)
+{
+    struct ll_ledger_tip tip;
+    char t[40] = "";
+    ll_ledger_tip(n->l, &tip);
+    if (ll_time_format(t, sizeof(t), tip.time_ms, 0) != 0)
+        t[0] = '\0';
+    json_t *j = json_object();
+    (void)json_object_set_new(j, "chain_id", json_string(n->g->chain_id));
+    (void)json_object_set_new(j, "genesis", hex_json(n->g->hash, 32));
+    (void)json_object_set_new(j, "height",
+                              json_integer((json_int_t)tip.height));
+    (void)json_object_set_new(j, "tip", hex_json(tip.hash, 32));
+    (void)json_object_set_new(j, "state_root", hex_json(tip.state_root, 32));
+    (void)json_object_set_new(j, "time", json_string(t));
+    (void)json_object_set_new(j, "org", json_string(n->cfg->org));
+    (void)json_object_set_new(j, "validator", json_boolean(n->validator));
+    (void)json_object_set_new(
+        j, "pending",
+        json_integer(n->open ? (json_int_t)ll_block_count(n->open) : 0));
+    reply_json(c, 200, j);
+}
+
+static json_t *lot_json(const lotledger_LotState *st)
+{
+    static const char *const status[] = {"active", "held", "recalled"};
+    json_t *j = json_object();
+    json_t *h = json_array();
+    json_t *p = json_array();
+    (void)json_object_set_new(j, "lot", json_string(st->lot));
+    (void)json_object_set_new(j, "originator", json_string(st->originator));
+    (void)json_object_set_new(
+        j, "status",
+        json_string((unsigned)st->status < 3 ? status[st->status] : "?"));
+    if (st->status_by[0] != '\0')
+        (void)json_object_set_new(j, "status_by", json_string(st->status_by));
+    (void)json_object_set_new(j, "uom", json_string(st->uom));
+    (void)json_object_set_new(j, "events",
+                              json_integer((json_int_t)st->events));
+    (void)json_object_set_new(j, "log_root",
+                              hex_json(st->log_root.bytes, st->log_root.size));
+    for (size_t i = 0; i < st->holdings_count; i++) {
+        json_t *o = json_object();
+        (void)json_object_set_new(o, "org", json_string(st->holdings[i].org));
+        (void)json_object_set_new(
+            o, "quantity", json_integer((json_int_t)st->holdings[i].quantity));
+        (void)json_array_append_new(h, o);
+    }
+    (void)json_object_set_new(j, "holdings", h);
+    for (size_t i = 0; i < st->pending_count; i++) {
+        const lotledger_Pending *pe = &st->pending[i];
+        json_t *o = json_object();
+        (void)json_object_set_new(o, "ship",
+                                  hex_json(pe->ship.bytes, pe->ship.size));
+        (void)json_object_set_new(o, "from", json_string(pe->from));
+        (void)json_object_set_new(o, "to", json_string(pe->to));
+        (void)json_object_set_new(o, "quantity",
+                                  json_integer((json_int_t)pe->quantity));
+        (void)json_array_append_new(p, o);
+    }
+    (void)json_object_set_new(j, "pending", p);
+    (void)json_object_set_new(j, "discrepancies",
+                              json_integer((json_int_t)st->discrepancies));
+    (void)json_object_set_new(j, "created_height",
+                              json_integer((json_int_t)st->created_height));
+    if (st->has_master && st->master.product[0] != '\0')
+        (void)json_object_set_new(j, "product",
+                                  json_string(st->master.product));
+    return j;
+}
+
+static void get_lot(struct node *n, struct ll_http_conn *c, const char *lot)
+{
+    struct ll_ledger_snap *s = NULL;
+    lotledger_LotState *st = ll_malloc(sizeof(*st));
+    struct ll_errmsg e = {{0}};
+    if (st == NULL || ll_ledger_snap_open(n->l, &s) != 0) {
+        reply_error(c, 500, "internal", LL_ENOMEM, "out of memory");
+        ll_free(st);
+        return;
+    }
+    int rc = ll_lotid_check(lot, &e);
+    if (rc) {
+        reply_error(c, 400, "bad_lot_id", rc, e.text);
+    } else if ((rc = ll_ledger_lot(s, lot, st)) == LL_ENOTFOUND) {
+        reply_error(c, 404, "not_found", rc, "no such lot on this ledger");
+    } else if (rc) {
+        reply_error(c, 500, "internal", rc, ll_strerror(rc));
+    } else {
+        reply_json(c, 200, lot_json(st));
+    }
+    ll_ledger_snap_close(s);
+    ll_free(st);
+}
+
+static void get_event(struct node *n, struct ll_http_conn *c, const char *hex)
+{
+    uint8_t id[32];
+    if (ll_hex_decode(id, 32, hex, strlen(hex)) != 0) {
+        reply_error(c, 400, "bad_event_id", LL_EDECODE,
+                    "an event id is 64 hex digits");
+        return;
+    }
+    struct ll_ledger_snap *s = NULL;
+    struct ll_buf b;
+    struct ll_signed_event *se = ll_malloc(sizeof(*se));
+    ll_buf_init(&b, LL_EVENT_MAX_BYTES);
+    uint64_t height = 0;
+    uint32_t index = 0;
+    int rc = se == NULL ? LL_ENOMEM : ll_ledger_snap_open(n->l, &s);
+    if (rc == 0)
+        rc = ll_ledger_event(s, id, &b, &height, &index);
+    if (rc == 0)
+        rc = ll_signed_event_decode(se, b.data, b.len, NULL);
+    if (rc == LL_ENOTFOUND) {
+        reply_error(c, 404, "not_found", rc, "no such event on this ledger");
+    } else if (rc) {
+        reply_error(c, 500, "internal", rc, ll_strerror(rc));
+    } else {
+        char t[40] = "";
+        if (ll_time_format(t, sizeof(t), se->ev.event_time, se->ev.tz_offset) !=
+            0)
+            t[0] = '\0';
+        json_t *j = json_object();
+        json_t *lots = json_array();
+        (void)json_object_set_new(j, "id", hex_json(id, 32));
+        (void)json_object_set_new(j, "height",
+                                  json_integer((json_int_t)height));
+        (void)json_object_set_new(j, "index", json_integer(index));
+        (void)json_object_set_new(j, "type",
+                                  json_string(ll_event_type_name(se->ev.type)));
+        (void)json_object_set_new(j, "org", json_string(se->ev.org));
+        (void)json_object_set_new(j, "event_time", json_string(t));
+        for (size_t i = 0; i < se->ev.lots_count; i++) {
+            json_t *o = json_object();
+            (void)json_object_set_new(o, "lot",
+                                      json_string(se->ev.lots[i].lot));
+            (void)json_object_set_new(
+                o, "quantity",
+                json_integer((json_int_t)se->ev.lots[i].quantity));
+            (void)json_object_set_new(o, "uom",
+                                      json_string(se->ev.lots[i].uom));
+            (void)json_array_append_new(lots, o);
+        }
+        (void)json_object_set_new(j, "lots", lots);
+        size_t blen = ll_base64_encoded_len(b.len);
+        char *b64 = ll_malloc(blen);
+        if (b64 != NULL && ll_base64_encode(b64, blen, b.data, b.len) == 0)
+            (void)json_object_set_new(j, "signed_event", json_string(b64));
+        ll_free(b64);
+        reply_json(c, 200, j);
+    }
+    ll_ledger_snap_close(s);
+    ll_buf_free(&b);
+    ll_free(se);
+}
+
+static void get_metrics(struct node *n, struct ll_http_conn *c)
+{
+    struct ll_buf b;
+    struct ll_ledger_tip tip;
+    struct ll_http_stats hs = {{0}, 0};
+    ll_buf_init(&b, 1 << 16);
+    ll_ledger_tip(n->l, &tip);
+    if (n->http != NULL)
+        ll_http_stats(n->http, &hs);
+    int rc = ll_buf_printf(
+        &b,
+        "# TYPE lotledger_block_height gauge\nlotledger_block_height %llu\n"
+        "# TYPE lotledger_mempool_events gauge\nlotledger_mempool_events %zu\n"
+        "# TYPE lotledger_events_accepted_total counter\n"
+        "lotledger_events_accepted_total %llu\n"
+        "# TYPE lotledger_events_rejected_total counter\n",
+        (unsigned long long)tip.height,
+        n->open ? ll_block_count(n->open) : (size_t)0,
+        (unsigned long long)n->accepted);
+    for (unsigned i = 1; i < 64 && rc == 0; i++)
+        if (n->rejected[i] != 0)
+            rc = ll_buf_printf(&b,
+                               "lotledger_events_rejected_total{reason=\"%s\"} "
+                               "%llu\n",
+                               ll_err_name(-(int)i),
+                               (unsigned long long)n->rejected[i]);
+    if (rc == 0)
+        rc = ll_buf_printf(&b, "# TYPE lotledger_commit_seconds histogram\n");
+    for (size_t i = 0; i < COMMIT_BUCKETS && rc == 0; i++)
+        rc = ll_buf_printf(
+            &b, "lotledger_commit_seconds_bucket{le=\"%g\"} %llu\n",
+            commit_bounds[i] / 1000.0, (unsigned long long)n->commit_hist[i]);
+    if (rc == 0)
+        rc = ll_buf_printf(
+            &b,
+            "lotledger_commit_seconds_bucket{le=\"+Inf\"} %llu\n"
+            "lotledger_commit_seconds_sum %g\nlotledger_commit_seconds_count "
+            "%llu\n# TYPE lotledger_http_requests_total counter\n",
+            (unsigned long long)n->commit_hist[COMMIT_BUCKETS],
+            n->commit_ms_sum / 1000.0,
+            (unsigned long long)n->commit_hist[COMMIT_BUCKETS]);
+    for (int k = 1; k <= 5 && rc == 0; k++)
+        rc = ll_buf_printf(&b,
+                           "lotledger_http_requests_total{code=\"%dxx\"} "
+                           "%llu\n",
+                           k, (unsigned long long)hs.by_status[k]);
+    if (rc == 0)
+        rc = ll_buf_printf(&b,
+                           "# TYPE lotledger_http_connections gauge\n"
+                           "lotledger_http_connections %llu\n",
+                           (unsigned long long)hs.connections);
+    if (rc == 0)
+        ll_http_respond(c, 200, "text/plain; version=0.0.4", b.data, b.len);
+    else
+        reply_error(c, 500, "internal", rc, "metrics too large");
+    ll_buf_free(&b);
+}
+
+static void get_block(struct node *n, struct ll_http_conn *c, const char *hs)
+{
+    uint64_t height = 0;
+    for (const char *p = hs; *p != '\0'; p++) {
+        if (*p < '0' || *p > '9' || height > UINT64_MAX / 10 - 10) {
+            reply_error(c, 400, "bad_height", LL_EINVAL,
+                        "a block height is a decimal number");
+            return;
+        }
+        height = height * 10 + (uint64_t)(*p - '0');
+    }
+    struct ll_ledger_snap *s = NULL;
+    struct ll_header h;
+    struct ll_commit *cm = ll_malloc(sizeof(*cm));
+    int rc = cm == NULL ? LL_ENOMEM : ll_ledger_snap_open(n->l, &s);
+    if (rc == 0)
+        rc = *hs == '\0' ? LL_ENOTFOUND : ll_ledger_block(s, height, &h, cm);
+    if (rc == LL_ENOTFOUND) {
+        reply_error(c, 404, "not_found", rc, "no block at that height");
+    } else if (rc) {
+        reply_error(c, 500, "internal", rc, ll_strerror(rc));
+    } else {
+        char t[40] = "";
+        uint8_t hash[32];
+        ll_header_hash(hash, &h);
+        if (ll_time_format(t, sizeof(t), h.time_ms, 0) != 0)
+            t[0] = '\0';
+        json_t *j = json_object();
+        (void)json_object_set_new(j, "height",
+                                  json_integer((json_int_t)h.height));
+        (void)json_object_set_new(j, "hash", hex_json(hash, 32));
+        (void)json_object_set_new(j, "time", json_string(t));
+        (void)json_object_set_new(j, "prev", hex_json(h.prev, 32));
+        (void)json_object_set_new(j, "tx_root", hex_json(h.tx_root, 32));
+        (void)json_object_set_new(j, "state_root", hex_json(h.state_root, 32));
+        (void)json_object_set_new(j, "validator_set", hex_json(h.valset, 32));
+        (void)json_object_set_new(j, "proposer", hex_json(h.proposer, 32));
+        (void)json_object_set_new(j, "events", json_integer(h.n_events));
+        (void)json_object_set_new(j, "signatures",
+                                  json_integer((json_int_t)cm->n));
+        reply_json(c, 200, j);
+    }
+    ll_ledger_snap_close(s);
+    ll_free(cm);
+}
+
+static void handle(void *arg, struct ll_http_conn *c,
+                   const struct ll_http_req *r)
+{
+    struct node *n = arg;
+    bool get = strcmp(r->method, "GET") == 0;
+    const char *p = r->path;
+    if (strcmp(p, "/v1/events") == 0) {
+        if (strcmp(r->method, "POST") == 0)
+            post_event(n, c, r);
+        else
+            reply_error(c, 405, "method_not_allowed", 0, "use POST");
+        return;
+    }
+    if (!get) {
+        reply_error(c, 405, "method_not_allowed", 0, "use GET");
+        return;
+    }
+    if (strcmp(p, "/healthz") == 0) {
+        ll_http_respond(c, 200, "text/plain", "ok\n", 3);
+    } else if (strcmp(p, "/v1/status") == 0) {
+        get_status(n, c);
+    } else if (strcmp(p, "/metrics") == 0) {
+        get_metrics(n, c);
+    } else if (strncmp(p, "/v1/lots/", 9) == 0) {
+        get_lot(n, c, p + 9);
+    } else if (strncmp(p, "/v1/events/", 11) == 0) {
+        get_event(n, c, p + 11);
+    } else if (strncmp(p, "/v1/blocks/", 11) == 0) {
+        get_block(n, c, p + 11);
+    } else {
+        reply_error(c, 404, "not_found", 0, "no such endpoint");
+    }
+}
+
+/* ---- start and stop ------------------------------------------------------ */
+
+static void on_close_walk(uv_handle_t *h, void *arg)
+{
+    (void)arg;
+    if (!uv_is_closing(h))
+        uv_close(h, NULL);
+}
+
+static void on_signal(uv_signal_t *s, int signum)
+{
+    struct node *n = s->data;
+    if (n->stopping)
+        return;
+    n->stopping = true;
+    ll_log(LL_LOG_INFO, "component=node event=stopping signal=%d", signum);
+    ll_http_close(n->http);
+    n->http = NULL;
+    produce(n); /* finish the block in progress */
+    (void)uv_timer_stop(&n->timer);
+    uv_close((uv_handle_t *)&n->timer, NULL);
+    uv_close((uv_handle_t *)&n->sigint, NULL);
+    uv_close((uv_handle_t *)&n->sigterm, NULL);
+}
+
+/* Read the organisation's key and check it against the genesis. */
+static int unlock_key(struct node *n, struct ll_errmsg *e)
+{
+    char pass[1024];
+    size_t plen = 0;
+    const char *env = getenv("LOTLEDGER_PASSPHRASE"); /* NOLINT */
+    int rc = 0;
+    if (n->cfg->passphrase_file[0] != '\0') {
+        FILE *f = fopen(n->cfg->passphrase_file, "r");
+        if (f == NULL || fgets(pass, sizeof(pass), f) == NULL)
+            rc = ll_errmsg_set(e, LL_EIO, "passphrase_file %s: cannot read",
+                               n->cfg->passphrase_file);
+        if (f != NULL)
+            (void)fclose(f);
+        plen = rc ? 0 : strcspn(pass, "\r\n");
+    } else if (env != NULL && strlen(env) < sizeof(pass)) {
+        plen = strlen(env);
+        memcpy(pass, env, plen + 1);
+    } else {
+        rc = ll_errmsg_set(e, LL_EINVAL,
+                           "no passphrase: set passphrase_file or "
+                           "LOTLEDGER_PASSPHRASE");
+    }
+    if (rc == 0) {
+        rc = ll_keystore_read_file(&n->key, n->cfg->keystore, pass, plen);
+        if (rc)
+            (void)ll_errmsg_set(e, rc, "keystore %s: %s", n->cfg->keystore,
+                                ll_strerror(rc));
+    }
+    ll_crypto_wipe(pass, sizeof(pass));
+    if (rc)
+        return rc;
+    const lotledger_OrgState *org = ll_genesis_org(n->g, n->cfg->org);
+    if (org == NULL)
+        return ll_errmsg_set(e, LL_EUNKNOWNORG,
+                             "org %s is not in the genesis file", n->cfg->org);
+    bool found = false;
+    for (size_t i = 0; i < org->keys_count; i++)
+        found = found || memcmp(org->keys[i].pk.bytes, n->key.pk, 32) == 0;
+    if (!found)
+        return ll_errmsg_set(e, LL_EKEY, "keystore %s holds no key of org %s",
+                             n->cfg->keystore, n->cfg->org);
+    const struct ll_valset *vs = ll_ledger_valset(n->l);
+    for (size_t i = 0; i < vs->n; i++)
+        n->validator = n->validator || memcmp(vs->v[i].pk, n->key.pk, 32) == 0;
+    return 0;
+}
+
+static int open_ledger(struct node *n, struct ll_errmsg *e)
+{
+    char path[LL_CONFIG_PATH_MAX + 16];
+    n->g = ll_calloc(1, sizeof(*n->g));
+    if (n->g == NULL)
+        return LL_ENOMEM;
+    int rc = ll_genesis_load(n->g, n->cfg->genesis, e);
+    if (rc)
+        return rc;
+    if (mkdir(n->cfg->data_dir, 0700) != 0 && errno != EEXIST)
+        return ll_errmsg_set(e, LL_EIO, "data_dir %s: %s", n->cfg->data_dir,
+                             strerror(errno)); /* NOLINT: one thread */
+    (void)snprintf(path, sizeof(path), "%s/ledger", n->cfg->data_dir);
+    return ll_ledger_open(&n->l, path, n->g, e);
+}
+
+static int start(struct node *n, struct ll_errmsg *e)
+{
+    int rc = open_ledger(n, e);
+    if (rc == 0)
+        rc = unlock_key(n, e);
+    if (rc)
+        return rc;
+    char ip[64];
+    const char *colon = strrchr(n->cfg->http_listen, ':');
+    size_t iplen = colon ? (size_t)(colon - n->cfg->http_listen) : 0;
+    if (colon == NULL || iplen >= sizeof(ip))
+        return ll_errmsg_set(e, LL_EINVAL, "http listen: bad address");
+    memcpy(ip, n->cfg->http_listen, iplen);
+    ip[iplen] = '\0';
+    int port = (int)strtol(colon + 1, NULL, 10);
+    struct ll_http_limits lim = {n->cfg->max_header, n->cfg->max_body,
+                                 n->cfg->max_connections};
+    int bound = 0;
+    rc = ll_http_listen(&n->http, &n->loop, ip, port, &lim, handle, n, &bound,
+                        e);
+    if (rc)
+        return rc;
+    struct ll_ledger_tip tip;
+    ll_ledger_tip(n->l, &tip);
+    ll_log(LL_LOG_INFO,
+           "component=node event=listening url=http://%s:%d chain=%s "
+           "height=%llu org=%s validator=%s",
+           ip, bound, n->g->chain_id, (unsigned long long)tip.height,
+           n->cfg->org, n->validator ? "yes" : "no");
+    n->timer.data = n;
+    n->sigint.data = n;
+    n->sigterm.data = n;
+    (void)uv_timer_init(&n->loop, &n->timer);
+    (void)uv_timer_start(&n->timer, on_timer, n->cfg->block_interval,
+                         n->cfg->block_interval);
+    (void)uv_signal_init(&n->loop, &n->sigint);
+    (void)uv_signal_init(&n->loop, &n->sigterm);
+    (void)uv_signal_start(&n->sigint, on_signal, SIGINT);
+    (void)uv_signal_start(&n->sigterm, on_signal, SIGTERM);
+    return 0;
+}
+
+int ll_node_run(const struct ll_node_config *cfg, struct ll_errmsg *e)
+{
+    struct node *n = ll_calloc(1, sizeof(*n));
+    if (n == NULL)
+        return LL_ENOMEM;
+    n->cfg = cfg;
+    int rc = uv_loop_init(&n->loop);
+    if (rc != 0) {
+        ll_free(n);
+        return ll_errmsg_set(e, LL_EIO, "event loop: %s", uv_strerror(rc));
+    }
+    rc = start(n, e);
+    if (rc == 0) {
+        (void)uv_run(&n->loop, UV_RUN_DEFAULT);
+        rc = n->fatal;
+    }
+    /* Close whatever is still open and let the callbacks run. */
+    ll_http_close(n->http);
+    uv_walk(&n->loop, on_close_walk, NULL);
+    (void)uv_run(&n->loop, UV_RUN_DEFAULT);
+    (void)uv_loop_close(&n->loop);
+    ll_block_free(n->open);
+    ll_ledger_close(n->l);
+    ll_keypair_wipe(&n->key);
+    ll_free(n->g);
+    ll_free(n);
+    if (rc == 0)
+        ll_log(LL_LOG_INFO, "component=node event=stopped");
+    return rc;
+}

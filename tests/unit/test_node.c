@@ -1,0 +1,395 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * lotledgerd end to end: the real binary (built next to this test) started
+ * on an ephemeral loopback port with a temporary data directory, driven
+ * over real TCP with raw HTTP: signed events accepted and committed,
+ * custody violations and malformed requests refused with their reasons,
+ * limits, a clean SIGTERM stop and a restart that keeps the data.
+ */
+#define _DEFAULT_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ledger_fixture.h"
+
+struct node {
+    char dir[512];
+    char bin[1024];
+    pid_t pid;
+    int port;
+};
+
+/* The lotledgerd next to this test binary: <build>/t/.. */
+static void find_binary(struct node *n)
+{
+    char self[900];
+    ssize_t k = readlink("/proc/self/exe", self, sizeof(self) - 1);
+    ASSERT_GT(k, 0);
+    self[k] = '\0';
+    char *slash = strrchr(self, '/');
+    ASSERT_NOT_NULL(slash);
+    *slash = '\0';
+    (void)snprintf(n->bin, sizeof(n->bin), "%s/../lotledgerd", self);
+    ASSERT_OK(access(n->bin, X_OK));
+}
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    ASSERT_NOT_NULL(f);
+    ASSERT_UEQ(fwrite(text, 1, strlen(text), f), strlen(text));
+    ASSERT_OK(fclose(f));
+}
+
+/* Genesis, the validator's keystore and passphrase in a new directory. */
+static void node_setup(struct node *n)
+{
+    char p[700];
+    memset(n, 0, sizeof(*n));
+    find_binary(n);
+    ll_test_tmpdir(n->dir, sizeof(n->dir));
+    char *json = fx_genesis_json();
+    (void)snprintf(p, sizeof(p), "%s/genesis.json", n->dir);
+    write_file(p, json);
+    ll_free(json);
+    (void)snprintf(p, sizeof(p), "%s/pass", n->dir);
+    write_file(p, "node secret\n");
+    (void)snprintf(p, sizeof(p), "%s/val.key", n->dir);
+    const struct ll_keystore_params fast = {1, 8};
+    ASSERT_OK(
+        ll_keystore_write_file(p, &fx_keys[FX_VAL], "node secret", 11, &fast));
+}
+
+/* Start the node; wait for its "listening" log line to learn the port. */
+static void node_start(struct node *n, const char *extra_flag,
+                       const char *extra_val)
+{
+    char log[700];
+    (void)snprintf(log, sizeof(log), "%s/node.log", n->dir);
+    (void)unlink(log);
+    n->port = 0;
+    (void)fflush(NULL);
+    n->pid = fork();
+    ASSERT_GE(n->pid, 0);
+    if (n->pid == 0) {
+        char a[6][700];
+        (void)snprintf(a[0], sizeof(a[0]), "%s/data", n->dir);
+        (void)snprintf(a[1], sizeof(a[1]), "%s/genesis.json", n->dir);
+        (void)snprintf(a[2], sizeof(a[2]), "%s/val.key", n->dir);
+        (void)snprintf(a[3], sizeof(a[3]), "%s/pass", n->dir);
+        int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        if (fd < 0 || dup2(fd, 2) < 0)
+            _exit(90);
+        execl(n->bin, "lotledgerd", "--data-dir", a[0], "--genesis", a[1],
+              "--org", "val", "--keystore", a[2], "--passphrase-file", a[3],
+              "--http-listen", "127.0.0.1:0", "--block-interval", "50",
+              extra_flag ? extra_flag : "--log-level",
+              extra_flag ? extra_val : "info", (char *)NULL);
+        _exit(91);
+    }
+    for (int i = 0; i < 500 && n->port == 0; i++) {
+        struct timespec ts = {0, 10000000};
+        (void)nanosleep(&ts, NULL);
+        size_t len = 0;
+        char *text = (char *)ll_test_read_file(log, &len);
+        const char *u = text ? strstr(text, "url=http://127.0.0.1:") : NULL;
+        /* Only a whole line: the node may be writing it right now. */
+        if (u != NULL && strchr(u, '\n') != NULL)
+            n->port = (int)strtol(u + 21, NULL, 10);
+        ll_free(text);
+    }
+    if (n->port == 0)
+        ll_test_fail(__FILE__, __LINE__, "node did not start (see %s)", log);
+}
+
+/* Send SIGTERM and require a clean exit with "stopped" logged. */
+static void node_stop(struct node *n)
+{
+    int status = 0;
+    ASSERT_OK(kill(n->pid, SIGTERM));
+    ASSERT_EQ(waitpid(n->pid, &status, 0), n->pid);
+    ASSERT_TRUE(WIFEXITED(status));
+    ASSERT_EQ(WEXITSTATUS(status), 0);
+    char log[700];
+    size_t len = 0;
+    (void)snprintf(log, sizeof(log), "%s/node.log", n->dir);
+    char *text = (char *)ll_test_read_file(log, &len);
+    ASSERT_NOT_NULL(text);
+    ASSERT_TRUE(strstr(text, "event=stopped") != NULL);
+    ll_free(text);
+    n->pid = 0;
+}
+
+struct resp {
+    int status;
+    char body[16384];
+};
+
+/* One request on a fresh connection (Connection: close); raw bytes out. */
+static void http_raw(struct node *n, const void *req, size_t len,
+                     struct resp *r)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    ASSERT_GE(fd, 0);
+    struct sockaddr_in sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons((uint16_t)n->port);
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+        char log[700];
+        size_t loglen = 0;
+        (void)snprintf(log, sizeof(log), "%s/node.log", n->dir);
+        char *text = (char *)ll_test_read_file(log, &loglen);
+        ll_test_fail(__FILE__, __LINE__, "connect to port %d: %s; log: %s",
+                     n->port, strerror(errno), text ? text : "(none)");
+    }
+    const char *p = req;
+    while (len > 0) {
+        ssize_t k = write(fd, p, len);
+        if (k <= 0)
+            break; /* the server may close early on a refused request */
+        p += k;
+        len -= (size_t)k;
+    }
+    char buf[32768];
+    size_t got = 0;
+    for (;;) {
+        ssize_t k = read(fd, buf + got, sizeof(buf) - 1 - got);
+        if (k <= 0)
+            break;
+        got += (size_t)k;
+    }
+    (void)close(fd);
+    buf[got] = '\0';
+    r->status = 0;
+    r->body[0] = '\0';
+    if (sscanf(buf, "HTTP/1.1 %d", &r->status) != 1) /* NOLINT */
+        ll_test_fail(__FILE__, __LINE__, "no HTTP answer: '%s'", buf);
+    const char *b = strstr(buf, "\r\n\r\n");
+    if (b != NULL)
+        (void)snprintf(r->body, sizeof(r->body), "%s", b + 4);
+}
+
+static void http(struct node *n, const char *method, const char *path,
+                 const char *ctype, const void *body, size_t blen,
+                 struct resp *r)
+{
+    struct ll_buf b;
+    ll_buf_init(&b, 1 << 20);
+    ASSERT_OK(ll_buf_printf(&b,
+                            "%s %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                            "Content-Type: %s\r\nContent-Length: %zu\r\n\r\n",
+                            method, path, ctype, blen));
+    if (blen > 0)
+        ASSERT_OK(ll_buf_append(&b, body, blen));
+    http_raw(n, b.data, b.len, r);
+    ll_buf_free(&b);
+}
+
+static void post(struct node *n, const struct ll_buf *ev, struct resp *r)
+{
+    http(n, "POST", "/v1/events", "application/x-protobuf", ev->data, ev->len,
+         r);
+}
+
+/* Poll /v1/status until nothing is pending and the height is >= h. */
+static void wait_height(struct node *n, unsigned h)
+{
+    for (int i = 0; i < 300; i++) {
+        struct resp r;
+        http(n, "GET", "/v1/status", "text/plain", NULL, 0, &r);
+        const char *p = strstr(r.body, "\"height\":");
+        if (p != NULL && strtoul(p + 9, NULL, 10) >= h &&
+            strstr(r.body, "\"pending\":0") != NULL)
+            return;
+        struct timespec ts = {0, 20000000};
+        (void)nanosleep(&ts, NULL);
+    }
+    ll_test_fail(__FILE__, __LINE__, "height %u never reached", h);
+}
+
+static void expect(const struct resp *r, int status, const char *word)
+{
+    if (r->status != status || strstr(r->body, word) == NULL)
+        ll_test_fail(__FILE__, __LINE__, "got %d '%s', want %d with '%s'",
+                     r->status, r->body, status, word);
+}
+
+static void test_events_end_to_end(void)
+{
+    struct node n;
+    struct resp r;
+    struct ll_buf ev = {0};
+    uint8_t ship[32];
+    node_setup(&n);
+    node_start(&n, NULL, NULL);
+    http(&n, "GET", "/v1/status", "text/plain", NULL, 0, &r);
+    expect(&r, 200, "\"chain_id\":\"fixture-net\"");
+    http(&n, "GET", "/healthz", "text/plain", NULL, 0, &r);
+    expect(&r, 200, "ok");
+
+    lotledger_Event *e = fx_event(lotledger_EventType_COMMISSION, FX_FARM);
+    fx_lot(e, FX_LOT_A, 1000000, "KGM");
+    fx_sign(&ev, NULL, e, FX_FARM);
+    post(&n, &ev, &r);
+    expect(&r, 202, "\"status\":\"accepted\"");
+    /* The same event again: refused as a replay, in the block or after. */
+    post(&n, &ev, &r);
+    expect(&r, 409, "LL_EREPLAY");
+    e = fx_event(lotledger_EventType_SHIP, FX_FARM);
+    fx_lot(e, FX_LOT_A, 600000, "KGM");
+    (void)snprintf(e->counterparty, sizeof(e->counterparty), "packer");
+    fx_sign(&ev, ship, e, FX_FARM);
+    post(&n, &ev, &r);
+    expect(&r, 202, "accepted");
+    /* Custody violation: the retailer holds none of lot A. */
+    e = fx_event(lotledger_EventType_SHIP, FX_RETAIL);
+    fx_lot(e, FX_LOT_A, 1000, "KGM");
+    (void)snprintf(e->counterparty, sizeof(e->counterparty), "farm");
+    fx_sign(&ev, NULL, e, FX_RETAIL);
+    post(&n, &ev, &r);
+    expect(&r, 422, "LL_ENOTHOLDER");
+    ASSERT_TRUE(strstr(r.body, "holds none") != NULL);
+    wait_height(&n, 1);
+
+    e = fx_event(lotledger_EventType_RECEIVE, FX_PACKER);
+    fx_lot(e, FX_LOT_A, 600000, "KGM");
+    e->ref.size = 32;
+    memcpy(e->ref.bytes, ship, 32);
+    fx_sign(&ev, NULL, e, FX_PACKER);
+    post(&n, &ev, &r);
+    expect(&r, 202, "accepted");
+    wait_height(&n, 2);
+
+    http(&n, "GET", "/v1/lots/" FX_LOT_A, "text/plain", NULL, 0, &r);
+    expect(&r, 200, "\"events\":3");
+    ASSERT_TRUE(strstr(r.body, "{\"org\":\"farm\",\"quantity\":400000}") !=
+                NULL);
+    ASSERT_TRUE(strstr(r.body, "{\"org\":\"packer\",\"quantity\":600000}") !=
+                NULL);
+    char hex[65];
+    ASSERT_OK(ll_hex_encode(hex, sizeof(hex), ship, 32));
+    char path[128];
+    (void)snprintf(path, sizeof(path), "/v1/events/%s", hex);
+    http(&n, "GET", path, "text/plain", NULL, 0, &r);
+    expect(&r, 200, "\"type\":\"ship\"");
+    http(&n, "GET", "/v1/blocks/1", "text/plain", NULL, 0, &r);
+    expect(&r, 200, "\"events\":2");
+    http(&n, "GET", "/metrics", "text/plain", NULL, 0, &r);
+    expect(&r, 200, "lotledger_events_accepted_total 3");
+    ASSERT_TRUE(strstr(r.body, "reason=\"LL_ENOTHOLDER\"} 1") != NULL);
+
+    /* Stop cleanly, start again: the data is still there. */
+    node_stop(&n);
+    node_start(&n, NULL, NULL);
+    http(&n, "GET", "/v1/status", "text/plain", NULL, 0, &r);
+    expect(&r, 200, "\"height\":2");
+    http(&n, "GET", "/v1/lots/" FX_LOT_A, "text/plain", NULL, 0, &r);
+    expect(&r, 200, "\"events\":3");
+    node_stop(&n);
+    ll_buf_free(&ev);
+    ll_test_rmrf(n.dir);
+}
+
+static void test_bad_requests(void)
+{
+    struct node n;
+    struct resp r;
+    node_setup(&n);
+    node_start(&n, "--max-body", "2048");
+    http(&n, "POST", "/v1/events", "application/x-protobuf", "\x0a\x05hi", 4,
+         &r);
+    expect(&r, 400, "LL_ETRUNC");
+    http(&n, "POST", "/v1/events", "application/json", "{}", 2, &r);
+    expect(&r, 415, "unsupported_media_type");
+    char big[4096];
+    memset(big, 'x', sizeof(big));
+    http(&n, "POST", "/v1/events", "application/x-protobuf", big, sizeof(big),
+         &r);
+    expect(&r, 413, "too_large");
+    http(&n, "GET", "/v1/unknown", "text/plain", NULL, 0, &r);
+    expect(&r, 404, "no such endpoint");
+    http(&n, "DELETE", "/v1/status", "text/plain", NULL, 0, &r);
+    expect(&r, 405, "method_not_allowed");
+    http(&n, "GET", "/v1/lots/not-a-lot", "text/plain", NULL, 0, &r);
+    expect(&r, 400, "bad_lot_id");
+    http(&n, "GET", "/v1/events/zz", "text/plain", NULL, 0, &r);
+    expect(&r, 400, "bad_event_id");
+    http(&n, "GET", "/v1/blocks/99", "text/plain", NULL, 0, &r);
+    expect(&r, 404, "no block");
+    static const char junk[] = "HELLO\r\n\r\n";
+    http_raw(&n, junk, sizeof(junk) - 1, &r);
+    expect(&r, 400, "bad_request");
+    /* Headers over the limit (16 KiB by default). */
+    struct ll_buf hb;
+    ll_buf_init(&hb, 1 << 20);
+    ASSERT_OK(ll_buf_printf(&hb, "GET /v1/status HTTP/1.1\r\nX-Pad: "));
+    for (int i = 0; i < 20000; i++)
+        ASSERT_OK(ll_buf_append_byte(&hb, 'a'));
+    ASSERT_OK(ll_buf_printf(&hb, "\r\n\r\n"));
+    http_raw(&n, hb.data, hb.len, &r);
+    expect(&r, 431, "headers_too_large");
+    ll_buf_free(&hb);
+    /* Nothing was written by any of these. */
+    http(&n, "GET", "/v1/status", "text/plain", NULL, 0, &r);
+    expect(&r, 200, "\"height\":0");
+    node_stop(&n);
+    ll_test_rmrf(n.dir);
+}
+
+static void test_refuses_bad_config(void)
+{
+    struct node n;
+    node_setup(&n);
+    /* A keystore that is not the org's key: the node names it and exits. */
+    char p[700];
+    (void)snprintf(p, sizeof(p), "%s/val.key", n.dir);
+    ASSERT_OK(unlink(p));
+    const struct ll_keystore_params fast = {1, 8};
+    ASSERT_OK(
+        ll_keystore_write_file(p, &fx_keys[FX_FARM], "node secret", 11, &fast));
+    char log[700];
+    (void)snprintf(log, sizeof(log), "%s/node.log", n.dir);
+    (void)fflush(NULL);
+    pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+        char a[4][700];
+        (void)snprintf(a[0], sizeof(a[0]), "%s/data", n.dir);
+        (void)snprintf(a[1], sizeof(a[1]), "%s/genesis.json", n.dir);
+        (void)snprintf(a[2], sizeof(a[2]), "%s/pass", n.dir);
+        int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        if (fd < 0 || dup2(fd, 2) < 0)
+            _exit(90);
+        execl(n.bin, "lotledgerd", "--data-dir", a[0], "--genesis", a[1],
+              "--org", "val", "--keystore", p, "--passphrase-file", a[2],
+              "--http-listen", "127.0.0.1:0", (char *)NULL);
+        _exit(91);
+    }
+    int status = 0;
+    ASSERT_EQ(waitpid(pid, &status, 0), pid);
+    ASSERT_TRUE(WIFEXITED(status));
+    ASSERT_EQ(WEXITSTATUS(status), 1);
+    size_t len = 0;
+    char *text = (char *)ll_test_read_file(log, &len);
+    ASSERT_NOT_NULL(text);
+    ASSERT_TRUE(strstr(text, "holds no key of org val") != NULL);
+    ll_free(text);
+    ll_test_rmrf(n.dir);
+}
+
+static const struct ll_test tests[] = {
+    {"events_end_to_end", test_events_end_to_end},
+    {"bad_requests", test_bad_requests},
+    {"refuses_bad_config", test_refuses_bad_config},
+};
+
+LL_TEST_MAIN(tests)
