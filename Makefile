@@ -228,11 +228,7 @@ deps:
 
 run: deps
 	$(Q)$(MAKE) --no-print-directory all
-	@echo
-	@echo "make run: built $(BUILD)/lotledger. The node (lotledgerd) and its demo"
-	@echo "supply chain arrive with part [3/4] of the roadmap; today try:"
-	@echo "  $(BUILD)/lotledger --help"
-	@echo "  make check     # every test, including a ledger killed 60 times"
+	$(Q)node/devnet.sh $(BUILD)
 
 clean:
 	rm -rf build

@@ -35,6 +35,15 @@ int ll_cli_passphrase(const char *cmd, char *out, size_t cap, size_t *len,
 int ll_cli_uint(const char *cmd, const char *opt, const char *s, uint64_t min,
                 uint64_t max, uint64_t *out);
 
+/*
+ * One HTTP request to a node (libcurl). body may be NULL (no body).
+ * Returns: 0 with *status and the answer in resp (NUL-terminated), or
+ * LL_EIO (cannot connect: e says why), LL_ETOOBIG, LL_ENOMEM.
+ */
+int ll_cli_http(const char *method, const char *url, const char *ctype,
+                const void *body, size_t len, long *status, struct ll_buf *resp,
+                struct ll_errmsg *e);
+
 /* Print "lotledger <cmd>: <message>" to stderr. */
 void ll_cli_error(const char *cmd, const char *fmt, ...) LL_PRINTF(2, 3);
 
@@ -43,5 +52,6 @@ int ll_cmd_verify_chain(int argc, char **argv);
 int ll_cmd_keygen(int argc, char **argv);
 int ll_cmd_key_info(int argc, char **argv);
 int ll_cmd_genesis(int argc, char **argv);
+int ll_cmd_demo(int argc, char **argv);
 
 #endif

@@ -21,6 +21,7 @@ static const struct command commands[] = {
     {"genesis", ll_cmd_genesis, "write a network's genesis file"},
     {"verify-chain", ll_cmd_verify_chain,
      "check a ledger directory from genesis to its tip"},
+    {"demo", ll_cmd_demo, "submit the demo supply chain to a node"},
 };
 
 int ll_cli_uint(const char *cmd, const char *opt, const char *s, uint64_t min,

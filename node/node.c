@@ -534,8 +534,10 @@ static void on_signal(uv_signal_t *s, int signum)
     produce(n); /* finish the block in progress */
     (void)uv_timer_stop(&n->timer);
     uv_close((uv_handle_t *)&n->timer, NULL);
-    uv_close((uv_handle_t *)&n->sigint, NULL);
-    uv_close((uv_handle_t *)&n->sigterm, NULL);
+    /* Keep catching signals (a second Ctrl-C must not kill the node while
+     * it closes the ledger) but let the loop end without them. */
+    uv_unref((uv_handle_t *)&n->sigint);
+    uv_unref((uv_handle_t *)&n->sigterm);
 }
 
 /* Read the organisation's key and check it against the genesis. */

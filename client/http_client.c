@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The CLI's HTTP client: the libcurl adapter (the only file that includes
+ * curl/curl.h). One request, the answer body kept in a bounded buffer.
+ */
+#include <curl/curl.h>
+#include <string.h>
+
+#include "client.h"
+
+static size_t on_data(char *p, size_t size, size_t n, void *arg)
+{
+    struct ll_buf *b = arg;
+    if (size != 0 && n > SIZE_MAX / size)
+        return 0;
+    return ll_buf_append(b, p, size * n) == 0 ? size * n : 0;
+}
+
+int ll_cli_http(const char *method, const char *url, const char *ctype,
+                const void *body, size_t len, long *status, struct ll_buf *resp,
+                struct ll_errmsg *e)
+{
+    static bool inited;
+    if (!inited) {
+        if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
+            return ll_errmsg_set(e, LL_EIO, "cannot initialise libcurl");
+        inited = true;
+    }
+    CURL *h = curl_easy_init();
+    if (h == NULL)
+        return LL_ENOMEM;
+    struct curl_slist *hdrs = NULL;
+    char ct[160];
+    int rc = 0;
+    (void)snprintf(ct, sizeof(ct), "Content-Type: %s",
+                   ctype ? ctype : "text/plain");
+    hdrs = curl_slist_append(hdrs, ct);
+    (void)curl_easy_setopt(h, CURLOPT_URL, url);
+    (void)curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
+    (void)curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
+    (void)curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
+    (void)curl_easy_setopt(h, CURLOPT_WRITEDATA, resp);
+    (void)curl_easy_setopt(h, CURLOPT_TIMEOUT, 30L);
+    (void)curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    if (body != NULL) {
+        (void)curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
+        (void)curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+    }
+    CURLcode cr = curl_easy_perform(h);
+    if (cr != CURLE_OK) {
+        rc = ll_errmsg_set(e, LL_EIO, "%s %s: %s", method, url,
+                           curl_easy_strerror(cr));
+    } else {
+        (void)curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, status);
+        if (ll_buf_cstr(resp) != 0)
+            rc = ll_errmsg_set(e, LL_ETOOBIG, "%s %s: answer too large", method,
+                               url);
+    }
+    curl_slist_free_all(hdrs);
+    curl_easy_cleanup(h);
+    return rc;
+}

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# The make-run path without the terminal: keys and genesis from the CLI,
+# a real lotledgerd on an ephemeral port, the demo supply chain submitted
+# over HTTP (libcurl), the finished lot checked through the API, a clean
+# SIGTERM, then verify-chain on what the node wrote.
+set -u
+build=$(cd "${LL_BUILD:?}" && pwd)
+cli=$build/lotledger
+fail() { echo "  FAIL: $*"; [ -f "$dir/node.log" ] && tail -5 "$dir/node.log"; exit 1; }
+dir=$(mktemp -d)
+pid=
+cleanup() { [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null; rm -rf "$dir"; }
+trap cleanup EXIT
+cd "$dir" || exit 1
+echo "demo pass" >pass
+mkdir -p keys
+for org in operator farm packer processor distributor retail1 retail2; do
+    "$cli" keygen -o "keys/$org.key" --passphrase-file pass --kdf-mem 8 --kdf-ops 1 >/dev/null \
+        || fail "keygen $org"
+done
+args=(--chain-id demo-test --org operator --name Operator --role validator --power 1 --key keys/operator.key)
+gln=(0614141000005 0614141000012 0614141000029 0614141000036 0614141000043 0614141000050)
+i=0
+for org in farm packer processor distributor retail1 retail2; do
+    args+=(--org "$org" --name "$org" --gln "${gln[$i]}" --role member --key "keys/$org.key")
+    i=$((i + 1))
+done
+"$cli" genesis -o genesis.json "${args[@]}" >/dev/null || fail "genesis"
+
+"$build/lotledgerd" --data-dir data --genesis genesis.json --org operator \
+    --keystore keys/operator.key --passphrase-file pass \
+    --http-listen 127.0.0.1:0 --block-interval 50 2>node.log &
+pid=$!
+url=
+for _ in $(seq 200); do
+    url=$(grep -o 'url=http://[0-9.:]*' node.log | cut -d= -f2)
+    [ -n "$url" ] && break
+    sleep 0.05
+done
+[ -n "$url" ] || fail "node did not start"
+
+"$cli" demo --node "$url" --keys keys --passphrase-file pass >demo.txt 2>&1 || fail "demo: $(cat demo.txt)"
+lot=$(sed -n 's/^finished lot: //p' demo.txt)
+[ -n "$lot" ] || fail "no finished lot"
+for _ in $(seq 100); do
+    st=$(curl -s "$url/v1/status")
+    grep -q '"pending":0' <<<"$st" && ! grep -q '"height":0' <<<"$st" && break
+    sleep 0.05
+done
+out=$(curl -s "$url/v1/lots/$lot")
+grep -q '"status":"held"' <<<"$out" || fail "salad not on hold: $out"
+grep -q '{"org":"retail1","quantity":2500000}' <<<"$out" || fail "retail1 holding: $out"
+grep -q '{"org":"retail2","quantity":2480000}' <<<"$out" || fail "retail2 holding: $out"
+grep -q '"discrepancies":1' <<<"$out" || fail "discrepancy: $out"
+grep -q '"events":9' <<<"$out" || fail "salad log: $out"
+# The demo's events cannot be submitted twice.
+out=$("$cli" demo --node "$url" --keys keys --passphrase-file wrong 2>&1) && fail "demo with a missing passphrase file"
+grep -q "passphrase file 'wrong'" <<<"$out" || fail "passphrase error: $out"
+out=$("$cli" demo --node http://127.0.0.1:1 --keys keys --passphrase-file pass 2>&1) && fail "demo against no node"
+grep -q "cannot reach the node" <<<"$out" || fail "no-node error: $out"
+
+kill -TERM "$pid"
+wait "$pid"; rc=$?
+pid=
+[ $rc -eq 0 ] || fail "node exit $rc after SIGTERM"
+grep -q "event=stopped" node.log || fail "no clean stop"
+out=$("$cli" verify-chain --genesis genesis.json data/ledger) || fail "verify-chain: $out"
+grep -q "events 16, lots 5" <<<"$out" || fail "verify report: $out"
+exit 0
