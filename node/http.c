@@ -34,6 +34,8 @@ struct ll_http_conn {
     bool busy;              /* handler has not answered yet */
     bool keep_alive;        /* after the answer */
     bool closing;           /* uv_close called */
+    bool peer_gone;         /* closed or broke while busy: close after the
+                               handler's answer instead of sending it */
     struct ll_http_req req; /* the request being answered */
 };
 
@@ -206,6 +208,11 @@ void ll_http_respond(struct ll_http_conn *c, int status,
 {
     if (c->closing)
         return;
+    if (c->peer_gone) {
+        c->busy = false;
+        conn_close(c);
+        return;
+    }
     bool close_after = !c->keep_alive || c->srv->closing;
     send_response(c, status, content_type, body, len, close_after);
     c->busy = false;
@@ -443,11 +450,23 @@ static void read_cb(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
 {
     struct ll_http_conn *c = st->data;
     if (nread < 0) {
-        conn_close(c);
+        /* A handler still owes an answer: the connection lives until then
+         * (the handler holds it), and is closed instead of answered. */
+        if (c->busy) {
+            c->peer_gone = true;
+            (void)uv_read_stop(st);
+        } else {
+            conn_close(c);
+        }
     } else if (nread > 0) {
         if (ll_buf_append(&c->in, buf->base, (size_t)nread) != 0) {
             ll_buf_init(&c->in, c->in.max);
-            refuse(c, 413, "too_large", "request over the limit");
+            if (c->busy) {
+                c->peer_gone = true;
+                (void)uv_read_stop(st);
+            } else {
+                refuse(c, 413, "too_large", "request over the limit");
+            }
         } else if (c->busy) {
             /* Pipelined bytes wait; stop reading until the answer. */
             (void)uv_read_stop(st);

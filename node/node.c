@@ -169,38 +169,80 @@ static int status_for(int rc)
     }
 }
 
-static void post_event(struct node *n, struct ll_http_conn *c,
-                       const struct ll_http_req *r)
+/*
+ * A submitted event on its way: the signature is checked on the libuv
+ * thread pool (the expensive part, so both cores work), then the custody
+ * rules run on the loop thread, in ll_block_add.
+ */
+struct submit {
+    uv_work_t req;             /* req.data = this */
+    struct node *n;            /* the node (read-only in the worker) */
+    struct ll_http_conn *conn; /* answered in after_verify */
+    bool sig_ok;               /* the worker verified the signature */
+    size_t len;                /* bytes of the SignedEvent */
+    uint8_t bytes[];           /* a copy of the request body */
+};
+
+/* Thread pool: decode and check the signature against the key its
+ * organisation holds at the next height. Reads only immutable data (the
+ * genesis, the bytes) and its own scratch. */
+static void verify_work(uv_work_t *req)
 {
-    if (strcmp(r->content_type, "application/x-protobuf") != 0 &&
-        strcmp(r->content_type, "application/octet-stream") != 0) {
-        reply_error(c, 415, "unsupported_media_type", 0,
-                    "send the SignedEvent bytes as application/x-protobuf");
+    struct submit *s = req->data;
+    struct ll_signed_event *se = ll_malloc(sizeof(*se));
+    if (se == NULL)
         return;
-    }
+    uint8_t pk[LL_PUBKEY_LEN];
+    const lotledger_OrgState *org = NULL;
+    if (ll_signed_event_decode(se, s->bytes, s->len, NULL) == 0)
+        org = ll_genesis_org(s->n->g, se->ev.org);
+    /* Keys come from the genesis and are valid from height 0 on. */
+    if (org != NULL &&
+        ll_rules_key(pk, org, se->ev.key_id.bytes, se->ev.key_id.size, 1) ==
+            0 &&
+        ll_signed_event_verify(se, pk) == 0)
+        s->sig_ok = true;
+    ll_free(se);
+}
+
+static int status_for(int rc);
+
+/* Loop thread: apply the rules and answer. */
+static void after_verify(uv_work_t *req, int status)
+{
+    struct submit *s = req->data;
+    struct node *n = s->n;
+    struct ll_http_conn *c = s->conn;
+    (void)status;
     if (n->stopping) {
         reply_error(c, 503, "stopping", 0, "the node is shutting down");
+        ll_free(s);
         return;
     }
     if (n->open != NULL && ll_block_count(n->open) >= n->cfg->block_max) {
         reply_error(c, 503, "mempool_full", 0,
                     "the next block is full; retry shortly");
+        ll_free(s);
         return;
     }
     int rc = begin_block(n);
     if (rc || n->open == NULL) {
         reply_error(c, 500, "internal", rc, "cannot start a block");
+        ll_free(s);
         return;
     }
     struct ll_errmsg e = {{0}};
     uint8_t id[32];
     uint32_t index = 0;
-    rc = ll_block_add(n->open, r->body, r->body_len, false, id, &index, &e);
+    /* Without a verified signature the rules check it again and report
+     * the problem in their order (unknown org, key, signature). */
+    rc = ll_block_add(n->open, s->bytes, s->len, s->sig_ok, id, &index, &e);
+    ll_free(s);
     if (rc) {
         n->rejected[(unsigned)-rc & 63]++;
         ll_log(LL_LOG_INFO,
-               "component=api event=rejected code=%s peer=%s detail=\"%s\"",
-               ll_err_name(rc), r->peer, e.text);
+               "component=api event=rejected code=%s detail=\"%s\"",
+               ll_err_name(rc), e.text);
         reply_error(c, status_for(rc),
                     status_for(rc) == 422 ? "custody_rule" : "bad_event", rc,
                     e.text[0] ? e.text : ll_strerror(rc));
@@ -216,6 +258,36 @@ static void post_event(struct node *n, struct ll_http_conn *c,
                               json_integer((json_int_t)tip.height + 1));
     (void)json_object_set_new(j, "index", json_integer(index));
     reply_json(c, 202, j);
+}
+
+static void post_event(struct node *n, struct ll_http_conn *c,
+                       const struct ll_http_req *r)
+{
+    if (strcmp(r->content_type, "application/x-protobuf") != 0 &&
+        strcmp(r->content_type, "application/octet-stream") != 0) {
+        reply_error(c, 415, "unsupported_media_type", 0,
+                    "send the SignedEvent bytes as application/x-protobuf");
+        return;
+    }
+    if (n->stopping) {
+        reply_error(c, 503, "stopping", 0, "the node is shutting down");
+        return;
+    }
+    struct submit *s = ll_malloc(sizeof(*s) + r->body_len);
+    if (s == NULL) {
+        reply_error(c, 503, "busy", LL_ENOMEM, "out of memory; retry");
+        return;
+    }
+    s->req.data = s;
+    s->n = n;
+    s->conn = c;
+    s->sig_ok = false;
+    s->len = r->body_len;
+    memcpy(s->bytes, r->body, r->body_len);
+    if (uv_queue_work(&n->loop, &s->req, verify_work, after_verify) != 0) {
+        ll_free(s);
+        reply_error(c, 503, "busy", 0, "cannot queue the event; retry");
+    }
 }
 
 static void get_status(struct node *n, struct ll_http_conn *c)
