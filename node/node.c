@@ -34,11 +34,21 @@ struct node {
     struct ll_http_server *http; /* owned until closed */
     bool stopping;
     int fatal; /* a commit failed: stop with this */
+    /* Answers owed once the open block commits (?wait=commit). */
+    struct waiter *waiters; /* owned */
+    size_t nwait;
+    size_t capwait;
     /* metrics */
     uint64_t accepted;
     uint64_t rejected[64];                    /* by -error code */
     uint64_t commit_hist[COMMIT_BUCKETS + 1]; /* ms buckets, + count */
     double commit_ms_sum;
+};
+
+struct waiter {
+    struct ll_http_conn *conn; /* answered at commit */
+    uint8_t id[32];            /* the event */
+    uint32_t index;            /* its position in the block */
 };
 
 static const double commit_bounds[COMMIT_BUCKETS] = {1,  5,   10,  25,
@@ -100,6 +110,27 @@ static int begin_block(struct node *n)
     return ll_block_begin(n->l, &n->open, now, n->key.pk);
 }
 
+/* Answer every ?wait=commit request of the block just committed (or not). */
+static void answer_waiters(struct node *n, int rc, uint64_t height)
+{
+    for (size_t i = 0; i < n->nwait; i++) {
+        struct waiter *w = &n->waiters[i];
+        if (rc) {
+            reply_error(w->conn, 500, "commit_failed", rc,
+                        "the block holding this event was not committed");
+            continue;
+        }
+        json_t *j = json_object();
+        (void)json_object_set_new(j, "id", hex_json(w->id, 32));
+        (void)json_object_set_new(j, "status", json_string("committed"));
+        (void)json_object_set_new(j, "height",
+                                  json_integer((json_int_t)height));
+        (void)json_object_set_new(j, "index", json_integer(w->index));
+        reply_json(w->conn, 201, j);
+    }
+    n->nwait = 0;
+}
+
 /* Seal and commit the open block if it holds events. */
 static void produce(struct node *n)
 {
@@ -115,6 +146,7 @@ static void produce(struct node *n)
         rc = ll_commit_sign(&c, ll_ledger_valset(n->l), &h, &n->key);
     if (rc == 0)
         rc = ll_ledger_commit(n->l, n->open, &c, &e);
+    answer_waiters(n, rc, h.height);
     if (rc) {
         ll_log(LL_LOG_ERROR,
                "component=node event=commit_failed height=%llu error=\"%s\"",
@@ -179,6 +211,7 @@ struct submit {
     struct node *n;            /* the node (read-only in the worker) */
     struct ll_http_conn *conn; /* answered in after_verify */
     bool sig_ok;               /* the worker verified the signature */
+    bool wait;                 /* ?wait=commit: answer once committed */
     size_t len;                /* bytes of the SignedEvent */
     uint8_t bytes[];           /* a copy of the request body */
 };
@@ -213,6 +246,7 @@ static void after_verify(uv_work_t *req, int status)
     struct submit *s = req->data;
     struct node *n = s->n;
     struct ll_http_conn *c = s->conn;
+    bool wait = s->wait;
     (void)status;
     if (n->stopping) {
         reply_error(c, 503, "stopping", 0, "the node is shutting down");
@@ -249,6 +283,26 @@ static void after_verify(uv_work_t *req, int status)
         return;
     }
     n->accepted++;
+    if (wait) {
+        if (n->nwait == n->capwait) {
+            size_t cap = n->capwait ? 2 * n->capwait : 64;
+            struct waiter *t = ll_reallocarray(n->waiters, cap, sizeof(*t));
+            if (t == NULL) {
+                /* Accepted all the same: say so without waiting. */
+                wait = false;
+            } else {
+                n->waiters = t;
+                n->capwait = cap;
+            }
+        }
+        if (wait) {
+            struct waiter *w = &n->waiters[n->nwait++];
+            w->conn = c;
+            memcpy(w->id, id, 32);
+            w->index = index;
+            return;
+        }
+    }
     struct ll_ledger_tip tip;
     ll_ledger_tip(n->l, &tip);
     json_t *j = json_object();
@@ -282,6 +336,7 @@ static void post_event(struct node *n, struct ll_http_conn *c,
     s->n = n;
     s->conn = c;
     s->sig_ok = false;
+    s->wait = strcmp(r->query, "wait=commit") == 0;
     s->len = r->body_len;
     memcpy(s->bytes, r->body, r->body_len);
     if (uv_queue_work(&n->loop, &s->req, verify_work, after_verify) != 0) {
@@ -740,6 +795,7 @@ int ll_node_run(const struct ll_node_config *cfg, struct ll_errmsg *e)
     (void)uv_run(&n->loop, UV_RUN_DEFAULT);
     (void)uv_loop_close(&n->loop);
     ll_block_free(n->open);
+    ll_free(n->waiters);
     ll_ledger_close(n->l);
     ll_keypair_wipe(&n->key);
     ll_free(n->g);

@@ -387,7 +387,122 @@ static void test_refuses_bad_config(void)
     ll_test_rmrf(n.dir);
 }
 
+/*
+ * Like http() but never fails the case: returns the status, or -1 if the
+ * node is gone (refused, reset, no answer).
+ */
+static int http_try(struct node *n, const char *path, const struct ll_buf *ev,
+                    char *body, size_t cap)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0)
+        return -1;
+    struct sockaddr_in sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons((uint16_t)n->port);
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    char hdr[512];
+    int hl = snprintf(hdr, sizeof(hdr),
+                      "POST %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                      "Content-Type: application/x-protobuf\r\n"
+                      "Content-Length: %zu\r\n\r\n",
+                      path, ev->len);
+    if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
+        write(fd, hdr, (size_t)hl) != hl ||
+        write(fd, ev->data, ev->len) != (ssize_t)ev->len) {
+        (void)close(fd);
+        return -1;
+    }
+    char buf[8192];
+    size_t got = 0;
+    for (;;) {
+        ssize_t k = read(fd, buf + got, sizeof(buf) - 1 - got);
+        if (k <= 0)
+            break;
+        got += (size_t)k;
+    }
+    (void)close(fd);
+    buf[got] = '\0';
+    if (strncmp(buf, "HTTP/1.1 ", 9) != 0)
+        return -1;
+    const char *b = strstr(buf, "\r\n\r\n");
+    (void)snprintf(body, cap, "%s", b ? b + 4 : "");
+    return (int)strtol(buf + 9, NULL, 10);
+}
+
+/*
+ * Events submitted with ?wait=commit while the node is killed with SIGKILL
+ * at a random moment: after a restart, every event the node answered 201
+ * (committed) for is on the ledger.
+ */
+static void test_sigkill_during_ingest(void)
+{
+    struct node n;
+    struct ll_buf ev = {0};
+    uint8_t(*acked)[32] = ll_calloc(4096, 32);
+    size_t nacked = 0;
+    ASSERT_NOT_NULL(acked);
+    node_setup(&n);
+    for (int round = 0; round < 4; round++) {
+        node_start(&n, NULL, NULL);
+        pid_t killer = fork();
+        ASSERT_GE(killer, 0);
+        if (killer == 0) {
+            struct timespec ts = {0, (long)(100 + ll_test_rand_below(300)) *
+                                         1000000L};
+            (void)nanosleep(&ts, NULL);
+            (void)kill(n.pid, SIGKILL);
+            _exit(0);
+        }
+        for (int i = 0; i < 4000 && nacked < 4096; i++) {
+            char lot[64];
+            char body[1024];
+            uint8_t id[32];
+            (void)snprintf(lot, sizeof(lot), "tlc/fda/7/K%d-%d", round, i);
+            lotledger_Event *e =
+                fx_event(lotledger_EventType_COMMISSION, FX_FARM);
+            fx_lot(e, lot, 1000, "KGM");
+            fx_sign(&ev, id, e, FX_FARM);
+            int st =
+                http_try(&n, "/v1/events?wait=commit", &ev, body, sizeof(body));
+            if (st < 0)
+                break; /* killed */
+            if (st != 201)
+                ll_test_fail(__FILE__, __LINE__, "status %d: %s", st, body);
+            memcpy(acked[nacked++], id, 32);
+        }
+        int status = 0;
+        ASSERT_EQ(waitpid(killer, &status, 0), killer);
+        ASSERT_EQ(waitpid(n.pid, &status, 0), n.pid);
+        ASSERT_TRUE(WIFSIGNALED(status));
+    }
+    /* Restart: every acknowledged event is there. */
+    node_start(&n, NULL, NULL);
+    for (size_t i = 0; i < nacked; i++) {
+        char hex[65];
+        char path[128];
+        struct resp r;
+        ASSERT_OK(ll_hex_encode(hex, sizeof(hex), acked[i], 32));
+        (void)snprintf(path, sizeof(path), "/v1/events/%s", hex);
+        http(&n, "GET", path, "text/plain", NULL, 0, &r);
+        if (r.status != 200)
+            ll_test_fail(__FILE__, __LINE__,
+                         "acknowledged event %zu of %zu "
+                         "lost: %d %s",
+                         i, nacked, r.status, r.body);
+    }
+    printf("    %zu events acknowledged as committed across 4 SIGKILLs\n",
+           nacked);
+    ASSERT_GT(nacked, 10);
+    node_stop(&n);
+    ll_free(acked);
+    ll_buf_free(&ev);
+    ll_test_rmrf(n.dir);
+}
+
 static const struct ll_test tests[] = {
+    {"sigkill_during_ingest", test_sigkill_during_ingest},
     {"events_end_to_end", test_events_end_to_end},
     {"bad_requests", test_bad_requests},
     {"refuses_bad_config", test_refuses_bad_config},
