@@ -53,5 +53,7 @@ int ll_cmd_keygen(int argc, char **argv);
 int ll_cmd_key_info(int argc, char **argv);
 int ll_cmd_genesis(int argc, char **argv);
 int ll_cmd_demo(int argc, char **argv);
+/* commission, ship, receive, ...: argv[0] names the event type. */
+int ll_cmd_event(int argc, char **argv);
 
 #endif

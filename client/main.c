@@ -22,6 +22,16 @@ static const struct command commands[] = {
     {"verify-chain", ll_cmd_verify_chain,
      "check a ledger directory from genesis to its tip"},
     {"demo", ll_cmd_demo, "submit the demo supply chain to a node"},
+    {"commission", ll_cmd_event, "sign and submit: create lots"},
+    {"ship", ll_cmd_event, "sign and submit: ship held lots to an org"},
+    {"receive", ll_cmd_event, "sign and submit: receive a shipment"},
+    {"transform", ll_cmd_event, "sign and submit: inputs into new lots"},
+    {"observe", ll_cmd_event, "sign and submit: inspection, cooling, sensors"},
+    {"hold", ll_cmd_event, "sign and submit: put lots on quality hold"},
+    {"release", ll_cmd_event, "sign and submit: lift a hold"},
+    {"recall", ll_cmd_event, "sign and submit: recall lots"},
+    {"dispose", ll_cmd_event, "sign and submit: destroy held quantities"},
+    {"correct", ll_cmd_event, "sign and submit: correct an earlier event"},
 };
 
 int ll_cli_uint(const char *cmd, const char *opt, const char *s, uint64_t min,

@@ -59,11 +59,37 @@ grep -q "passphrase file 'wrong'" <<<"$out" || fail "passphrase error: $out"
 out=$("$cli" demo --node http://127.0.0.1:1 --keys keys --passphrase-file pass 2>&1) && fail "demo against no node"
 grep -q "cannot reach the node" <<<"$out" || fail "no-node error: $out"
 
+# Event authoring from the command line, signed with each org's keystore.
+ev() { "$cli" "$@" --node "$url" --passphrase-file pass; }
+out=$(ev ship --org retail1 --keystore keys/retail1.key --lot "$lot=100 EA" --to retail2 2>&1) \
+    && fail "shipping a held lot was accepted: $out"
+grep -q "LL_ELOTSTATUS" <<<"$out" || fail "held-lot error: $out"
+ev release --org retail2 --keystore keys/retail2.key --lot "$lot" >/dev/null || fail "release"
+out=$(ev ship --org retail1 --keystore keys/retail1.key --lot "$lot=100 EA" --to retail2 \
+    --doc bol=BOL-R-1 --wait) || fail "ship: $out"
+grep -q '"status":"committed"' <<<"$out" || fail "ship --wait: $out"
+ship=$(grep -o '"id":"[0-9a-f]*"' <<<"$out" | cut -d'"' -f4)
+out=$(ev receive --org retail2 --keystore keys/retail2.key --lot "$lot=100 EA" --ref "$ship" --wait) \
+    || fail "receive: $out"
+ev commission --org farm --keystore keys/farm.key --lot "tlc/gln/0614141000005/CLI-1=250.5 KGM" \
+    --product "Kale" --harvest-date 20261120 --cte harvesting --kde field_name=South \
+    --temperature 3.5/4 --location 0614141000005 --wait >/dev/null || fail "commission"
+out=$(curl -s "$url/v1/lots/tlc/gln/0614141000005/CLI-1")
+grep -q '{"org":"farm","quantity":250500}' <<<"$out" || fail "commissioned lot: $out"
+out=$(curl -s "$url/v1/lots/$lot")
+grep -q '{"org":"retail2","quantity":2580000}' <<<"$out" || fail "after CLI ship: $out"
+out=$(ev ship --org farm --keystore keys/farm.key --lot "x=abc KGM" --to packer 2>&1); rc=$?
+[ $rc -eq 2 ] && grep -q "'abc' is not a quantity" <<<"$out" || fail "bad quantity: $rc $out"
+out=$(ev ship --keystore keys/farm.key --lot "$lot" 2>&1); rc=$?
+[ $rc -eq 2 ] && grep -q -- "--org ID and --keystore FILE are required" <<<"$out" || fail "missing org: $rc $out"
+out=$(ev ship --org farm --keystore keys/farm.key --lot "$lot=1 EA" 2>&1); rc=$?
+[ $rc -eq 2 ] && grep -q "counterparty" <<<"$out" || fail "ship without --to: $rc $out"
+
 kill -TERM "$pid"
 wait "$pid"; rc=$?
 pid=
 [ $rc -eq 0 ] || fail "node exit $rc after SIGTERM"
 grep -q "event=stopped" node.log || fail "no clean stop"
 out=$("$cli" verify-chain --genesis genesis.json data/ledger) || fail "verify-chain: $out"
-grep -q "events 16, lots 5" <<<"$out" || fail "verify report: $out"
+grep -q "events 20, lots 6" <<<"$out" || fail "verify report: $out"
 exit 0
