@@ -55,5 +55,7 @@ int ll_cmd_genesis(int argc, char **argv);
 int ll_cmd_demo(int argc, char **argv);
 /* commission, ship, receive, ...: argv[0] names the event type. */
 int ll_cmd_event(int argc, char **argv);
+/* status, lot, event-get, block: argv[0] names the query. */
+int ll_cmd_query(int argc, char **argv);
 
 #endif

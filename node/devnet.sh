@@ -88,10 +88,12 @@ cat <<MSG
 
 lotledgerd is running: $url   (log: $dir/node.log, data: $dir/data)
 Try:
-  curl -s $url/v1/status
-  curl -s $url/v1/lots/$lot
-  curl -s $url/v1/blocks/1
+  $cli status --node $url
+  $cli lot $lot --node $url
+  $cli block 1 --node $url
   curl -s $url/metrics
+  $cli release --node $url --org retail2 --keystore $dir/keys/retail2.key \\
+      --passphrase-file $dir/passphrase --lot $lot --wait
   $cli --help
 After stopping the node (Ctrl-C):
   $cli verify-chain --genesis $dir/genesis.json $dir/data/ledger

@@ -85,6 +85,16 @@ out=$(ev ship --keystore keys/farm.key --lot "$lot" 2>&1); rc=$?
 out=$(ev ship --org farm --keystore keys/farm.key --lot "$lot=1 EA" 2>&1); rc=$?
 [ $rc -eq 2 ] && grep -q "counterparty" <<<"$out" || fail "ship without --to: $rc $out"
 
+# Queries.
+"$cli" status --node "$url" | grep -q '"chain_id":"demo-test"' || fail "status"
+"$cli" lot "$lot" --node "$url" | grep -q '"status":"active"' || fail "lot"
+"$cli" event-get "$ship" --node "$url" | grep -q '"type":"ship"' || fail "event-get"
+"$cli" block 1 --node "$url" | grep -q '"height":1' || fail "block"
+out=$("$cli" lot "01/00614141777778/10/NOPE" --node "$url" 2>&1); rc=$?
+[ $rc -eq 1 ] && grep -q "404" <<<"$out" || fail "unknown lot: $rc $out"
+out=$("$cli" lot --node "$url" 2>&1); rc=$?
+[ $rc -eq 2 ] || fail "lot without an id: $rc $out"
+
 kill -TERM "$pid"
 wait "$pid"; rc=$?
 pid=

@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * lotledger status | lot LOT | event-get ID | block HEIGHT: read from a
+ * node's API and print its JSON answer (for scripts) — errors go to stderr
+ * with the node's reason and a non-zero exit.
+ */
+#include <string.h>
+
+#include "client.h"
+
+static const char usage[] =
+    "usage: lotledger status [--node URL]\n"
+    "       lotledger lot LOT_ID [--node URL]\n"
+    "       lotledger event-get EVENT_ID [--node URL]\n"
+    "       lotledger block HEIGHT [--node URL]\n"
+    "\n"
+    "Print the node's JSON answer. --node defaults to http://127.0.0.1:8080.\n";
+
+int ll_cmd_query(int argc, char **argv)
+{
+    const char *cmd = argv[0];
+    const char *node = "http://127.0.0.1:8080";
+    const char *arg = NULL;
+    bool want_arg = strcmp(cmd, "status") != 0;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+            (void)fputs(usage, stdout);
+            return LL_EXIT_OK;
+        }
+        if (strcmp(argv[i], "--node") == 0 && i + 1 < argc) {
+            node = argv[++i];
+        } else if (want_arg && arg == NULL && argv[i][0] != '-') {
+            arg = argv[i];
+        } else {
+            ll_cli_error(cmd, "unexpected argument '%s' (see --help)", argv[i]);
+            return LL_EXIT_USAGE;
+        }
+    }
+    if (want_arg && arg == NULL) {
+        ll_cli_error(cmd, "which one? (see --help)");
+        return LL_EXIT_USAGE;
+    }
+    const char *path = strcmp(cmd, "status") == 0  ? "/v1/status"
+                       : strcmp(cmd, "lot") == 0   ? "/v1/lots/"
+                       : strcmp(cmd, "block") == 0 ? "/v1/blocks/"
+                                                   : "/v1/events/";
+    char url[2048];
+    int n = snprintf(url, sizeof(url), "%s%s%s", node, path, arg ? arg : "");
+    if (n < 0 || (size_t)n >= sizeof(url)) {
+        ll_cli_error(cmd, "argument too long");
+        return LL_EXIT_USAGE;
+    }
+    struct ll_buf resp;
+    struct ll_errmsg e = {{0}};
+    long status = 0;
+    ll_buf_init(&resp, 1 << 20);
+    int rc = ll_cli_http("GET", url, NULL, NULL, 0, &status, &resp, &e);
+    int exit_status = LL_EXIT_FAIL;
+    if (rc) {
+        ll_cli_error(cmd, "%s", e.text);
+    } else if (status != 200) {
+        ll_cli_error(cmd, "%ld: %s", status, (const char *)resp.data);
+    } else {
+        (void)fputs((const char *)resp.data, stdout);
+        exit_status = LL_EXIT_OK;
+    }
+    ll_buf_free(&resp);
+    return exit_status;
+}
