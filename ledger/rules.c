@@ -179,6 +179,28 @@ static int rule_commission(struct ll_rules_out *out,
     return 0;
 }
 
+/*
+ * Take each listed quantity out of the actor's holdings (transform inputs,
+ * dispose). need_active: the lot must not be held or recalled.
+ */
+static int take_lots(struct ll_rules_out *out, const struct ll_rules_view *v,
+                     const lotledger_Event *ev, bool need_active,
+                     struct ll_errmsg *e)
+{
+    for (size_t i = 0; i < ev->lots_count; i++) {
+        const lotledger_LotQuantity *q = &ev->lots[i];
+        int rc = load_lot(out, v, q->lot, ev->org, e);
+        if (rc)
+            return rc;
+        lotledger_LotState *st = &out->lots[out->n - 1].state;
+        rc = check_take(st, q, ev->org, need_active, e);
+        if (rc)
+            return rc;
+        holding_sub(st, ev->org, q->quantity);
+    }
+    return 0;
+}
+
 static int rule_ship(struct ll_rules_out *out, const struct ll_rules_view *v,
                      const struct ll_signed_event *se, struct ll_errmsg *e)
 {
@@ -194,28 +216,24 @@ static int rule_ship(struct ll_rules_out *out, const struct ll_rules_view *v,
                              "ship: receiver %s does not have the member "
                              "role",
                              ev->counterparty);
+    /* The quantities leave the shipper's holdings and become pending. */
+    int rc = take_lots(out, v, ev, true, e);
+    if (rc)
+        return rc;
     for (size_t i = 0; i < ev->lots_count; i++) {
-        const lotledger_LotQuantity *q = &ev->lots[i];
-        int rc = load_lot(out, v, q->lot, ev->org, e);
-        if (rc)
-            return rc;
-        lotledger_LotState *st = &out->lots[out->n - 1].state;
-        rc = check_take(st, q, ev->org, true, e);
-        if (rc)
-            return rc;
+        lotledger_LotState *st = &out->lots[i].state;
         if (st->pending_count == LL_ARRAY_LEN(st->pending))
             return ll_errmsg_set(e, LL_ETOOBIG,
                                  "lot %s: %zu shipments already pending, the "
                                  "limit",
                                  st->lot, LL_ARRAY_LEN(st->pending));
-        holding_sub(st, ev->org, q->quantity);
         lotledger_Pending *p = &st->pending[st->pending_count++];
         memset(p, 0, sizeof(*p));
         p->ship.size = LL_EVENT_ID_LEN;
         memcpy(p->ship.bytes, se->id, LL_EVENT_ID_LEN);
         (void)snprintf(p->from, sizeof(p->from), "%s", ev->org);
         (void)snprintf(p->to, sizeof(p->to), "%s", ev->counterparty);
-        p->quantity = q->quantity;
+        p->quantity = ev->lots[i].quantity;
     }
     return 0;
 }
@@ -258,28 +276,6 @@ static int rule_receive(struct ll_rules_out *out, const struct ll_rules_view *v,
         rc = holding_add(st, ev->org, q->quantity, e);
         if (rc)
             return rc;
-    }
-    return 0;
-}
-
-/*
- * Take each listed quantity out of the actor's holdings (transform inputs,
- * dispose). need_active: the lot must not be held or recalled.
- */
-static int take_lots(struct ll_rules_out *out, const struct ll_rules_view *v,
-                     const lotledger_Event *ev, bool need_active,
-                     struct ll_errmsg *e)
-{
-    for (size_t i = 0; i < ev->lots_count; i++) {
-        const lotledger_LotQuantity *q = &ev->lots[i];
-        int rc = load_lot(out, v, q->lot, ev->org, e);
-        if (rc)
-            return rc;
-        lotledger_LotState *st = &out->lots[out->n - 1].state;
-        rc = check_take(st, q, ev->org, need_active, e);
-        if (rc)
-            return rc;
-        holding_sub(st, ev->org, q->quantity);
     }
     return 0;
 }

@@ -132,24 +132,36 @@ struct resp {
     char body[16384];
 };
 
-/* One request on a fresh connection (Connection: close); raw bytes out. */
-static void http_raw(struct node *n, const void *req, size_t len,
-                     struct resp *r)
+/* A TCP connection to the node, or -1. */
+static int connect_node(const struct node *n)
 {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
-    ASSERT_GE(fd, 0);
+    if (fd < 0)
+        return -1;
     struct sockaddr_in sa;
     memset(&sa, 0, sizeof(sa));
     sa.sin_family = AF_INET;
     sa.sin_port = htons((uint16_t)n->port);
     sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+        (void)close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* One request on a fresh connection (Connection: close); raw bytes out. */
+static void http_raw(struct node *n, const void *req, size_t len,
+                     struct resp *r)
+{
+    int fd = connect_node(n);
+    if (fd < 0) {
         char log[700];
         size_t loglen = 0;
         (void)snprintf(log, sizeof(log), "%s/node.log", n->dir);
         char *text = (char *)ll_test_read_file(log, &loglen);
-        ll_test_fail(__FILE__, __LINE__, "connect to port %d: %s; log: %s",
-                     n->port, strerror(errno), text ? text : "(none)");
+        ll_test_fail(__FILE__, __LINE__, "connect to port %d failed; log: %s",
+                     n->port, text ? text : "(none)");
     }
     const char *p = req;
     while (len > 0) {
@@ -394,22 +406,16 @@ static void test_refuses_bad_config(void)
 static int http_try(struct node *n, const char *path, const struct ll_buf *ev,
                     char *body, size_t cap)
 {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    int fd = connect_node(n);
     if (fd < 0)
         return -1;
-    struct sockaddr_in sa;
-    memset(&sa, 0, sizeof(sa));
-    sa.sin_family = AF_INET;
-    sa.sin_port = htons((uint16_t)n->port);
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     char hdr[512];
     int hl = snprintf(hdr, sizeof(hdr),
                       "POST %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
                       "Content-Type: application/x-protobuf\r\n"
                       "Content-Length: %zu\r\n\r\n",
                       path, ev->len);
-    if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
-        write(fd, hdr, (size_t)hl) != hl ||
+    if (write(fd, hdr, (size_t)hl) != hl ||
         write(fd, ev->data, ev->len) != (ssize_t)ev->len) {
         (void)close(fd);
         return -1;
