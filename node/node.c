@@ -38,11 +38,24 @@ struct node {
     struct waiter *waiters; /* owned */
     size_t nwait;
     size_t capwait;
+    struct bucket *buckets; /* RATE_SLOTS; owned */
+    uint64_t limited;       /* requests answered 429 */
     /* metrics */
     uint64_t accepted;
     uint64_t rejected[64];                    /* by -error code */
     uint64_t commit_hist[COMMIT_BUCKETS + 1]; /* ms buckets, + count */
     double commit_ms_sum;
+};
+
+/* Per-client request budget: a token bucket per address (rate_limit
+ * tokens a second, burst of one second's worth), in a small direct-mapped
+ * table; a collision only shares a bucket, it never lets a client past. */
+#define RATE_SLOTS 1024
+
+struct bucket {
+    char peer[64];    /* client address; "" = unused */
+    double tokens;    /* requests left */
+    uint64_t last_ms; /* last refill, loop time */
 };
 
 struct waiter {
@@ -551,8 +564,11 @@ static void get_metrics(struct node *n, struct ll_http_conn *c)
     if (rc == 0)
         rc = ll_buf_printf(&b,
                            "# TYPE lotledger_http_connections gauge\n"
-                           "lotledger_http_connections %llu\n",
-                           (unsigned long long)hs.connections);
+                           "lotledger_http_connections %llu\n"
+                           "# TYPE lotledger_http_rate_limited_total counter\n"
+                           "lotledger_http_rate_limited_total %llu\n",
+                           (unsigned long long)hs.connections,
+                           (unsigned long long)n->limited);
     if (rc == 0)
         ll_http_respond(c, 200, "text/plain; version=0.0.4", b.data, b.len);
     else
@@ -606,11 +622,43 @@ static void get_block(struct node *n, struct ll_http_conn *c, const char *hs)
     ll_free(cm);
 }
 
+/* Take one token from the client's bucket; false if it is empty. */
+static bool rate_ok(struct node *n, const char *peer)
+{
+    if (n->buckets == NULL)
+        return true;
+    uint32_t h = 2166136261u;
+    for (const char *p = peer; *p != '\0'; p++)
+        h = (h ^ (uint8_t)*p) * 16777619u;
+    struct bucket *b = &n->buckets[h % RATE_SLOTS];
+    uint64_t now = uv_now(&n->loop);
+    double rate = (double)n->cfg->rate_limit;
+    if (strcmp(b->peer, peer) != 0) {
+        (void)snprintf(b->peer, sizeof(b->peer), "%s", peer);
+        b->tokens = rate;
+        b->last_ms = now;
+    }
+    b->tokens += rate * (double)(now - b->last_ms) / 1000.0;
+    if (b->tokens > rate)
+        b->tokens = rate;
+    b->last_ms = now;
+    if (b->tokens < 1.0)
+        return false;
+    b->tokens -= 1.0;
+    return true;
+}
+
 static void handle(void *arg, struct ll_http_conn *c,
                    const struct ll_http_req *r)
 {
     struct node *n = arg;
     bool get = strcmp(r->method, "GET") == 0;
+    if (!rate_ok(n, r->peer)) {
+        n->limited++;
+        reply_error(c, 429, "rate_limited", 0,
+                    "too many requests from this address; slow down");
+        return;
+    }
     const char *p = r->path;
     if (strcmp(p, "/v1/events") == 0) {
         if (strcmp(r->method, "POST") == 0)
@@ -779,8 +827,10 @@ int ll_node_run(const struct ll_node_config *cfg, struct ll_errmsg *e)
     if (n == NULL)
         return LL_ENOMEM;
     n->cfg = cfg;
-    int rc = uv_loop_init(&n->loop);
+    n->buckets = ll_calloc(RATE_SLOTS, sizeof(*n->buckets));
+    int rc = n->buckets == NULL ? UV_ENOMEM : uv_loop_init(&n->loop);
     if (rc != 0) {
+        ll_free(n->buckets);
         ll_free(n);
         return ll_errmsg_set(e, LL_EIO, "event loop: %s", uv_strerror(rc));
     }
@@ -796,6 +846,7 @@ int ll_node_run(const struct ll_node_config *cfg, struct ll_errmsg *e)
     (void)uv_loop_close(&n->loop);
     ll_block_free(n->open);
     ll_free(n->waiters);
+    ll_free(n->buckets);
     ll_ledger_close(n->l);
     ll_keypair_wipe(&n->key);
     ll_free(n->g);

@@ -358,6 +358,35 @@ static void test_bad_requests(void)
     ll_test_rmrf(n.dir);
 }
 
+/* More requests a second than --rate-limit from one address get 429. */
+static void test_rate_limit(void)
+{
+    struct node n;
+    struct resp r;
+    int ok = 0;
+    int limited = 0;
+    node_setup(&n);
+    node_start(&n, "--rate-limit", "5");
+    for (int i = 0; i < 30; i++) {
+        http(&n, "GET", "/healthz", "text/plain", NULL, 0, &r);
+        if (r.status == 200)
+            ok++;
+        else if (r.status == 429 && strstr(r.body, "rate_limited") != NULL)
+            limited++;
+        else
+            ll_test_fail(__FILE__, __LINE__, "status %d", r.status);
+    }
+    /* A burst of 5, then about 5 a second. */
+    ASSERT_GE(ok, 5);
+    ASSERT_GE(limited, 15);
+    struct timespec ts = {1, 100000000};
+    (void)nanosleep(&ts, NULL);
+    http(&n, "GET", "/healthz", "text/plain", NULL, 0, &r);
+    expect(&r, 200, "ok");
+    node_stop(&n);
+    ll_test_rmrf(n.dir);
+}
+
 static void test_refuses_bad_config(void)
 {
     struct node n;
@@ -511,6 +540,7 @@ static const struct ll_test tests[] = {
     {"sigkill_during_ingest", test_sigkill_during_ingest},
     {"events_end_to_end", test_events_end_to_end},
     {"bad_requests", test_bad_requests},
+    {"rate_limit", test_rate_limit},
     {"refuses_bad_config", test_refuses_bad_config},
 };
 
