@@ -150,6 +150,20 @@ static int connect_node(const struct node *n)
     return fd;
 }
 
+/* Read until the peer closes (or buf is full), NUL-terminate, close fd. */
+static void read_all(int fd, char *buf, size_t cap)
+{
+    size_t got = 0;
+    for (;;) {
+        ssize_t k = read(fd, buf + got, cap - 1 - got);
+        if (k <= 0)
+            break;
+        got += (size_t)k;
+    }
+    (void)close(fd);
+    buf[got] = '\0';
+}
+
 /* One request on a fresh connection (Connection: close); raw bytes out. */
 static void http_raw(struct node *n, const void *req, size_t len,
                      struct resp *r)
@@ -172,15 +186,7 @@ static void http_raw(struct node *n, const void *req, size_t len,
         len -= (size_t)k;
     }
     char buf[32768];
-    size_t got = 0;
-    for (;;) {
-        ssize_t k = read(fd, buf + got, sizeof(buf) - 1 - got);
-        if (k <= 0)
-            break;
-        got += (size_t)k;
-    }
-    (void)close(fd);
-    buf[got] = '\0';
+    read_all(fd, buf, sizeof(buf));
     r->status = 0;
     r->body[0] = '\0';
     if (strncmp(buf, "HTTP/1.1 ", 9) != 0)
@@ -450,15 +456,7 @@ static int http_try(struct node *n, const char *path, const struct ll_buf *ev,
         return -1;
     }
     char buf[8192];
-    size_t got = 0;
-    for (;;) {
-        ssize_t k = read(fd, buf + got, sizeof(buf) - 1 - got);
-        if (k <= 0)
-            break;
-        got += (size_t)k;
-    }
-    (void)close(fd);
-    buf[got] = '\0';
+    read_all(fd, buf, sizeof(buf));
     if (strncmp(buf, "HTTP/1.1 ", 9) != 0)
         return -1;
     const char *b = strstr(buf, "\r\n\r\n");
