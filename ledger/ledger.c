@@ -102,10 +102,11 @@ struct ll_block {
     size_t nlots;           /* slots in use */
     size_t lots_cap;        /* power of two */
     /* Scratch, reused per event. */
-    struct ll_signed_event *se;        /* decoded event */
-    struct ll_rules_out *ro;           /* rule output */
-    size_t enc_len[LL_RULES_MAX_LOTS]; /* encoded state lengths */
-    struct ll_merkle_frontier *fr;     /* frontiers of one event's lots */
+    struct ll_signed_event *se;              /* decoded event */
+    struct ll_rules_out *ro;                 /* rule output */
+    size_t enc_len[LL_RULES_MAX_LOTS];       /* encoded state lengths */
+    uint8_t lot_keys[LL_RULES_MAX_LOTS][32]; /* keys of one event's lots */
+    struct ll_merkle_frontier *fr;           /* frontiers of one event's lots */
 };
 
 /* ---- keys -------------------------------------------------------------------
@@ -981,9 +982,9 @@ static int stage_lots(struct ll_block *b, const uint8_t id[32], uint32_t index,
     int rc = 0;
     for (size_t i = 0; i < b->ro->n && rc == 0; i++) {
         struct ll_lot_change *c = &b->ro->lots[i];
-        uint8_t key[32];
+        const uint8_t *key = b->lot_keys[i];
         uint8_t leaf[32];
-        ll_lot_key(key, c->state.lot);
+        ll_lot_key(b->lot_keys[i], c->state.lot); /* install reuses it */
         rc = lot_frontier(b, key, c->created, &b->fr[i]);
         if (rc) {
             rc = ll_errmsg_set(e, rc, "lot %s: its stored log is corrupt",
@@ -1026,8 +1027,7 @@ static void install(struct ll_block *b, uint8_t *copy, size_t len,
     ll_store_be64(v, height);
     ll_store_be32(v + 8, index);
     for (size_t i = 0; i < b->ro->n; i++) {
-        uint8_t key[32];
-        ll_lot_key(key, b->ro->lots[i].state.lot);
+        const uint8_t *key = b->lot_keys[i]; /* from stage_lots */
         struct lot_entry *le = lots_find(b, key);
         if (le == NULL)
             le = lots_insert(b, key);
