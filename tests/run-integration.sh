@@ -7,7 +7,7 @@ passed=0
 failed=0
 for t in tests/integration/test_*.sh; do
     [ -f "$t" ] || continue
-    if LL_BUILD="$build" bash "$t"; then
+    if LL_BUILD="$build" timeout -k 10 "${LL_TEST_LIMIT:-900}" bash "$t" </dev/null; then
         echo "ok   $t"
         passed=$((passed + 1))
     else

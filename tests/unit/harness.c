@@ -149,16 +149,26 @@ static bool run_case(const struct ll_test *t, unsigned timeout, bool nofork)
         return false;
     }
     if (pid == 0) {
+        /* Own process group: whatever the case starts dies with it. */
+        (void)setpgid(0, 0);
         (void)alarm(timeout);
         t->fn();
         (void)fflush(stdout);
         exit(0); /* exit, not _exit: LeakSanitizer reports at exit */
     }
+    (void)setpgid(pid, pid); /* either side may win the race */
     int status = 0;
-    while (waitpid(pid, &status, 0) < 0) {
-        if (errno != EINTR)
-            return false;
-    }
+    int w;
+    while ((w = (int)waitpid(pid, &status, 0)) < 0 && errno == EINTR)
+        ;
+    /*
+     * Kill what the case left behind (a server it started, a writer it
+     * forked) even if it failed or timed out: an orphan holding the
+     * runner's stdout pipe would otherwise hang the whole test run.
+     */
+    (void)kill(-pid, SIGKILL);
+    if (w < 0)
+        return false;
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
         return true;
     if (WIFSIGNALED(status)) {

@@ -1,5 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* Unit tests for common/: error table, buffers, codecs, alloc injection. */
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
 #include "test.h"
 
 static void test_strerror_table(void)
@@ -230,7 +236,68 @@ static void test_errmsg(void)
     ASSERT_UEQ(strlen(e.text), LL_ERRMSG_MAX - 1);
 }
 
+/* A case that starts a long-lived child (a server) and then fails. */
+static void leaves_child_and_fails(void)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        struct timespec ts = {600, 0};
+        (void)nanosleep(&ts, NULL); /* holds the runner's stdout open */
+        _exit(0);
+    }
+    ll_test_fail(__FILE__, __LINE__, "failing on purpose");
+}
+
+/*
+ * The harness kills what a case left behind: a failed case's server must
+ * not keep the output pipe open, or whoever reads the output (CI) hangs.
+ */
+static void test_harness_kills_leftovers(void)
+{
+    static const struct ll_test inner[] = {
+        {"leaves_child_and_fails", leaves_child_and_fails},
+    };
+    int fds[2];
+    ASSERT_OK(pipe(fds));
+    (void)fflush(NULL);
+    pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+        (void)close(fds[0]);
+        if (dup2(fds[1], 1) < 0 || dup2(fds[1], 2) < 0)
+            _exit(90);
+        char arg0[] = "inner";
+        char *argv[] = {arg0, NULL};
+        int rc = ll_test_main(inner, 1, 1, argv);
+        (void)fflush(NULL);
+        _exit(rc);
+    }
+    (void)close(fds[1]);
+    char out[4096];
+    size_t got = 0;
+    bool eof = false;
+    for (int i = 0; i < 200 && !eof; i++) { /* 20 s */
+        struct pollfd p = {fds[0], POLLIN, 0};
+        if (poll(&p, 1, 100) <= 0)
+            continue;
+        ssize_t k = read(fds[0], out + got, sizeof(out) - 1 - got);
+        if (k <= 0)
+            eof = true;
+        else
+            got += (size_t)k;
+    }
+    out[got] = '\0';
+    (void)close(fds[0]);
+    int status = 0;
+    ASSERT_EQ(waitpid(pid, &status, 0), pid);
+    ASSERT_TRUE(eof);
+    ASSERT_TRUE(WIFEXITED(status));
+    ASSERT_EQ(WEXITSTATUS(status), 1);
+    ASSERT_TRUE(strstr(out, "0 passed, 1 failed") != NULL);
+}
+
 static const struct ll_test tests[] = {
+    {"harness_kills_leftovers", test_harness_kills_leftovers},
     {"time", test_time},
     {"errmsg", test_errmsg},
     {"strerror_table", test_strerror_table},

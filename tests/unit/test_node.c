@@ -13,6 +13,7 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -85,7 +86,7 @@ static void node_start(struct node *n, const char *extra_flag,
         (void)snprintf(a[2], sizeof(a[2]), "%s/val.key", n->dir);
         (void)snprintf(a[3], sizeof(a[3]), "%s/pass", n->dir);
         int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        if (fd < 0 || dup2(fd, 2) < 0)
+        if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
             _exit(90);
         execl(n->bin, "lotledgerd", "--data-dir", a[0], "--genesis", a[1],
               "--org", "val", "--keystore", a[2], "--passphrase-file", a[3],
@@ -114,7 +115,17 @@ static void node_stop(struct node *n)
 {
     int status = 0;
     ASSERT_OK(kill(n->pid, SIGTERM));
-    ASSERT_EQ(waitpid(n->pid, &status, 0), n->pid);
+    pid_t w = 0;
+    for (int i = 0; i < 3000 && w == 0; i++) { /* 30 s */
+        struct timespec ts = {0, 10000000};
+        (void)nanosleep(&ts, NULL);
+        w = waitpid(n->pid, &status, WNOHANG);
+    }
+    if (w == 0) {
+        (void)kill(n->pid, SIGKILL);
+        ll_test_fail(__FILE__, __LINE__, "node ignored SIGTERM for 30 s");
+    }
+    ASSERT_EQ(w, n->pid);
     ASSERT_TRUE(WIFEXITED(status));
     ASSERT_EQ(WEXITSTATUS(status), 0);
     char log[700];
@@ -143,7 +154,10 @@ static int connect_node(const struct node *n)
     sa.sin_family = AF_INET;
     sa.sin_port = htons((uint16_t)n->port);
     sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+    /* A node that never answers fails the case instead of hanging it. */
+    struct timeval tv = {60, 0};
+    if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) != 0 ||
+        connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
         (void)close(fd);
         return -1;
     }
@@ -373,6 +387,9 @@ static void test_rate_limit(void)
     int limited = 0;
     node_setup(&n);
     node_start(&n, "--rate-limit", "5");
+    struct timespec t0;
+    struct timespec t1;
+    ASSERT_OK(clock_gettime(CLOCK_MONOTONIC, &t0));
     for (int i = 0; i < 30; i++) {
         http(&n, "GET", "/healthz", "text/plain", NULL, 0, &r);
         if (r.status == 200)
@@ -382,9 +399,14 @@ static void test_rate_limit(void)
         else
             ll_test_fail(__FILE__, __LINE__, "status %d", r.status);
     }
-    /* A burst of 5, then about 5 a second. */
+    ASSERT_OK(clock_gettime(CLOCK_MONOTONIC, &t1));
+    /* A burst of 5, then 5 a second: bound what got through by the time. */
+    double secs = (double)(t1.tv_sec - t0.tv_sec) +
+                  (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
     ASSERT_GE(ok, 5);
-    ASSERT_GE(limited, 15);
+    if ((double)ok > 5.0 + 5.0 * secs + 1.0)
+        ll_test_fail(__FILE__, __LINE__, "%d of 30 passed in %.2f s", ok, secs);
+    ASSERT_EQ(ok + limited, 30);
     struct timespec ts = {1, 100000000};
     (void)nanosleep(&ts, NULL);
     http(&n, "GET", "/healthz", "text/plain", NULL, 0, &r);
@@ -415,7 +437,7 @@ static void test_refuses_bad_config(void)
         (void)snprintf(a[1], sizeof(a[1]), "%s/genesis.json", n.dir);
         (void)snprintf(a[2], sizeof(a[2]), "%s/pass", n.dir);
         int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        if (fd < 0 || dup2(fd, 2) < 0)
+        if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
             _exit(90);
         execl(n.bin, "lotledgerd", "--data-dir", a[0], "--genesis", a[1],
               "--org", "val", "--keystore", p, "--passphrase-file", a[2],
@@ -479,19 +501,30 @@ static void test_sigkill_during_ingest(void)
     node_setup(&n);
     for (int round = 0; round < 4; round++) {
         node_start(&n, NULL, NULL);
-        pid_t killer = fork();
-        ASSERT_GE(killer, 0);
-        if (killer == 0) {
-            struct timespec ts = {0, (long)(100 + ll_test_rand_below(300)) *
-                                         1000000L};
-            (void)nanosleep(&ts, NULL);
-            (void)kill(n.pid, SIGKILL);
-            _exit(0);
-        }
+        /*
+         * The kill comes at a random moment after a random number of
+         * acknowledgements, so every round has some acknowledged events
+         * however slow the machine, and the kill lands mid-request.
+         */
+        size_t kill_after = 3 + ll_test_rand_below(20);
+        size_t round_acked = 0;
+        pid_t killer = -1;
         for (int i = 0; i < 4000 && nacked < 4096; i++) {
             char lot[64];
             char body[1024];
             uint8_t id[32];
+            if (killer < 0 && round_acked >= kill_after) {
+                (void)fflush(NULL);
+                killer = fork();
+                ASSERT_GE(killer, 0);
+                if (killer == 0) {
+                    struct timespec ts = {
+                        0, (long)ll_test_rand_below(80) * 1000000L};
+                    (void)nanosleep(&ts, NULL);
+                    (void)kill(n.pid, SIGKILL);
+                    _exit(0);
+                }
+            }
             (void)snprintf(lot, sizeof(lot), "tlc/fda/7/K%d-%d", round, i);
             lotledger_Event *e =
                 fx_event(lotledger_EventType_COMMISSION, FX_FARM);
@@ -504,7 +537,9 @@ static void test_sigkill_during_ingest(void)
             if (st != 201)
                 ll_test_fail(__FILE__, __LINE__, "status %d: %s", st, body);
             memcpy(acked[nacked++], id, 32);
+            round_acked++;
         }
+        ASSERT_GT(killer, 0); /* the loop ended by the kill, not the cap */
         int status = 0;
         ASSERT_EQ(waitpid(killer, &status, 0), killer);
         ASSERT_EQ(waitpid(n.pid, &status, 0), n.pid);
@@ -527,7 +562,6 @@ static void test_sigkill_during_ingest(void)
     }
     printf("    %zu events acknowledged as committed across 4 SIGKILLs\n",
            nacked);
-    ASSERT_GT(nacked, 10);
     node_stop(&n);
     ll_free(acked);
     ll_buf_free(&ev);
