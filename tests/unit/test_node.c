@@ -518,8 +518,8 @@ static void test_sigkill_during_ingest(void)
                 killer = fork();
                 ASSERT_GE(killer, 0);
                 if (killer == 0) {
-                    struct timespec ts = {
-                        0, (long)ll_test_rand_below(80) * 1000000L};
+                    struct timespec ts = {0, (long)ll_test_rand_below(80) *
+                                                 1000000L};
                     (void)nanosleep(&ts, NULL);
                     (void)kill(n.pid, SIGKILL);
                     _exit(0);
