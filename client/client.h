@@ -44,6 +44,9 @@ int ll_cli_http(const char *method, const char *url, const char *ctype,
                 const void *body, size_t len, long *status, struct ll_buf *resp,
                 struct ll_errmsg *e);
 
+/* Report a node's error answer ({error, detail}) for cmd on stderr. */
+void ll_cli_node_error(const char *cmd, long status, const struct ll_buf *resp);
+
 /* Print "lotledger <cmd>: <message>" to stderr. */
 void ll_cli_error(const char *cmd, const char *fmt, ...) LL_PRINTF(2, 3);
 
@@ -57,5 +60,6 @@ int ll_cmd_demo(int argc, char **argv);
 int ll_cmd_event(int argc, char **argv);
 /* status, lot, event-get, block: argv[0] names the query. */
 int ll_cmd_query(int argc, char **argv);
+int ll_cmd_trace(int argc, char **argv);
 
 #endif

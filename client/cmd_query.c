@@ -59,7 +59,7 @@ int ll_cmd_query(int argc, char **argv)
     if (rc) {
         ll_cli_error(cmd, "%s", e.text);
     } else if (status != 200) {
-        ll_cli_error(cmd, "%ld: %s", status, (const char *)resp.data);
+        ll_cli_node_error(cmd, status, &resp);
     } else {
         (void)fputs((const char *)resp.data, stdout);
         exit_status = LL_EXIT_OK;

@@ -4,6 +4,7 @@
  * curl/curl.h). One request, the answer body kept in a bounded buffer.
  */
 #include <curl/curl.h>
+#include <jansson.h>
 #include <string.h>
 
 #include "client.h"
@@ -59,4 +60,21 @@ int ll_cli_http(const char *method, const char *url, const char *ctype,
     curl_slist_free_all(hdrs);
     curl_easy_cleanup(h);
     return rc;
+}
+
+void ll_cli_node_error(const char *cmd, long status, const struct ll_buf *resp)
+{
+    json_error_t je;
+    json_t *j = resp->len > 0
+                    ? json_loadb((const char *)resp->data, resp->len, 0, &je)
+                    : NULL;
+    const char *err = json_string_value(json_object_get(j, "error"));
+    const char *detail = json_string_value(json_object_get(j, "detail"));
+    if (err != NULL)
+        ll_cli_error(cmd, "the node answered %ld %s: %s", status, err,
+                     detail != NULL ? detail : "");
+    else
+        ll_cli_error(cmd, "the node answered %ld: %.200s", status,
+                     resp->len > 0 ? (const char *)resp->data : "(no body)");
+    json_decref(j);
 }

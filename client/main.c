@@ -26,6 +26,7 @@ static const struct command commands[] = {
     {"lot", ll_cmd_query, "a lot's state: status, holders, pending shipments"},
     {"event-get", ll_cmd_query, "a committed event by id"},
     {"block", ll_cmd_query, "a committed block's header"},
+    {"trace", ll_cmd_trace, "what went into a lot, or where it went"},
     {"commission", ll_cmd_event, "sign and submit: create lots"},
     {"ship", ll_cmd_event, "sign and submit: ship held lots to an org"},
     {"receive", ll_cmd_event, "sign and submit: receive a shipment"},

@@ -170,13 +170,38 @@ static size_t get_varint(const uint8_t *p, size_t len, size_t *v)
     return 0;
 }
 
+int ll_signed_event_wrap(struct ll_buf *out, const uint8_t *ev, size_t ev_len,
+                         const uint8_t sig[static LL_SIG_LEN])
+{
+    uint8_t hdr[8];
+    size_t h = 0;
+    if (ev_len == 0)
+        return LL_EINVAL;
+    if (ev_len > LL_EVENT_MAX_BYTES)
+        return LL_ETOOBIG;
+    hdr[h++] = TAG_EVENT;
+    h += put_varint(hdr + h, ev_len);
+    size_t total = h + ev_len + 2 + LL_SIG_LEN;
+    if (total > LL_EVENT_MAX_BYTES || total > out->max ||
+        out->len > out->max - total)
+        return LL_ETOOBIG;
+    static const uint8_t sig_hdr[2] = {TAG_SIG, LL_SIG_LEN};
+    int rc = ll_buf_append(out, hdr, h);
+    if (rc == 0)
+        rc = ll_buf_append(out, ev, ev_len);
+    if (rc == 0)
+        rc = ll_buf_append(out, sig_hdr, sizeof(sig_hdr));
+    if (rc == 0)
+        rc = ll_buf_append(out, sig, LL_SIG_LEN);
+    return rc;
+}
+
 int ll_event_sign(struct ll_buf *out, uint8_t id[static LL_EVENT_ID_LEN],
                   const lotledger_Event *ev, const struct ll_keypair *kp)
 {
     uint8_t kid[LL_KEYID_LEN];
     uint8_t eid[LL_EVENT_ID_LEN];
     uint8_t sig[LL_SIG_LEN];
-    uint8_t hdr[8];
     struct ll_buf evb;
     int rc;
     ll_keyid(kid, kp->pk);
@@ -195,23 +220,7 @@ int ll_event_sign(struct ll_buf *out, uint8_t id[static LL_EVENT_ID_LEN],
     rc = ll_schnorr_sign(sig, kp, eid, NULL);
     if (rc)
         goto out;
-    size_t h = 0;
-    hdr[h++] = TAG_EVENT;
-    h += put_varint(hdr + h, evb.len);
-    size_t total = h + evb.len + 2 + LL_SIG_LEN;
-    if (total > LL_EVENT_MAX_BYTES || total > out->max ||
-        out->len > out->max - total) {
-        rc = LL_ETOOBIG;
-        goto out;
-    }
-    static const uint8_t sig_hdr[2] = {TAG_SIG, LL_SIG_LEN};
-    rc = ll_buf_append(out, hdr, h);
-    if (rc == 0)
-        rc = ll_buf_append(out, evb.data, evb.len);
-    if (rc == 0)
-        rc = ll_buf_append(out, sig_hdr, sizeof(sig_hdr));
-    if (rc == 0)
-        rc = ll_buf_append(out, sig, sizeof(sig));
+    rc = ll_signed_event_wrap(out, evb.data, evb.len, sig);
     if (rc)
         goto out;
     memcpy(id, eid, LL_EVENT_ID_LEN);

@@ -84,6 +84,15 @@ LL_NODISCARD int ll_event_sign(struct ll_buf *out,
  * Returns: as ll_event_decode.
  * Out: *out written only on success (it is large: allocate it).
  */
+/*
+ * Append the canonical SignedEvent envelope of event bytes ev and their
+ * signature (no check that it verifies). Returns 0, LL_EINVAL (empty),
+ * LL_ETOOBIG, LL_ENOMEM.
+ */
+LL_NODISCARD int ll_signed_event_wrap(struct ll_buf *out, const uint8_t *ev,
+                                      size_t ev_len,
+                                      const uint8_t sig[static LL_SIG_LEN])
+    LL_NONNULL(1, 2);
 LL_NODISCARD int ll_signed_event_decode(struct ll_signed_event *out,
                                         const uint8_t *buf, size_t len,
                                         struct ll_errmsg *e) LL_NONNULL(1);

@@ -90,6 +90,9 @@ lotledgerd is running: $url   (log: $dir/node.log, data: $dir/data)
 Try:
   $cli status --node $url
   $cli lot $lot --node $url
+  $cli trace $lot --node $url --forward
+  $cli trace $lot --node $url --format dot | dot -Tsvg > trace.svg
+  curl -s '$url/v1/lots/$lot/trace?direction=backward'
   $cli block 1 --node $url
   curl -s $url/metrics
   $cli release --node $url --org retail2 --keystore $dir/keys/retail2.key \\
@@ -98,9 +101,11 @@ Try:
 After stopping the node (Ctrl-C):
   $cli verify-chain --genesis $dir/genesis.json $dir/data/ledger
 
-The finished salad lot, as the node reports it now:
+Backward trace of the finished salad lot: what went into it, and the
+custody of every lot on the way.
+
 MSG
-curl -s "$url/v1/lots/$lot"
+"$cli" trace "$lot" --node "$url" || true
 echo
 echo "Ctrl-C stops the node cleanly."
 wait "$pid"

@@ -590,3 +590,70 @@ void ll_http_stats(const struct ll_http_server *s, struct ll_http_stats *out)
     *out = s->stats;
     out->connections = s->nconns;
 }
+
+/* ---- query strings --------------------------------------------------------
+ */
+
+/* Percent-decode [p, end) into out (with '+' as space). */
+static int qdecode(const char *p, const char *end, char *out, size_t cap)
+{
+    size_t n = 0;
+    for (; p < end; p++) {
+        int c = (unsigned char)*p;
+        if (c == '+') {
+            c = ' ';
+        } else if (c == '%') {
+            int hi = end - p > 2 ? hexval(p[1]) : -1;
+            int lo = end - p > 2 ? hexval(p[2]) : -1;
+            if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
+                return LL_EDECODE;
+            c = hi * 16 + lo;
+            p += 2;
+        }
+        if (n + 1 >= cap)
+            return LL_EDECODE;
+        out[n++] = (char)c;
+    }
+    out[n] = '\0';
+    return 0;
+}
+
+int ll_http_query_get(const char *query, const char *name, char *out,
+                      size_t cap)
+{
+    size_t nl = strlen(name);
+    const char *p = query;
+    while (*p != '\0') {
+        const char *amp = strchr(p, '&');
+        const char *end = amp != NULL ? amp : p + strlen(p);
+        const char *eq = memchr(p, '=', (size_t)(end - p));
+        const char *kend = eq != NULL ? eq : end;
+        if ((size_t)(kend - p) == nl && memcmp(p, name, nl) == 0)
+            return qdecode(eq != NULL ? eq + 1 : end, end, out, cap) == 0
+                       ? 1
+                       : LL_EDECODE;
+        p = amp != NULL ? amp + 1 : end;
+    }
+    return 0;
+}
+
+int ll_http_query_check(const char *query, const char *const *names, char *bad,
+                        size_t cap)
+{
+    const char *p = query;
+    while (*p != '\0') {
+        const char *amp = strchr(p, '&');
+        const char *end = amp != NULL ? amp : p + strlen(p);
+        const char *eq = memchr(p, '=', (size_t)(end - p));
+        size_t kl = (size_t)((eq != NULL ? eq : end) - p);
+        bool known = false;
+        for (const char *const *n = names; *n != NULL && !known; n++)
+            known = strlen(*n) == kl && memcmp(*n, p, kl) == 0;
+        if (!known) {
+            (void)snprintf(bad, cap, "%.*s", (int)(kl < 64 ? kl : 64), p);
+            return LL_EINVAL;
+        }
+        p = amp != NULL ? amp + 1 : end;
+    }
+    return 0;
+}

@@ -75,4 +75,17 @@ struct ll_http_stats {
 void ll_http_stats(const struct ll_http_server *s, struct ll_http_stats *out)
     LL_NONNULL(1, 2);
 
+/*
+ * Query strings ("a=1&b=x%2Fy"). ll_http_query_get copies the decoded value
+ * of name into out and returns 1, or 0 if absent, or LL_EDECODE if the
+ * query is malformed or the value does not fit. ll_http_query_check
+ * returns 0 if every parameter is one of names (NULL-terminated), else
+ * LL_EINVAL with the first unknown one copied into bad.
+ */
+LL_NODISCARD int ll_http_query_get(const char *query, const char *name,
+                                   char *out, size_t cap) LL_NONNULL(1, 2, 3);
+LL_NODISCARD int ll_http_query_check(const char *query,
+                                     const char *const *names, char *bad,
+                                     size_t cap) LL_NONNULL(1, 2, 3);
+
 #endif

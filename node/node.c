@@ -14,7 +14,9 @@
 #include <sys/stat.h>
 #include <uv.h>
 
+#include "../ledger/event_json.h"
 #include "../ledger/ledger.h"
+#include "../ledger/trace.h"
 #include "http.h"
 #include "node.h"
 
@@ -225,22 +227,44 @@ struct submit {
     struct ll_http_conn *conn; /* answered in after_verify */
     bool sig_ok;               /* the worker verified the signature */
     bool wait;                 /* ?wait=commit: answer once committed */
-    size_t len;                /* bytes of the SignedEvent */
+    bool json;                 /* the body is the JSON form */
+    int json_rc;               /* its decoding failed with this */
+    struct ll_errmsg json_err; /* and this message */
+    struct ll_buf pb;          /* the SignedEvent decoded from JSON */
+    size_t len;                /* bytes of the request body */
     uint8_t bytes[];           /* a copy of the request body */
 };
 
 /* Thread pool: decode and check the signature against the key its
  * organisation holds at the next height. Reads only immutable data (the
  * genesis, the bytes) and its own scratch. */
+static void submit_free(struct submit *s)
+{
+    ll_buf_free(&s->pb);
+    ll_free(s);
+}
+
 static void verify_work(uv_work_t *req)
 {
     struct submit *s = req->data;
     struct ll_signed_event *se = ll_malloc(sizeof(*se));
     if (se == NULL)
         return;
+    const uint8_t *bytes = s->bytes;
+    size_t len = s->len;
+    if (s->json) {
+        s->json_rc = ll_signed_event_json_decode(
+            &s->pb, &se->ev, (const char *)s->bytes, s->len, &s->json_err);
+        if (s->json_rc != 0) {
+            ll_free(se);
+            return;
+        }
+        bytes = s->pb.data;
+        len = s->pb.len;
+    }
     uint8_t pk[LL_PUBKEY_LEN];
     const lotledger_OrgState *org = NULL;
-    if (ll_signed_event_decode(se, s->bytes, s->len, NULL) == 0)
+    if (ll_signed_event_decode(se, bytes, len, NULL) == 0)
         org = ll_genesis_org(s->n->g, se->ev.org);
     /* Keys come from the genesis and are valid from height 0 on. */
     if (org != NULL &&
@@ -263,19 +287,25 @@ static void after_verify(uv_work_t *req, int status)
     (void)status;
     if (n->stopping) {
         reply_error(c, 503, "stopping", 0, "the node is shutting down");
-        ll_free(s);
+        submit_free(s);
+        return;
+    }
+    if (s->json_rc != 0) {
+        n->rejected[(unsigned)-s->json_rc & 63]++;
+        reply_error(c, 400, "bad_json", s->json_rc, s->json_err.text);
+        submit_free(s);
         return;
     }
     if (n->open != NULL && ll_block_count(n->open) >= n->cfg->block_max) {
         reply_error(c, 503, "mempool_full", 0,
                     "the next block is full; retry shortly");
-        ll_free(s);
+        submit_free(s);
         return;
     }
     int rc = begin_block(n);
     if (rc || n->open == NULL) {
         reply_error(c, 500, "internal", rc, "cannot start a block");
-        ll_free(s);
+        submit_free(s);
         return;
     }
     struct ll_errmsg e = {{0}};
@@ -283,8 +313,11 @@ static void after_verify(uv_work_t *req, int status)
     uint32_t index = 0;
     /* Without a verified signature the rules check it again and report
      * the problem in their order (unknown org, key, signature). */
-    rc = ll_block_add(n->open, s->bytes, s->len, s->sig_ok, id, &index, &e);
-    ll_free(s);
+    rc = s->json ? ll_block_add(n->open, s->pb.data, s->pb.len, s->sig_ok, id,
+                                &index, &e)
+                 : ll_block_add(n->open, s->bytes, s->len, s->sig_ok, id,
+                                &index, &e);
+    submit_free(s);
     if (rc) {
         n->rejected[(unsigned)-rc & 63]++;
         ll_log(LL_LOG_INFO,
@@ -330,10 +363,27 @@ static void after_verify(uv_work_t *req, int status)
 static void post_event(struct node *n, struct ll_http_conn *c,
                        const struct ll_http_req *r)
 {
-    if (strcmp(r->content_type, "application/x-protobuf") != 0 &&
+    static const char *const params[] = {"wait", NULL};
+    char bad[80];
+    char wait[16] = "";
+    bool json = strcmp(r->content_type, "application/json") == 0;
+    if (!json && strcmp(r->content_type, "application/x-protobuf") != 0 &&
         strcmp(r->content_type, "application/octet-stream") != 0) {
         reply_error(c, 415, "unsupported_media_type", 0,
-                    "send the SignedEvent bytes as application/x-protobuf");
+                    "send the SignedEvent as application/x-protobuf bytes or "
+                    "as application/json (docs/api.md)");
+        return;
+    }
+    if (ll_http_query_check(r->query, params, bad, sizeof(bad)) != 0) {
+        char d[160];
+        (void)snprintf(d, sizeof(d), "unknown query parameter '%s'", bad);
+        reply_error(c, 400, "bad_query", LL_EINVAL, d);
+        return;
+    }
+    int q = ll_http_query_get(r->query, "wait", wait, sizeof(wait));
+    if (q < 0 || (q == 1 && strcmp(wait, "commit") != 0)) {
+        reply_error(c, 400, "bad_query", LL_EINVAL,
+                    "wait: the only value is 'commit'");
         return;
     }
     if (n->stopping) {
@@ -345,15 +395,18 @@ static void post_event(struct node *n, struct ll_http_conn *c,
         reply_error(c, 503, "busy", LL_ENOMEM, "out of memory; retry");
         return;
     }
+    memset(s, 0, sizeof(*s));
     s->req.data = s;
     s->n = n;
     s->conn = c;
-    s->sig_ok = false;
-    s->wait = strcmp(r->query, "wait=commit") == 0;
+    s->wait = q == 1;
+    s->json = json;
+    ll_buf_init(&s->pb, LL_EVENT_MAX_BYTES);
     s->len = r->body_len;
-    memcpy(s->bytes, r->body, r->body_len);
+    if (r->body_len > 0)
+        memcpy(s->bytes, r->body, r->body_len);
     if (uv_queue_work(&n->loop, &s->req, verify_work, after_verify) != 0) {
-        ll_free(s);
+        submit_free(s);
         reply_error(c, 503, "busy", 0, "cannot queue the event; retry");
     }
 }
@@ -453,6 +506,85 @@ static void get_lot(struct node *n, struct ll_http_conn *c, const char *lot)
     ll_free(st);
 }
 
+/* GET /v1/lots/{lot}/trace?direction=backward|forward&depth=N&format= */
+static void get_trace(struct node *n, struct ll_http_conn *c,
+                      const struct ll_http_req *r, const char *lotp,
+                      size_t lotlen)
+{
+    static const char *const params[] = {"direction", "depth", "format", NULL};
+    char lot[LL_LOTID_MAX + 1];
+    char dir[16] = "backward";
+    char depth_s[8] = "";
+    char format[8] = "json";
+    char bad[80];
+    char d[200];
+    enum ll_trace_dir td = LL_TRACE_BACKWARD;
+    unsigned long depth = LL_TRACE_DEFAULT_DEPTH;
+    if (lotlen > LL_LOTID_MAX) {
+        reply_error(c, 400, "bad_lot_id", LL_EINVAL, "lot id too long");
+        return;
+    }
+    memcpy(lot, lotp, lotlen);
+    lot[lotlen] = '\0';
+    if (ll_http_query_check(r->query, params, bad, sizeof(bad)) != 0) {
+        (void)snprintf(d, sizeof(d), "unknown query parameter '%s'", bad);
+        reply_error(c, 400, "bad_query", LL_EINVAL, d);
+        return;
+    }
+    if (ll_http_query_get(r->query, "direction", dir, sizeof(dir)) < 0 ||
+        ll_trace_dir_parse(&td, dir) != 0) {
+        reply_error(c, 400, "bad_query", LL_EINVAL,
+                    "direction: backward or forward");
+        return;
+    }
+    int q = ll_http_query_get(r->query, "depth", depth_s, sizeof(depth_s));
+    if (q == 1) {
+        char *end = NULL;
+        depth = strtoul(depth_s, &end, 10);
+        if (depth_s[0] < '0' || depth_s[0] > '9' || *end != '\0' ||
+            depth > LL_TRACE_MAX_DEPTH)
+            q = -1;
+    }
+    if (q < 0) {
+        (void)snprintf(d, sizeof(d), "depth: a number from 0 to %u",
+                       (unsigned)LL_TRACE_MAX_DEPTH);
+        reply_error(c, 400, "bad_query", LL_EINVAL, d);
+        return;
+    }
+    if (ll_http_query_get(r->query, "format", format, sizeof(format)) < 0 ||
+        (strcmp(format, "json") != 0 && strcmp(format, "dot") != 0)) {
+        reply_error(c, 400, "bad_query", LL_EINVAL, "format: json or dot");
+        return;
+    }
+    struct ll_ledger_snap *s = NULL;
+    struct ll_trace *t = NULL;
+    struct ll_errmsg e = {{0}};
+    struct ll_buf b;
+    ll_buf_init(&b, 256u << 20);
+    int rc = ll_ledger_snap_open(n->l, &s);
+    if (rc == 0)
+        rc = ll_trace_build(s, lot, td, (uint32_t)depth, &t, &e);
+    if (rc == 0)
+        rc = format[0] == 'd' ? ll_trace_dot(t, &b) : ll_trace_json(t, &b);
+    if (rc == LL_ENOTFOUND)
+        reply_error(c, 404, "not_found", rc, e.text);
+    else if (rc == LL_EINVAL)
+        reply_error(c, 400, "bad_lot_id", rc, e.text);
+    else if (rc == LL_ETOOBIG)
+        reply_error(c, 413, "trace_too_large", rc,
+                    e.text[0] ? e.text : "the trace is too large");
+    else if (rc)
+        reply_error(c, 500, "internal", rc,
+                    e.text[0] ? e.text : ll_strerror(rc));
+    else
+        ll_http_respond(
+            c, 200, format[0] == 'd' ? "text/vnd.graphviz" : "application/json",
+            b.data != NULL ? (const void *)b.data : "", b.len);
+    ll_trace_free(t);
+    ll_ledger_snap_close(s);
+    ll_buf_free(&b);
+}
+
 static void get_event(struct node *n, struct ll_http_conn *c, const char *hex)
 {
     uint8_t id[32];
@@ -503,6 +635,8 @@ static void get_event(struct node *n, struct ll_http_conn *c, const char *hex)
             (void)json_array_append_new(lots, o);
         }
         (void)json_object_set_new(j, "lots", lots);
+        (void)json_object_set_new(j, "event", ll_event_to_json(&se->ev));
+        (void)json_object_set_new(j, "sig", hex_json(se->sig, LL_SIG_LEN));
         size_t blen = ll_base64_encoded_len(b.len);
         char *b64 = ll_malloc(blen);
         if (b64 != NULL && ll_base64_encode(b64, blen, b.data, b.len) == 0)
@@ -678,7 +812,11 @@ static void handle(void *arg, struct ll_http_conn *c,
     } else if (strcmp(p, "/metrics") == 0) {
         get_metrics(n, c);
     } else if (strncmp(p, "/v1/lots/", 9) == 0) {
-        get_lot(n, c, p + 9);
+        size_t len = strlen(p);
+        if (len > 15 && strcmp(p + len - 6, "/trace") == 0)
+            get_trace(n, c, r, p + 9, len - 15);
+        else
+            get_lot(n, c, p + 9);
     } else if (strncmp(p, "/v1/events/", 11) == 0) {
         get_event(n, c, p + 11);
     } else if (strncmp(p, "/v1/blocks/", 11) == 0) {

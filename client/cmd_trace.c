@@ -1,0 +1,297 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * lotledger trace LOT: where a lot came from (backward, the default) or
+ * where it went (forward), from a node's trace endpoint, printed as a
+ * table, the node's JSON (--json) or a Graphviz digraph (--format dot).
+ */
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "client.h"
+
+static const char usage[] =
+    "usage: lotledger trace LOT_ID [options]\n"
+    "\n"
+    "Which lots went into LOT_ID (backward) or where it went (forward),\n"
+    "following transforms, with every lot's custody events.\n"
+    "\n"
+    "  --forward              trace forward (default: backward)\n"
+    "  --direction DIR        backward or forward\n"
+    "  --depth N              transform steps to follow, 0..64 (default 16)\n"
+    "  --json                 print the node's JSON (same as --format json)\n"
+    "  --format F             table (default), json or dot (Graphviz)\n"
+    "  --node URL             node API (default http://127.0.0.1:8080)\n"
+    "\n"
+    "Example: lotledger trace 01/00614141777808/10/SAL-2611 --format dot |\n"
+    "         dot -Tsvg > trace.svg\n";
+
+static const char *str(json_t *o, const char *k)
+{
+    const char *s = json_string_value(json_object_get(o, k));
+    return s != NULL ? s : "";
+}
+
+static long long num(json_t *o, const char *k)
+{
+    return json_integer_value(json_object_get(o, k));
+}
+
+/* A quantity in thousandths as a decimal: 2480000 -> "2480", 12500 -> "12.5".
+ */
+static const char *qty(char *buf, size_t cap, long long q)
+{
+    long long whole = q / 1000;
+    long long frac = q % 1000;
+    if (frac == 0) {
+        (void)snprintf(buf, cap, "%lld", whole);
+    } else {
+        int digits = 3;
+        while (frac % 10 == 0) {
+            frac /= 10;
+            digits--;
+        }
+        (void)snprintf(buf, cap, "%lld.%0*lld", whole, digits, frac);
+    }
+    return buf;
+}
+
+/* "org qty, org qty" of a lot's holdings. */
+static void holders(json_t *lot, char *out, size_t cap)
+{
+    json_t *h = json_object_get(lot, "holdings");
+    size_t used = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < json_array_size(h) && used < cap; i++) {
+        json_t *x = json_array_get(h, i);
+        char q[32];
+        int n =
+            snprintf(out + used, cap - used, "%s%s %s %s", i > 0 ? ", " : "",
+                     str(x, "org"), qty(q, sizeof(q), num(x, "quantity")),
+                     str(lot, "uom"));
+        if (n < 0)
+            break;
+        used += (size_t)n;
+    }
+    if (out[0] == '\0')
+        (void)snprintf(out, cap, "-");
+}
+
+/* One line of what an event did to which lots. */
+static void describe(json_t *ev, char *out, size_t cap)
+{
+    const char *type = str(ev, "type");
+    json_t *lots = json_object_get(ev, "lots");
+    json_t *outs = json_object_get(ev, "outputs");
+    size_t used = 0;
+    int n;
+    out[0] = '\0';
+    for (int pass = 0; pass < 2; pass++) {
+        json_t *a = pass == 0 ? lots : outs;
+        for (size_t i = 0; i < json_array_size(a) && used < cap; i++) {
+            json_t *x = json_array_get(a, i);
+            const char *sep = i > 0 ? ", " : pass == 1 ? " -> " : "";
+            char q[32];
+            if (num(x, "quantity") == 0)
+                n = snprintf(out + used, cap - used, "%s%s", sep,
+                             str(x, "lot"));
+            else
+                n = snprintf(
+                    out + used, cap - used, "%s%s %s %s", sep, str(x, "lot"),
+                    qty(q, sizeof(q), num(x, "quantity")), str(x, "uom"));
+            used += n > 0 ? (size_t)n : 0;
+        }
+    }
+    if (strcmp(type, "ship") == 0 && used < cap)
+        n = snprintf(out + used, cap - used, " to %s", str(ev, "counterparty"));
+    else if (str(ev, "reason")[0] != '\0' && used < cap)
+        n = snprintf(out + used, cap - used, " (%s)", str(ev, "reason"));
+    json_t *sensors = json_object_get(ev, "sensors");
+    for (size_t i = 0; i < json_array_size(sensors); i++) {
+        json_t *s = json_array_get(sensors, i);
+        used = strlen(out);
+        if (used < cap && json_is_true(json_object_get(s, "alarm")))
+            (void)snprintf(out + used, cap - used, " ALARM %s %.1f %s",
+                           str(s, "type"), (double)num(s, "value") / 1000.0,
+                           str(s, "uom"));
+    }
+}
+
+static int by_time(const void *a, const void *b)
+{
+    json_t *x = *(json_t *const *)a;
+    json_t *y = *(json_t *const *)b;
+    long long tx = num(json_object_get(x, "event"), "event_time");
+    long long ty = num(json_object_get(y, "event"), "event_time");
+    if (tx != ty)
+        return tx < ty ? -1 : 1;
+    long long hx = num(x, "height") * 100000 + num(x, "index");
+    long long hy = num(y, "height") * 100000 + num(y, "index");
+    return hx < hy ? -1 : hx > hy;
+}
+
+static int print_table(json_t *t)
+{
+    json_t *lots = json_object_get(t, "lots");
+    json_t *events = json_object_get(t, "events");
+    if (!json_is_array(lots) || !json_is_array(events))
+        return LL_EDECODE;
+    bool complete = json_is_true(json_object_get(t, "complete"));
+    printf("%s trace of %s at height %lld (%s)\n\n", str(t, "direction"),
+           str(t, "lot"), num(t, "height"),
+           complete ? "complete" : "depth-limited: dashed lots not followed");
+    int w = 3;
+    for (size_t i = 0; i < json_array_size(lots); i++) {
+        int len = (int)strlen(str(json_array_get(lots, i), "lot"));
+        w = len > w ? len : w;
+    }
+    printf("%-5s %-*s %-24s %-9s %s\n", "DEPTH", w, "LOT", "PRODUCT", "STATUS",
+           "HELD BY");
+    for (size_t i = 0; i < json_array_size(lots); i++) {
+        json_t *l = json_array_get(lots, i);
+        char h[512];
+        holders(l, h, sizeof(h));
+        printf("%-5lld %-*s %-24.24s %-9s %s%s\n", num(l, "depth"), w,
+               str(l, "lot"), str(l, "product"), str(l, "status"), h,
+               json_is_true(json_object_get(l, "expanded"))
+                   ? ""
+                   : "  (not followed)");
+    }
+    size_t n = json_array_size(events);
+    json_t **sorted = n > 0 ? ll_calloc(n, sizeof(*sorted)) : NULL;
+    if (n > 0 && sorted == NULL)
+        return LL_ENOMEM;
+    for (size_t i = 0; i < n; i++)
+        sorted[i] = json_array_get(events, i);
+    if (n > 1)
+        qsort(sorted, n, sizeof(*sorted), by_time);
+    printf("\n%-29s %-10s %-12s %s\n", "TIME", "EVENT", "BY", "WHAT");
+    for (size_t i = 0; i < n; i++) {
+        json_t *ev = json_object_get(sorted[i], "event");
+        char what[1024];
+        describe(ev, what, sizeof(what));
+        printf("%-29s %-10s %-12s %s\n", str(sorted[i], "time"),
+               str(ev, "type"), str(ev, "org"), what);
+    }
+    ll_free(sorted);
+    return 0;
+}
+
+/* Percent-encode s for a URL path (RFC 3986 unreserved and '/' kept). */
+static int path_escape(char *out, size_t cap, const char *s)
+{
+    static const char hexd[] = "0123456789ABCDEF";
+    size_t n = 0;
+    for (; *s != '\0'; s++) {
+        unsigned char c = (unsigned char)*s;
+        bool keep = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+                    (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+                    c == '_' || c == '~' || c == '/';
+        if (n + (keep ? 1 : 3) >= cap)
+            return LL_ETOOBIG;
+        if (keep) {
+            out[n++] = (char)c;
+        } else {
+            out[n++] = '%';
+            out[n++] = hexd[c >> 4];
+            out[n++] = hexd[c & 15];
+        }
+    }
+    out[n] = '\0';
+    return 0;
+}
+
+int ll_cmd_trace(int argc, char **argv)
+{
+    const char *cmd = argv[0];
+    const char *node = "http://127.0.0.1:8080";
+    const char *lot = NULL;
+    const char *dir = "backward";
+    const char *format = "table";
+    uint64_t depth = 16;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        bool has = i + 1 < argc;
+        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            (void)fputs(usage, stdout);
+            return LL_EXIT_OK;
+        } else if (strcmp(a, "--forward") == 0) {
+            dir = "forward";
+        } else if (strcmp(a, "--backward") == 0) {
+            dir = "backward";
+        } else if (strcmp(a, "--json") == 0) {
+            format = "json";
+        } else if (strcmp(a, "--direction") == 0 && has) {
+            dir = argv[++i];
+            if (strcmp(dir, "backward") != 0 && strcmp(dir, "forward") != 0) {
+                ll_cli_error(
+                    cmd, "--direction: '%s' is not backward or forward", dir);
+                return LL_EXIT_USAGE;
+            }
+        } else if (strcmp(a, "--format") == 0 && has) {
+            format = argv[++i];
+            if (strcmp(format, "table") != 0 && strcmp(format, "json") != 0 &&
+                strcmp(format, "dot") != 0) {
+                ll_cli_error(cmd, "--format: '%s' is not table, json or dot",
+                             format);
+                return LL_EXIT_USAGE;
+            }
+        } else if (strcmp(a, "--depth") == 0 && has) {
+            if (ll_cli_uint(cmd, "--depth", argv[++i], 0, 64, &depth) != 0)
+                return LL_EXIT_USAGE;
+        } else if (strcmp(a, "--node") == 0 && has) {
+            node = argv[++i];
+        } else if (lot == NULL && a[0] != '-') {
+            lot = a;
+        } else {
+            ll_cli_error(cmd, "unexpected argument '%s' (see --help)", a);
+            return LL_EXIT_USAGE;
+        }
+    }
+    struct ll_errmsg e = {{0}};
+    if (lot == NULL) {
+        ll_cli_error(cmd, "which lot? (see --help)");
+        return LL_EXIT_USAGE;
+    }
+    if (ll_lotid_check(lot, &e) != 0) {
+        ll_cli_error(cmd, "%s", e.text);
+        return LL_EXIT_USAGE;
+    }
+    char esc[3 * LL_LOTID_MAX + 1];
+    char url[4096];
+    if (path_escape(esc, sizeof(esc), lot) != 0 ||
+        snprintf(url, sizeof(url),
+                 "%s/v1/lots/%s/trace?direction=%s&depth=%u"
+                 "&format=%s",
+                 node, esc, dir, (unsigned)depth,
+                 strcmp(format, "dot") == 0 ? "dot" : "json") >=
+            (int)sizeof(url)) {
+        ll_cli_error(cmd, "--node URL too long");
+        return LL_EXIT_USAGE;
+    }
+    struct ll_buf resp;
+    long status = 0;
+    ll_buf_init(&resp, 256u << 20);
+    int rc = ll_cli_http("GET", url, NULL, NULL, 0, &status, &resp, &e);
+    int exit_status = LL_EXIT_FAIL;
+    if (rc) {
+        ll_cli_error(cmd, "%s", e.text);
+    } else if (status != 200) {
+        ll_cli_node_error(cmd, status, &resp);
+    } else if (strcmp(format, "table") != 0) {
+        (void)fwrite(resp.data, 1, resp.len, stdout);
+        if (resp.len > 0 && resp.data[resp.len - 1] != '\n')
+            (void)fputc('\n', stdout);
+        exit_status = LL_EXIT_OK;
+    } else {
+        json_error_t je;
+        json_t *t = json_loadb((const char *)resp.data, resp.len, 0, &je);
+        if (t == NULL || print_table(t) != 0)
+            ll_cli_error(cmd, "the node's answer is not a trace");
+        else
+            exit_status = LL_EXIT_OK;
+        json_decref(t);
+    }
+    ll_buf_free(&resp);
+    return exit_status;
+}

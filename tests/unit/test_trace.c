@@ -1,0 +1,333 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Trace queries on a real ledger: a farm's two harvest lots are packed
+ * into one lot, which is split into two; backward and forward traces,
+ * depth limits, the JSON and DOT renderings, and the limits.
+ */
+#include <jansson.h>
+
+#include "../../ledger/event_json.h"
+#include "../../ledger/trace.h"
+#include "ledger_fixture.h"
+
+#define L_A "tlc/fda/7/HARVEST-A"
+#define L_B "tlc/fda/7/HARVEST-B"
+#define L_C "01/00614141777778/10/PACK-C"
+#define L_D "01/00614141777792/10/CUT-D"
+#define L_E "01/00614141777792/10/CUT-E"
+
+struct world {
+    char dir[512];
+    struct ll_genesis *g;
+    struct ll_ledger *l;
+    struct ll_ledger_snap *s;
+};
+
+/*
+ * farm: commission A, B; ship both to packer. packer: receive; transform
+ * A+B -> C; transform C -> D, E; ship D to retail.
+ */
+static void world_build(struct world *w)
+{
+    struct ll_errmsg e = {{0}};
+    struct ll_buf ev = {0};
+    uint8_t ship[32];
+    memset(w, 0, sizeof(*w));
+    ll_test_tmpdir(w->dir, sizeof(w->dir));
+    w->g = fx_genesis();
+    if (ll_ledger_open(&w->l, w->dir, w->g, &e) != 0)
+        ll_test_fail(__FILE__, __LINE__, "open: %s", e.text);
+    struct ll_block *b = fx_begin(w->l);
+    lotledger_Event *x = fx_event(lotledger_EventType_COMMISSION, FX_FARM);
+    fx_lot(x, L_A, 100000, "KGM");
+    fx_lot(x, L_B, 50000, "KGM");
+    fx_sign(&ev, NULL, x, FX_FARM);
+    fx_add(b, &ev);
+    x = fx_event(lotledger_EventType_SHIP, FX_FARM);
+    fx_lot(x, L_A, 100000, "KGM");
+    fx_lot(x, L_B, 50000, "KGM");
+    (void)snprintf(x->counterparty, sizeof(x->counterparty), "packer");
+    fx_sign(&ev, ship, x, FX_FARM);
+    fx_add(b, &ev);
+    fx_commit(w->l, b);
+
+    b = fx_begin(w->l);
+    x = fx_event(lotledger_EventType_RECEIVE, FX_PACKER);
+    fx_lot(x, L_A, 100000, "KGM");
+    fx_lot(x, L_B, 50000, "KGM");
+    memcpy(x->ref.bytes, ship, 32);
+    x->ref.size = 32;
+    fx_sign(&ev, NULL, x, FX_PACKER);
+    fx_add(b, &ev);
+    x = fx_event(lotledger_EventType_TRANSFORM, FX_PACKER);
+    fx_lot(x, L_A, 100000, "KGM");
+    fx_lot(x, L_B, 50000, "KGM");
+    fx_output(x, L_C, 140000, "KGM");
+    fx_sign(&ev, NULL, x, FX_PACKER);
+    fx_add(b, &ev);
+    x = fx_event(lotledger_EventType_TRANSFORM, FX_PACKER);
+    fx_lot(x, L_C, 140000, "KGM");
+    fx_output(x, L_D, 70000, "KGM");
+    fx_output(x, L_E, 70000, "KGM");
+    fx_sign(&ev, NULL, x, FX_PACKER);
+    fx_add(b, &ev);
+    x = fx_event(lotledger_EventType_SHIP, FX_PACKER);
+    fx_lot(x, L_D, 70000, "KGM");
+    (void)snprintf(x->counterparty, sizeof(x->counterparty), "retail");
+    fx_sign(&ev, NULL, x, FX_PACKER);
+    fx_add(b, &ev);
+    fx_commit(w->l, b);
+    ll_buf_free(&ev);
+    ASSERT_OK(ll_ledger_snap_open(w->l, &w->s));
+}
+
+static void world_free(struct world *w)
+{
+    ll_ledger_snap_close(w->s);
+    ll_ledger_close(w->l);
+    ll_test_rmrf(w->dir);
+    ll_free(w->g);
+}
+
+static struct ll_trace *trace(struct world *w, const char *lot,
+                              enum ll_trace_dir d, uint32_t depth)
+{
+    struct ll_trace *t = NULL;
+    struct ll_errmsg e = {{0}};
+    int rc = ll_trace_build(w->s, lot, d, depth, &t, &e);
+    if (rc)
+        ll_test_fail(__FILE__, __LINE__, "trace %s: %s", lot, e.text);
+    return t;
+}
+
+static bool has_edge(const struct ll_trace *t, const char *from, const char *to)
+{
+    for (size_t i = 0; i < t->n_edges; i++)
+        if (strcmp(t->lots[t->edges[i].from].lot, from) == 0 &&
+            strcmp(t->lots[t->edges[i].to].lot, to) == 0)
+            return true;
+    return false;
+}
+
+static void test_backward(void)
+{
+    struct world w;
+    world_build(&w);
+    struct ll_trace *t = trace(&w, L_D, LL_TRACE_BACKWARD, 16);
+    /* Breadth first: D, then C, then C's inputs in event order. */
+    ASSERT_UEQ(t->n_lots, 4);
+    ASSERT_STR_EQ(t->lots[0].lot, L_D);
+    ASSERT_STR_EQ(t->lots[1].lot, L_C);
+    ASSERT_STR_EQ(t->lots[2].lot, L_A);
+    ASSERT_STR_EQ(t->lots[3].lot, L_B);
+    ASSERT_UEQ(t->lots[2].depth, 2);
+    ASSERT_UEQ(t->frontier, 0);
+    ASSERT_UEQ(t->n_edges, 3);
+    ASSERT_TRUE(has_edge(t, L_C, L_D));
+    ASSERT_TRUE(has_edge(t, L_A, L_C));
+    ASSERT_TRUE(has_edge(t, L_B, L_C));
+    ASSERT_FALSE(has_edge(t, L_C, L_E)); /* a sibling, not a source */
+    /* Each lot's whole log; each event once. */
+    ASSERT_UEQ(t->lots[0].ev_count, 2); /* transform, ship */
+    ASSERT_UEQ(t->lots[1].ev_count, 2); /* both transforms */
+    ASSERT_UEQ(t->lots[2].ev_count, 4); /* commission ship receive transform */
+    ASSERT_UEQ(t->n_events, 6);
+    struct ll_ledger_tip tip;
+    ll_ledger_tip(w.l, &tip);
+    ASSERT_UEQ(t->tip.height, tip.height);
+    ll_trace_free(t);
+    world_free(&w);
+}
+
+static void test_forward(void)
+{
+    struct world w;
+    world_build(&w);
+    struct ll_trace *t = trace(&w, L_A, LL_TRACE_FORWARD, 16);
+    ASSERT_UEQ(t->n_lots, 4); /* A, C, D, E: not B */
+    ASSERT_STR_EQ(t->lots[1].lot, L_C);
+    ASSERT_TRUE(has_edge(t, L_A, L_C));
+    ASSERT_TRUE(has_edge(t, L_C, L_D));
+    ASSERT_TRUE(has_edge(t, L_C, L_E));
+    ASSERT_UEQ(t->n_edges, 3);
+    for (size_t i = 0; i < t->n_lots; i++)
+        ASSERT_TRUE(strcmp(t->lots[i].lot, L_B) != 0);
+    ll_trace_free(t);
+    /* A lot nothing was made from: just itself. */
+    t = trace(&w, L_E, LL_TRACE_FORWARD, 16);
+    ASSERT_UEQ(t->n_lots, 1);
+    ASSERT_UEQ(t->n_edges, 0);
+    ll_trace_free(t);
+    world_free(&w);
+}
+
+static void test_depth_limit(void)
+{
+    struct world w;
+    world_build(&w);
+    struct ll_trace *t = trace(&w, L_D, LL_TRACE_BACKWARD, 0);
+    ASSERT_UEQ(t->n_lots, 2);
+    ASSERT_TRUE(t->lots[0].expanded);
+    ASSERT_FALSE(t->lots[1].expanded); /* C: listed, not followed */
+    ASSERT_UEQ(t->lots[1].ev_count, 0);
+    ASSERT_UEQ(t->frontier, 1);
+    ll_trace_free(t);
+    t = trace(&w, L_D, LL_TRACE_BACKWARD, 1);
+    ASSERT_UEQ(t->n_lots, 4);
+    ASSERT_UEQ(t->frontier, 2);
+    ll_trace_free(t);
+    world_free(&w);
+}
+
+static void test_bad_requests(void)
+{
+    struct world w;
+    struct ll_trace *t = NULL;
+    struct ll_errmsg e = {{0}};
+    world_build(&w);
+    ASSERT_ERR(
+        ll_trace_build(w.s, "tlc/fda/7/NOPE", LL_TRACE_BACKWARD, 4, &t, &e),
+        LL_ENOTFOUND);
+    ASSERT_TRUE(strstr(e.text, "tlc/fda/7/NOPE") != NULL);
+    ASSERT_ERR(ll_trace_build(w.s, "not a lot", LL_TRACE_BACKWARD, 4, &t, &e),
+               LL_EINVAL);
+    ASSERT_ERR(ll_trace_build(w.s, L_D, LL_TRACE_BACKWARD,
+                              LL_TRACE_MAX_DEPTH + 1, &t, &e),
+               LL_EINVAL);
+    ASSERT_TRUE(t == NULL);
+    enum ll_trace_dir d;
+    ASSERT_ERR(ll_trace_dir_parse(&d, "sideways"), LL_EINVAL);
+    ASSERT_OK(ll_trace_dir_parse(&d, "forward"));
+    ASSERT_EQ(d, LL_TRACE_FORWARD);
+    world_free(&w);
+}
+
+static size_t count(const char *hay, const char *needle)
+{
+    size_t n = 0;
+    for (const char *p = strstr(hay, needle); p; p = strstr(p + 1, needle))
+        n++;
+    return n;
+}
+
+static void test_render(void)
+{
+    struct world w;
+    world_build(&w);
+    struct ll_trace *t = trace(&w, L_D, LL_TRACE_BACKWARD, 16);
+    struct ll_buf b;
+    ll_buf_init(&b, 1 << 24);
+    ASSERT_OK(ll_trace_json(t, &b));
+    json_error_t je;
+    json_t *j = json_loadb((const char *)b.data, b.len, 0, &je);
+    ASSERT_NOT_NULL(j);
+    ASSERT_STR_EQ(json_string_value(json_object_get(j, "lot")), L_D);
+    ASSERT_STR_EQ(json_string_value(json_object_get(j, "direction")),
+                  "backward");
+    ASSERT_TRUE(json_is_true(json_object_get(j, "complete")));
+    ASSERT_UEQ(json_array_size(json_object_get(j, "lots")), 4);
+    ASSERT_UEQ(json_array_size(json_object_get(j, "edges")), 3);
+    json_t *events = json_object_get(j, "events");
+    ASSERT_UEQ(json_array_size(events), 6);
+    /* Each event's JSON form encodes back to the bytes its id covers. */
+    lotledger_Event *ev = ll_malloc(sizeof(*ev));
+    ASSERT_NOT_NULL(ev);
+    for (size_t i = 0; i < json_array_size(events); i++) {
+        json_t *x = json_array_get(events, i);
+        struct ll_errmsg e = {{0}};
+        struct ll_buf enc;
+        uint8_t id[32];
+        char hex[65];
+        ll_buf_init(&enc, LL_EVENT_MAX_BYTES);
+        ASSERT_OK(ll_event_from_json(ev, json_object_get(x, "event"), &e));
+        ASSERT_OK(ll_event_encode(&enc, ev));
+        ll_event_id(id, enc.data, enc.len);
+        ASSERT_OK(ll_hex_encode(hex, sizeof(hex), id, 32));
+        ASSERT_STR_EQ(json_string_value(json_object_get(x, "id")), hex);
+        ll_buf_free(&enc);
+    }
+    ll_free(ev);
+    json_t *lot0 = json_array_get(json_object_get(j, "lots"), 0);
+    json_t *h = json_array_get(json_object_get(lot0, "holdings"), 0);
+    ASSERT_TRUE(h == NULL); /* D is in transit to retail */
+    ASSERT_EQ(json_integer_value(json_object_get(lot0, "in_transit")), 70000);
+    json_decref(j);
+
+    ll_buf_reset(&b);
+    ASSERT_OK(ll_trace_dot(t, &b));
+    ASSERT_OK(ll_buf_cstr(&b));
+    const char *dot = (const char *)b.data;
+    ASSERT_TRUE(strncmp(dot, "// lotledger backward trace", 27) == 0);
+    ASSERT_TRUE(strstr(dot, "digraph trace {") != NULL);
+    ASSERT_UEQ(count(dot, " -> "), 3);
+    ASSERT_TRUE(strstr(dot, "\"" L_A "\" -> \"" L_C "\"") != NULL);
+    ll_buf_free(&b);
+    ll_trace_free(t);
+    world_free(&w);
+}
+
+/* A fan-out past LL_TRACE_MAX_LOTS is refused with a clear error. */
+static void test_too_many_lots(void)
+{
+    struct world w;
+    struct ll_errmsg e = {{0}};
+    struct ll_buf ev = {0};
+    memset(&w, 0, sizeof(w));
+    ll_test_tmpdir(w.dir, sizeof(w.dir));
+    w.g = fx_genesis();
+    ASSERT_OK(ll_ledger_open(&w.l, w.dir, w.g, &e));
+    /* Root R split 16 ways, each split 16 ways, each split 16 ways. */
+    struct ll_block *b = fx_begin(w.l);
+    lotledger_Event *x = fx_event(lotledger_EventType_COMMISSION, FX_FARM);
+    fx_lot(x, "tlc/fda/7/R", 4096000, "KGM");
+    fx_sign(&ev, NULL, x, FX_FARM);
+    fx_add(b, &ev);
+    char parent[64];
+    char child[64];
+    for (int level = 0; level < 3; level++) {
+        int parents = level == 0 ? 1 : level == 1 ? 16 : 256;
+        uint64_t each = 4096000 / ((uint64_t)parents * 16);
+        for (int p = 0; p < parents; p++) {
+            if (level == 0)
+                (void)snprintf(parent, sizeof(parent), "tlc/fda/7/R");
+            else
+                (void)snprintf(parent, sizeof(parent), "tlc/fda/7/L%d-%d",
+                               level, p);
+            x = fx_event(lotledger_EventType_TRANSFORM, FX_FARM);
+            fx_lot(x, parent, each * 16, "KGM");
+            for (int c = 0; c < 16; c++) {
+                (void)snprintf(child, sizeof(child), "tlc/fda/7/L%d-%d",
+                               level + 1, p * 16 + c);
+                fx_output(x, child, each, "KGM");
+            }
+            fx_sign(&ev, NULL, x, FX_FARM);
+            fx_add(b, &ev);
+        }
+    }
+    fx_commit(w.l, b);
+    ll_buf_free(&ev);
+    ASSERT_OK(ll_ledger_snap_open(w.l, &w.s));
+    struct ll_trace *t = NULL;
+    /* Depth 2 and more would list 1 + 16 + 256 + 4096 lots: refused. */
+    ASSERT_ERR(ll_trace_build(w.s, "tlc/fda/7/R", LL_TRACE_FORWARD, 2, &t, &e),
+               LL_ETOOBIG);
+    ASSERT_TRUE(strstr(e.text, "4096 lots") != NULL);
+    ASSERT_TRUE(t == NULL);
+    t = trace(&w, "tlc/fda/7/R", LL_TRACE_FORWARD, 1);
+    ASSERT_UEQ(t->n_lots, 1 + 16 + 256);
+    ASSERT_UEQ(t->frontier, 256);
+    ll_trace_free(t);
+    world_free(&w);
+}
+
+static const struct ll_test tests[] = {
+    {"backward", test_backward},       {"forward", test_forward},
+    {"depth_limit", test_depth_limit}, {"bad_requests", test_bad_requests},
+    {"render", test_render},           {"too_many_lots", test_too_many_lots},
+};
+
+int main(int argc, char **argv)
+{
+    fx_keys_init();
+    return ll_test_main(tests, LL_ARRAY_LEN(tests), argc, argv);
+}
