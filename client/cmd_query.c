@@ -11,14 +11,23 @@
 static const char usage[] =
     "usage: lotledger status [--node URL]\n"
     "       lotledger lot LOT_ID [--node URL]\n"
-    "       lotledger event-get EVENT_ID [--node URL]\n"
+    "       lotledger event get EVENT_ID [--node URL]   (or event-get)\n"
     "       lotledger block HEIGHT [--node URL]\n"
     "\n"
     "Print the node's JSON answer. --node defaults to http://127.0.0.1:8080.\n";
 
 int ll_cmd_query(int argc, char **argv)
 {
-    const char *cmd = argv[0];
+    /* "event get ID" is "event-get ID". */
+    if (strcmp(argv[0], "event") == 0) {
+        if (argc < 2 || strcmp(argv[1], "get") != 0) {
+            ll_cli_error("event", "the subcommand is 'event get ID'");
+            return LL_EXIT_USAGE;
+        }
+        argv++;
+        argc--;
+    }
+    const char *cmd = strcmp(argv[0], "get") == 0 ? "event-get" : argv[0];
     const char *node = "http://127.0.0.1:8080";
     const char *arg = NULL;
     bool want_arg = strcmp(cmd, "status") != 0;

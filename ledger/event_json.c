@@ -577,18 +577,19 @@ int ll_signed_event_json_decode(struct ll_buf *out, lotledger_Event *scratch,
     json_t *ev = json_object_get(j, "event");
     if (rc == 0 && ev == NULL)
         rc = ll_errmsg_set(e, LL_EDECODE, "event: missing");
+    if (rc == 0) {
+        size_t saved;
+        rc = enter_obj(&c, "event", ev, &saved);
+        if (rc == 0)
+            rc = event_from(&c, ev, scratch);
+        c.path[saved] = '\0';
+    }
     if (rc == 0 && json_object_get(j, "sig") == NULL)
         rc = ll_errmsg_set(e, LL_EDECODE, "sig: missing");
     if (rc == 0)
         rc = get_hex(&c, j, "sig", sig, LL_SIG_LEN, NULL);
     if (rc == 0)
         rc = get_hex(&c, j, "id", want, 32, NULL);
-    if (rc == 0) {
-        size_t saved;
-        rc = enter_obj(&c, "event", ev, &saved);
-    }
-    if (rc == 0)
-        rc = event_from(&c, ev, scratch);
     if (rc == 0 && (rc = ll_event_encode(&evb, scratch)) != 0)
         rc = ll_errmsg_set(e, rc, "event: cannot be encoded: %s",
                            ll_strerror(rc));
@@ -598,8 +599,9 @@ int ll_signed_event_json_decode(struct ll_buf *out, lotledger_Event *scratch,
             rc = ll_errmsg_set(e, LL_EVERIFY,
                                "id: does not match the event's fields");
     }
-    if (rc == 0)
-        rc = ll_signed_event_wrap(out, evb.data, evb.len, sig);
+    if (rc == 0 &&
+        (rc = ll_signed_event_wrap(out, evb.data, evb.len, sig)) != 0)
+        rc = ll_errmsg_set(e, rc, "event: %s", ll_strerror(rc));
     ll_buf_free(&evb);
     json_decref(j);
     return rc;

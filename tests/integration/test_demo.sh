@@ -94,6 +94,28 @@ out=$("$cli" lot "01/00614141777778/10/NOPE" --node "$url" 2>&1); rc=$?
 [ $rc -eq 1 ] && grep -q "404" <<<"$out" || fail "unknown lot: $rc $out"
 out=$("$cli" lot --node "$url" 2>&1); rc=$?
 [ $rc -eq 2 ] || fail "lot without an id: $rc $out"
+"$cli" event get "$ship" --node "$url" | grep -q '"sig":"' || fail "event get"
+
+# Traces: the salad came from the two packed lots and the two harvest lots.
+out=$("$cli" trace "$lot" --node "$url") || fail "trace: $out"
+grep -q "^backward trace of $lot at height [0-9]* (complete)" <<<"$out" || fail "trace header: $out"
+[ "$(grep -c '^[12] ' <<<"$out")" = 4 ] || fail "trace lots: $out"
+grep -q "transform  processor" <<<"$out" || fail "trace events: $out"
+grep -q "ALARM Temperature 9.5 CEL" <<<"$out" || fail "trace excursion: $out"
+out=$("$cli" trace "$lot" --node "$url" --json) || fail "trace --json"
+[ "$(grep -o '"from":' <<<"$out" | wc -l)" = 6 ] || fail "trace edges (2 into 2, then 2 into 1): $out"
+harvest=$(grep -o 'tlc/gln/0614141000005/ROM-[0-9]*' <<<"$out" | head -n 1)
+out=$("$cli" trace "$harvest" --forward --format dot --node "$url") || fail "forward dot"
+grep -q "^digraph trace {" <<<"$out" || fail "dot: $out"
+grep -q "\"$lot\"" <<<"$out" || fail "forward trace misses the salad: $out"
+out=$("$cli" trace "$lot" --depth 0 --node "$url") || fail "trace depth 0"
+grep -q "depth-limited" <<<"$out" || fail "depth 0: $out"
+out=$("$cli" trace "$lot" --depth 99 --node "$url" 2>&1); rc=$?
+[ $rc -eq 2 ] && grep -q -- "--depth: 99 is outside 0..64" <<<"$out" || fail "bad depth: $rc $out"
+out=$("$cli" trace "01/00614141777778/10/NOPE" --node "$url" 2>&1); rc=$?
+[ $rc -eq 1 ] && grep -q "404 not_found" <<<"$out" || fail "trace of unknown lot: $rc $out"
+out=$("$cli" trace --format svg "$lot" --node "$url" 2>&1); rc=$?
+[ $rc -eq 2 ] && grep -q "'svg' is not table, json or dot" <<<"$out" || fail "bad format: $rc $out"
 
 kill -TERM "$pid"
 wait "$pid"; rc=$?

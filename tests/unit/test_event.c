@@ -9,6 +9,7 @@
 #include <pb_encode.h>
 
 #include "../../ledger/event.h"
+#include "../../ledger/event_json.h"
 #include "test.h"
 
 #define CHAIN "test-chain"
@@ -651,6 +652,162 @@ static void test_type_names(void)
     ASSERT_TRUE(ll_cbv_is_disposition("recalled"));
 }
 
+/* Every type: signed protobuf -> JSON -> protobuf gives the same bytes. */
+static void test_json_roundtrip(void)
+{
+    setup();
+    struct ll_signed_event *se = ll_calloc(1, sizeof(*se));
+    lotledger_Event *scratch = ll_malloc(sizeof(*scratch));
+    ASSERT_NOT_NULL(se);
+    ASSERT_NOT_NULL(scratch);
+    for (int t = 1; t <= 10; t++) {
+        lotledger_Event *ev = make_event((lotledger_EventType)t);
+        if (t == lotledger_EventType_OBSERVE) {
+            ev->sensors[0].has_min = true; /* min = 0 is not "absent" */
+            ev->sensors[0].min = 0;
+            ev->sensors[0].value = -1500;
+        }
+        struct ll_buf pb;
+        struct ll_buf js;
+        struct ll_buf back;
+        struct ll_errmsg e = {{0}};
+        uint8_t id[32];
+        sign(&pb, id, ev);
+        ASSERT_OK(ll_signed_event_decode(se, pb.data, pb.len, &e));
+        ll_buf_init(&js, 1 << 20);
+        ll_buf_init(&back, LL_EVENT_MAX_BYTES);
+        ASSERT_OK(ll_signed_event_json_encode(&js, se));
+        int rc = ll_signed_event_json_decode(&back, scratch,
+                                             (const char *)js.data, js.len, &e);
+        if (rc)
+            ll_test_fail(__FILE__, __LINE__, "type %d: %s", t, e.text);
+        ASSERT_UEQ(back.len, pb.len);
+        ASSERT_MEM_EQ(back.data, pb.data, pb.len);
+        ll_buf_free(&pb);
+        ll_buf_free(&js);
+        ll_buf_free(&back);
+        ll_free(ev);
+    }
+    ll_free(scratch);
+    ll_free(se);
+}
+
+/* Bad JSON is refused with the field named; nothing is half-decoded. */
+static void test_json_rejects(void)
+{
+    static const struct {
+        const char *json;
+        int rc;
+        const char *word;
+    } cases[] = {
+        {"", LL_EDECODE, "malformed JSON"},
+        {"[1]", LL_EDECODE, "object"},
+        {"{\"event\":{\"type\":\"ship\"}}", LL_EDECODE, "sig: missing"},
+        {"{\"sig\":\"00\"}", LL_EDECODE, "event: missing"},
+        {"{\"event\":{},\"sig\":\"zz\",\"x\":1}", LL_EDECODE,
+         "x: unknown field"},
+        {"{\"event\":{\"colour\":\"red\"}}", LL_EDECODE,
+         "event.colour: unknown field"},
+        {"{\"event\":{\"type\":\"teleport\"}}", LL_EDECODE, "event.type"},
+        {"{\"event\":{\"type\":\"ship\",\"type\":\"ship\"}}", LL_EDECODE,
+         "duplicate"},
+        {"{\"event\":{\"event_time\":\"soon\"}}", LL_EDECODE,
+         "event.event_time: must be an integer"},
+        {"{\"event\":{\"tz_offset\":99999999999}}", LL_ERANGE,
+         "event.tz_offset"},
+        {"{\"event\":{\"lots\":[{\"lot\":\"a\",\"quantity\":-1}]}}", LL_ERANGE,
+         "event.lots[0].quantity"},
+        {"{\"event\":{\"lots\":[{\"lot\":\"a\",\"weight\":1}]}}", LL_EDECODE,
+         "event.lots[0].weight: unknown field"},
+        {"{\"event\":{\"lots\":[1]}}", LL_EDECODE, "event.lots[0]: must be"},
+        {"{\"event\":{\"lots\":{}}}", LL_EDECODE, "event.lots: must be an"},
+        {"{\"event\":{\"org\":\"0123456789012345678901234567890123456789"
+         "012345678901234567890123456789\"}}",
+         LL_ETOOBIG, "event.org: 70 bytes"},
+        {"{\"event\":{\"org\":\"a\\u0000b\"}}", LL_EDECODE, "NUL"},
+        {"{\"event\":{\"key_id\":\"abcd\"}}", LL_EDECODE,
+         "event.key_id: must be 16 hex digits"},
+        {"{\"event\":{\"master\":{\"expiry\":100000000}}}", LL_ERANGE,
+         "event.master.expiry"},
+        {"{\"event\":{\"sensors\":[{\"alarm\":1}]}}", LL_EDECODE,
+         "event.sensors[0].alarm"},
+        {"{\"event\":{\"kdes\":[{\"key\":\"k\",\"val\":\"v\"}]}}", LL_EDECODE,
+         "event.kdes[0].val: unknown field"},
+    };
+    setup();
+    lotledger_Event *scratch = ll_malloc(sizeof(*scratch));
+    ASSERT_NOT_NULL(scratch);
+    for (size_t i = 0; i < LL_ARRAY_LEN(cases); i++) {
+        struct ll_buf out;
+        struct ll_errmsg e = {{0}};
+        ll_buf_init(&out, LL_EVENT_MAX_BYTES);
+        const char *j = cases[i].json;
+        /* Complete the envelope for event-level cases. */
+        char text[512];
+        if (i >= 5) /* the event-level cases */
+            (void)snprintf(text, sizeof(text), "%.*s,\"sig\":\"%0128d\"}",
+                           (int)strlen(j) - 1, j, 0);
+        else
+            (void)snprintf(text, sizeof(text), "%s", j);
+        int rc =
+            ll_signed_event_json_decode(&out, scratch, text, strlen(text), &e);
+        if (rc != cases[i].rc || strstr(e.text, cases[i].word) == NULL)
+            ll_test_fail(__FILE__, __LINE__,
+                         "case %zu %s: got %s '%s', want %s '%s'", i, text,
+                         ll_err_name(rc), e.text, ll_err_name(cases[i].rc),
+                         cases[i].word);
+        ASSERT_UEQ(out.len, 0);
+        ll_buf_free(&out);
+    }
+    /* Too many lots: the array size is checked before anything is read. */
+    struct ll_buf big;
+    ll_buf_init(&big, 1 << 20);
+    ASSERT_OK(ll_buf_printf(&big, "{\"lots\":["));
+    for (int i = 0; i < 65; i++)
+        ASSERT_OK(ll_buf_printf(&big, "%s{\"lot\":\"x\"}", i ? "," : ""));
+    ASSERT_OK(ll_buf_printf(&big, "]}"));
+    struct ll_errmsg e = {{0}};
+    ASSERT_ERR(
+        ll_event_json_decode(scratch, (const char *)big.data, big.len, &e),
+        LL_ETOOBIG);
+    ASSERT_TRUE(strstr(e.text, "lots: 65 entries, at most 64") != NULL);
+    ll_buf_free(&big);
+    ll_free(scratch);
+}
+
+/* An "id" that does not match the fields is refused. */
+static void test_json_id_mismatch(void)
+{
+    setup();
+    struct ll_signed_event *se = ll_calloc(1, sizeof(*se));
+    lotledger_Event *scratch = ll_malloc(sizeof(*scratch));
+    ASSERT_NOT_NULL(se);
+    ASSERT_NOT_NULL(scratch);
+    lotledger_Event *ev = make_event(lotledger_EventType_SHIP);
+    struct ll_buf pb;
+    struct ll_buf js;
+    struct ll_buf out;
+    struct ll_errmsg e = {{0}};
+    uint8_t id[32];
+    sign(&pb, id, ev);
+    ASSERT_OK(ll_signed_event_decode(se, pb.data, pb.len, &e));
+    se->ev.event_time++; /* the JSON now says another time than was signed */
+    ll_buf_init(&js, 1 << 20);
+    ll_buf_init(&out, LL_EVENT_MAX_BYTES);
+    ASSERT_OK(ll_signed_event_json_encode(&js, se));
+    ASSERT_ERR(ll_signed_event_json_decode(&out, scratch, (const char *)js.data,
+                                           js.len, &e),
+               LL_EVERIFY);
+    ASSERT_TRUE(strstr(e.text, "id: does not match") != NULL);
+    ASSERT_UEQ(out.len, 0);
+    ll_buf_free(&pb);
+    ll_buf_free(&js);
+    ll_buf_free(&out);
+    ll_free(ev);
+    ll_free(scratch);
+    ll_free(se);
+}
+
 static const struct ll_test tests[] = {
     {"roundtrip_all_types", test_roundtrip_all_types},
     {"envelope_matches_nanopb", test_envelope_matches_nanopb},
@@ -663,6 +820,9 @@ static const struct ll_test tests[] = {
     {"check_rules", test_check_rules},
     {"type_rules", test_type_rules},
     {"type_names", test_type_names},
+    {"json_roundtrip", test_json_roundtrip},
+    {"json_rejects", test_json_rejects},
+    {"json_id_mismatch", test_json_id_mismatch},
 };
 
 LL_TEST_MAIN(tests)

@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../../ledger/event_json.h"
 #include "ledger_fixture.h"
 
 struct node {
@@ -320,13 +321,44 @@ static void test_events_end_to_end(void)
     expect(&r, 200, "lotledger_events_accepted_total 3");
     ASSERT_TRUE(strstr(r.body, "reason=\"LL_ENOTHOLDER\"} 1") != NULL);
 
+    /* The JSON form: a transform of A into C, waiting for the commit. */
+    e = fx_event(lotledger_EventType_TRANSFORM, FX_PACKER);
+    fx_lot(e, FX_LOT_A, 600000, "KGM");
+    fx_output(e, FX_LOT_C, 550000, "KGM");
+    fx_sign(&ev, NULL, e, FX_PACKER);
+    struct ll_signed_event *se = ll_malloc(sizeof(*se));
+    struct ll_buf js;
+    ASSERT_NOT_NULL(se);
+    ll_buf_init(&js, 1 << 20);
+    ASSERT_OK(ll_signed_event_decode(se, ev.data, ev.len, NULL));
+    ASSERT_OK(ll_signed_event_json_encode(&js, se));
+    http(&n, "POST", "/v1/events?wait=commit", "application/json", js.data,
+         js.len, &r);
+    expect(&r, 201, "\"status\":\"committed\"");
+    ASSERT_OK(ll_hex_encode(hex, sizeof(hex), se->id, 32));
+    ASSERT_TRUE(strstr(r.body, hex) != NULL); /* the same id as protobuf */
+    ll_buf_free(&js);
+    ll_free(se);
+    /* Traces over HTTP: C came from A; A went into C. */
+    http(&n, "GET", "/v1/lots/" FX_LOT_C "/trace", "text/plain", NULL, 0, &r);
+    expect(&r, 200, "\"direction\":\"backward\"");
+    ASSERT_TRUE(strstr(r.body, "{\"from\":\"" FX_LOT_A "\",\"to\":\"" FX_LOT_C
+                               "\"") != NULL);
+    ASSERT_TRUE(strstr(r.body, "\"complete\":true") != NULL);
+    http(&n, "GET", "/v1/lots/" FX_LOT_A "/trace?direction=forward&format=dot",
+         "text/plain", NULL, 0, &r);
+    expect(&r, 200, "\"" FX_LOT_A "\" -> \"" FX_LOT_C "\"");
+    http(&n, "GET", "/v1/lots/" FX_LOT_C "/trace?depth=0", "text/plain", NULL,
+         0, &r);
+    expect(&r, 200, "\"complete\":false");
+
     /* Stop cleanly, start again: the data is still there. */
     node_stop(&n);
     node_start(&n, NULL, NULL);
     http(&n, "GET", "/v1/status", "text/plain", NULL, 0, &r);
-    expect(&r, 200, "\"height\":2");
+    expect(&r, 200, "\"height\":3");
     http(&n, "GET", "/v1/lots/" FX_LOT_A, "text/plain", NULL, 0, &r);
-    expect(&r, 200, "\"events\":3");
+    expect(&r, 200, "\"events\":4");
     node_stop(&n);
     ll_buf_free(&ev);
     ll_test_rmrf(n.dir);
@@ -341,8 +373,32 @@ static void test_bad_requests(void)
     http(&n, "POST", "/v1/events", "application/x-protobuf", "\x0a\x05hi", 4,
          &r);
     expect(&r, 400, "LL_ETRUNC");
-    http(&n, "POST", "/v1/events", "application/json", "{}", 2, &r);
+    http(&n, "POST", "/v1/events", "text/csv", "{}", 2, &r);
     expect(&r, 415, "unsupported_media_type");
+    http(&n, "POST", "/v1/events", "application/json", "{\"event\":", 9, &r);
+    expect(&r, 400, "malformed JSON");
+    static const char unknown[] =
+        "{\"event\":{\"colour\":\"red\"},\"sig\":\"\"}";
+    http(&n, "POST", "/v1/events", "application/json", unknown,
+         sizeof(unknown) - 1, &r);
+    expect(&r, 400, "event.colour: unknown field");
+    http(&n, "POST", "/v1/events?wait=later", "application/x-protobuf", "x", 1,
+         &r);
+    expect(&r, 400, "wait: the only value is 'commit'");
+    http(&n, "POST", "/v1/events?colour=red", "application/x-protobuf", "x", 1,
+         &r);
+    expect(&r, 400, "unknown query parameter 'colour'");
+    http(&n, "GET", "/v1/lots/tlc/fda/7/X/trace?direction=up", "text/plain",
+         NULL, 0, &r);
+    expect(&r, 400, "direction: backward or forward");
+    http(&n, "GET", "/v1/lots/tlc/fda/7/X/trace?depth=65", "text/plain", NULL,
+         0, &r);
+    expect(&r, 400, "depth: a number from 0 to 64");
+    http(&n, "GET", "/v1/lots/tlc/fda/7/X/trace?format=svg", "text/plain", NULL,
+         0, &r);
+    expect(&r, 400, "format: json or dot");
+    http(&n, "GET", "/v1/lots/tlc/fda/7/X/trace", "text/plain", NULL, 0, &r);
+    expect(&r, 404, "not on this ledger");
     char big[4096];
     memset(big, 'x', sizeof(big));
     http(&n, "POST", "/v1/events", "application/x-protobuf", big, sizeof(big),
