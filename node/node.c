@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <uv.h>
 
+#include "../ledger/epcis.h"
 #include "../ledger/event_json.h"
 #include "../ledger/ledger.h"
 #include "../ledger/trace.h"
@@ -277,35 +278,21 @@ static void verify_work(uv_work_t *req)
 
 static int status_for(int rc);
 
-/* Loop thread: apply the rules and answer. */
-static void after_verify(uv_work_t *req, int status)
+/*
+ * Loop thread: apply the custody rules to one signed event and answer:
+ * 202 accepted, 201 once committed (wait), or the rule's 4xx.
+ */
+static void admit(struct node *n, struct ll_http_conn *c, const uint8_t *bytes,
+                  size_t len, bool sig_ok, bool wait)
 {
-    struct submit *s = req->data;
-    struct node *n = s->n;
-    struct ll_http_conn *c = s->conn;
-    bool wait = s->wait;
-    (void)status;
-    if (n->stopping) {
-        reply_error(c, 503, "stopping", 0, "the node is shutting down");
-        submit_free(s);
-        return;
-    }
-    if (s->json_rc != 0) {
-        n->rejected[(unsigned)-s->json_rc & 63]++;
-        reply_error(c, 400, "bad_json", s->json_rc, s->json_err.text);
-        submit_free(s);
-        return;
-    }
     if (n->open != NULL && ll_block_count(n->open) >= n->cfg->block_max) {
         reply_error(c, 503, "mempool_full", 0,
                     "the next block is full; retry shortly");
-        submit_free(s);
         return;
     }
     int rc = begin_block(n);
     if (rc || n->open == NULL) {
         reply_error(c, 500, "internal", rc, "cannot start a block");
-        submit_free(s);
         return;
     }
     struct ll_errmsg e = {{0}};
@@ -313,11 +300,7 @@ static void after_verify(uv_work_t *req, int status)
     uint32_t index = 0;
     /* Without a verified signature the rules check it again and report
      * the problem in their order (unknown org, key, signature). */
-    rc = s->json ? ll_block_add(n->open, s->pb.data, s->pb.len, s->sig_ok, id,
-                                &index, &e)
-                 : ll_block_add(n->open, s->bytes, s->len, s->sig_ok, id,
-                                &index, &e);
-    submit_free(s);
+    rc = ll_block_add(n->open, bytes, len, sig_ok, id, &index, &e);
     if (rc) {
         n->rejected[(unsigned)-rc & 63]++;
         ll_log(LL_LOG_INFO,
@@ -360,12 +343,176 @@ static void after_verify(uv_work_t *req, int status)
     reply_json(c, 202, j);
 }
 
-static void post_event(struct node *n, struct ll_http_conn *c,
-                       const struct ll_http_req *r)
+/* Loop thread: apply the rules and answer. */
+static void after_verify(uv_work_t *req, int status)
+{
+    struct submit *s = req->data;
+    struct node *n = s->n;
+    struct ll_http_conn *c = s->conn;
+    bool wait = s->wait;
+    (void)status;
+    if (n->stopping) {
+        reply_error(c, 503, "stopping", 0, "the node is shutting down");
+        submit_free(s);
+        return;
+    }
+    if (s->json_rc != 0) {
+        n->rejected[(unsigned)-s->json_rc & 63]++;
+        reply_error(c, 400, "bad_json", s->json_rc, s->json_err.text);
+        submit_free(s);
+        return;
+    }
+    if (s->json)
+        admit(n, c, s->pb.data, s->pb.len, s->sig_ok, wait);
+    else
+        admit(n, c, s->bytes, s->len, s->sig_ok, wait);
+    submit_free(s);
+}
+
+/* ?wait=commit (and nothing else): 1, 0 if absent, -1 after a 400. */
+static int wait_param(struct ll_http_conn *c, const struct ll_http_req *r)
 {
     static const char *const params[] = {"wait", NULL};
     char bad[80];
     char wait[16] = "";
+    if (ll_http_query_check(r->query, params, bad, sizeof(bad)) != 0) {
+        char d[160];
+        (void)snprintf(d, sizeof(d), "unknown query parameter '%s'", bad);
+        reply_error(c, 400, "bad_query", LL_EINVAL, d);
+        return -1;
+    }
+    int q = ll_http_query_get(r->query, "wait", wait, sizeof(wait));
+    if (q < 0 || (q == 1 && strcmp(wait, "commit") != 0)) {
+        reply_error(c, 400, "bad_query", LL_EINVAL,
+                    "wait: the only value is 'commit'");
+        return -1;
+    }
+    return q;
+}
+
+/*
+ * A capture's receive names no shipment: take the one committed pending
+ * shipment of its first lot addressed to this org (the one with the same
+ * quantity if there are several). Returns 0 or an error already answered.
+ */
+static int resolve_receive(struct node *n, struct ll_http_conn *c,
+                           lotledger_Event *ev)
+{
+    struct ll_ledger_snap *s = NULL;
+    lotledger_LotState *st = ll_malloc(sizeof(*st));
+    int rc = st == NULL ? LL_ENOMEM : ll_ledger_snap_open(n->l, &s);
+    if (rc == 0)
+        rc = ll_ledger_lot(s, ev->lots[0].lot, st);
+    char d[400];
+    if (rc == LL_ENOTFOUND) {
+        (void)snprintf(d, sizeof(d), "lot %s: not on this ledger",
+                       ev->lots[0].lot);
+        reply_error(c, 422, "custody_rule", LL_ENOLOT, d);
+    } else if (rc) {
+        reply_error(c, 500, "internal", rc, ll_strerror(rc));
+    } else {
+        const lotledger_Pending *pick = NULL;
+        size_t found = 0;
+        for (size_t i = 0; i < st->pending_count; i++) {
+            const lotledger_Pending *p = &st->pending[i];
+            if (strcmp(p->to, ev->org) != 0)
+                continue;
+            if (found == 0 || p->quantity == ev->lots[0].quantity)
+                pick = p;
+            found++;
+        }
+        if (pick == NULL) {
+            (void)snprintf(d, sizeof(d),
+                           "lot %s: no committed shipment to %s is pending",
+                           ev->lots[0].lot, ev->org);
+            rc = LL_ENOSHIPMENT;
+            reply_error(c, 422, "custody_rule", rc, d);
+        } else if (found > 1 && pick->quantity != ev->lots[0].quantity) {
+            (void)snprintf(d, sizeof(d),
+                           "lot %s: %zu shipments to %s are pending; name one "
+                           "with the lotledger:ref extension",
+                           ev->lots[0].lot, found, ev->org);
+            rc = LL_ENOSHIPMENT;
+            reply_error(c, 409, "ambiguous_shipment", rc, d);
+        } else {
+            memcpy(ev->ref.bytes, pick->ship.bytes, 32);
+            ev->ref.size = 32;
+        }
+    }
+    ll_ledger_snap_close(s);
+    ll_free(st);
+    return rc;
+}
+
+/* POST /v1/capture: an EPCIS 2.0 event, signed with the org's key. */
+static void post_capture(struct node *n, struct ll_http_conn *c,
+                         const struct ll_http_req *r)
+{
+    static const char bearer[] = "Bearer ";
+    const char *token = n->cfg->capture_token;
+    size_t tl = strlen(token);
+    const char *auth = r->authorization;
+    if (tl == 0) {
+        reply_error(c, 403, "capture_disabled", 0,
+                    "this node has no capture_token configured");
+        return;
+    }
+    if (strncmp(auth, bearer, sizeof(bearer) - 1) != 0 ||
+        strlen(auth + sizeof(bearer) - 1) != tl ||
+        !ll_crypto_memeq(auth + sizeof(bearer) - 1, token, tl)) {
+        n->rejected[(unsigned)-LL_EAUTH & 63]++;
+        reply_error(c, 401, "unauthorized", LL_EAUTH,
+                    "send Authorization: Bearer <capture_token>");
+        return;
+    }
+    if (strcmp(r->content_type, "application/json") != 0 &&
+        strcmp(r->content_type, "application/ld+json") != 0) {
+        reply_error(c, 415, "unsupported_media_type", 0,
+                    "send an EPCIS 2.0 event as application/json or "
+                    "application/ld+json");
+        return;
+    }
+    int wait = wait_param(c, r);
+    if (wait < 0)
+        return;
+    if (n->stopping) {
+        reply_error(c, 503, "stopping", 0, "the node is shutting down");
+        return;
+    }
+    uint8_t kid[LL_KEYID_LEN];
+    ll_keyid(kid, n->key.pk);
+    struct ll_epcis_ctx ctx = {n->g, n->cfg->org, kid};
+    struct ll_errmsg e = {{0}};
+    struct ll_buf b;
+    uint8_t id[32];
+    lotledger_Event *ev = ll_malloc(sizeof(*ev));
+    ll_buf_init(&b, LL_EVENT_MAX_BYTES);
+    int rc = ev == NULL ? LL_ENOMEM : 0;
+    if (rc == 0)
+        rc =
+            ll_epcis_to_event(ev, (const char *)r->body, r->body_len, &ctx, &e);
+    if (rc) {
+        n->rejected[(unsigned)-rc & 63]++;
+        reply_error(c, rc == LL_ENOMEM ? 503 : 400, "bad_epcis", rc,
+                    e.text[0] ? e.text : ll_strerror(rc));
+    } else if (ev->type == lotledger_EventType_RECEIVE && ev->ref.size == 0 &&
+               (rc = resolve_receive(n, c, ev)) != 0) {
+        n->rejected[(unsigned)-rc & 63]++;
+    } else if ((rc = ll_event_check(ev, n->g->chain_id, &e)) != 0) {
+        n->rejected[(unsigned)-rc & 63]++;
+        reply_error(c, 400, "bad_event", rc, e.text);
+    } else if ((rc = ll_event_sign(&b, id, ev, &n->key)) != 0) {
+        reply_error(c, 500, "internal", rc, "cannot sign the event");
+    } else {
+        admit(n, c, b.data, b.len, true, wait == 1);
+    }
+    ll_buf_free(&b);
+    ll_free(ev);
+}
+
+static void post_event(struct node *n, struct ll_http_conn *c,
+                       const struct ll_http_req *r)
+{
     bool json = strcmp(r->content_type, "application/json") == 0;
     if (!json && strcmp(r->content_type, "application/x-protobuf") != 0 &&
         strcmp(r->content_type, "application/octet-stream") != 0) {
@@ -374,18 +521,9 @@ static void post_event(struct node *n, struct ll_http_conn *c,
                     "as application/json (docs/api.md)");
         return;
     }
-    if (ll_http_query_check(r->query, params, bad, sizeof(bad)) != 0) {
-        char d[160];
-        (void)snprintf(d, sizeof(d), "unknown query parameter '%s'", bad);
-        reply_error(c, 400, "bad_query", LL_EINVAL, d);
+    int q = wait_param(c, r);
+    if (q < 0)
         return;
-    }
-    int q = ll_http_query_get(r->query, "wait", wait, sizeof(wait));
-    if (q < 0 || (q == 1 && strcmp(wait, "commit") != 0)) {
-        reply_error(c, 400, "bad_query", LL_EINVAL,
-                    "wait: the only value is 'commit'");
-        return;
-    }
     if (n->stopping) {
         reply_error(c, 503, "stopping", 0, "the node is shutting down");
         return;
@@ -794,11 +932,13 @@ static void handle(void *arg, struct ll_http_conn *c,
         return;
     }
     const char *p = r->path;
-    if (strcmp(p, "/v1/events") == 0) {
-        if (strcmp(r->method, "POST") == 0)
+    if (strcmp(p, "/v1/events") == 0 || strcmp(p, "/v1/capture") == 0) {
+        if (strcmp(r->method, "POST") != 0)
+            reply_error(c, 405, "method_not_allowed", 0, "use POST");
+        else if (p[4] == 'e')
             post_event(n, c, r);
         else
-            reply_error(c, 405, "method_not_allowed", 0, "use POST");
+            post_capture(n, c, r);
         return;
     }
     if (!get) {

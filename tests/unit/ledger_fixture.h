@@ -49,14 +49,18 @@ FX_FN char *fx_genesis_json(void)
                             FX_CHAIN));
     for (int i = 0; i < FX_N; i++) {
         ASSERT_OK(ll_hex_encode(hex, sizeof(hex), fx_keys[i].pk, 32));
-        const char *roles = i == FX_VAL   ? "\"validator\""
+        const char *roles = i == FX_VAL   ? "\"validator\", \"member\""
                             : i == FX_FDA ? "\"regulator\""
                                           : "\"member\"";
+        /* farm and packer have GLNs (for EPCIS party lookups). */
+        const char *gln = i == FX_FARM     ? ", \"gln\": \"0614141000005\""
+                          : i == FX_PACKER ? ", \"gln\": \"0614141000012\""
+                                           : "";
         ASSERT_OK(ll_buf_printf(&b,
-                                "%s{\"id\": \"%s\", \"name\": \"%s\", "
+                                "%s{\"id\": \"%s\", \"name\": \"%s\"%s, "
                                 "\"keys\": [\"%s\"], \"roles\": [%s]%s}",
-                                i ? ", " : "", fx_ids[i], fx_ids[i], hex, roles,
-                                i == FX_VAL ? ", \"power\": 1" : ""));
+                                i ? ", " : "", fx_ids[i], fx_ids[i], gln, hex,
+                                roles, i == FX_VAL ? ", \"power\": 1" : ""));
     }
     ASSERT_OK(ll_buf_printf(&b, "]}\n"));
     ASSERT_OK(ll_buf_cstr(&b));

@@ -399,6 +399,8 @@ static void test_bad_requests(void)
     expect(&r, 400, "format: json or dot");
     http(&n, "GET", "/v1/lots/tlc/fda/7/X/trace", "text/plain", NULL, 0, &r);
     expect(&r, 404, "not on this ledger");
+    http(&n, "POST", "/v1/capture", "application/json", "{}", 2, &r);
+    expect(&r, 403, "no capture_token configured");
     char big[4096];
     memset(big, 'x', sizeof(big));
     http(&n, "POST", "/v1/events", "application/x-protobuf", big, sizeof(big),
@@ -624,12 +626,107 @@ static void test_sigkill_during_ingest(void)
     ll_test_rmrf(n.dir);
 }
 
+static void capture(struct node *n, const char *token, const char *json,
+                    struct resp *r)
+{
+    struct ll_buf b;
+    ll_buf_init(&b, 1 << 20);
+    ASSERT_OK(
+        ll_buf_printf(&b,
+                      "POST /v1/capture?wait=commit HTTP/1.1\r\nHost: x\r\n"
+                      "Connection: close\r\nContent-Type: "
+                      "application/ld+json\r\n%s%s%sContent-Length: "
+                      "%zu\r\n\r\n%s",
+                      token ? "Authorization: Bearer " : "", token ? token : "",
+                      token ? "\r\n" : "", strlen(json), json));
+    http_raw(n, b.data, b.len, r);
+    ll_buf_free(&b);
+}
+
+#define EPCIS_HEAD                                                             \
+    "{\"@context\":[\"https://ref.gs1.org/standards/epcis/2.0.0/"              \
+    "epcis-context.jsonld\"],\"type\":\"EPCISDocument\",\"schemaVersion\":"    \
+    "\"2.0\",\"creationDate\":\"2026-11-24T08:00:00Z\",\"epcisBody\":{"        \
+    "\"eventList\":[{\"type\":\"ObjectEvent\",\"eventTime\":"                  \
+    "\"2026-11-24T07:00:00-08:00\",\"eventTimeZoneOffset\":\"-08:00\","
+#define EPCIS_LOT "https://id.gs1.org/01/00614141777778/10/CAP-1"
+
+/* POST /v1/capture: EPCIS 2.0 events, signed by the node's organisation. */
+static void test_capture(void)
+{
+    struct node n;
+    struct resp r;
+    struct ll_buf ev = {0};
+    uint8_t ship[32];
+    node_setup(&n);
+    node_start(&n, "--capture-token", "s3cret-token");
+    static const char commission[] = EPCIS_HEAD
+        "\"action\":\"ADD\",\"bizStep\":\"commissioning\","
+        "\"bizLocation\":{\"id\":\"urn:epc:id:sgln:0614141.00000.0\"},"
+        "\"quantityList\":[{\"epcClass\":\"" EPCIS_LOT "\","
+        "\"quantity\":120.5,\"uom\":\"KGM\"}],\"ilmd\":{"
+        "\"lotledger:product\":\"Romaine\"},\"fsma:field_name\":"
+        "\"North 40\"}]}}";
+    capture(&n, NULL, commission, &r);
+    expect(&r, 401, "Authorization: Bearer");
+    capture(&n, "wrong-token!", commission, &r);
+    expect(&r, 401, "unauthorized");
+    capture(&n, "s3cret-token", "{\"type\":\"AggregationEvent\"}", &r);
+    expect(&r, 400, "AggregationEvent is not recorded by lotledger");
+    capture(&n, "s3cret-token", commission, &r);
+    expect(&r, 201, "\"status\":\"committed\"");
+    http(&n, "GET", "/v1/lots/01/00614141777778/10/CAP-1", "text/plain", NULL,
+         0, &r);
+    expect(&r, 200, "{\"org\":\"val\",\"quantity\":120500}");
+    ASSERT_TRUE(strstr(r.body, "\"product\":\"Romaine\"") != NULL);
+    /* Ship to the packer, named by its GLN. */
+    static const char shipping[] =
+        EPCIS_HEAD "\"action\":\"OBSERVE\",\"bizStep\":\"shipping\","
+                   "\"quantityList\":[{\"epcClass\":\"" EPCIS_LOT "\","
+                   "\"quantity\":20,\"uom\":\"KGM\"}],\"destinationList\":[{"
+                   "\"type\":\"owning_party\",\"destination\":"
+                   "\"urn:epc:id:pgln:0614141.00001\"}]}]}}";
+    capture(&n, "s3cret-token", shipping, &r);
+    expect(&r, 201, "committed");
+    http(&n, "GET", "/v1/lots/01/00614141777778/10/CAP-1", "text/plain", NULL,
+         0, &r);
+    expect(&r, 200, "\"to\":\"packer\",\"quantity\":20000");
+    /* A receive names no shipment: the node finds the pending one. */
+    lotledger_Event *e = fx_event(lotledger_EventType_COMMISSION, FX_FARM);
+    fx_lot(e, FX_LOT_B, 5000, "KGM");
+    fx_sign(&ev, NULL, e, FX_FARM);
+    post(&n, &ev, &r);
+    expect(&r, 202, "accepted");
+    e = fx_event(lotledger_EventType_SHIP, FX_FARM);
+    fx_lot(e, FX_LOT_B, 5000, "KGM");
+    (void)snprintf(e->counterparty, sizeof(e->counterparty), "val");
+    fx_sign(&ev, ship, e, FX_FARM);
+    http(&n, "POST", "/v1/events?wait=commit", "application/x-protobuf",
+         ev.data, ev.len, &r);
+    expect(&r, 201, "committed");
+    static const char receiving[] =
+        EPCIS_HEAD "\"action\":\"OBSERVE\",\"bizStep\":\"receiving\","
+                   "\"quantityList\":[{\"epcClass\":\"urn:epc:class:lgtin:"
+                   "0614141.077777.B2\",\"quantity\":5,\"uom\":\"KGM\"}]}]}}";
+    capture(&n, "s3cret-token", receiving, &r);
+    expect(&r, 201, "committed");
+    http(&n, "GET", "/v1/lots/" FX_LOT_B, "text/plain", NULL, 0, &r);
+    expect(&r, 200, "{\"org\":\"val\",\"quantity\":5000}");
+    /* Again: nothing is pending any more. */
+    capture(&n, "s3cret-token", receiving, &r);
+    expect(&r, 422, "no committed shipment to val is pending");
+    node_stop(&n);
+    ll_buf_free(&ev);
+    ll_test_rmrf(n.dir);
+}
+
 static const struct ll_test tests[] = {
     {"sigkill_during_ingest", test_sigkill_during_ingest},
     {"events_end_to_end", test_events_end_to_end},
     {"bad_requests", test_bad_requests},
     {"rate_limit", test_rate_limit},
     {"refuses_bad_config", test_refuses_bad_config},
+    {"capture", test_capture},
 };
 
 LL_TEST_MAIN(tests)

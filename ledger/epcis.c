@@ -1,0 +1,963 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * EPCIS 2.0 JSON capture onto lotledger events (epcis.h, docs/epcis.md).
+ * Strict: a core field lotledger cannot record, a wrong type or an
+ * unknown non-namespaced field is an error naming it, never dropped.
+ */
+#include <jansson.h>
+#include <math.h>
+#include <string.h>
+
+#include "epcis.h"
+
+#define GLN_LEN 13
+
+struct cx {
+    struct ll_errmsg *e;
+    const struct ll_epcis_ctx *ctx;
+    lotledger_Event *ev;
+};
+
+/* ---- GS1 identifiers ------------------------------------------------------
+ */
+
+static bool all_digits(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+    return n > 0;
+}
+
+/* The GS1 check digit of n digits (weights 3,1,3,... from the right). */
+static char check_digit(const char *d, size_t n)
+{
+    unsigned sum = 0;
+    for (size_t i = 0; i < n; i++)
+        sum += (unsigned)(d[n - 1 - i] - '0') * (i % 2 == 0 ? 3u : 1u);
+    return (char)('0' + (10 - sum % 10) % 10);
+}
+
+static int hexv(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* Percent-decode [s, s+n) into out; false if malformed or too long. */
+static bool pct_decode(char *out, size_t cap, const char *s, size_t n)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (c == '%') {
+            if (i + 2 >= n)
+                return false;
+            int hi = hexv(s[i + 1]);
+            int lo = hexv(s[i + 2]);
+            if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
+                return false;
+            c = (char)(hi * 16 + lo);
+            i += 2;
+        }
+        if (k + 1 >= cap)
+            return false;
+        out[k++] = c;
+    }
+    out[k] = '\0';
+    return true;
+}
+
+/* The path of an http(s) URI (from the first '/' after the host). */
+static const char *uri_path(const char *s)
+{
+    const char *p = NULL;
+    if (strncmp(s, "https://", 8) == 0)
+        p = s + 8;
+    else if (strncmp(s, "http://", 7) == 0)
+        p = s + 7;
+    return p != NULL ? strchr(p, '/') : NULL;
+}
+
+int ll_epcis_lot_id(char *out, size_t cap, const char *cls, struct ll_errmsg *e)
+{
+    static const char lgtin[] = "urn:epc:class:lgtin:";
+    char gtin[15];
+    char lot[LL_GS1_LOT_MAX * 3 + 1];
+    const char *path = uri_path(cls);
+    if (strncmp(cls, lgtin, sizeof(lgtin) - 1) == 0) {
+        const char *p = cls + sizeof(lgtin) - 1;
+        const char *d1 = strchr(p, '.');
+        const char *d2 = d1 != NULL ? strchr(d1 + 1, '.') : NULL;
+        size_t np = d1 != NULL ? (size_t)(d1 - p) : 0;
+        size_t nr = d2 != NULL ? (size_t)(d2 - d1 - 1) : 0;
+        if (d2 == NULL || np < 6 || np > 12 || np + nr != 13 ||
+            !all_digits(p, np) || !all_digits(d1 + 1, nr))
+            return ll_errmsg_set(e, LL_EINVAL,
+                                 "epcClass '%s': an lgtin URN is "
+                                 "urn:epc:class:lgtin:<company prefix>."
+                                 "<indicator+item ref>.<lot> (13 digits)",
+                                 cls);
+        gtin[0] = d1[1];
+        memcpy(gtin + 1, p, np);
+        memcpy(gtin + 1 + np, d1 + 2, nr - 1);
+        gtin[13] = check_digit(gtin, 13);
+        gtin[14] = '\0';
+        if (!pct_decode(lot, sizeof(lot), d2 + 1, strlen(d2 + 1)))
+            return ll_errmsg_set(e, LL_EINVAL,
+                                 "epcClass '%s': bad escape in the lot", cls);
+    } else if (path != NULL) {
+        const char *p = strstr(path, "/01/");
+        const char *l = p != NULL ? p + 4 + 14 : NULL;
+        if (p == NULL || strlen(p + 4) < 14 || !all_digits(p + 4, 14) ||
+            strncmp(l, "/10/", 4) != 0)
+            return ll_errmsg_set(e, LL_EINVAL,
+                                 "epcClass '%s': a Digital Link lot class is "
+                                 "https://<host>/01/<GTIN-14>/10/<lot>",
+                                 cls);
+        memcpy(gtin, p + 4, 14);
+        gtin[14] = '\0';
+        size_t n = strcspn(l + 4, "/?#");
+        if (l[4 + n] == '/')
+            return ll_errmsg_set(e, LL_EINVAL,
+                                 "epcClass '%s': names more than a lot "
+                                 "(lotledger tracks lots, not serials)",
+                                 cls);
+        if (!pct_decode(lot, sizeof(lot), l + 4, n))
+            return ll_errmsg_set(e, LL_EINVAL,
+                                 "epcClass '%s': bad escape in the lot", cls);
+    } else {
+        /* A lotledger lot id as is (e.g. a tlc/... traceability lot code). */
+        int rc = ll_lotid_check(cls, e);
+        if (rc)
+            return ll_errmsg_set(e, rc,
+                                 "epcClass '%s': not an lgtin URN, a GS1 "
+                                 "Digital Link or a lotledger lot id",
+                                 cls);
+        if (strlen(cls) >= cap)
+            return ll_errmsg_set(e, LL_EINVAL, "epcClass too long");
+        memcpy(out, cls, strlen(cls) + 1);
+        return 0;
+    }
+    int n = snprintf(out, cap, "01/%s/10/%s", gtin, lot);
+    if (n < 0 || (size_t)n >= cap)
+        return ll_errmsg_set(e, LL_EINVAL, "epcClass '%s': too long", cls);
+    int rc = ll_lotid_check(out, e);
+    if (rc)
+        return ll_errmsg_set(e, rc, "epcClass '%s': %s", cls,
+                             e != NULL ? e->text : "not a valid lot");
+    return 0;
+}
+
+int ll_epcis_gln(char out[static 14], const char *id)
+{
+    const char *path = uri_path(id);
+    if (strncmp(id, "urn:epc:id:sgln:", 16) == 0 ||
+        strncmp(id, "urn:epc:id:pgln:", 16) == 0) {
+        const char *p = id + 16;
+        const char *d1 = strchr(p, '.');
+        if (d1 == NULL)
+            return LL_EINVAL;
+        size_t np = (size_t)(d1 - p);
+        size_t nl = strcspn(d1 + 1, ".");
+        bool sgln = id[11] == 's';
+        if (np < 6 || np > 12 || np + nl != 12 || !all_digits(p, np) ||
+            (nl > 0 && !all_digits(d1 + 1, nl)) ||
+            (sgln ? d1[1 + nl] != '.' : d1[1 + nl] != '\0'))
+            return LL_EINVAL;
+        memcpy(out, p, np);
+        memcpy(out + np, d1 + 1, nl);
+        out[12] = check_digit(out, 12);
+        out[13] = '\0';
+        return 0;
+    }
+    if (path != NULL) {
+        const char *p = strstr(path, "/414/");
+        if (p == NULL)
+            p = strstr(path, "/417/");
+        if (p == NULL || strlen(p + 5) < GLN_LEN || !all_digits(p + 5, 13) ||
+            (p[18] != '\0' && p[18] != '/' && p[18] != '?'))
+            return LL_EINVAL;
+        memcpy(out, p + 5, 13);
+        out[13] = '\0';
+        return ll_gs1_check_digit_ok(out, 13) ? 0 : LL_EINVAL;
+    }
+    return LL_EINVAL;
+}
+
+/* ---- field helpers --------------------------------------------------------
+ */
+
+static const char *sval(json_t *o, const char *k)
+{
+    return json_string_value(json_object_get(o, k));
+}
+
+/* Copy string field k (if present) into dst; errors name the field. */
+static int get_str(struct cx *c, json_t *o, const char *k, const char *where,
+                   char *dst, size_t cap, bool required)
+{
+    json_t *v = json_object_get(o, k);
+    if (v == NULL)
+        return required
+                   ? ll_errmsg_set(c->e, LL_EDECODE, "%s%s: missing", where, k)
+                   : 0;
+    const char *s = json_string_value(v);
+    if (s == NULL)
+        return ll_errmsg_set(c->e, LL_EDECODE, "%s%s: must be a string", where,
+                             k);
+    size_t n = json_string_length(v);
+    if (n >= cap || memchr(s, '\0', n) != NULL)
+        return ll_errmsg_set(c->e, LL_ETOOBIG,
+                             "%s%s: %zu bytes, lotledger keeps at most %zu",
+                             where, k, n, cap - 1);
+    memcpy(dst, s, n + 1);
+    return 0;
+}
+
+/*
+ * A CBV word from a bare word, a GS1 web URI, a URN or a CURIE:
+ * "shipping", "https://ref.gs1.org/cbv/BizStep-shipping",
+ * "urn:epcglobal:cbv:bizstep:shipping", "cbv:BizStep-shipping".
+ */
+static const char *cbv_word(const char *s, const char *web, const char *urn)
+{
+    static const char base[] = "https://ref.gs1.org/cbv/";
+    size_t wl = strlen(web);
+    if (strncmp(s, base, sizeof(base) - 1) == 0 &&
+        strncmp(s + sizeof(base) - 1, web, wl) == 0)
+        return s + sizeof(base) - 1 + wl;
+    if (strncmp(s, "cbv:", 4) == 0 && strncmp(s + 4, web, wl) == 0)
+        return s + 4 + wl;
+    if (strncmp(s, urn, strlen(urn)) == 0)
+        return s + strlen(urn);
+    return s;
+}
+
+static int add_kde(struct cx *c, const char *key, const char *value)
+{
+    lotledger_Event *ev = c->ev;
+    if (ev->kdes_count >= LL_ARRAY_LEN(ev->kdes))
+        return ll_errmsg_set(c->e, LL_ETOOBIG,
+                             "more than %zu key data elements",
+                             LL_ARRAY_LEN(ev->kdes));
+    lotledger_Kde *k = &ev->kdes[ev->kdes_count];
+    if (strlen(key) >= sizeof(k->key) || strlen(value) >= sizeof(k->value))
+        return ll_errmsg_set(c->e, LL_ETOOBIG,
+                             "%s: key or value too long (at most %zu and %zu "
+                             "bytes)",
+                             key, sizeof(k->key) - 1, sizeof(k->value) - 1);
+    (void)snprintf(k->key, sizeof(k->key), "%s", key);
+    (void)snprintf(k->value, sizeof(k->value), "%s", value);
+    ev->kdes_count++;
+    return 0;
+}
+
+/* A JSON number of units as thousandths. */
+static int thousandths(struct cx *c, json_t *v, const char *where,
+                       bool allow_negative, int64_t *out)
+{
+    if (json_is_integer(v)) {
+        json_int_t q = json_integer_value(v);
+        if ((!allow_negative && q < 0) || q > INT64_MAX / 1000 ||
+            q < -(INT64_MAX / 1000))
+            return ll_errmsg_set(c->e, LL_ERANGE, "%s: %lld is out of range",
+                                 where, (long long)q);
+        *out = (int64_t)q * 1000;
+        return 0;
+    }
+    if (!json_is_real(v))
+        return ll_errmsg_set(c->e, LL_EDECODE, "%s: must be a number", where);
+    double d = json_real_value(v) * 1000.0;
+    double r = nearbyint(d);
+    if ((!allow_negative && d < 0) || fabs(d) > 9.0e15)
+        return ll_errmsg_set(c->e, LL_ERANGE, "%s: %g is out of range", where,
+                             json_real_value(v));
+    if (fabs(d - r) > 1e-6 * (fabs(d) > 1 ? fabs(d) : 1))
+        return ll_errmsg_set(c->e, LL_ERANGE, "%s: %g has more than 3 decimals",
+                             where, json_real_value(v));
+    *out = (int64_t)r;
+    return 0;
+}
+
+/* quantityList -> lots / outputs. */
+static int quantities(struct cx *c, json_t *a, const char *name,
+                      lotledger_LotQuantity *q, pb_size_t *count, size_t max)
+{
+    static const char *const known[] = {"epcClass", "quantity", "uom", NULL};
+    if (a == NULL)
+        return 0;
+    if (!json_is_array(a))
+        return ll_errmsg_set(c->e, LL_EDECODE, "%s: must be an array", name);
+    if (json_array_size(a) > max)
+        return ll_errmsg_set(c->e, LL_ETOOBIG, "%s: %zu entries, at most %zu",
+                             name, json_array_size(a), max);
+    for (size_t i = 0; i < json_array_size(a); i++) {
+        json_t *x = json_array_get(a, i);
+        char where[64];
+        (void)snprintf(where, sizeof(where), "%s[%zu].", name, i);
+        if (!json_is_object(x))
+            return ll_errmsg_set(c->e, LL_EDECODE, "%s[%zu]: must be an object",
+                                 name, i);
+        const char *k;
+        json_t *v;
+        json_object_foreach(x, k, v)
+        {
+            bool ok = false;
+            for (const char *const *n = known; *n != NULL && !ok; n++)
+                ok = strcmp(*n, k) == 0;
+            if (!ok)
+                return ll_errmsg_set(c->e, LL_EDECODE, "%s%s: unknown field",
+                                     where, k);
+        }
+        const char *cls = sval(x, "epcClass");
+        if (cls == NULL)
+            return ll_errmsg_set(c->e, LL_EDECODE,
+                                 "%sepcClass: missing or not a string", where);
+        int rc = ll_epcis_lot_id(q[i].lot, sizeof(q[i].lot), cls, c->e);
+        if (rc)
+            return rc;
+        json_t *qv = json_object_get(x, "quantity");
+        int64_t t = 0;
+        if (qv != NULL) {
+            char w[80];
+            (void)snprintf(w, sizeof(w), "%squantity", where);
+            rc = thousandths(c, qv, w, false, &t);
+            if (rc)
+                return rc;
+        }
+        q[i].quantity = (uint64_t)t;
+        rc = get_str(c, x, "uom", where, q[i].uom, sizeof(q[i].uom), false);
+        if (rc)
+            return rc;
+        if (q[i].uom[0] == '\0' && qv != NULL)
+            (void)snprintf(q[i].uom, sizeof(q[i].uom), "EA");
+        *count = (pb_size_t)(i + 1);
+    }
+    return 0;
+}
+
+/* An org of the genesis by its GLN, from a source / destination id. */
+static int party(struct cx *c, const char *id, const char *where, char *out,
+                 size_t cap)
+{
+    char gln[14];
+    if (ll_epcis_gln(gln, id) != 0)
+        return ll_errmsg_set(c->e, LL_EINVAL,
+                             "%s: '%s' is not a GLN (urn:epc:id:pgln / sgln "
+                             "or a Digital Link 417 / 414 URI)",
+                             where, id);
+    const struct ll_genesis *g = c->ctx->g;
+    for (size_t i = 0; i < g->norgs; i++) {
+        if (strcmp(g->orgs[i].gln, gln) == 0) {
+            (void)snprintf(out, cap, "%s", g->orgs[i].id);
+            return 0;
+        }
+    }
+    return ll_errmsg_set(c->e, LL_EUNKNOWNORG,
+                         "%s: no organisation of this network has GLN %s",
+                         where, gln);
+}
+
+/* sourceList / destinationList: parties and locations. */
+static int parties(struct cx *c, json_t *a, bool dest)
+{
+    const char *name = dest ? "destinationList" : "sourceList";
+    const char *field = dest ? "destination" : "source";
+    if (a == NULL)
+        return 0;
+    if (!json_is_array(a))
+        return ll_errmsg_set(c->e, LL_EDECODE, "%s: must be an array", name);
+    for (size_t i = 0; i < json_array_size(a); i++) {
+        json_t *x = json_array_get(a, i);
+        const char *type = sval(x, "type");
+        const char *id = sval(x, field);
+        char where[64];
+        (void)snprintf(where, sizeof(where), "%s[%zu]", name, i);
+        if (type == NULL || id == NULL || json_object_size(x) != 2)
+            return ll_errmsg_set(c->e, LL_EDECODE,
+                                 "%s: needs exactly type and %s strings", where,
+                                 field);
+        type = cbv_word(type, "SDT-", "urn:epcglobal:cbv:sdt:");
+        int rc = 0;
+        if (dest && strcmp(type, "owning_party") == 0 &&
+            c->ev->type == lotledger_EventType_SHIP) {
+            rc = party(c, id, where, c->ev->counterparty,
+                       sizeof(c->ev->counterparty));
+        } else if (strcmp(type, "owning_party") == 0 ||
+                   strcmp(type, "possessing_party") == 0 ||
+                   strcmp(type, "location") == 0) {
+            char key[48];
+            (void)snprintf(key, sizeof(key), "%s_%s",
+                           dest ? "destination" : "source", type);
+            rc = add_kde(c, key, id);
+        } else {
+            rc = ll_errmsg_set(c->e, LL_EINVAL,
+                               "%s.type: '%s' is not owning_party, "
+                               "possessing_party or location",
+                               where, type);
+        }
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+/* YYYY-MM-DD (or a full timestamp) -> YYYYMMDD. */
+static int date_of(struct cx *c, json_t *v, const char *where, uint32_t *out)
+{
+    const char *s = json_string_value(v);
+    if (s == NULL || strlen(s) < 10 || !all_digits(s, 4) || s[4] != '-' ||
+        !all_digits(s + 5, 2) || s[7] != '-' || !all_digits(s + 8, 2))
+        return ll_errmsg_set(c->e, LL_EINVAL, "%s: not a YYYY-MM-DD date",
+                             where);
+    int64_t y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 +
+                (s[3] - '0');
+    int64_t m = (s[5] - '0') * 10 + (s[6] - '0');
+    int64_t d = (s[8] - '0') * 10 + (s[9] - '0');
+    if (!ll_date_is_valid(y, m, d))
+        return ll_errmsg_set(c->e, LL_EINVAL, "%s: %.10s is not a real day",
+                             where, s);
+    *out = (uint32_t)(y * 10000 + m * 100 + d);
+    return 0;
+}
+
+/* ilmd: lot master data. */
+static int ilmd(struct cx *c, json_t *o)
+{
+    lotledger_LotMaster *m = &c->ev->master;
+    if (o == NULL)
+        return 0;
+    if (!json_is_object(o))
+        return ll_errmsg_set(c->e, LL_EDECODE, "ilmd: must be an object");
+    c->ev->has_master = true;
+    const char *k;
+    json_t *v;
+    json_object_foreach(o, k, v)
+    {
+        char where[96];
+        (void)snprintf(where, sizeof(where), "ilmd.%s", k);
+        const char *local = strchr(k, ':') != NULL ? strchr(k, ':') + 1 : k;
+        int rc = 0;
+        if (strcmp(local, "itemExpirationDate") == 0)
+            rc = date_of(c, v, where, &m->expiry);
+        else if (strcmp(local, "bestBeforeDate") == 0)
+            rc = date_of(c, v, where, &m->best_before);
+        else if (strcmp(local, "harvestStartDate") == 0)
+            rc = date_of(c, v, where, &m->harvest_date);
+        else if (strcmp(local, "productionDate") == 0 ||
+                 strcmp(local, "manufacturingDate") == 0)
+            rc = date_of(c, v, where, &m->production_date);
+        else if (strcmp(local, "countryOfOrigin") == 0)
+            rc = get_str(c, o, k, "ilmd.", m->country, sizeof(m->country),
+                         false);
+        else if (strcmp(local, "product") == 0 ||
+                 strcmp(local, "productDescription") == 0 ||
+                 strcmp(local, "tradeItemDescription") == 0)
+            rc = get_str(c, o, k, "ilmd.", m->product, sizeof(m->product),
+                         false);
+        else if (json_is_string(v))
+            rc = add_kde(c, k, json_string_value(v));
+        else
+            rc = ll_errmsg_set(c->e, LL_EINVAL,
+                               "%s: lotledger keeps ilmd values that are "
+                               "strings, or the dates and country it knows",
+                               where);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+static int sensors(struct cx *c, json_t *a)
+{
+    static const char *const known[] = {"type",      "value",    "uom",
+                                        "minValue",  "maxValue", "time",
+                                        "exception", "deviceID", NULL};
+    lotledger_Event *ev = c->ev;
+    if (a == NULL)
+        return 0;
+    if (!json_is_array(a))
+        return ll_errmsg_set(c->e, LL_EDECODE,
+                             "sensorElementList: must be an array");
+    for (size_t i = 0; i < json_array_size(a); i++) {
+        json_t *el = json_array_get(a, i);
+        json_t *meta = json_object_get(el, "sensorMetadata");
+        json_t *reps = json_object_get(el, "sensorReport");
+        if (!json_is_array(reps))
+            return ll_errmsg_set(c->e, LL_EDECODE,
+                                 "sensorElementList[%zu].sensorReport: must "
+                                 "be an array",
+                                 i);
+        for (size_t j = 0; j < json_array_size(reps); j++) {
+            json_t *r = json_array_get(reps, j);
+            char where[96];
+            (void)snprintf(where, sizeof(where),
+                           "sensorElementList[%zu].sensorReport[%zu].", i, j);
+            if (ev->sensors_count >= LL_ARRAY_LEN(ev->sensors))
+                return ll_errmsg_set(c->e, LL_ETOOBIG,
+                                     "more than %zu sensor reports",
+                                     LL_ARRAY_LEN(ev->sensors));
+            if (!json_is_object(r))
+                return ll_errmsg_set(c->e, LL_EDECODE, "%s: must be an object",
+                                     where);
+            const char *k;
+            json_t *v;
+            json_object_foreach(r, k, v)
+            {
+                bool ok = false;
+                for (const char *const *n = known; *n != NULL && !ok; n++)
+                    ok = strcmp(*n, k) == 0;
+                if (!ok)
+                    return ll_errmsg_set(c->e, LL_EINVAL,
+                                         "%s%s: not recorded by lotledger "
+                                         "(it keeps type, value, uom, "
+                                         "minValue, maxValue, time, exception, "
+                                         "deviceID)",
+                                         where, k);
+            }
+            lotledger_SensorReport *s = &ev->sensors[ev->sensors_count];
+            const char *type = sval(r, "type");
+            if (type == NULL)
+                return ll_errmsg_set(c->e, LL_EDECODE, "%stype: missing",
+                                     where);
+            const char *slash = strrchr(type, '/');
+            const char *colon = strrchr(type, ':');
+            type = slash != NULL ? slash + 1 : colon != NULL ? colon + 1 : type;
+            if (strlen(type) >= sizeof(s->type))
+                return ll_errmsg_set(c->e, LL_ETOOBIG, "%stype: too long",
+                                     where);
+            (void)snprintf(s->type, sizeof(s->type), "%s", type);
+            int64_t x = 0;
+            int rc = 0;
+            json_t *val = json_object_get(r, "value");
+            if (val != NULL) {
+                char w[128];
+                (void)snprintf(w, sizeof(w), "%svalue", where);
+                rc = thousandths(c, val, w, true, &x);
+                s->value = x;
+            }
+            if (rc == 0 && json_object_get(r, "minValue") != NULL) {
+                rc = thousandths(c, json_object_get(r, "minValue"), "minValue",
+                                 true, &x);
+                s->has_min = true;
+                s->min = x;
+            }
+            if (rc == 0 && json_object_get(r, "maxValue") != NULL) {
+                rc = thousandths(c, json_object_get(r, "maxValue"), "maxValue",
+                                 true, &x);
+                s->has_max = true;
+                s->max = x;
+            }
+            if (rc == 0)
+                rc = get_str(c, r, "uom", where, s->uom, sizeof(s->uom), false);
+            const char *t = sval(r, "time");
+            if (t == NULL && meta != NULL)
+                t = sval(meta, "time");
+            int32_t tz;
+            if (rc == 0 && t != NULL && ll_time_parse(&s->time, &tz, t) != 0)
+                rc = ll_errmsg_set(c->e, LL_EINVAL,
+                                   "%stime: '%s' is not an ISO 8601 time",
+                                   where, t);
+            const char *ex = sval(r, "exception");
+            if (rc == 0 && ex != NULL) {
+                s->alarm = strcmp(ex, "ALARM_CONDITION") == 0;
+                if (!s->alarm && strcmp(ex, "ERROR_CONDITION") != 0)
+                    rc = ll_errmsg_set(c->e, LL_EINVAL,
+                                       "%sexception: ALARM_CONDITION or "
+                                       "ERROR_CONDITION",
+                                       where);
+            }
+            if (rc == 0 && json_object_get(r, "deviceID") != NULL)
+                rc = get_str(c, r, "deviceID", where, s->device,
+                             sizeof(s->device), false);
+            else if (rc == 0 && meta != NULL)
+                rc = get_str(c, meta, "deviceID", "sensorMetadata.", s->device,
+                             sizeof(s->device), false);
+            if (rc)
+                return rc;
+            ev->sensors_count++;
+        }
+    }
+    return 0;
+}
+
+static int biz_transactions(struct cx *c, json_t *a)
+{
+    lotledger_Event *ev = c->ev;
+    if (a == NULL)
+        return 0;
+    if (!json_is_array(a))
+        return ll_errmsg_set(c->e, LL_EDECODE,
+                             "bizTransactionList: must be an array");
+    if (json_array_size(a) > LL_ARRAY_LEN(ev->docs))
+        return ll_errmsg_set(c->e, LL_ETOOBIG,
+                             "bizTransactionList: at most %zu entries",
+                             LL_ARRAY_LEN(ev->docs));
+    for (size_t i = 0; i < json_array_size(a); i++) {
+        json_t *x = json_array_get(a, i);
+        char where[64];
+        (void)snprintf(where, sizeof(where), "bizTransactionList[%zu].", i);
+        const char *type = sval(x, "type");
+        if (type == NULL)
+            return ll_errmsg_set(c->e, LL_EDECODE,
+                                 "%stype: missing (lotledger needs the "
+                                 "document type)",
+                                 where);
+        type = cbv_word(type, "BTT-", "urn:epcglobal:cbv:btt:");
+        lotledger_BizDocument *d = &ev->docs[i];
+        if (strlen(type) >= sizeof(d->type))
+            return ll_errmsg_set(c->e, LL_ETOOBIG, "%stype: too long", where);
+        (void)snprintf(d->type, sizeof(d->type), "%s", type);
+        int rc = get_str(c, x, "bizTransaction", where, d->number,
+                         sizeof(d->number), true);
+        if (rc)
+            return rc;
+        ev->docs_count = (pb_size_t)(i + 1);
+    }
+    return 0;
+}
+
+/* Namespaced user extensions: lotledger's own, else kept as KDEs. */
+static int extension(struct cx *c, const char *k, json_t *v)
+{
+    lotledger_Event *ev = c->ev;
+    const char *s = json_string_value(v);
+    if (s == NULL)
+        return ll_errmsg_set(c->e, LL_EINVAL,
+                             "%s: lotledger keeps user extensions whose "
+                             "value is a string",
+                             k);
+    if (strncmp(k, "lotledger:", 10) == 0) {
+        const char *n = k + 10;
+        char *dst = NULL;
+        size_t cap = 0;
+        if (strcmp(n, "ref") == 0) {
+            if (strlen(s) != 64 || ll_hex_decode(ev->ref.bytes, 32, s, 64) != 0)
+                return ll_errmsg_set(c->e, LL_EINVAL,
+                                     "lotledger:ref: 64 hex digits");
+            ev->ref.size = 32;
+            return 0;
+        }
+        if (strcmp(n, "to") == 0) {
+            dst = ev->counterparty;
+            cap = sizeof(ev->counterparty);
+        } else if (strcmp(n, "reason") == 0) {
+            dst = ev->reason;
+            cap = sizeof(ev->reason);
+        } else if (strcmp(n, "fsma_cte") == 0) {
+            dst = ev->fsma_cte;
+            cap = sizeof(ev->fsma_cte);
+        } else {
+            return ll_errmsg_set(c->e, LL_EINVAL,
+                                 "%s: unknown lotledger extension (ref, to, "
+                                 "reason, fsma_cte)",
+                                 k);
+        }
+        if (strlen(s) >= cap)
+            return ll_errmsg_set(c->e, LL_ETOOBIG, "%s: at most %zu bytes", k,
+                                 cap - 1);
+        (void)snprintf(dst, cap, "%s", s);
+        return 0;
+    }
+    return add_kde(c, strncmp(k, "fsma:", 5) == 0 ? k + 5 : k, s);
+}
+
+static int location(struct cx *c, json_t *o, const char *name)
+{
+    if (o == NULL)
+        return 0;
+    const char *id = sval(o, "id");
+    if (id == NULL || !json_is_object(o))
+        return ll_errmsg_set(c->e, LL_EDECODE, "%s.id: missing", name);
+    char gln[14];
+    if (ll_epcis_gln(gln, id) == 0) {
+        (void)snprintf(c->ev->location, sizeof(c->ev->location), "%s", gln);
+        return 0;
+    }
+    if (strlen(id) >= sizeof(c->ev->location))
+        return ll_errmsg_set(c->e, LL_ETOOBIG, "%s.id: too long", name);
+    (void)snprintf(c->ev->location, sizeof(c->ev->location), "%s", id);
+    return 0;
+}
+
+static int one_event(struct cx *c, json_t *o)
+{
+    static const char *const core[] = {"type",
+                                       "eventTime",
+                                       "eventTimeZoneOffset",
+                                       "recordTime",
+                                       "eventID",
+                                       "action",
+                                       "bizStep",
+                                       "disposition",
+                                       "readPoint",
+                                       "bizLocation",
+                                       "bizTransactionList",
+                                       "sourceList",
+                                       "destinationList",
+                                       "quantityList",
+                                       "epcList",
+                                       "sensorElementList",
+                                       "ilmd",
+                                       "inputQuantityList",
+                                       "outputQuantityList",
+                                       "inputEPCList",
+                                       "outputEPCList",
+                                       "transformationID",
+                                       "@context",
+                                       "certificationInfo",
+                                       NULL};
+    lotledger_Event *ev = c->ev;
+    const char *type = sval(o, "type");
+    if (type == NULL)
+        return ll_errmsg_set(c->e, LL_EDECODE, "type: missing");
+    bool object = strcmp(type, "ObjectEvent") == 0;
+    bool transform = strcmp(type, "TransformationEvent") == 0;
+    if (!object && !transform)
+        return ll_errmsg_set(c->e, LL_EINVAL,
+                             "type: %s is not recorded by lotledger (it "
+                             "records lot custody: ObjectEvent, "
+                             "TransformationEvent)",
+                             type);
+    static const char *const unsupported[] = {
+        "errorDeclaration", "persistentDisposition", "parentID", "childEPCs",
+        "childQuantityList"};
+    for (size_t i = 0; i < LL_ARRAY_LEN(unsupported); i++)
+        if (json_object_get(o, unsupported[i]) != NULL)
+            return ll_errmsg_set(
+                c->e, LL_EINVAL, "%s: not recorded by lotledger%s",
+                unsupported[i], i == 0 ? " (submit a correct event)" : "");
+    const char *k;
+    json_t *v;
+    json_object_foreach(o, k, v)
+    {
+        bool known = false;
+        for (const char *const *n = core; *n != NULL && !known; n++)
+            known = strcmp(*n, k) == 0;
+        if (!known && strchr(k, ':') == NULL)
+            return ll_errmsg_set(c->e, LL_EDECODE, "%s: unknown field", k);
+    }
+    static const char *const epcs[] = {"epcList", "inputEPCList",
+                                       "outputEPCList"};
+    for (size_t i = 0; i < LL_ARRAY_LEN(epcs); i++) {
+        json_t *l = json_object_get(o, epcs[i]);
+        if (l != NULL && (!json_is_array(l) || json_array_size(l) > 0))
+            return ll_errmsg_set(c->e, LL_EINVAL,
+                                 "%s: lotledger tracks lots; list them in "
+                                 "quantityList with an lgtin class",
+                                 epcs[i]);
+    }
+    /* Time. */
+    const char *when = sval(o, "eventTime");
+    const char *tzs = sval(o, "eventTimeZoneOffset");
+    int32_t tz = 0;
+    if (when == NULL)
+        return ll_errmsg_set(c->e, LL_EDECODE, "eventTime: missing");
+    if (ll_time_parse(&ev->event_time, &tz, when) != 0)
+        return ll_errmsg_set(c->e, LL_EINVAL,
+                             "eventTime: '%s' is not an ISO 8601 time with an "
+                             "offset",
+                             when);
+    if (tzs == NULL)
+        return ll_errmsg_set(c->e, LL_EDECODE, "eventTimeZoneOffset: missing");
+    if (strlen(tzs) != 6 || (tzs[0] != '+' && tzs[0] != '-') ||
+        !all_digits(tzs + 1, 2) || tzs[3] != ':' || !all_digits(tzs + 4, 2))
+        return ll_errmsg_set(c->e, LL_EINVAL,
+                             "eventTimeZoneOffset: '%s' is not +hh:mm", tzs);
+    int32_t mins = ((tzs[1] - '0') * 10 + (tzs[2] - '0')) * 60 +
+                   (tzs[4] - '0') * 10 + (tzs[5] - '0');
+    ev->tz_offset = tzs[0] == '-' ? -mins : mins;
+    /* What happened. */
+    const char *action = sval(o, "action");
+    const char *step = sval(o, "bizStep");
+    const char *disp = sval(o, "disposition");
+    if (object && action == NULL)
+        return ll_errmsg_set(c->e, LL_EDECODE, "action: missing");
+    if (transform && action != NULL)
+        return ll_errmsg_set(c->e, LL_EDECODE,
+                             "action: a TransformationEvent has none");
+    if (step != NULL) {
+        step = cbv_word(step, "BizStep-", "urn:epcglobal:cbv:bizstep:");
+        if (!ll_cbv_is_bizstep(step))
+            return ll_errmsg_set(c->e, LL_EINVAL,
+                                 "bizStep: '%s' is not a CBV 2.0 business step",
+                                 sval(o, "bizStep"));
+        (void)snprintf(ev->biz_step, sizeof(ev->biz_step), "%s", step);
+    }
+    if (disp != NULL) {
+        disp = cbv_word(disp, "Disp-", "urn:epcglobal:cbv:disp:");
+        if (!ll_cbv_is_disposition(disp))
+            return ll_errmsg_set(c->e, LL_EINVAL,
+                                 "disposition: '%s' is not a CBV 2.0 "
+                                 "disposition",
+                                 sval(o, "disposition"));
+        (void)snprintf(ev->disposition, sizeof(ev->disposition), "%s", disp);
+    }
+    step = step != NULL ? step : "";
+    disp = disp != NULL ? disp : "";
+    if (transform) {
+        ev->type = lotledger_EventType_TRANSFORM;
+    } else if (strcmp(action, "ADD") == 0) {
+        ev->type = lotledger_EventType_COMMISSION;
+    } else if (strcmp(action, "DELETE") == 0) {
+        ev->type = lotledger_EventType_DISPOSE;
+    } else if (strcmp(action, "OBSERVE") != 0) {
+        return ll_errmsg_set(c->e, LL_EINVAL,
+                             "action: '%s' is not ADD, OBSERVE or DELETE",
+                             action);
+    } else if (strcmp(disp, "recalled") == 0) {
+        ev->type = lotledger_EventType_RECALL;
+    } else if (strcmp(step, "holding") == 0) {
+        ev->type = lotledger_EventType_HOLD;
+    } else if (strcmp(disp, "conformant") == 0 &&
+               strcmp(step, "shipping") != 0 &&
+               strcmp(step, "receiving") != 0) {
+        ev->type = lotledger_EventType_RELEASE;
+    } else if (strcmp(step, "shipping") == 0) {
+        ev->type = lotledger_EventType_SHIP;
+    } else if (strcmp(step, "receiving") == 0 ||
+               strcmp(step, "accepting") == 0 ||
+               strcmp(step, "arriving") == 0) {
+        ev->type = lotledger_EventType_RECEIVE;
+    } else {
+        ev->type = lotledger_EventType_OBSERVE;
+    }
+    if (json_object_get(o, "ilmd") != NULL &&
+        ev->type != lotledger_EventType_COMMISSION &&
+        ev->type != lotledger_EventType_TRANSFORM)
+        return ll_errmsg_set(c->e, LL_EINVAL,
+                             "ilmd: only with action ADD or a "
+                             "TransformationEvent");
+    /* Lots. */
+    int rc;
+    if (object) {
+        rc = quantities(c, json_object_get(o, "quantityList"), "quantityList",
+                        ev->lots, &ev->lots_count, LL_ARRAY_LEN(ev->lots));
+        if (rc == 0 && ev->lots_count == 0)
+            rc = ll_errmsg_set(c->e, LL_EINVAL,
+                               "quantityList: missing or empty (lotledger "
+                               "records lots)");
+    } else {
+        rc = quantities(c, json_object_get(o, "inputQuantityList"),
+                        "inputQuantityList", ev->lots, &ev->lots_count,
+                        LL_ARRAY_LEN(ev->lots));
+        if (rc == 0)
+            rc = quantities(c, json_object_get(o, "outputQuantityList"),
+                            "outputQuantityList", ev->outputs,
+                            &ev->outputs_count, LL_ARRAY_LEN(ev->outputs));
+        if (rc == 0 && (ev->lots_count == 0 || ev->outputs_count == 0))
+            rc = ll_errmsg_set(c->e, LL_EINVAL,
+                               "inputQuantityList and outputQuantityList: "
+                               "both needed");
+    }
+    /* Whole-lot events carry no quantities. */
+    bool whole = ev->type == lotledger_EventType_HOLD ||
+                 ev->type == lotledger_EventType_RELEASE ||
+                 ev->type == lotledger_EventType_RECALL ||
+                 ev->type == lotledger_EventType_OBSERVE;
+    for (size_t i = 0; rc == 0 && whole && i < ev->lots_count; i++) {
+        ev->lots[i].quantity = 0;
+        ev->lots[i].uom[0] = '\0';
+    }
+    if (rc == 0)
+        rc = location(c, json_object_get(o, "bizLocation"), "bizLocation");
+    if (rc == 0 && ev->location[0] == '\0')
+        rc = location(c, json_object_get(o, "readPoint"), "readPoint");
+    if (rc == 0)
+        rc = biz_transactions(c, json_object_get(o, "bizTransactionList"));
+    if (rc == 0)
+        rc = parties(c, json_object_get(o, "sourceList"), false);
+    if (rc == 0)
+        rc = parties(c, json_object_get(o, "destinationList"), true);
+    if (rc == 0)
+        rc = sensors(c, json_object_get(o, "sensorElementList"));
+    if (rc == 0)
+        rc = ilmd(c, json_object_get(o, "ilmd"));
+    const char *eid = sval(o, "eventID");
+    if (rc == 0 && eid != NULL)
+        rc = add_kde(c, "epcis_event_id", eid);
+    json_t *cert = json_object_get(o, "certificationInfo");
+    if (rc == 0 && cert != NULL && !json_is_string(cert))
+        rc = ll_errmsg_set(c->e, LL_EINVAL,
+                           "certificationInfo: must be a string (a URI)");
+    if (rc == 0 && cert != NULL)
+        rc = add_kde(c, "certification_info", json_string_value(cert));
+    const char *tid = sval(o, "transformationID");
+    if (rc == 0 && tid != NULL)
+        rc = add_kde(c, "transformation_id", tid);
+    json_object_foreach(o, k, v)
+    {
+        if (rc == 0 && strchr(k, ':') != NULL && strcmp(k, "@context") != 0)
+            rc = extension(c, k, v);
+    }
+    if (rc == 0 && ev->type == lotledger_EventType_SHIP &&
+        ev->counterparty[0] == '\0')
+        rc = ll_errmsg_set(c->e, LL_EINVAL,
+                           "a shipping event needs a destinationList "
+                           "owning_party (or the lotledger:to extension)");
+    return rc;
+}
+
+int ll_epcis_to_event(lotledger_Event *out, const char *json, size_t len,
+                      const struct ll_epcis_ctx *ctx, struct ll_errmsg *e)
+{
+    json_error_t je;
+    if (json == NULL)
+        return ll_errmsg_set(e, LL_EDECODE, "no EPCIS document");
+    if (len > LL_EPCIS_MAX_BYTES)
+        return ll_errmsg_set(e, LL_ETOOBIG,
+                             "EPCIS JSON of %zu bytes, at most %u", len,
+                             (unsigned)LL_EPCIS_MAX_BYTES);
+    json_t *j = json_loadb(json, len, JSON_REJECT_DUPLICATES, &je);
+    if (j == NULL)
+        return ll_errmsg_set(e, LL_EDECODE,
+                             "malformed JSON at line %d column %d: %s", je.line,
+                             je.column, je.text);
+    lotledger_Event *ev = ll_calloc(1, sizeof(*ev));
+    int rc = ev == NULL ? ll_errmsg_set(e, LL_ENOMEM, "out of memory") : 0;
+    json_t *o = j;
+    const char *type = sval(j, "type");
+    if (rc == 0 && !json_is_object(j))
+        rc = ll_errmsg_set(e, LL_EDECODE, "an EPCIS event is a JSON object");
+    if (rc == 0 && type != NULL && strcmp(type, "EPCISDocument") == 0) {
+        json_t *list =
+            json_object_get(json_object_get(j, "epcisBody"), "eventList");
+        if (json_object_get(j, "@context") == NULL)
+            rc = ll_errmsg_set(e, LL_EDECODE,
+                               "@context: missing (an EPCIS 2.0 JSON-LD "
+                               "document names its context)");
+        else if (!json_is_array(list) || json_array_size(list) != 1)
+            rc = ll_errmsg_set(e, LL_EINVAL,
+                               "epcisBody.eventList: one event per capture "
+                               "request (this document has %zu)",
+                               json_array_size(list));
+        else
+            o = json_array_get(list, 0);
+        if (rc == 0 && !json_is_object(o))
+            rc = ll_errmsg_set(e, LL_EDECODE,
+                               "epcisBody.eventList[0]: must be an object");
+    }
+    struct cx c = {e, ctx, ev};
+    if (rc == 0)
+        rc = one_event(&c, o);
+    if (rc == 0) {
+        ev->version = LL_EVENT_VERSION;
+        (void)snprintf(ev->chain_id, sizeof(ev->chain_id), "%s",
+                       ctx->g->chain_id);
+        (void)snprintf(ev->org, sizeof(ev->org), "%s", ctx->org);
+        if (ctx->key_id != NULL) {
+            memcpy(ev->key_id.bytes, ctx->key_id, LL_KEYID_LEN);
+            ev->key_id.size = LL_KEYID_LEN;
+        }
+        *out = *ev;
+    }
+    ll_free(ev);
+    json_decref(j);
+    return rc;
+}
