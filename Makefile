@@ -177,7 +177,7 @@ bench:
 	$(Q)$(MAKE) --no-print-directory benches BUILD=build/bench OPT="-O2 -g"
 	$(Q)tests/bench/run.sh build/bench
 
-benches: $(BENCH_BIN)
+benches: $(BENCH_BIN) $(BINS)
 
 # ---- static analysis and style ----------------------------------------------------
 C_FILES  := $(LIB_SRC) $(NODE_SRC) $(CLI_SRC) $(wildcard tests/*/*.c)

@@ -60,6 +60,8 @@ int ll_cmd_demo(int argc, char **argv);
 int ll_cmd_event(int argc, char **argv);
 /* status, lot, event-get, block: argv[0] names the query. */
 int ll_cmd_query(int argc, char **argv);
+/* event get ID. */
+int ll_cmd_event_get(int argc, char **argv);
 int ll_cmd_trace(int argc, char **argv);
 
 #endif

@@ -16,17 +16,18 @@ static const char usage[] =
     "\n"
     "Print the node's JSON answer. --node defaults to http://127.0.0.1:8080.\n";
 
-int ll_cmd_query(int argc, char **argv)
+int ll_cmd_event_get(int argc, char **argv)
 {
     /* "event get ID" is "event-get ID". */
-    if (strcmp(argv[0], "event") == 0) {
-        if (argc < 2 || strcmp(argv[1], "get") != 0) {
-            ll_cli_error("event", "the subcommand is 'event get ID'");
-            return LL_EXIT_USAGE;
-        }
-        argv++;
-        argc--;
+    if (argc < 2 || strcmp(argv[1], "get") != 0) {
+        ll_cli_error("event", "the subcommand is 'event get ID'");
+        return LL_EXIT_USAGE;
     }
+    return ll_cmd_query(argc - 1, argv + 1);
+}
+
+int ll_cmd_query(int argc, char **argv)
+{
     const char *cmd = strcmp(argv[0], "get") == 0 ? "event-get" : argv[0];
     const char *node = "http://127.0.0.1:8080";
     const char *arg = NULL;

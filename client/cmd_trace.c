@@ -77,57 +77,61 @@ static void holders(json_t *lot, char *out, size_t cap)
         (void)snprintf(out, cap, "-");
 }
 
+/* Append "lot qty uom, ..." of a lots array, after sep. */
+static size_t put_lots(char *out, size_t cap, size_t used, json_t *a,
+                       const char *sep)
+{
+    for (size_t i = 0; i < json_array_size(a) && used < cap; i++) {
+        json_t *x = json_array_get(a, i);
+        const char *s = i > 0 ? ", " : sep;
+        char q[32];
+        int n =
+            num(x, "quantity") == 0
+                ? snprintf(out + used, cap - used, "%s%s", s, str(x, "lot"))
+                : snprintf(out + used, cap - used, "%s%s %s %s", s,
+                           str(x, "lot"), qty(q, sizeof(q), num(x, "quantity")),
+                           str(x, "uom"));
+        used += n > 0 ? (size_t)n : 0;
+    }
+    return used < cap ? used : cap - 1;
+}
+
 /* One line of what an event did to which lots. */
 static void describe(json_t *ev, char *out, size_t cap)
 {
-    const char *type = str(ev, "type");
-    json_t *lots = json_object_get(ev, "lots");
-    json_t *outs = json_object_get(ev, "outputs");
     size_t used = 0;
-    int n;
     out[0] = '\0';
-    for (int pass = 0; pass < 2; pass++) {
-        json_t *a = pass == 0 ? lots : outs;
-        for (size_t i = 0; i < json_array_size(a) && used < cap; i++) {
-            json_t *x = json_array_get(a, i);
-            const char *sep = i > 0 ? ", " : pass == 1 ? " -> " : "";
-            char q[32];
-            if (num(x, "quantity") == 0)
-                n = snprintf(out + used, cap - used, "%s%s", sep,
-                             str(x, "lot"));
-            else
-                n = snprintf(
-                    out + used, cap - used, "%s%s %s %s", sep, str(x, "lot"),
-                    qty(q, sizeof(q), num(x, "quantity")), str(x, "uom"));
-            used += n > 0 ? (size_t)n : 0;
-        }
-    }
-    if (strcmp(type, "ship") == 0 && used < cap)
-        n = snprintf(out + used, cap - used, " to %s", str(ev, "counterparty"));
-    else if (str(ev, "reason")[0] != '\0' && used < cap)
-        n = snprintf(out + used, cap - used, " (%s)", str(ev, "reason"));
+    used = put_lots(out, cap, used, json_object_get(ev, "lots"), "");
+    used = put_lots(out, cap, used, json_object_get(ev, "outputs"), " -> ");
+    if (strcmp(str(ev, "type"), "ship") == 0)
+        (void)snprintf(out + used, cap - used, " to %s",
+                       str(ev, "counterparty"));
+    else if (str(ev, "reason")[0] != '\0')
+        (void)snprintf(out + used, cap - used, " (%s)", str(ev, "reason"));
     json_t *sensors = json_object_get(ev, "sensors");
     for (size_t i = 0; i < json_array_size(sensors); i++) {
         json_t *s = json_array_get(sensors, i);
         used = strlen(out);
-        if (used < cap && json_is_true(json_object_get(s, "alarm")))
+        if (json_is_true(json_object_get(s, "alarm")))
             (void)snprintf(out + used, cap - used, " ALARM %s %.1f %s",
                            str(s, "type"), (double)num(s, "value") / 1000.0,
                            str(s, "uom"));
     }
 }
 
+struct row {
+    long long time;  /* event time */
+    long long order; /* height and index */
+    json_t *ev;
+};
+
 static int by_time(const void *a, const void *b)
 {
-    json_t *x = *(json_t *const *)a;
-    json_t *y = *(json_t *const *)b;
-    long long tx = num(json_object_get(x, "event"), "event_time");
-    long long ty = num(json_object_get(y, "event"), "event_time");
-    if (tx != ty)
-        return tx < ty ? -1 : 1;
-    long long hx = num(x, "height") * 100000 + num(x, "index");
-    long long hy = num(y, "height") * 100000 + num(y, "index");
-    return hx < hy ? -1 : hx > hy;
+    const struct row *x = a;
+    const struct row *y = b;
+    if (x->time != y->time)
+        return x->time < y->time ? -1 : 1;
+    return x->order < y->order ? -1 : x->order > y->order;
 }
 
 static int print_table(json_t *t)
@@ -158,19 +162,23 @@ static int print_table(json_t *t)
                    : "  (not followed)");
     }
     size_t n = json_array_size(events);
-    json_t **sorted = n > 0 ? ll_calloc(n, sizeof(*sorted)) : NULL;
+    struct row *sorted = n > 0 ? ll_calloc(n, sizeof(struct row)) : NULL;
     if (n > 0 && sorted == NULL)
         return LL_ENOMEM;
-    for (size_t i = 0; i < n; i++)
-        sorted[i] = json_array_get(events, i);
+    for (size_t i = 0; i < n; i++) {
+        json_t *x = json_array_get(events, i);
+        sorted[i].ev = x;
+        sorted[i].time = num(json_object_get(x, "event"), "event_time");
+        sorted[i].order = num(x, "height") * 100000 + num(x, "index");
+    }
     if (n > 1)
-        qsort(sorted, n, sizeof(*sorted), by_time);
+        qsort(sorted, n, sizeof(struct row), by_time);
     printf("\n%-29s %-10s %-12s %s\n", "TIME", "EVENT", "BY", "WHAT");
     for (size_t i = 0; i < n; i++) {
-        json_t *ev = json_object_get(sorted[i], "event");
+        json_t *ev = json_object_get(sorted[i].ev, "event");
         char what[1024];
         describe(ev, what, sizeof(what));
-        printf("%-29s %-10s %-12s %s\n", str(sorted[i], "time"),
+        printf("%-29s %-10s %-12s %s\n", str(sorted[i].ev, "time"),
                str(ev, "type"), str(ev, "org"), what);
     }
     ll_free(sorted);
@@ -201,97 +209,126 @@ static int path_escape(char *out, size_t cap, const char *s)
     return 0;
 }
 
+struct opts {
+    const char *node;
+    const char *lot;
+    const char *dir;
+    const char *format;
+    uint64_t depth;
+};
+
+/* One option at argv[*i]; returns -1 to go on, else the exit status. */
+static int option(const char *cmd, int argc, char **argv, int *i,
+                  struct opts *o)
+{
+    const char *a = argv[*i];
+    const char *val = *i + 1 < argc ? argv[*i + 1] : NULL;
+    if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+        (void)fputs(usage, stdout);
+        return LL_EXIT_OK;
+    }
+    if (strcmp(a, "--forward") == 0 || strcmp(a, "--backward") == 0) {
+        o->dir = a + 2;
+        return -1;
+    }
+    if (strcmp(a, "--json") == 0) {
+        o->format = "json";
+        return -1;
+    }
+    if (a[0] != '-' && o->lot == NULL) {
+        o->lot = a;
+        return -1;
+    }
+    if (val == NULL || a[0] != '-') {
+        ll_cli_error(cmd, "unexpected argument '%s' (see --help)", a);
+        return LL_EXIT_USAGE;
+    }
+    (*i)++;
+    if (strcmp(a, "--node") == 0) {
+        o->node = val;
+    } else if (strcmp(a, "--depth") == 0) {
+        if (ll_cli_uint(cmd, "--depth", val, 0, 64, &o->depth) != 0)
+            return LL_EXIT_USAGE;
+    } else if (strcmp(a, "--direction") == 0 &&
+               (strcmp(val, "backward") == 0 || strcmp(val, "forward") == 0)) {
+        o->dir = val;
+    } else if (strcmp(a, "--format") == 0 &&
+               (strcmp(val, "table") == 0 || strcmp(val, "json") == 0 ||
+                strcmp(val, "dot") == 0)) {
+        o->format = val;
+    } else if (strcmp(a, "--direction") == 0) {
+        ll_cli_error(cmd, "--direction: '%s' is not backward or forward", val);
+        return LL_EXIT_USAGE;
+    } else if (strcmp(a, "--format") == 0) {
+        ll_cli_error(cmd, "--format: '%s' is not table, json or dot", val);
+        return LL_EXIT_USAGE;
+    } else {
+        ll_cli_error(cmd, "unexpected argument '%s' (see --help)", a);
+        return LL_EXIT_USAGE;
+    }
+    return -1;
+}
+
+/* Print the node's answer in the asked format. */
+static int show(const char *cmd, const struct opts *o, const struct ll_buf *r)
+{
+    if (strcmp(o->format, "table") != 0) {
+        (void)fwrite(r->data, 1, r->len, stdout);
+        if (r->len > 0 && r->data[r->len - 1] != '\n')
+            (void)fputc('\n', stdout);
+        return LL_EXIT_OK;
+    }
+    json_error_t je;
+    json_t *t = json_loadb((const char *)r->data, r->len, 0, &je);
+    int rc = t == NULL ? LL_EDECODE : print_table(t);
+    json_decref(t);
+    if (rc) {
+        ll_cli_error(cmd, "the node's answer is not a trace");
+        return LL_EXIT_FAIL;
+    }
+    return LL_EXIT_OK;
+}
+
 int ll_cmd_trace(int argc, char **argv)
 {
     const char *cmd = argv[0];
-    const char *node = "http://127.0.0.1:8080";
-    const char *lot = NULL;
-    const char *dir = "backward";
-    const char *format = "table";
-    uint64_t depth = 16;
+    struct opts o = {"http://127.0.0.1:8080", NULL, "backward", "table", 16};
     for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        bool has = i + 1 < argc;
-        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-            (void)fputs(usage, stdout);
-            return LL_EXIT_OK;
-        } else if (strcmp(a, "--forward") == 0) {
-            dir = "forward";
-        } else if (strcmp(a, "--backward") == 0) {
-            dir = "backward";
-        } else if (strcmp(a, "--json") == 0) {
-            format = "json";
-        } else if (strcmp(a, "--direction") == 0 && has) {
-            dir = argv[++i];
-            if (strcmp(dir, "backward") != 0 && strcmp(dir, "forward") != 0) {
-                ll_cli_error(
-                    cmd, "--direction: '%s' is not backward or forward", dir);
-                return LL_EXIT_USAGE;
-            }
-        } else if (strcmp(a, "--format") == 0 && has) {
-            format = argv[++i];
-            if (strcmp(format, "table") != 0 && strcmp(format, "json") != 0 &&
-                strcmp(format, "dot") != 0) {
-                ll_cli_error(cmd, "--format: '%s' is not table, json or dot",
-                             format);
-                return LL_EXIT_USAGE;
-            }
-        } else if (strcmp(a, "--depth") == 0 && has) {
-            if (ll_cli_uint(cmd, "--depth", argv[++i], 0, 64, &depth) != 0)
-                return LL_EXIT_USAGE;
-        } else if (strcmp(a, "--node") == 0 && has) {
-            node = argv[++i];
-        } else if (lot == NULL && a[0] != '-') {
-            lot = a;
-        } else {
-            ll_cli_error(cmd, "unexpected argument '%s' (see --help)", a);
-            return LL_EXIT_USAGE;
-        }
+        int st = option(cmd, argc, argv, &i, &o);
+        if (st >= 0)
+            return st;
     }
     struct ll_errmsg e = {{0}};
-    if (lot == NULL) {
+    if (o.lot == NULL) {
         ll_cli_error(cmd, "which lot? (see --help)");
         return LL_EXIT_USAGE;
     }
-    if (ll_lotid_check(lot, &e) != 0) {
+    if (ll_lotid_check(o.lot, &e) != 0) {
         ll_cli_error(cmd, "%s", e.text);
         return LL_EXIT_USAGE;
     }
     char esc[3 * LL_LOTID_MAX + 1];
     char url[4096];
-    if (path_escape(esc, sizeof(esc), lot) != 0 ||
+    if (path_escape(esc, sizeof(esc), o.lot) != 0 ||
         snprintf(url, sizeof(url),
-                 "%s/v1/lots/%s/trace?direction=%s&depth=%u"
-                 "&format=%s",
-                 node, esc, dir, (unsigned)depth,
-                 strcmp(format, "dot") == 0 ? "dot" : "json") >=
+                 "%s/v1/lots/%s/trace?direction=%s&depth=%u&format=%s", o.node,
+                 esc, o.dir, (unsigned)o.depth,
+                 strcmp(o.format, "dot") == 0 ? "dot" : "json") >=
             (int)sizeof(url)) {
         ll_cli_error(cmd, "--node URL too long");
         return LL_EXIT_USAGE;
     }
     struct ll_buf resp;
     long status = 0;
-    ll_buf_init(&resp, 256u << 20);
+    ll_buf_init(&resp, (size_t)256 << 20);
     int rc = ll_cli_http("GET", url, NULL, NULL, 0, &status, &resp, &e);
     int exit_status = LL_EXIT_FAIL;
-    if (rc) {
+    if (rc)
         ll_cli_error(cmd, "%s", e.text);
-    } else if (status != 200) {
+    else if (status != 200)
         ll_cli_node_error(cmd, status, &resp);
-    } else if (strcmp(format, "table") != 0) {
-        (void)fwrite(resp.data, 1, resp.len, stdout);
-        if (resp.len > 0 && resp.data[resp.len - 1] != '\n')
-            (void)fputc('\n', stdout);
-        exit_status = LL_EXIT_OK;
-    } else {
-        json_error_t je;
-        json_t *t = json_loadb((const char *)resp.data, resp.len, 0, &je);
-        if (t == NULL || print_table(t) != 0)
-            ll_cli_error(cmd, "the node's answer is not a trace");
-        else
-            exit_status = LL_EXIT_OK;
-        json_decref(t);
-    }
+    else
+        exit_status = show(cmd, &o, &resp);
     ll_buf_free(&resp);
     return exit_status;
 }

@@ -24,7 +24,7 @@ static const struct command commands[] = {
     {"demo", ll_cmd_demo, "submit the demo supply chain to a node"},
     {"status", ll_cmd_query, "a node's chain, height and pending events"},
     {"lot", ll_cmd_query, "a lot's state: status, holders, pending shipments"},
-    {"event", ll_cmd_query, "event get ID: a committed event by id"},
+    {"event", ll_cmd_event_get, "event get ID: a committed event by id"},
     {"event-get", ll_cmd_query, "a committed event by id"},
     {"block", ll_cmd_query, "a committed block's header"},
     {"trace", ll_cmd_trace, "what went into a lot, or where it went"},

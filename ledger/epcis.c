@@ -84,73 +84,87 @@ static const char *uri_path(const char *s)
     return p != NULL ? strchr(p, '/') : NULL;
 }
 
+/* urn:epc:class:lgtin:P.IR.LOT -> GTIN-14 and the unescaped lot. */
+static int lgtin(char gtin[15], char *lot, size_t cap, const char *cls,
+                 struct ll_errmsg *e)
+{
+    const char *p = cls + strlen("urn:epc:class:lgtin:");
+    const char *d1 = strchr(p, '.');
+    const char *d2 = d1 != NULL ? strchr(d1 + 1, '.') : NULL;
+    size_t np = d1 != NULL ? (size_t)(d1 - p) : 0;
+    size_t nr = d2 != NULL ? (size_t)(d2 - d1 - 1) : 0;
+    if (d2 == NULL || np < 6 || np > 12 || np + nr != 13 ||
+        !all_digits(p, np) || !all_digits(d1 + 1, nr))
+        return ll_errmsg_set(e, LL_EINVAL,
+                             "epcClass '%s': an lgtin URN is "
+                             "urn:epc:class:lgtin:<company prefix>."
+                             "<indicator+item ref>.<lot> (13 digits)",
+                             cls);
+    gtin[0] = d1[1];
+    memcpy(gtin + 1, p, np);
+    memcpy(gtin + 1 + np, d1 + 2, nr - 1);
+    gtin[13] = check_digit(gtin, 13);
+    gtin[14] = '\0';
+    if (!pct_decode(lot, cap, d2 + 1, strlen(d2 + 1)))
+        return ll_errmsg_set(e, LL_EINVAL,
+                             "epcClass '%s': bad escape in the lot", cls);
+    return 0;
+}
+
+/* https://<host>/[...]/01/<GTIN>/10/<lot> -> GTIN-14 and the lot. */
+static int digital_link(char gtin[15], char *lot, size_t cap, const char *cls,
+                        const char *path, struct ll_errmsg *e)
+{
+    const char *p = strstr(path, "/01/");
+    const char *l = p != NULL ? p + 4 + 14 : NULL;
+    if (p == NULL || strlen(p + 4) < 14 || !all_digits(p + 4, 14) ||
+        strncmp(l, "/10/", 4) != 0)
+        return ll_errmsg_set(e, LL_EINVAL,
+                             "epcClass '%s': a Digital Link lot class is "
+                             "https://<host>/01/<GTIN-14>/10/<lot>",
+                             cls);
+    memcpy(gtin, p + 4, 14);
+    gtin[14] = '\0';
+    size_t n = strcspn(l + 4, "/?#");
+    if (l[4 + n] == '/')
+        return ll_errmsg_set(e, LL_EINVAL,
+                             "epcClass '%s': names more than a lot "
+                             "(lotledger tracks lots, not serials)",
+                             cls);
+    if (!pct_decode(lot, cap, l + 4, n))
+        return ll_errmsg_set(e, LL_EINVAL,
+                             "epcClass '%s': bad escape in the lot", cls);
+    return 0;
+}
+
 int ll_epcis_lot_id(char *out, size_t cap, const char *cls, struct ll_errmsg *e)
 {
-    static const char lgtin[] = "urn:epc:class:lgtin:";
     char gtin[15];
     char lot[LL_GS1_LOT_MAX * 3 + 1];
     const char *path = uri_path(cls);
-    if (strncmp(cls, lgtin, sizeof(lgtin) - 1) == 0) {
-        const char *p = cls + sizeof(lgtin) - 1;
-        const char *d1 = strchr(p, '.');
-        const char *d2 = d1 != NULL ? strchr(d1 + 1, '.') : NULL;
-        size_t np = d1 != NULL ? (size_t)(d1 - p) : 0;
-        size_t nr = d2 != NULL ? (size_t)(d2 - d1 - 1) : 0;
-        if (d2 == NULL || np < 6 || np > 12 || np + nr != 13 ||
-            !all_digits(p, np) || !all_digits(d1 + 1, nr))
-            return ll_errmsg_set(e, LL_EINVAL,
-                                 "epcClass '%s': an lgtin URN is "
-                                 "urn:epc:class:lgtin:<company prefix>."
-                                 "<indicator+item ref>.<lot> (13 digits)",
-                                 cls);
-        gtin[0] = d1[1];
-        memcpy(gtin + 1, p, np);
-        memcpy(gtin + 1 + np, d1 + 2, nr - 1);
-        gtin[13] = check_digit(gtin, 13);
-        gtin[14] = '\0';
-        if (!pct_decode(lot, sizeof(lot), d2 + 1, strlen(d2 + 1)))
-            return ll_errmsg_set(e, LL_EINVAL,
-                                 "epcClass '%s': bad escape in the lot", cls);
+    int rc;
+    if (strncmp(cls, "urn:epc:class:lgtin:", 20) == 0) {
+        rc = lgtin(gtin, lot, sizeof(lot), cls, e);
     } else if (path != NULL) {
-        const char *p = strstr(path, "/01/");
-        const char *l = p != NULL ? p + 4 + 14 : NULL;
-        if (p == NULL || strlen(p + 4) < 14 || !all_digits(p + 4, 14) ||
-            strncmp(l, "/10/", 4) != 0)
-            return ll_errmsg_set(e, LL_EINVAL,
-                                 "epcClass '%s': a Digital Link lot class is "
-                                 "https://<host>/01/<GTIN-14>/10/<lot>",
-                                 cls);
-        memcpy(gtin, p + 4, 14);
-        gtin[14] = '\0';
-        size_t n = strcspn(l + 4, "/?#");
-        if (l[4 + n] == '/')
-            return ll_errmsg_set(e, LL_EINVAL,
-                                 "epcClass '%s': names more than a lot "
-                                 "(lotledger tracks lots, not serials)",
-                                 cls);
-        if (!pct_decode(lot, sizeof(lot), l + 4, n))
-            return ll_errmsg_set(e, LL_EINVAL,
-                                 "epcClass '%s': bad escape in the lot", cls);
+        rc = digital_link(gtin, lot, sizeof(lot), cls, path, e);
     } else {
         /* A lotledger lot id as is (e.g. a tlc/... traceability lot code). */
-        int rc = ll_lotid_check(cls, e);
-        if (rc)
-            return ll_errmsg_set(e, rc,
+        if (ll_lotid_check(cls, NULL) != 0 || strlen(cls) >= cap)
+            return ll_errmsg_set(e, LL_EINVAL,
                                  "epcClass '%s': not an lgtin URN, a GS1 "
                                  "Digital Link or a lotledger lot id",
                                  cls);
-        if (strlen(cls) >= cap)
-            return ll_errmsg_set(e, LL_EINVAL, "epcClass too long");
         memcpy(out, cls, strlen(cls) + 1);
         return 0;
     }
+    if (rc)
+        return rc;
     int n = snprintf(out, cap, "01/%s/10/%s", gtin, lot);
+    struct ll_errmsg why = {{0}};
     if (n < 0 || (size_t)n >= cap)
         return ll_errmsg_set(e, LL_EINVAL, "epcClass '%s': too long", cls);
-    int rc = ll_lotid_check(out, e);
-    if (rc)
-        return ll_errmsg_set(e, rc, "epcClass '%s': %s", cls,
-                             e != NULL ? e->text : "not a valid lot");
+    if ((rc = ll_lotid_check(out, &why)) != 0)
+        return ll_errmsg_set(e, rc, "epcClass '%s': %s", cls, why.text);
     return 0;
 }
 
@@ -285,11 +299,60 @@ static int thousandths(struct cx *c, json_t *v, const char *where,
     return 0;
 }
 
+/* Every key of o must be in known (NULL-terminated); where prefixes it. */
+static int known_keys(struct cx *c, json_t *o, const char *const *known,
+                      const char *where, const char *why)
+{
+    const char *k;
+    json_t *v;
+    json_object_foreach(o, k, v)
+    {
+        bool ok = false;
+        for (const char *const *n = known; *n != NULL && !ok; n++)
+            ok = strcmp(*n, k) == 0;
+        if (!ok)
+            return ll_errmsg_set(c->e, LL_EDECODE, "%s%s: %s", where, k, why);
+    }
+    return 0;
+}
+
+/* One {epcClass, quantity, uom}. */
+static int one_quantity(struct cx *c, json_t *x, const char *where,
+                        lotledger_LotQuantity *q)
+{
+    static const char *const known[] = {"epcClass", "quantity", "uom", NULL};
+    if (!json_is_object(x))
+        return ll_errmsg_set(c->e, LL_EDECODE, "%s: must be an object", where);
+    char w[96];
+    (void)snprintf(w, sizeof(w), "%s.", where);
+    int rc = known_keys(c, x, known, w, "unknown field");
+    if (rc)
+        return rc;
+    const char *cls = sval(x, "epcClass");
+    if (cls == NULL)
+        return ll_errmsg_set(c->e, LL_EDECODE,
+                             "%s.epcClass: missing or not a string", where);
+    rc = ll_epcis_lot_id(q->lot, sizeof(q->lot), cls, c->e);
+    json_t *qv = json_object_get(x, "quantity");
+    int64_t t = 0;
+    if (rc == 0 && qv != NULL) {
+        (void)snprintf(w, sizeof(w), "%s.quantity", where);
+        rc = thousandths(c, qv, w, false, &t);
+    }
+    q->quantity = (uint64_t)t;
+    if (rc == 0) {
+        (void)snprintf(w, sizeof(w), "%s.", where);
+        rc = get_str(c, x, "uom", w, q->uom, sizeof(q->uom), false);
+    }
+    if (rc == 0 && q->uom[0] == '\0' && qv != NULL)
+        (void)snprintf(q->uom, sizeof(q->uom), "EA");
+    return rc;
+}
+
 /* quantityList -> lots / outputs. */
 static int quantities(struct cx *c, json_t *a, const char *name,
                       lotledger_LotQuantity *q, pb_size_t *count, size_t max)
 {
-    static const char *const known[] = {"epcClass", "quantity", "uom", NULL};
     if (a == NULL)
         return 0;
     if (!json_is_array(a))
@@ -298,45 +361,11 @@ static int quantities(struct cx *c, json_t *a, const char *name,
         return ll_errmsg_set(c->e, LL_ETOOBIG, "%s: %zu entries, at most %zu",
                              name, json_array_size(a), max);
     for (size_t i = 0; i < json_array_size(a); i++) {
-        json_t *x = json_array_get(a, i);
         char where[64];
-        (void)snprintf(where, sizeof(where), "%s[%zu].", name, i);
-        if (!json_is_object(x))
-            return ll_errmsg_set(c->e, LL_EDECODE, "%s[%zu]: must be an object",
-                                 name, i);
-        const char *k;
-        json_t *v;
-        json_object_foreach(x, k, v)
-        {
-            bool ok = false;
-            for (const char *const *n = known; *n != NULL && !ok; n++)
-                ok = strcmp(*n, k) == 0;
-            if (!ok)
-                return ll_errmsg_set(c->e, LL_EDECODE, "%s%s: unknown field",
-                                     where, k);
-        }
-        const char *cls = sval(x, "epcClass");
-        if (cls == NULL)
-            return ll_errmsg_set(c->e, LL_EDECODE,
-                                 "%sepcClass: missing or not a string", where);
-        int rc = ll_epcis_lot_id(q[i].lot, sizeof(q[i].lot), cls, c->e);
+        (void)snprintf(where, sizeof(where), "%s[%zu]", name, i);
+        int rc = one_quantity(c, json_array_get(a, i), where, &q[i]);
         if (rc)
             return rc;
-        json_t *qv = json_object_get(x, "quantity");
-        int64_t t = 0;
-        if (qv != NULL) {
-            char w[80];
-            (void)snprintf(w, sizeof(w), "%squantity", where);
-            rc = thousandths(c, qv, w, false, &t);
-            if (rc)
-                return rc;
-        }
-        q[i].quantity = (uint64_t)t;
-        rc = get_str(c, x, "uom", where, q[i].uom, sizeof(q[i].uom), false);
-        if (rc)
-            return rc;
-        if (q[i].uom[0] == '\0' && qv != NULL)
-            (void)snprintf(q[i].uom, sizeof(q[i].uom), "EA");
         *count = (pb_size_t)(i + 1);
     }
     return 0;
@@ -474,11 +503,84 @@ static int ilmd(struct cx *c, json_t *o)
     return 0;
 }
 
-static int sensors(struct cx *c, json_t *a)
+/* A number field of a sensor report (absent: *has = false). */
+static int sensor_num(struct cx *c, json_t *r, const char *k, const char *where,
+                      bool *has, int64_t *out)
+{
+    json_t *v = json_object_get(r, k);
+    char w[160];
+    if (has != NULL)
+        *has = v != NULL;
+    if (v == NULL)
+        return 0;
+    (void)snprintf(w, sizeof(w), "%s%s", where, k);
+    return thousandths(c, v, w, true, out);
+}
+
+/* The sensor's time (report, else metadata) and exception. */
+static int sensor_time_alarm(struct cx *c, json_t *r, json_t *meta,
+                             const char *where, lotledger_SensorReport *s)
+{
+    const char *t = sval(r, "time");
+    if (t == NULL && meta != NULL)
+        t = sval(meta, "time");
+    int32_t tz;
+    if (t != NULL && ll_time_parse(&s->time, &tz, t) != 0)
+        return ll_errmsg_set(c->e, LL_EINVAL,
+                             "%stime: '%s' is not an ISO 8601 time", where, t);
+    const char *ex = sval(r, "exception");
+    if (ex == NULL)
+        return 0;
+    s->alarm = strcmp(ex, "ALARM_CONDITION") == 0;
+    if (!s->alarm && strcmp(ex, "ERROR_CONDITION") != 0)
+        return ll_errmsg_set(c->e, LL_EINVAL,
+                             "%sexception: ALARM_CONDITION or ERROR_CONDITION",
+                             where);
+    return 0;
+}
+
+static int one_report(struct cx *c, json_t *r, json_t *meta, const char *where,
+                      lotledger_SensorReport *s)
 {
     static const char *const known[] = {"type",      "value",    "uom",
                                         "minValue",  "maxValue", "time",
                                         "exception", "deviceID", NULL};
+    if (!json_is_object(r))
+        return ll_errmsg_set(c->e, LL_EDECODE, "%s: must be an object", where);
+    int rc = known_keys(c, r, known, where,
+                        "not recorded by lotledger (it keeps type, value, uom, "
+                        "minValue, maxValue, time, exception, deviceID)");
+    if (rc)
+        return rc;
+    const char *type = sval(r, "type");
+    if (type == NULL)
+        return ll_errmsg_set(c->e, LL_EDECODE, "%stype: missing", where);
+    const char *slash = strrchr(type, '/');
+    const char *colon = strrchr(type, ':');
+    type = slash != NULL ? slash + 1 : colon != NULL ? colon + 1 : type;
+    if (strlen(type) >= sizeof(s->type))
+        return ll_errmsg_set(c->e, LL_ETOOBIG, "%stype: too long", where);
+    (void)snprintf(s->type, sizeof(s->type), "%s", type);
+    rc = sensor_num(c, r, "value", where, NULL, &s->value);
+    if (rc == 0)
+        rc = sensor_num(c, r, "minValue", where, &s->has_min, &s->min);
+    if (rc == 0)
+        rc = sensor_num(c, r, "maxValue", where, &s->has_max, &s->max);
+    if (rc == 0)
+        rc = get_str(c, r, "uom", where, s->uom, sizeof(s->uom), false);
+    if (rc == 0)
+        rc = sensor_time_alarm(c, r, meta, where, s);
+    if (rc == 0 && json_object_get(r, "deviceID") != NULL)
+        rc = get_str(c, r, "deviceID", where, s->device, sizeof(s->device),
+                     false);
+    else if (rc == 0 && meta != NULL)
+        rc = get_str(c, meta, "deviceID", "sensorMetadata.", s->device,
+                     sizeof(s->device), false);
+    return rc;
+}
+
+static int sensors(struct cx *c, json_t *a)
+{
     lotledger_Event *ev = c->ev;
     if (a == NULL)
         return 0;
@@ -495,7 +597,6 @@ static int sensors(struct cx *c, json_t *a)
                                  "be an array",
                                  i);
         for (size_t j = 0; j < json_array_size(reps); j++) {
-            json_t *r = json_array_get(reps, j);
             char where[96];
             (void)snprintf(where, sizeof(where),
                            "sensorElementList[%zu].sensorReport[%zu].", i, j);
@@ -503,82 +604,8 @@ static int sensors(struct cx *c, json_t *a)
                 return ll_errmsg_set(c->e, LL_ETOOBIG,
                                      "more than %zu sensor reports",
                                      LL_ARRAY_LEN(ev->sensors));
-            if (!json_is_object(r))
-                return ll_errmsg_set(c->e, LL_EDECODE, "%s: must be an object",
-                                     where);
-            const char *k;
-            json_t *v;
-            json_object_foreach(r, k, v)
-            {
-                bool ok = false;
-                for (const char *const *n = known; *n != NULL && !ok; n++)
-                    ok = strcmp(*n, k) == 0;
-                if (!ok)
-                    return ll_errmsg_set(c->e, LL_EINVAL,
-                                         "%s%s: not recorded by lotledger "
-                                         "(it keeps type, value, uom, "
-                                         "minValue, maxValue, time, exception, "
-                                         "deviceID)",
-                                         where, k);
-            }
-            lotledger_SensorReport *s = &ev->sensors[ev->sensors_count];
-            const char *type = sval(r, "type");
-            if (type == NULL)
-                return ll_errmsg_set(c->e, LL_EDECODE, "%stype: missing",
-                                     where);
-            const char *slash = strrchr(type, '/');
-            const char *colon = strrchr(type, ':');
-            type = slash != NULL ? slash + 1 : colon != NULL ? colon + 1 : type;
-            if (strlen(type) >= sizeof(s->type))
-                return ll_errmsg_set(c->e, LL_ETOOBIG, "%stype: too long",
-                                     where);
-            (void)snprintf(s->type, sizeof(s->type), "%s", type);
-            int64_t x = 0;
-            int rc = 0;
-            json_t *val = json_object_get(r, "value");
-            if (val != NULL) {
-                char w[128];
-                (void)snprintf(w, sizeof(w), "%svalue", where);
-                rc = thousandths(c, val, w, true, &x);
-                s->value = x;
-            }
-            if (rc == 0 && json_object_get(r, "minValue") != NULL) {
-                rc = thousandths(c, json_object_get(r, "minValue"), "minValue",
-                                 true, &x);
-                s->has_min = true;
-                s->min = x;
-            }
-            if (rc == 0 && json_object_get(r, "maxValue") != NULL) {
-                rc = thousandths(c, json_object_get(r, "maxValue"), "maxValue",
-                                 true, &x);
-                s->has_max = true;
-                s->max = x;
-            }
-            if (rc == 0)
-                rc = get_str(c, r, "uom", where, s->uom, sizeof(s->uom), false);
-            const char *t = sval(r, "time");
-            if (t == NULL && meta != NULL)
-                t = sval(meta, "time");
-            int32_t tz;
-            if (rc == 0 && t != NULL && ll_time_parse(&s->time, &tz, t) != 0)
-                rc = ll_errmsg_set(c->e, LL_EINVAL,
-                                   "%stime: '%s' is not an ISO 8601 time",
-                                   where, t);
-            const char *ex = sval(r, "exception");
-            if (rc == 0 && ex != NULL) {
-                s->alarm = strcmp(ex, "ALARM_CONDITION") == 0;
-                if (!s->alarm && strcmp(ex, "ERROR_CONDITION") != 0)
-                    rc = ll_errmsg_set(c->e, LL_EINVAL,
-                                       "%sexception: ALARM_CONDITION or "
-                                       "ERROR_CONDITION",
-                                       where);
-            }
-            if (rc == 0 && json_object_get(r, "deviceID") != NULL)
-                rc = get_str(c, r, "deviceID", where, s->device,
-                             sizeof(s->device), false);
-            else if (rc == 0 && meta != NULL)
-                rc = get_str(c, meta, "deviceID", "sensorMetadata.", s->device,
-                             sizeof(s->device), false);
+            int rc = one_report(c, json_array_get(reps, j), meta, where,
+                                &ev->sensors[ev->sensors_count]);
             if (rc)
                 return rc;
             ev->sensors_count++;
@@ -686,7 +713,8 @@ static int location(struct cx *c, json_t *o, const char *name)
     return 0;
 }
 
-static int one_event(struct cx *c, json_t *o)
+/* The shape: a kind lotledger records, known core fields, no EPCs. */
+static int event_shape(struct cx *c, json_t *o, bool *object)
 {
     static const char *const core[] = {"type",
                                        "eventTime",
@@ -713,21 +741,21 @@ static int one_event(struct cx *c, json_t *o)
                                        "@context",
                                        "certificationInfo",
                                        NULL};
-    lotledger_Event *ev = c->ev;
+    static const char *const unsupported[] = {
+        "errorDeclaration", "persistentDisposition", "parentID", "childEPCs",
+        "childQuantityList"};
+    static const char *const epcs[] = {"epcList", "inputEPCList",
+                                       "outputEPCList"};
     const char *type = sval(o, "type");
     if (type == NULL)
         return ll_errmsg_set(c->e, LL_EDECODE, "type: missing");
-    bool object = strcmp(type, "ObjectEvent") == 0;
-    bool transform = strcmp(type, "TransformationEvent") == 0;
-    if (!object && !transform)
+    *object = strcmp(type, "ObjectEvent") == 0;
+    if (!*object && strcmp(type, "TransformationEvent") != 0)
         return ll_errmsg_set(c->e, LL_EINVAL,
                              "type: %s is not recorded by lotledger (it "
                              "records lot custody: ObjectEvent, "
                              "TransformationEvent)",
                              type);
-    static const char *const unsupported[] = {
-        "errorDeclaration", "persistentDisposition", "parentID", "childEPCs",
-        "childQuantityList"};
     for (size_t i = 0; i < LL_ARRAY_LEN(unsupported); i++)
         if (json_object_get(o, unsupported[i]) != NULL)
             return ll_errmsg_set(
@@ -737,14 +765,12 @@ static int one_event(struct cx *c, json_t *o)
     json_t *v;
     json_object_foreach(o, k, v)
     {
-        bool known = false;
+        bool known = strchr(k, ':') != NULL; /* a user extension */
         for (const char *const *n = core; *n != NULL && !known; n++)
             known = strcmp(*n, k) == 0;
-        if (!known && strchr(k, ':') == NULL)
+        if (!known)
             return ll_errmsg_set(c->e, LL_EDECODE, "%s: unknown field", k);
     }
-    static const char *const epcs[] = {"epcList", "inputEPCList",
-                                       "outputEPCList"};
     for (size_t i = 0; i < LL_ARRAY_LEN(epcs); i++) {
         json_t *l = json_object_get(o, epcs[i]);
         if (l != NULL && (!json_is_array(l) || json_array_size(l) > 0))
@@ -753,13 +779,17 @@ static int one_event(struct cx *c, json_t *o)
                                  "quantityList with an lgtin class",
                                  epcs[i]);
     }
-    /* Time. */
+    return 0;
+}
+
+static int event_time(struct cx *c, json_t *o)
+{
     const char *when = sval(o, "eventTime");
     const char *tzs = sval(o, "eventTimeZoneOffset");
     int32_t tz = 0;
     if (when == NULL)
         return ll_errmsg_set(c->e, LL_EDECODE, "eventTime: missing");
-    if (ll_time_parse(&ev->event_time, &tz, when) != 0)
+    if (ll_time_parse(&c->ev->event_time, &tz, when) != 0)
         return ll_errmsg_set(c->e, LL_EINVAL,
                              "eventTime: '%s' is not an ISO 8601 time with an "
                              "offset",
@@ -772,69 +802,89 @@ static int one_event(struct cx *c, json_t *o)
                              "eventTimeZoneOffset: '%s' is not +hh:mm", tzs);
     int32_t mins = ((tzs[1] - '0') * 10 + (tzs[2] - '0')) * 60 +
                    (tzs[4] - '0') * 10 + (tzs[5] - '0');
-    ev->tz_offset = tzs[0] == '-' ? -mins : mins;
-    /* What happened. */
-    const char *action = sval(o, "action");
+    c->ev->tz_offset = tzs[0] == '-' ? -mins : mins;
+    return 0;
+}
+
+/* bizStep and disposition as CBV words (or "" when absent). */
+static int cbv_fields(struct cx *c, json_t *o)
+{
     const char *step = sval(o, "bizStep");
     const char *disp = sval(o, "disposition");
-    if (object && action == NULL)
-        return ll_errmsg_set(c->e, LL_EDECODE, "action: missing");
-    if (transform && action != NULL)
-        return ll_errmsg_set(c->e, LL_EDECODE,
-                             "action: a TransformationEvent has none");
     if (step != NULL) {
-        step = cbv_word(step, "BizStep-", "urn:epcglobal:cbv:bizstep:");
-        if (!ll_cbv_is_bizstep(step))
+        const char *w =
+            cbv_word(step, "BizStep-", "urn:epcglobal:cbv:bizstep:");
+        if (!ll_cbv_is_bizstep(w))
             return ll_errmsg_set(c->e, LL_EINVAL,
                                  "bizStep: '%s' is not a CBV 2.0 business step",
-                                 sval(o, "bizStep"));
-        (void)snprintf(ev->biz_step, sizeof(ev->biz_step), "%s", step);
+                                 step);
+        (void)snprintf(c->ev->biz_step, sizeof(c->ev->biz_step), "%s", w);
     }
     if (disp != NULL) {
-        disp = cbv_word(disp, "Disp-", "urn:epcglobal:cbv:disp:");
-        if (!ll_cbv_is_disposition(disp))
+        const char *w = cbv_word(disp, "Disp-", "urn:epcglobal:cbv:disp:");
+        if (!ll_cbv_is_disposition(w))
             return ll_errmsg_set(c->e, LL_EINVAL,
                                  "disposition: '%s' is not a CBV 2.0 "
                                  "disposition",
-                                 sval(o, "disposition"));
-        (void)snprintf(ev->disposition, sizeof(ev->disposition), "%s", disp);
+                                 disp);
+        (void)snprintf(c->ev->disposition, sizeof(c->ev->disposition), "%s", w);
     }
-    step = step != NULL ? step : "";
-    disp = disp != NULL ? disp : "";
-    if (transform) {
+    return 0;
+}
+
+/* An OBSERVE ObjectEvent's kind, from its disposition and bizStep. */
+static lotledger_EventType observe_kind(const char *step, const char *disp)
+{
+    if (strcmp(disp, "recalled") == 0)
+        return lotledger_EventType_RECALL;
+    if (strcmp(step, "holding") == 0)
+        return lotledger_EventType_HOLD;
+    if (strcmp(step, "shipping") == 0)
+        return lotledger_EventType_SHIP;
+    if (strcmp(step, "receiving") == 0 || strcmp(step, "accepting") == 0 ||
+        strcmp(step, "arriving") == 0)
+        return lotledger_EventType_RECEIVE;
+    if (strcmp(disp, "conformant") == 0)
+        return lotledger_EventType_RELEASE;
+    return lotledger_EventType_OBSERVE;
+}
+
+static int event_kind(struct cx *c, json_t *o, bool object)
+{
+    lotledger_Event *ev = c->ev;
+    const char *action = sval(o, "action");
+    if (object && action == NULL)
+        return ll_errmsg_set(c->e, LL_EDECODE, "action: missing");
+    if (!object && action != NULL)
+        return ll_errmsg_set(c->e, LL_EDECODE,
+                             "action: a TransformationEvent has none");
+    int rc = cbv_fields(c, o);
+    if (rc)
+        return rc;
+    if (!object)
         ev->type = lotledger_EventType_TRANSFORM;
-    } else if (strcmp(action, "ADD") == 0) {
+    else if (strcmp(action, "ADD") == 0)
         ev->type = lotledger_EventType_COMMISSION;
-    } else if (strcmp(action, "DELETE") == 0) {
+    else if (strcmp(action, "DELETE") == 0)
         ev->type = lotledger_EventType_DISPOSE;
-    } else if (strcmp(action, "OBSERVE") != 0) {
+    else if (strcmp(action, "OBSERVE") == 0)
+        ev->type = observe_kind(ev->biz_step, ev->disposition);
+    else
         return ll_errmsg_set(c->e, LL_EINVAL,
                              "action: '%s' is not ADD, OBSERVE or DELETE",
                              action);
-    } else if (strcmp(disp, "recalled") == 0) {
-        ev->type = lotledger_EventType_RECALL;
-    } else if (strcmp(step, "holding") == 0) {
-        ev->type = lotledger_EventType_HOLD;
-    } else if (strcmp(disp, "conformant") == 0 &&
-               strcmp(step, "shipping") != 0 &&
-               strcmp(step, "receiving") != 0) {
-        ev->type = lotledger_EventType_RELEASE;
-    } else if (strcmp(step, "shipping") == 0) {
-        ev->type = lotledger_EventType_SHIP;
-    } else if (strcmp(step, "receiving") == 0 ||
-               strcmp(step, "accepting") == 0 ||
-               strcmp(step, "arriving") == 0) {
-        ev->type = lotledger_EventType_RECEIVE;
-    } else {
-        ev->type = lotledger_EventType_OBSERVE;
-    }
     if (json_object_get(o, "ilmd") != NULL &&
         ev->type != lotledger_EventType_COMMISSION &&
         ev->type != lotledger_EventType_TRANSFORM)
         return ll_errmsg_set(c->e, LL_EINVAL,
                              "ilmd: only with action ADD or a "
                              "TransformationEvent");
-    /* Lots. */
+    return 0;
+}
+
+static int event_lots(struct cx *c, json_t *o, bool object)
+{
+    lotledger_Event *ev = c->ev;
     int rc;
     if (object) {
         rc = quantities(c, json_object_get(o, "quantityList"), "quantityList",
@@ -865,6 +915,46 @@ static int one_event(struct cx *c, json_t *o)
         ev->lots[i].quantity = 0;
         ev->lots[i].uom[0] = '\0';
     }
+    return rc;
+}
+
+/* eventID, certificationInfo, transformationID and user extensions. */
+static int event_extras(struct cx *c, json_t *o)
+{
+    int rc = 0;
+    const char *eid = sval(o, "eventID");
+    if (eid != NULL)
+        rc = add_kde(c, "epcis_event_id", eid);
+    json_t *cert = json_object_get(o, "certificationInfo");
+    if (rc == 0 && cert != NULL && !json_is_string(cert))
+        rc = ll_errmsg_set(c->e, LL_EINVAL,
+                           "certificationInfo: must be a string (a URI)");
+    if (rc == 0 && cert != NULL)
+        rc = add_kde(c, "certification_info", json_string_value(cert));
+    const char *tid = sval(o, "transformationID");
+    if (rc == 0 && tid != NULL)
+        rc = add_kde(c, "transformation_id", tid);
+    const char *k;
+    json_t *v;
+    json_object_foreach(o, k, v)
+    {
+        if (rc == 0 && strchr(k, ':') != NULL && strcmp(k, "@context") != 0)
+            rc = extension(c, k, v);
+    }
+    return rc;
+}
+
+static int one_event(struct cx *c, json_t *o)
+{
+    lotledger_Event *ev = c->ev;
+    bool object = false;
+    int rc = event_shape(c, o, &object);
+    if (rc == 0)
+        rc = event_time(c, o);
+    if (rc == 0)
+        rc = event_kind(c, o, object);
+    if (rc == 0)
+        rc = event_lots(c, o, object);
     if (rc == 0)
         rc = location(c, json_object_get(o, "bizLocation"), "bizLocation");
     if (rc == 0 && ev->location[0] == '\0')
@@ -879,29 +969,41 @@ static int one_event(struct cx *c, json_t *o)
         rc = sensors(c, json_object_get(o, "sensorElementList"));
     if (rc == 0)
         rc = ilmd(c, json_object_get(o, "ilmd"));
-    const char *eid = sval(o, "eventID");
-    if (rc == 0 && eid != NULL)
-        rc = add_kde(c, "epcis_event_id", eid);
-    json_t *cert = json_object_get(o, "certificationInfo");
-    if (rc == 0 && cert != NULL && !json_is_string(cert))
-        rc = ll_errmsg_set(c->e, LL_EINVAL,
-                           "certificationInfo: must be a string (a URI)");
-    if (rc == 0 && cert != NULL)
-        rc = add_kde(c, "certification_info", json_string_value(cert));
-    const char *tid = sval(o, "transformationID");
-    if (rc == 0 && tid != NULL)
-        rc = add_kde(c, "transformation_id", tid);
-    json_object_foreach(o, k, v)
-    {
-        if (rc == 0 && strchr(k, ':') != NULL && strcmp(k, "@context") != 0)
-            rc = extension(c, k, v);
-    }
+    if (rc == 0)
+        rc = event_extras(c, o);
     if (rc == 0 && ev->type == lotledger_EventType_SHIP &&
         ev->counterparty[0] == '\0')
         rc = ll_errmsg_set(c->e, LL_EINVAL,
                            "a shipping event needs a destinationList "
                            "owning_party (or the lotledger:to extension)");
     return rc;
+}
+
+/* The one event of a bare event or an EPCISDocument. */
+static int the_event(json_t *j, json_t **out, struct ll_errmsg *e)
+{
+    const char *type = sval(j, "type");
+    *out = j;
+    if (!json_is_object(j))
+        return ll_errmsg_set(e, LL_EDECODE, "an EPCIS event is a JSON object");
+    if (type == NULL || strcmp(type, "EPCISDocument") != 0)
+        return 0;
+    json_t *list =
+        json_object_get(json_object_get(j, "epcisBody"), "eventList");
+    if (json_object_get(j, "@context") == NULL)
+        return ll_errmsg_set(e, LL_EDECODE,
+                             "@context: missing (an EPCIS 2.0 JSON-LD "
+                             "document names its context)");
+    if (!json_is_array(list) || json_array_size(list) != 1)
+        return ll_errmsg_set(e, LL_EINVAL,
+                             "epcisBody.eventList: one event per capture "
+                             "request (this document has %zu)",
+                             json_array_size(list));
+    *out = json_array_get(list, 0);
+    if (!json_is_object(*out))
+        return ll_errmsg_set(e, LL_EDECODE,
+                             "epcisBody.eventList[0]: must be an object");
+    return 0;
 }
 
 int ll_epcis_to_event(lotledger_Event *out, const char *json, size_t len,
@@ -912,38 +1014,21 @@ int ll_epcis_to_event(lotledger_Event *out, const char *json, size_t len,
         return ll_errmsg_set(e, LL_EDECODE, "no EPCIS document");
     if (len > LL_EPCIS_MAX_BYTES)
         return ll_errmsg_set(e, LL_ETOOBIG,
-                             "EPCIS JSON of %zu bytes, at most %u", len,
-                             (unsigned)LL_EPCIS_MAX_BYTES);
+                             "EPCIS JSON of %zu bytes, at most %zu", len,
+                             LL_EPCIS_MAX_BYTES);
     json_t *j = json_loadb(json, len, JSON_REJECT_DUPLICATES, &je);
     if (j == NULL)
         return ll_errmsg_set(e, LL_EDECODE,
                              "malformed JSON at line %d column %d: %s", je.line,
                              je.column, je.text);
     lotledger_Event *ev = ll_calloc(1, sizeof(*ev));
-    int rc = ev == NULL ? ll_errmsg_set(e, LL_ENOMEM, "out of memory") : 0;
-    json_t *o = j;
-    const char *type = sval(j, "type");
-    if (rc == 0 && !json_is_object(j))
-        rc = ll_errmsg_set(e, LL_EDECODE, "an EPCIS event is a JSON object");
-    if (rc == 0 && type != NULL && strcmp(type, "EPCISDocument") == 0) {
-        json_t *list =
-            json_object_get(json_object_get(j, "epcisBody"), "eventList");
-        if (json_object_get(j, "@context") == NULL)
-            rc = ll_errmsg_set(e, LL_EDECODE,
-                               "@context: missing (an EPCIS 2.0 JSON-LD "
-                               "document names its context)");
-        else if (!json_is_array(list) || json_array_size(list) != 1)
-            rc = ll_errmsg_set(e, LL_EINVAL,
-                               "epcisBody.eventList: one event per capture "
-                               "request (this document has %zu)",
-                               json_array_size(list));
-        else
-            o = json_array_get(list, 0);
-        if (rc == 0 && !json_is_object(o))
-            rc = ll_errmsg_set(e, LL_EDECODE,
-                               "epcisBody.eventList[0]: must be an object");
+    if (ev == NULL) {
+        json_decref(j);
+        return ll_errmsg_set(e, LL_ENOMEM, "out of memory");
     }
+    json_t *o = NULL;
     struct cx c = {e, ctx, ev};
+    int rc = the_event(j, &o, e);
     if (rc == 0)
         rc = one_event(&c, o);
     if (rc == 0) {

@@ -26,7 +26,7 @@
 #include "chain.h"
 #include "event.h"
 
-#define LL_EPCIS_MAX_BYTES (512u * 1024u) /* JSON text accepted */
+#define LL_EPCIS_MAX_BYTES ((size_t)512 * 1024) /* JSON text accepted */
 
 struct ll_epcis_ctx {
     const struct ll_genesis *g; /* parties by GLN, the chain id */

@@ -523,8 +523,8 @@ static int load(json_t **out, const char *text, size_t len, struct ll_errmsg *e)
         return ll_errmsg_set(e, LL_EDECODE, "no JSON text");
     if (len > LL_EVENT_JSON_MAX)
         return ll_errmsg_set(e, LL_ETOOBIG,
-                             "JSON event of %zu bytes, at most %u", len,
-                             (unsigned)LL_EVENT_JSON_MAX);
+                             "JSON event of %zu bytes, at most %zu", len,
+                             LL_EVENT_JSON_MAX);
     json_t *j = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
     if (j == NULL)
         return ll_errmsg_set(e, LL_EDECODE,

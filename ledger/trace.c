@@ -11,8 +11,8 @@
 #include "internal.h"
 #include "trace.h"
 
-#define LOT_SLOTS (2u * LL_TRACE_MAX_LOTS) /* power of two */
-#define EV_SLOTS  (2u * LL_TRACE_MAX_EVENTS)
+#define LOT_SLOTS ((size_t)2 * LL_TRACE_MAX_LOTS) /* power of two */
+#define EV_SLOTS  ((size_t)2 * LL_TRACE_MAX_EVENTS)
 #define NO_SLOT   UINT32_MAX
 
 static uint32_t fnv(const char *s)
@@ -44,9 +44,9 @@ static int grow(void **p, size_t *cap, size_t need, size_t elem, size_t max)
 static int find_or_add_lot(struct ll_trace *t, const char *lot, uint32_t depth,
                            uint32_t *idx, bool *added, struct ll_errmsg *e)
 {
-    uint32_t h = fnv(lot) & (LOT_SLOTS - 1);
+    uint32_t h = fnv(lot) & (uint32_t)(LOT_SLOTS - 1);
     *added = false;
-    for (;; h = (h + 1) & (LOT_SLOTS - 1)) {
+    for (;; h = (h + 1) & (uint32_t)(LOT_SLOTS - 1)) {
         uint32_t v = t->lot_slots[h];
         if (v == NO_SLOT)
             break;
@@ -105,9 +105,9 @@ static int event_once(struct walk *w, uint64_t height, uint32_t index,
 {
     struct ll_trace *t = w->t;
     uint64_t key = (height << 24) ^ index;
-    uint32_t h =
-        (uint32_t)((key * 0x9E3779B97F4A7C15ull) >> 40) & (EV_SLOTS - 1);
-    for (;; h = (h + 1) & (EV_SLOTS - 1)) {
+    uint32_t h = (uint32_t)((key * 0x9E3779B97F4A7C15ull) >> 40) &
+                 (uint32_t)(EV_SLOTS - 1);
+    for (;; h = (h + 1) & (uint32_t)(EV_SLOTS - 1)) {
         uint64_t v = t->ev_slots[h];
         if (v == 0)
             break;
@@ -207,8 +207,8 @@ static int follow(struct ll_trace *t, uint32_t i, struct ll_signed_event *se,
         const lotledger_LotQuantity *next = back ? ev->lots : ev->outputs;
         size_t nn = back ? ev->lots_count : ev->outputs_count;
         for (size_t j = 0; j < nn; j++) {
-            uint32_t other;
-            bool added;
+            uint32_t other = 0;
+            bool added = false;
             rc = find_or_add_lot(t, next[j].lot, depth, &other, &added, e);
             if (rc == 0)
                 rc = back ? add_edge(t, other, i, x, e)

@@ -150,24 +150,88 @@ int ll_trace_json(const struct ll_trace *t, struct ll_buf *out)
     return rc;
 }
 
-/* A DOT string literal: quotes and backslashes escaped, no newlines. */
+/* A DOT string literal: quotes and backslashes escaped, newlines as \n. */
 static int dot_str(struct ll_buf *b, const char *s)
 {
     int rc = ll_buf_append_byte(b, '"');
     for (; rc == 0 && *s != '\0'; s++) {
-        if (*s == '"' || *s == '\\')
+        uint8_t ch = (uint8_t)*s;
+        if (ch == '\n') {
+            rc = ll_buf_append(b, "\\n", 2);
+            continue;
+        }
+        if (ch == '"' || ch == '\\')
             rc = ll_buf_append_byte(b, '\\');
         if (rc == 0)
-            rc = ll_buf_append_byte(b, (uint8_t)*s >= 0x20 ? (uint8_t)*s : ' ');
+            rc = ll_buf_append_byte(b, ch >= 0x20 ? ch : ' ');
     }
     return rc == 0 ? ll_buf_append_byte(b, '"') : rc;
+}
+
+/* One statement: `  "a" -> "b" [label="..."attrs];` or `  "a" [...]`. */
+static int dot_stmt(struct ll_buf *out, const char *a, const char *b,
+                    const char *label, const char *attrs)
+{
+    int rc = ll_buf_append(out, "  ", 2);
+    if (rc == 0)
+        rc = dot_str(out, a);
+    if (rc == 0 && b != NULL)
+        rc = ll_buf_append(out, " -> ", 4);
+    if (rc == 0 && b != NULL)
+        rc = dot_str(out, b);
+    if (rc == 0)
+        rc = ll_buf_append(out, " [label=", 8);
+    if (rc == 0)
+        rc = dot_str(out, label);
+    if (rc == 0)
+        rc = ll_buf_printf(out, "%s%s];\n", attrs[0] ? ", " : "", attrs);
+    return rc;
+}
+
+static int dot_lot(const struct ll_trace *t, size_t i, lotledger_LotState *st,
+                   struct ll_buf *out)
+{
+    const struct ll_trace_lot *l = &t->lots[i];
+    char label[512];
+    int rc = state_of(t, l, st);
+    if (rc)
+        return rc;
+    (void)snprintf(label, sizeof(label), "%s\n%s\n%s", l->lot,
+                   st->has_master ? st->master.product : "",
+                   status_name(st->status));
+    const char *attrs =
+        st->status == lotledger_LotStatus_RECALLED ? "color=red, fontcolor=red"
+        : st->status == lotledger_LotStatus_HELD   ? "color=orange"
+        : !l->expanded                             ? "style=dashed"
+                                                   : "";
+    char both[64];
+    if (i == 0)
+        (void)snprintf(both, sizeof(both), "%s%spenwidth=2", attrs,
+                       attrs[0] ? ", " : "");
+    return dot_stmt(out, l->lot, NULL, label, i == 0 ? both : attrs);
+}
+
+static int dot_edge(const struct ll_trace *t, const struct ll_trace_edge *x,
+                    struct ll_signed_event *se, struct ll_buf *out)
+{
+    const struct ll_trace_event *te = &t->events[x->event];
+    char when[40] = "";
+    char label[200];
+    int rc = ll_signed_event_decode(se, t->bytes.data + te->off, te->len, NULL);
+    if (rc)
+        return rc;
+    if (ll_time_format(when, sizeof(when), se->ev.event_time,
+                       se->ev.tz_offset) != 0)
+        when[0] = '\0';
+    (void)snprintf(label, sizeof(label), "transform by %s %.10s", se->ev.org,
+                   when);
+    return dot_stmt(out, t->lots[x->from].lot, t->lots[x->to].lot, label, "");
 }
 
 int ll_trace_dot(const struct ll_trace *t, struct ll_buf *out)
 {
     lotledger_LotState *st = ll_malloc(sizeof(*st));
     struct ll_signed_event *se = ll_malloc(sizeof(*se));
-    char label[512];
     int rc = st == NULL || se == NULL ? LL_ENOMEM : 0;
     if (rc == 0)
         rc = ll_buf_printf(out,
@@ -177,70 +241,10 @@ int ll_trace_dot(const struct ll_trace *t, struct ll_buf *out)
                            ll_trace_dir_name(t->dir), t->lots[0].lot,
                            (unsigned long long)t->tip.height,
                            t->frontier == 0 ? "" : " (depth-limited)");
-    for (size_t i = 0; rc == 0 && i < t->n_lots; i++) {
-        const struct ll_trace_lot *l = &t->lots[i];
-        rc = state_of(t, l, st);
-        if (rc)
-            break;
-        (void)snprintf(label, sizeof(label), "%s\\n%s\\n%s", l->lot,
-                       st->has_master ? st->master.product : "",
-                       status_name(st->status));
-        const char *style = st->status == lotledger_LotStatus_RECALLED
-                                ? "color=red, fontcolor=red"
-                            : st->status == lotledger_LotStatus_HELD
-                                ? "color=orange"
-                            : !l->expanded ? "style=dashed"
-                                           : "";
-        rc = ll_buf_printf(out, "  ");
-        if (rc == 0)
-            rc = dot_str(out, l->lot);
-        /* The label holds \n escapes for DOT: keep backslash-n as is. */
-        if (rc == 0)
-            rc = ll_buf_printf(out, " [label=\"");
-        for (const char *p = label; rc == 0 && *p != '\0'; p++) {
-            bool nl = p[0] == '\\' && p[1] == 'n';
-            if (!nl && (*p == '"' || *p == '\\'))
-                rc = ll_buf_append_byte(out, '\\');
-            if (rc == 0)
-                rc = ll_buf_append_byte(out, (uint8_t)*p);
-            if (nl && rc == 0)
-                rc = ll_buf_append_byte(out, (uint8_t) * ++p);
-        }
-        if (rc == 0)
-            rc = ll_buf_printf(out, "\"%s%s];\n", style[0] ? ", " : "", style);
-        if (i == 0 && rc == 0) {
-            rc = ll_buf_printf(out, "  ");
-            if (rc == 0)
-                rc = dot_str(out, l->lot);
-            if (rc == 0)
-                rc = ll_buf_printf(out, " [penwidth=2];\n");
-        }
-    }
-    for (size_t i = 0; rc == 0 && i < t->n_edges; i++) {
-        const struct ll_trace_edge *x = &t->edges[i];
-        const struct ll_trace_event *te = &t->events[x->event];
-        rc = ll_signed_event_decode(se, t->bytes.data + te->off, te->len, NULL);
-        char when[40] = "";
-        if (rc == 0 && ll_time_format(when, sizeof(when), se->ev.event_time,
-                                      se->ev.tz_offset) != 0)
-            when[0] = '\0';
-        if (rc == 0)
-            rc = ll_buf_printf(out, "  ");
-        if (rc == 0)
-            rc = dot_str(out, t->lots[x->from].lot);
-        if (rc == 0)
-            rc = ll_buf_printf(out, " -> ");
-        if (rc == 0)
-            rc = dot_str(out, t->lots[x->to].lot);
-        (void)snprintf(label, sizeof(label), "transform by %s %.10s",
-                       se->ev.org, when);
-        if (rc == 0)
-            rc = ll_buf_printf(out, " [label=");
-        if (rc == 0)
-            rc = dot_str(out, label);
-        if (rc == 0)
-            rc = ll_buf_printf(out, "];\n");
-    }
+    for (size_t i = 0; rc == 0 && i < t->n_lots; i++)
+        rc = dot_lot(t, i, st, out);
+    for (size_t i = 0; rc == 0 && i < t->n_edges; i++)
+        rc = dot_edge(t, &t->edges[i], se, out);
     if (rc == 0)
         rc = ll_buf_printf(out, "}\n");
     ll_free(st);

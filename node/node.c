@@ -644,18 +644,53 @@ static void get_lot(struct node *n, struct ll_http_conn *c, const char *lot)
     ll_free(st);
 }
 
+/* The trace query (direction, depth, format); false after a 400. */
+static bool trace_query(struct ll_http_conn *c, const struct ll_http_req *r,
+                        enum ll_trace_dir *td, unsigned long *depth,
+                        char format[8])
+{
+    static const char *const params[] = {"direction", "depth", "format", NULL};
+    char dir[16] = "backward";
+    char depth_s[8] = "";
+    char bad[80];
+    char d[200];
+    if (ll_http_query_check(r->query, params, bad, sizeof(bad)) != 0) {
+        (void)snprintf(d, sizeof(d), "unknown query parameter '%s'", bad);
+        reply_error(c, 400, "bad_query", LL_EINVAL, d);
+        return false;
+    }
+    if (ll_http_query_get(r->query, "direction", dir, sizeof(dir)) < 0 ||
+        ll_trace_dir_parse(td, dir) != 0) {
+        reply_error(c, 400, "bad_query", LL_EINVAL,
+                    "direction: backward or forward");
+        return false;
+    }
+    int q = ll_http_query_get(r->query, "depth", depth_s, sizeof(depth_s));
+    char *end = depth_s;
+    if (q == 1)
+        *depth = strtoul(depth_s, &end, 10);
+    if (q < 0 || (q == 1 && (depth_s[0] < '0' || depth_s[0] > '9' ||
+                             *end != '\0' || *depth > LL_TRACE_MAX_DEPTH))) {
+        (void)snprintf(d, sizeof(d), "depth: a number from 0 to %u",
+                       (unsigned)LL_TRACE_MAX_DEPTH);
+        reply_error(c, 400, "bad_query", LL_EINVAL, d);
+        return false;
+    }
+    if (ll_http_query_get(r->query, "format", format, 8) < 0 ||
+        (strcmp(format, "json") != 0 && strcmp(format, "dot") != 0)) {
+        reply_error(c, 400, "bad_query", LL_EINVAL, "format: json or dot");
+        return false;
+    }
+    return true;
+}
+
 /* GET /v1/lots/{lot}/trace?direction=backward|forward&depth=N&format= */
 static void get_trace(struct node *n, struct ll_http_conn *c,
                       const struct ll_http_req *r, const char *lotp,
                       size_t lotlen)
 {
-    static const char *const params[] = {"direction", "depth", "format", NULL};
     char lot[LL_LOTID_MAX + 1];
-    char dir[16] = "backward";
-    char depth_s[8] = "";
     char format[8] = "json";
-    char bad[80];
-    char d[200];
     enum ll_trace_dir td = LL_TRACE_BACKWARD;
     unsigned long depth = LL_TRACE_DEFAULT_DEPTH;
     if (lotlen > LL_LOTID_MAX) {
@@ -664,36 +699,8 @@ static void get_trace(struct node *n, struct ll_http_conn *c,
     }
     memcpy(lot, lotp, lotlen);
     lot[lotlen] = '\0';
-    if (ll_http_query_check(r->query, params, bad, sizeof(bad)) != 0) {
-        (void)snprintf(d, sizeof(d), "unknown query parameter '%s'", bad);
-        reply_error(c, 400, "bad_query", LL_EINVAL, d);
+    if (!trace_query(c, r, &td, &depth, format))
         return;
-    }
-    if (ll_http_query_get(r->query, "direction", dir, sizeof(dir)) < 0 ||
-        ll_trace_dir_parse(&td, dir) != 0) {
-        reply_error(c, 400, "bad_query", LL_EINVAL,
-                    "direction: backward or forward");
-        return;
-    }
-    int q = ll_http_query_get(r->query, "depth", depth_s, sizeof(depth_s));
-    if (q == 1) {
-        char *end = NULL;
-        depth = strtoul(depth_s, &end, 10);
-        if (depth_s[0] < '0' || depth_s[0] > '9' || *end != '\0' ||
-            depth > LL_TRACE_MAX_DEPTH)
-            q = -1;
-    }
-    if (q < 0) {
-        (void)snprintf(d, sizeof(d), "depth: a number from 0 to %u",
-                       (unsigned)LL_TRACE_MAX_DEPTH);
-        reply_error(c, 400, "bad_query", LL_EINVAL, d);
-        return;
-    }
-    if (ll_http_query_get(r->query, "format", format, sizeof(format)) < 0 ||
-        (strcmp(format, "json") != 0 && strcmp(format, "dot") != 0)) {
-        reply_error(c, 400, "bad_query", LL_EINVAL, "format: json or dot");
-        return;
-    }
     struct ll_ledger_snap *s = NULL;
     struct ll_trace *t = NULL;
     struct ll_errmsg e = {{0}};
