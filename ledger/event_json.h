@@ -16,8 +16,8 @@
 
 #include "event.h"
 
-#define LL_EVENT_JSON_MAX ((size_t)256 * 1024) /* bytes of JSON text accepted  \
-                                                */
+/* Bytes of JSON text accepted. */
+#define LL_EVENT_JSON_MAX ((size_t)256 * 1024)
 
 /* New JSON values (NULL when out of memory); the caller json_decref()s. */
 json_t *ll_event_to_json(const lotledger_Event *ev) LL_NONNULL(1);

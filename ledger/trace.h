@@ -27,7 +27,7 @@
 #define LL_TRACE_MAX_DEPTH     64
 #define LL_TRACE_MAX_LOTS      4096
 #define LL_TRACE_MAX_EVENTS    65536
-#define LL_TRACE_MAX_BYTES     (64u << 20) /* event and state bytes held */
+#define LL_TRACE_MAX_BYTES     ((size_t)64 << 20) /* event and state bytes held */
 #define LL_TRACE_DEFAULT_DEPTH 16
 
 enum ll_trace_dir { LL_TRACE_BACKWARD = 0, LL_TRACE_FORWARD = 1 };
