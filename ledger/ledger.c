@@ -85,10 +85,12 @@ struct lot_entry {
 };
 
 struct ll_block {
-    struct ll_ledger *l;       /* the ledger (borrowed) */
-    struct ll_header h;        /* header being built */
-    struct ll_store_batch *wb; /* everything the block writes; owned */
-    bool sealed;               /* no more adds */
+    struct ll_ledger *l;          /* the ledger (borrowed) */
+    struct ll_header h;           /* header being built */
+    struct ll_store_batch *wb;    /* everything the block writes; owned */
+    bool sealed;                  /* no more adds */
+    bool prepared;                /* commit records added to wb */
+    struct ll_ledger_tip new_tip; /* the tip once written */
     /* Events, in block order. */
     size_t n;           /* events */
     size_t cap;         /* capacity of the arrays below */
@@ -1313,10 +1315,10 @@ int ll_block_seal(struct ll_block *b, struct ll_header *h)
     return 0;
 }
 
-int ll_ledger_commit(struct ll_ledger *l, struct ll_block *b,
-                     const struct ll_commit *c, struct ll_errmsg *e)
+int ll_ledger_commit_prepare(struct ll_ledger *l, struct ll_block *b,
+                             const struct ll_commit *c, struct ll_errmsg *e)
 {
-    if (!b->sealed || b->l != l)
+    if (!b->sealed || b->l != l || b->prepared)
         return ll_errmsg_set(e, LL_EINVAL, "commit: block is not sealed");
     int rc = ll_commit_verify(&b->h, c, &l->vs, e);
     if (rc)
@@ -1327,24 +1329,42 @@ int ll_ledger_commit(struct ll_ledger *l, struct ll_block *b,
     size_t cl = ll_commit_encode(rec + LL_HEADER_LEN, LL_COMMIT_MAX, c);
     if (cl == 0)
         return ll_errmsg_set(e, LL_EINVAL, "commit: cannot encode");
-    struct ll_ledger_tip tip;
-    tip.height = b->h.height;
-    ll_header_hash(tip.hash, &b->h);
-    memcpy(tip.state_root, b->h.state_root, 32);
-    tip.time_ms = b->h.time_ms;
+    struct ll_ledger_tip *tip = &b->new_tip;
+    tip->height = b->h.height;
+    ll_header_hash(tip->hash, &b->h);
+    memcpy(tip->state_root, b->h.state_root, 32);
+    tip->time_ms = b->h.time_ms;
     uint8_t tv[TIP_LEN];
     uint8_t hv[8];
-    tip_encode(tv, &tip);
-    ll_store_be64(hv, tip.height);
-    ll_store_batch_put(b->wb, k, key_block(k, tip.height), rec,
+    tip_encode(tv, tip);
+    ll_store_be64(hv, tip->height);
+    ll_store_batch_put(b->wb, k, key_block(k, tip->height), rec,
                        LL_HEADER_LEN + cl);
-    ll_store_batch_put(b->wb, k, key_hash(k, K_HASH, tip.hash), hv, 8);
+    ll_store_batch_put(b->wb, k, key_hash(k, K_HASH, tip->hash), hv, 8);
     ll_store_batch_put(b->wb, k, key_meta(k, "tip"), tv, TIP_LEN);
-    rc = ll_store_write(l->store, b->wb, true);
-    if (rc)
+    b->prepared = true;
+    return 0;
+}
+
+int ll_ledger_commit_write(struct ll_block *b)
+{
+    if (!b->prepared)
+        return LL_EINVAL;
+    return ll_store_write(b->l->store, b->wb, true);
+}
+
+int ll_ledger_commit_finish(struct ll_ledger *l, struct ll_block *b, int rc,
+                            struct ll_errmsg *e)
+{
+    if (rc) {
+        /* Nothing was written: the block may be committed again (its
+         * batch then holds the block, hash and tip records twice, with
+         * the same values). */
+        b->prepared = false;
         return ll_errmsg_set(e, rc, "commit: block %llu not written",
-                             (unsigned long long)tip.height);
-    l->tip = tip;
+                             (unsigned long long)b->new_tip.height);
+    }
+    l->tip = b->new_tip;
     for (size_t i = 0; i < b->n; i++)
         bloom_add(l, b->ids[i]);
     /* Past 16 bits per id, rebuild at twice the size. A failure only
@@ -1361,6 +1381,15 @@ int ll_ledger_commit(struct ll_ledger *l, struct ll_block *b,
     }
     ll_block_free(b);
     return 0;
+}
+
+int ll_ledger_commit(struct ll_ledger *l, struct ll_block *b,
+                     const struct ll_commit *c, struct ll_errmsg *e)
+{
+    int rc = ll_ledger_commit_prepare(l, b, c, e);
+    if (rc)
+        return rc;
+    return ll_ledger_commit_finish(l, b, ll_ledger_commit_write(b), e);
 }
 
 /* ---- reading ------------------------------------------------------------- */

@@ -121,6 +121,25 @@ LL_NODISCARD int ll_ledger_commit(struct ll_ledger *l, struct ll_block *b,
                                   const struct ll_commit *c,
                                   struct ll_errmsg *e) LL_NONNULL(1, 2, 3);
 
+/*
+ * ll_ledger_commit in three steps, so that the synced write can run on
+ * another thread: prepare (verify the commit, add the block, hash and tip
+ * records; the ledger's thread), write (the one LevelDB batch with fsync;
+ * any one thread, while nothing else uses the ledger's block or begins
+ * another), finish (with write's result: on 0 the new tip, caches and
+ * filter take effect and b is freed; on failure nothing was written, e
+ * says so and b may be prepared again or freed). Reads through snapshots
+ * may run meanwhile and see the old tip until the write lands.
+ */
+LL_NODISCARD int
+ll_ledger_commit_prepare(struct ll_ledger *l, struct ll_block *b,
+                         const struct ll_commit *c, struct ll_errmsg *e)
+    LL_NONNULL(1, 2, 3);
+LL_NODISCARD int ll_ledger_commit_write(struct ll_block *b) LL_NONNULL(1);
+LL_NODISCARD int ll_ledger_commit_finish(struct ll_ledger *l,
+                                         struct ll_block *b, int rc,
+                                         struct ll_errmsg *e) LL_NONNULL(1, 2);
+
 /* Abandon a block. Accepts NULL. */
 void ll_block_free(struct ll_block *b);
 

@@ -41,6 +41,20 @@ struct node {
     struct waiter *waiters; /* owned */
     size_t nwait;
     size_t capwait;
+    /* The block being written on the thread pool, its waiters, and the
+     * events that arrived meanwhile (applied once it is written). */
+    struct ll_block *writing; /* owned while in flight, or NULL */
+    int write_rc;
+    uint64_t write_t0;
+    uv_work_t write_req;
+    struct waiter *wwaiters; /* owned */
+    size_t nwwait;
+    size_t capwwait;
+    uint64_t writing_height;
+    size_t writing_events;
+    struct held **held; /* owned */
+    size_t nheld;
+    size_t capheld;
     struct bucket *buckets; /* RATE_SLOTS; owned */
     uint64_t limited;       /* requests answered 429 */
     /* metrics */
@@ -59,6 +73,15 @@ struct bucket {
     char peer[64];    /* client address; "" = unused */
     double tokens;    /* requests left */
     uint64_t last_ms; /* last refill, loop time */
+};
+
+/* An event whose signature was checked while a block was being written. */
+struct held {
+    struct ll_http_conn *conn;
+    bool sig_ok;
+    bool wait;
+    size_t len;
+    uint8_t bytes[];
 };
 
 struct waiter {
@@ -126,11 +149,11 @@ static int begin_block(struct node *n)
     return ll_block_begin(n->l, &n->open, now, n->key.pk);
 }
 
-/* Answer every ?wait=commit request of the block just committed (or not). */
-static void answer_waiters(struct node *n, int rc, uint64_t height)
+/* Answer the ?wait=commit requests of a block just committed (or not). */
+static void answer_waiters(struct waiter *ws, size_t n, int rc, uint64_t height)
 {
-    for (size_t i = 0; i < n->nwait; i++) {
-        struct waiter *w = &n->waiters[i];
+    for (size_t i = 0; i < n; i++) {
+        struct waiter *w = &ws[i];
         if (rc) {
             reply_error(w->conn, 500, "commit_failed", rc,
                         "the block holding this event was not committed");
@@ -144,15 +167,70 @@ static void answer_waiters(struct node *n, int rc, uint64_t height)
         (void)json_object_set_new(j, "index", json_integer(w->index));
         reply_json(w->conn, 201, j);
     }
-    n->nwait = 0;
 }
 
-/* Seal and commit the open block if it holds events. */
+static void admit(struct node *n, struct ll_http_conn *c, const uint8_t *bytes,
+                  size_t len, bool sig_ok, bool wait);
+static void produce(struct node *n);
+
+/* Thread pool: the block's one synced LevelDB write. */
+static void write_work(uv_work_t *req)
+{
+    struct node *n = req->data;
+    n->write_rc = ll_ledger_commit_write(n->writing);
+}
+
+/* Loop thread: the write is done; take the new tip, answer, go on. */
+static void after_write(uv_work_t *req, int status)
+{
+    struct node *n = req->data;
+    struct ll_block *b = n->writing;
+    struct ll_errmsg e = {{0}};
+    uint64_t height = n->writing_height;
+    (void)status;
+    int rc = ll_ledger_commit_finish(n->l, b, n->write_rc, &e);
+    n->writing = NULL;
+    answer_waiters(n->wwaiters, n->nwwait, rc, height);
+    n->nwwait = 0;
+    if (rc) {
+        ll_log(LL_LOG_ERROR,
+               "component=node event=commit_failed height=%llu error=\"%s\"",
+               (unsigned long long)height, e.text);
+        ll_block_free(b);
+        n->fatal = rc;
+        uv_stop(&n->loop);
+        return;
+    }
+    double ms = (double)(uv_hrtime() - n->write_t0) / 1e6;
+    n->commit_ms_sum += ms;
+    n->commit_hist[COMMIT_BUCKETS]++;
+    for (size_t i = 0; i < COMMIT_BUCKETS; i++)
+        if (ms <= commit_bounds[i])
+            n->commit_hist[i]++;
+    ll_log(LL_LOG_INFO,
+           "component=node event=block height=%llu events=%zu commit_ms=%.1f",
+           (unsigned long long)height, n->writing_events, ms);
+    /* The events that arrived during the write go into the next block. */
+    size_t nh = n->nheld;
+    n->nheld = 0;
+    for (size_t i = 0; i < nh; i++) {
+        struct held *h = n->held[i];
+        admit(n, h->conn, h->bytes, h->len, h->sig_ok, h->wait);
+        ll_free(h);
+    }
+    if (n->stopping)
+        produce(n); /* finish the block in progress */
+}
+
+/*
+ * Seal and commit the open block if it holds events: sealed and signed
+ * here, written (fsync) on the thread pool while new events are held.
+ */
 static void produce(struct node *n)
 {
-    if (n->open == NULL || ll_block_count(n->open) == 0)
+    if (n->writing != NULL || n->open == NULL || ll_block_count(n->open) == 0)
         return;
-    uint64_t t0 = uv_hrtime();
+    n->write_t0 = uv_hrtime();
     struct ll_header h;
     struct ll_commit c;
     struct ll_errmsg e = {{0}};
@@ -161,9 +239,10 @@ static void produce(struct node *n)
     if (rc == 0)
         rc = ll_commit_sign(&c, ll_ledger_valset(n->l), &h, &n->key);
     if (rc == 0)
-        rc = ll_ledger_commit(n->l, n->open, &c, &e);
-    answer_waiters(n, rc, h.height);
+        rc = ll_ledger_commit_prepare(n->l, n->open, &c, &e);
     if (rc) {
+        answer_waiters(n->waiters, n->nwait, rc, h.height);
+        n->nwait = 0;
         ll_log(LL_LOG_ERROR,
                "component=node event=commit_failed height=%llu error=\"%s\"",
                (unsigned long long)h.height,
@@ -171,26 +250,35 @@ static void produce(struct node *n)
         ll_block_free(n->open);
         n->open = NULL;
         n->fatal = rc;
+        uv_stop(&n->loop);
         return;
     }
+    /* The open block's waiters become the written block's. */
+    struct waiter *tw = n->wwaiters;
+    n->wwaiters = n->waiters;
+    n->nwwait = n->nwait;
+    n->waiters = tw;
+    size_t tc = n->capwwait;
+    n->capwwait = n->capwait;
+    n->capwait = tc;
+    n->nwait = 0;
+    n->writing = n->open;
+    n->writing_height = h.height;
+    n->writing_events = h.n_events;
     n->open = NULL;
-    double ms = (double)(uv_hrtime() - t0) / 1e6;
-    n->commit_ms_sum += ms;
-    n->commit_hist[COMMIT_BUCKETS]++;
-    for (size_t i = 0; i < COMMIT_BUCKETS; i++)
-        if (ms <= commit_bounds[i])
-            n->commit_hist[i]++;
-    ll_log(LL_LOG_INFO,
-           "component=node event=block height=%llu events=%u commit_ms=%.1f",
-           (unsigned long long)h.height, (unsigned)h.n_events, ms);
+    n->write_req.data = n;
+    n->write_rc = 0;
+    if (uv_queue_work(&n->loop, &n->write_req, write_work, after_write) != 0) {
+        /* No thread pool: write here. */
+        n->write_rc = ll_ledger_commit_write(n->writing);
+        after_write(&n->write_req, 0);
+    }
 }
 
 static void on_timer(uv_timer_t *t)
 {
     struct node *n = t->data;
     produce(n);
-    if (n->fatal)
-        uv_stop(&n->loop);
 }
 
 /* ---- handlers -------------------------------------------------------------
@@ -278,6 +366,36 @@ static void verify_work(uv_work_t *req)
 
 static int status_for(int rc);
 
+/* A block is being written: keep the event for the next one. */
+static void hold(struct node *n, struct ll_http_conn *c, const uint8_t *bytes,
+                 size_t len, bool sig_ok, bool wait)
+{
+    if (n->nheld + n->nwwait >= n->cfg->mempool_max) {
+        reply_error(c, 503, "mempool_full", 0,
+                    "too many events waiting; retry shortly");
+        return;
+    }
+    if (n->nheld == n->capheld) {
+        size_t cap = n->capheld ? 2 * n->capheld : 256;
+        void *t = ll_reallocarray(n->held, cap, sizeof(struct held *));
+        if (t != NULL) {
+            n->held = t;
+            n->capheld = cap;
+        }
+    }
+    struct held *h = n->nheld < n->capheld ? ll_malloc(sizeof(*h) + len) : NULL;
+    if (h == NULL) {
+        reply_error(c, 503, "busy", LL_ENOMEM, "out of memory; retry");
+        return;
+    }
+    h->conn = c;
+    h->sig_ok = sig_ok;
+    h->wait = wait;
+    h->len = len;
+    memcpy(h->bytes, bytes, len);
+    n->held[n->nheld++] = h;
+}
+
 /*
  * Loop thread: apply the custody rules to one signed event and answer:
  * 202 accepted, 201 once committed (wait), or the rule's 4xx.
@@ -285,6 +403,10 @@ static int status_for(int rc);
 static void admit(struct node *n, struct ll_http_conn *c, const uint8_t *bytes,
                   size_t len, bool sig_ok, bool wait)
 {
+    if (n->writing != NULL) {
+        hold(n, c, bytes, len, sig_ok, wait);
+        return;
+    }
     if (n->open != NULL && ll_block_count(n->open) >= n->cfg->block_max) {
         reply_error(c, 503, "mempool_full", 0,
                     "the next block is full; retry shortly");
@@ -1130,7 +1252,11 @@ int ll_node_run(const struct ll_node_config *cfg, struct ll_errmsg *e)
     (void)uv_run(&n->loop, UV_RUN_DEFAULT);
     (void)uv_loop_close(&n->loop);
     ll_block_free(n->open);
+    for (size_t i = 0; i < n->nheld; i++)
+        ll_free(n->held[i]);
+    ll_free(n->held);
     ll_free(n->waiters);
+    ll_free(n->wwaiters);
     ll_free(n->buckets);
     ll_ledger_close(n->l);
     ll_keypair_wipe(&n->key);

@@ -11,7 +11,8 @@
  * generator shares the machine's two cores with the node.
  *
  * LL_BENCH_LOAD_EVENTS (default 200000) events, LL_BENCH_CONNS (default
- * 512) connections, LL_BENCH_INTERVAL (default 20) ms between blocks.
+ * 2048) connections, LL_BENCH_INTERVAL (default 20) ms between blocks;
+ * LL_BENCH_KEEP=1 keeps the data directory and the node's log.
  */
 #define _DEFAULT_SOURCE
 #define _XOPEN_SOURCE 700
@@ -273,7 +274,7 @@ int main(int argc, char **argv)
 {
     (void)argc;
     uint64_t n = env_u64("LL_BENCH_LOAD_EVENTS", 200000);
-    uint64_t nconn = env_u64("LL_BENCH_CONNS", 512);
+    uint64_t nconn = env_u64("LL_BENCH_CONNS", 2048);
     uint64_t interval = env_u64("LL_BENCH_INTERVAL", 20);
     ll_bench_check(ll_crypto_init(), "crypto init");
     struct rlimit rl = {65536, 65536};
@@ -420,7 +421,9 @@ int main(int argc, char **argv)
                    "target >= 0.5 of 2x verify (%.0f events/s)", verify);
     ll_bench_row("committed / (2 x verify)", rate / (2.0 * verify), "ratio",
                  note);
-    if (nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS) != 0)
+    if (getenv("LL_BENCH_KEEP") != NULL) /* NOLINT(concurrency-mt-unsafe) */
+        (void)fprintf(stderr, "bench_node: kept %s\n", dir);
+    else if (nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS) != 0)
         (void)fprintf(stderr, "bench_node: could not remove %s\n", dir);
     ll_free(bytes);
     ll_free(reqs);

@@ -720,6 +720,80 @@ static void test_capture(void)
     ll_test_rmrf(n.dir);
 }
 
+/*
+ * Many connections submit with ?wait=commit at once, so events keep
+ * arriving while blocks are being written: every one is answered 201 and
+ * is on the ledger, in blocks that verify.
+ */
+static void test_concurrent_ingest(void)
+{
+    enum { CONNS = 64, ROUNDS = 4 };
+    struct node n;
+    struct ll_buf ev = {0};
+    struct resp r;
+    int fds[CONNS];
+    uint8_t(*ids)[32] = ll_calloc(CONNS * ROUNDS, 32);
+    ASSERT_NOT_NULL(ids);
+    node_setup(&n);
+    node_start(&n, "--block-interval", "5");
+    for (int round = 0; round < ROUNDS; round++) {
+        for (int i = 0; i < CONNS; i++) {
+            char lot[64];
+            char hdr[256];
+            (void)snprintf(lot, sizeof(lot), "tlc/fda/7/C%d-%d", round, i);
+            lotledger_Event *e =
+                fx_event(lotledger_EventType_COMMISSION, FX_FARM);
+            fx_lot(e, lot, 1000, "KGM");
+            fx_sign(&ev, ids[round * CONNS + i], e, FX_FARM);
+            int hl = snprintf(hdr, sizeof(hdr),
+                              "POST /v1/events?wait=commit HTTP/1.1\r\n"
+                              "Host: x\r\nConnection: close\r\nContent-Type: "
+                              "application/x-protobuf\r\nContent-Length: "
+                              "%zu\r\n\r\n",
+                              ev.len);
+            fds[i] = connect_node(&n);
+            ASSERT_GE(fds[i], 0);
+            ASSERT_EQ(write(fds[i], hdr, (size_t)hl), hl);
+            ASSERT_EQ(write(fds[i], ev.data, ev.len), (ssize_t)ev.len);
+        }
+        for (int i = 0; i < CONNS; i++) {
+            char buf[4096];
+            read_all(fds[i], buf, sizeof(buf));
+            if (strncmp(buf, "HTTP/1.1 201", 12) != 0)
+                ll_test_fail(__FILE__, __LINE__, "round %d conn %d: %s", round,
+                             i, buf);
+        }
+    }
+    http(&n, "GET", "/metrics", "text/plain", NULL, 0, &r);
+    expect(&r, 200, "lotledger_events_accepted_total 256\n");
+    for (int i = 0; i < CONNS * ROUNDS; i += 17) {
+        char hex[65];
+        char path[128];
+        ASSERT_OK(ll_hex_encode(hex, sizeof(hex), ids[i], 32));
+        (void)snprintf(path, sizeof(path), "/v1/events/%s", hex);
+        http(&n, "GET", path, "text/plain", NULL, 0, &r);
+        expect(&r, 200, "\"type\":\"commission\"");
+    }
+    node_stop(&n);
+    /* The ledger the node wrote verifies from genesis. */
+    char dir[700];
+    struct ll_genesis *g = fx_genesis();
+    struct ll_ledger *l = NULL;
+    struct ll_verify_report rep;
+    struct ll_errmsg e = {{0}};
+    (void)snprintf(dir, sizeof(dir), "%s/data/ledger", n.dir);
+    ASSERT_OK(ll_ledger_open_existing(&l, dir, g, &e));
+    int rc = ll_ledger_verify(l, &rep, &e);
+    if (rc)
+        ll_test_fail(__FILE__, __LINE__, "verify: %s", e.text);
+    ASSERT_UEQ(rep.events, CONNS * ROUNDS);
+    ll_ledger_close(l);
+    ll_free(g);
+    ll_free(ids);
+    ll_buf_free(&ev);
+    ll_test_rmrf(n.dir);
+}
+
 static const struct ll_test tests[] = {
     {"sigkill_during_ingest", test_sigkill_during_ingest},
     {"events_end_to_end", test_events_end_to_end},
@@ -727,6 +801,7 @@ static const struct ll_test tests[] = {
     {"rate_limit", test_rate_limit},
     {"refuses_bad_config", test_refuses_bad_config},
     {"capture", test_capture},
+    {"concurrent_ingest", test_concurrent_ingest},
 };
 
 LL_TEST_MAIN(tests)
