@@ -53,6 +53,9 @@ NODE_SRC := $(wildcard node/*.c)
 NODE_LIB_SRC := $(filter-out node/main.c,$(NODE_SRC))
 NODE_LIB := $(if $(NODE_LIB_SRC),$(BUILD)/libnode.a)
 CLI_SRC  := $(wildcard client/*.c)
+# client/ likewise builds into libclient.a (all but main.c) for the fuzzers.
+CLI_LIB_SRC := $(filter-out client/main.c,$(CLI_SRC))
+CLI_LIB := $(if $(CLI_LIB_SRC),$(BUILD)/libclient.a)
 BINS     := $(if $(wildcard node/main.c),$(BUILD)/lotledgerd) $(if $(CLI_SRC),$(BUILD)/lotledger)
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
@@ -97,6 +100,10 @@ $(BUILD)/libnode.a: $(patsubst %.c,$(BUILD)/%.o,$(NODE_LIB_SRC))
 	@echo "  AR      $@"
 	$(Q)rm -f $@ && ar rcs $@ $^
 
+$(BUILD)/libclient.a: $(patsubst %.c,$(BUILD)/%.o,$(CLI_LIB_SRC))
+	@echo "  AR      $@"
+	$(Q)rm -f $@ && ar rcs $@ $^
+
 $(BUILD)/lotledgerd: $(BUILD)/node/main.o $(NODE_LIB) $(BUILD)/libll.a
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -112,12 +119,12 @@ $(BUILD)/t/%: $(BUILD)/tests/unit/%.o $(BUILD)/tests/unit/harness.o $(NODE_LIB) 
 
 # Fuzz harnesses also build as plain programs that replay their corpus, so
 # every test run re-checks the seeds and past crashers.
-$(BUILD)/replay/%: $(BUILD)/tests/fuzz/%.o $(BUILD)/tests/fuzz/replay.o $(NODE_LIB) $(BUILD)/libll.a
+$(BUILD)/replay/%: $(BUILD)/tests/fuzz/%.o $(BUILD)/tests/fuzz/replay.o $(CLI_LIB) $(NODE_LIB) $(BUILD)/libll.a
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/fuzz/%: $(BUILD)/tests/fuzz/%.o $(NODE_LIB) $(BUILD)/libll.a
+$(BUILD)/fuzz/%: $(BUILD)/tests/fuzz/%.o $(CLI_LIB) $(NODE_LIB) $(BUILD)/libll.a
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)

@@ -3,7 +3,6 @@
  * lotledger: the command-line client and offline verifier. main() checks
  * the command name against the table and hands over argv from there.
  */
-#include <stdarg.h>
 #include <string.h>
 
 #include "client.h"
@@ -39,40 +38,6 @@ static const struct command commands[] = {
     {"dispose", ll_cmd_event, "sign and submit: destroy held quantities"},
     {"correct", ll_cmd_event, "sign and submit: correct an earlier event"},
 };
-
-int ll_cli_uint(const char *cmd, const char *opt, const char *s, uint64_t min,
-                uint64_t max, uint64_t *out)
-{
-    uint64_t v = 0;
-    if (s == NULL || *s == '\0') {
-        ll_cli_error(cmd, "%s needs a number", opt);
-        return LL_EINVAL;
-    }
-    for (const char *p = s; *p != '\0'; p++) {
-        if (*p < '0' || *p > '9' || v > (UINT64_MAX - 9) / 10) {
-            ll_cli_error(cmd, "%s: '%s' is not a number", opt, s);
-            return LL_EINVAL;
-        }
-        v = v * 10 + (uint64_t)(*p - '0');
-    }
-    if (v < min || v > max) {
-        ll_cli_error(cmd, "%s: %s is outside %llu..%llu", opt, s,
-                     (unsigned long long)min, (unsigned long long)max);
-        return LL_EINVAL;
-    }
-    *out = v;
-    return 0;
-}
-
-void ll_cli_error(const char *cmd, const char *fmt, ...)
-{
-    va_list ap;
-    (void)fprintf(stderr, "lotledger %s: ", cmd);
-    va_start(ap, fmt);
-    (void)vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    (void)fputc('\n', stderr);
-}
 
 static void usage(FILE *f)
 {
