@@ -63,5 +63,7 @@ int ll_cmd_query(int argc, char **argv);
 /* event get ID. */
 int ll_cmd_event_get(int argc, char **argv);
 int ll_cmd_trace(int argc, char **argv);
+int ll_cmd_proof(int argc, char **argv);
+int ll_cmd_verify(int argc, char **argv);
 
 #endif

@@ -1519,6 +1519,18 @@ int ll_ledger_lot_events(const struct ll_ledger_snap *s, const char *lot,
     return rc;
 }
 
+int ll_ledger_state_proof(const struct ll_ledger_snap *s, const uint8_t *keys,
+                          size_t nkeys, struct ll_buf *out)
+{
+    struct node_ctx c;
+    struct ll_smt_store st;
+    memset(&c, 0, sizeof(c));
+    c.store = s->l->store;
+    c.snap = s->snap;
+    node_store(&st, &c);
+    return ll_smt_prove(&st, out, s->tip.state_root, keys, nkeys);
+}
+
 int ll_ledger_block(const struct ll_ledger_snap *s, uint64_t height,
                     struct ll_header *h, struct ll_commit *c)
 {

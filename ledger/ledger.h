@@ -191,6 +191,15 @@ LL_NODISCARD int ll_ledger_event_at(const struct ll_ledger_snap *s,
                                     struct ll_buf *out) LL_NONNULL(1, 4);
 
 /*
+ * One state-map multiproof, at the view's tip, for nkeys 32-byte keys
+ * (lot or organisation keys), appended to out (ll_smt_prove's encoding).
+ * Returns: 0, LL_ENOMEM, LL_ETOOBIG, LL_ESTORE, LL_ECORRUPT.
+ */
+LL_NODISCARD int ll_ledger_state_proof(const struct ll_ledger_snap *s,
+                                       const uint8_t *keys, size_t nkeys,
+                                       struct ll_buf *out) LL_NONNULL(1, 4);
+
+/*
  * A committed block's header and commit.
  * Returns: 0, LL_ENOTFOUND, LL_ESTORE, LL_ECORRUPT.
  */

@@ -93,6 +93,8 @@ Try:
   $cli trace $lot --node $url --forward
   $cli trace $lot --node $url --format dot | dot -Tsvg > trace.svg
   curl -s '$url/v1/lots/$lot/trace?direction=backward'
+  $cli proof $lot --node $url -o proof.bin
+  $cli verify --genesis $dir/genesis.json proof.bin     # offline: no node needed
   $cli block 1 --node $url
   curl -s $url/metrics
   $cli release --node $url --org retail2 --keystore $dir/keys/retail2.key \\

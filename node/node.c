@@ -17,6 +17,7 @@
 #include "../ledger/epcis.h"
 #include "../ledger/event_json.h"
 #include "../ledger/ledger.h"
+#include "../ledger/proof.h"
 #include "../ledger/trace.h"
 #include "http.h"
 #include "node.h"
@@ -806,10 +807,13 @@ static bool trace_query(struct ll_http_conn *c, const struct ll_http_req *r,
     return true;
 }
 
-/* GET /v1/lots/{lot}/trace?direction=backward|forward&depth=N&format= */
+/*
+ * GET /v1/lots/{lot}/trace?direction=backward|forward&depth=N&format=, and
+ * GET /v1/lots/{lot}/proof (the same trace as a proof bundle).
+ */
 static void get_trace(struct node *n, struct ll_http_conn *c,
                       const struct ll_http_req *r, const char *lotp,
-                      size_t lotlen)
+                      size_t lotlen, bool proof)
 {
     char lot[LL_LOTID_MAX + 1];
     char format[8] = "json";
@@ -831,7 +835,9 @@ static void get_trace(struct node *n, struct ll_http_conn *c,
     int rc = ll_ledger_snap_open(n->l, &s);
     if (rc == 0)
         rc = ll_trace_build(s, lot, td, (uint32_t)depth, &t, &e);
-    if (rc == 0)
+    if (rc == 0 && proof)
+        rc = ll_proof_build(s, t, &b, &e);
+    else if (rc == 0)
         rc = format[0] == 'd' ? ll_trace_dot(t, &b) : ll_trace_json(t, &b);
     if (rc == LL_ENOTFOUND)
         reply_error(c, 404, "not_found", rc, e.text);
@@ -844,9 +850,11 @@ static void get_trace(struct node *n, struct ll_http_conn *c,
         reply_error(c, 500, "internal", rc,
                     e.text[0] ? e.text : ll_strerror(rc));
     else
-        ll_http_respond(
-            c, 200, format[0] == 'd' ? "text/vnd.graphviz" : "application/json",
-            b.data != NULL ? (const void *)b.data : "", b.len);
+        ll_http_respond(c, 200,
+                        proof              ? "application/x-protobuf"
+                        : format[0] == 'd' ? "text/vnd.graphviz"
+                                           : "application/json",
+                        b.data != NULL ? (const void *)b.data : "", b.len);
     ll_trace_free(t);
     ll_ledger_snap_close(s);
     ll_buf_free(&b);
@@ -1083,7 +1091,9 @@ static void handle(void *arg, struct ll_http_conn *c,
     } else if (strncmp(p, "/v1/lots/", 9) == 0) {
         size_t len = strlen(p);
         if (len > 15 && strcmp(p + len - 6, "/trace") == 0)
-            get_trace(n, c, r, p + 9, len - 15);
+            get_trace(n, c, r, p + 9, len - 15, false);
+        else if (len > 15 && strcmp(p + len - 6, "/proof") == 0)
+            get_trace(n, c, r, p + 9, len - 15, true);
         else
             get_lot(n, c, p + 9);
     } else if (strncmp(p, "/v1/events/", 11) == 0) {

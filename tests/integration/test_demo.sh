@@ -114,6 +114,25 @@ out=$("$cli" trace "$lot" --depth 99 --node "$url" 2>&1); rc=$?
 [ $rc -eq 2 ] && grep -q -- "--depth: 99 is outside 0..64" <<<"$out" || fail "bad depth: $rc $out"
 out=$("$cli" trace "01/00614141777778/10/NOPE" --node "$url" 2>&1); rc=$?
 [ $rc -eq 1 ] && grep -q "404 not_found" <<<"$out" || fail "trace of unknown lot: $rc $out"
+# Proofs: fetched from the node, verified offline with the genesis alone.
+out=$("$cli" proof "$lot" -o proof.bin --node "$url") || fail "proof: $out"
+out=$("$cli" verify --genesis genesis.json proof.bin) || fail "verify: $out"
+grep -q "^ok: backward trace of $lot" <<<"$out" || fail "verify report: $out"
+grep -q "lots       5 " <<<"$out" || fail "verify lots: $out"
+grep -q "complete as of height" <<<"$out" || fail "verify complete: $out"
+"$cli" proof "$harvest" --forward -o fwd.bin --node "$url" >/dev/null || fail "forward proof"
+"$cli" verify --genesis genesis.json fwd.bin | grep -q "^ok: forward trace" || fail "forward verify"
+# One byte changed in the middle of the bundle: rejected, with a reason.
+size=$(stat -c %s proof.bin)
+cp proof.bin bad.bin
+printf '\x%02x' $(( ($(od -An -tu1 -j $((size / 2)) -N1 proof.bin) + 1) % 256 )) |
+    dd of=bad.bin bs=1 seek=$((size / 2)) conv=notrunc status=none
+out=$("$cli" verify --genesis genesis.json bad.bin 2>&1); rc=$?
+[ $rc -eq 1 ] && grep -q "REJECTED" <<<"$out" || fail "tampered bundle: $rc $out"
+out=$("$cli" verify --genesis genesis.json missing.bin 2>&1); rc=$?
+[ $rc -eq 2 ] && grep -q "cannot read 'missing.bin'" <<<"$out" || fail "missing bundle: $rc $out"
+out=$("$cli" proof "$lot" --node "$url" 2>&1); rc=$?
+[ $rc -eq 2 ] || fail "proof without -o: $rc $out"
 out=$("$cli" trace --format svg "$lot" --node "$url" 2>&1); rc=$?
 [ $rc -eq 2 ] && grep -q "'svg' is not table, json or dot" <<<"$out" || fail "bad format: $rc $out"
 

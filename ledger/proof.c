@@ -1,0 +1,840 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Trace proof bundles (proof.h): built from a trace and its snapshot,
+ * encoded as canonical protobuf (ledger/proof.proto), and verified with
+ * nothing but the genesis. docs/proof-format.md is the specification;
+ * the numbered steps in ll_proof_verify follow it.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "internal.h"
+#include "merkle.h"
+#include "proof.h"
+#include "rules.h"
+#include "smt.h"
+
+/* Field numbers (proof.proto). */
+enum {
+    B_VERSION = 1,
+    B_GENESIS = 2,
+    B_HEADER = 3,
+    B_COMMIT = 4,
+    B_DIRECTION = 5,
+    B_EVENT = 6,
+    B_LOT = 7,
+    B_STATE_PROOF = 8,
+    E_HEIGHT = 1,
+    E_INDEX = 2,
+    E_SIGNED = 3,
+    L_STATE = 1,
+    L_EXPANDED = 2,
+    L_EVENTS = 3,
+};
+
+#define WT_VARINT 0
+#define WT_BYTES  2
+
+/* ---- writing ---------------------------------------------------------------
+ */
+
+static int put_varint(struct ll_buf *b, uint64_t v)
+{
+    uint8_t t[10];
+    size_t n = 0;
+    while (v >= 0x80) {
+        t[n++] = (uint8_t)(v | 0x80);
+        v >>= 7;
+    }
+    t[n++] = (uint8_t)v;
+    return ll_buf_append(b, t, n);
+}
+
+/* A varint field, omitted at its default 0 (proto3). */
+static int put_uint(struct ll_buf *b, unsigned field, uint64_t v)
+{
+    if (v == 0)
+        return 0;
+    int rc = put_varint(b, (uint64_t)field << 3 | WT_VARINT);
+    return rc ? rc : put_varint(b, v);
+}
+
+/* A length-delimited field (always written by the callers here). */
+static int put_bytes(struct ll_buf *b, unsigned field, const void *p, size_t n)
+{
+    int rc = put_varint(b, (uint64_t)field << 3 | WT_BYTES);
+    if (rc == 0)
+        rc = put_varint(b, n);
+    if (rc == 0 && n > 0)
+        rc = ll_buf_append(b, p, n);
+    return rc;
+}
+
+static int put_event(struct ll_buf *out, struct ll_buf *tmp,
+                     const struct ll_trace *t, const struct ll_trace_event *x)
+{
+    ll_buf_reset(tmp);
+    int rc = put_uint(tmp, E_HEIGHT, x->height);
+    if (rc == 0)
+        rc = put_uint(tmp, E_INDEX, x->index);
+    if (rc == 0)
+        rc = put_bytes(tmp, E_SIGNED, t->bytes.data + x->off, x->len);
+    if (rc == 0)
+        rc = put_bytes(out, B_EVENT, tmp->data, tmp->len);
+    return rc;
+}
+
+static int put_lot(struct ll_buf *out, struct ll_buf *tmp,
+                   const struct ll_trace *t, const struct ll_trace_lot *l)
+{
+    struct ll_buf packed;
+    ll_buf_init(&packed, (size_t)LL_TRACE_MAX_EVENTS * 5);
+    ll_buf_reset(tmp);
+    int rc =
+        put_bytes(tmp, L_STATE, t->bytes.data + l->state_off, l->state_len);
+    if (rc == 0)
+        rc = put_uint(tmp, L_EXPANDED, l->expanded ? 1 : 0);
+    for (size_t k = 0; rc == 0 && k < l->ev_count; k++)
+        rc = put_varint(&packed, t->lot_events[l->ev_first + k]);
+    if (rc == 0 && l->ev_count > 0)
+        rc = put_bytes(tmp, L_EVENTS, packed.data, packed.len);
+    if (rc == 0)
+        rc = put_bytes(out, B_LOT, tmp->data, tmp->len);
+    ll_buf_free(&packed);
+    return rc;
+}
+
+/* Fields 1-5: version, genesis, header, commit, direction. */
+static int put_head(struct ll_buf *out, const struct ll_header *h,
+                    const uint8_t *hdr, const uint8_t *cm, size_t cl,
+                    enum ll_trace_dir dir)
+{
+    int rc = put_uint(out, B_VERSION, LL_PROOF_VERSION);
+    if (rc == 0)
+        rc = put_bytes(out, B_GENESIS, h->genesis, 32);
+    if (rc == 0)
+        rc = put_bytes(out, B_HEADER, hdr, LL_HEADER_LEN);
+    if (rc == 0)
+        rc = put_bytes(out, B_COMMIT, cm, cl);
+    if (rc == 0)
+        rc = put_uint(out, B_DIRECTION, (uint64_t)dir);
+    return rc;
+}
+
+int ll_proof_build(const struct ll_ledger_snap *s, const struct ll_trace *t,
+                   struct ll_buf *out, struct ll_errmsg *e)
+{
+    struct ll_ledger_tip tip;
+    struct ll_header h;
+    struct ll_commit *c = ll_malloc(sizeof(*c));
+    uint8_t *keys = ll_calloc(t->n_lots, 32);
+    uint8_t hdr[LL_HEADER_LEN];
+    uint8_t cm[LL_COMMIT_MAX];
+    struct ll_buf tmp;
+    struct ll_buf sp;
+    ll_buf_init(&tmp, LL_EVENT_MAX_BYTES + 64);
+    ll_buf_init(&sp, LL_PROOF_MAX_BYTES);
+    ll_ledger_snap_tip(s, &tip);
+    int rc = c == NULL || keys == NULL ? LL_ENOMEM : 0;
+    if (rc == 0 && (tip.height != t->tip.height || tip.height == 0))
+        rc = ll_errmsg_set(e, LL_EINVAL,
+                           "proof: the trace is not from this view (or no "
+                           "block is committed yet)");
+    if (rc == 0 && (rc = ll_ledger_block(s, tip.height, &h, c)) != 0)
+        rc = ll_errmsg_set(e, rc, "proof: block %llu: %s",
+                           (unsigned long long)tip.height, ll_strerror(rc));
+    for (size_t i = 0; rc == 0 && i < t->n_lots; i++)
+        ll_lot_key(keys + 32 * i, t->lots[i].lot);
+    if (rc == 0 && (rc = ll_ledger_state_proof(s, keys, t->n_lots, &sp)) != 0)
+        rc = ll_errmsg_set(e, rc, "proof: state proof: %s", ll_strerror(rc));
+    size_t cl = 0;
+    if (rc == 0) {
+        ll_header_encode(hdr, &h);
+        cl = ll_commit_encode(cm, sizeof(cm), c);
+        if (cl == 0)
+            rc = ll_errmsg_set(e, LL_ECORRUPT, "proof: commit encoding");
+    }
+    if (rc == 0)
+        rc = put_head(out, &h, hdr, cm, cl, t->dir);
+    for (size_t i = 0; rc == 0 && i < t->n_events; i++)
+        rc = put_event(out, &tmp, t, &t->events[i]);
+    for (size_t i = 0; rc == 0 && i < t->n_lots; i++)
+        rc = put_lot(out, &tmp, t, &t->lots[i]);
+    if (rc == 0)
+        rc = put_bytes(out, B_STATE_PROOF, sp.data, sp.len);
+    if (rc == LL_ETOOBIG || rc == LL_ENOMEM)
+        rc = ll_errmsg_set(e, rc, "proof: the bundle is too large");
+    ll_buf_free(&tmp);
+    ll_buf_free(&sp);
+    ll_free(keys);
+    ll_free(c);
+    return rc;
+}
+
+/* ---- reading ---------------------------------------------------------------
+ */
+
+struct rd {
+    const uint8_t *p;
+    size_t n;
+    size_t off;
+};
+
+/* A minimal varint of at most 10 bytes (a u64). */
+static int get_varint(struct rd *r, uint64_t *v)
+{
+    uint64_t x = 0;
+    for (unsigned i = 0; i < 10; i++) {
+        if (r->p == NULL || r->off >= r->n)
+            return LL_ETRUNC;
+        uint8_t b = r->p[r->off++];
+        if (i == 9 && b > 1)
+            return LL_EDECODE;
+        x |= (uint64_t)(b & 0x7f) << (7 * i);
+        if ((b & 0x80) == 0) {
+            if (i > 0 && b == 0)
+                return LL_ENONCANON; /* overlong */
+            *v = x;
+            return 0;
+        }
+    }
+    return LL_EDECODE;
+}
+
+/* The next field: its number, wire type and (for bytes) its payload. */
+static int get_field(struct rd *r, unsigned *field, unsigned *wt, uint64_t *v,
+                     const uint8_t **p, size_t *n)
+{
+    uint64_t tag;
+    int rc = get_varint(r, &tag);
+    if (rc)
+        return rc;
+    if ((tag >> 3) == 0 || (tag >> 3) > 15)
+        return LL_EDECODE;
+    *field = (unsigned)(tag >> 3);
+    *wt = (unsigned)(tag & 7);
+    if (*wt == WT_VARINT)
+        return get_varint(r, v);
+    if (*wt != WT_BYTES)
+        return LL_EDECODE;
+    uint64_t len;
+    rc = get_varint(r, &len);
+    if (rc)
+        return rc;
+    if (len > r->n - r->off)
+        return LL_ETRUNC;
+    *p = r->p + r->off;
+    *n = (size_t)len;
+    r->off += (size_t)len;
+    return 0;
+}
+
+struct pevent {
+    uint64_t height;
+    uint32_t index;
+    const uint8_t *signed_event;
+    size_t len;
+    uint8_t id[32];
+};
+
+struct plot {
+    const uint8_t *state;
+    size_t state_len;
+    bool expanded;
+    uint32_t *events;
+    size_t n_events;
+    lotledger_LotState *st; /* decoded */
+    uint32_t depth;         /* from the root, UINT32_MAX = not reached */
+};
+
+struct bundle {
+    uint64_t version;
+    const uint8_t *genesis;
+    size_t genesis_len;
+    const uint8_t *header;
+    size_t header_len;
+    const uint8_t *commit;
+    size_t commit_len;
+    uint64_t direction;
+    struct pevent *events;
+    size_t n_events;
+    struct plot *lots;
+    size_t n_lots;
+    const uint8_t *state_proof;
+    size_t state_proof_len;
+};
+
+static void bundle_free(struct bundle *b)
+{
+    for (size_t i = 0; i < b->n_lots; i++) {
+        ll_free(b->lots[i].events);
+        ll_free(b->lots[i].st);
+    }
+    ll_free(b->events);
+    ll_free(b->lots);
+}
+
+/* Fields must come in increasing order; repeated ones consecutively. */
+static int field_order(unsigned field, unsigned *last, bool repeated)
+{
+    if (field < *last || (field == *last && !repeated))
+        return LL_ENONCANON;
+    *last = field;
+    return 0;
+}
+
+static int decode_event(struct pevent *ev, const uint8_t *p, size_t n)
+{
+    struct rd r = {p, n, 0};
+    unsigned last = 0;
+    bool have_signed = false;
+    while (r.off < r.n) {
+        unsigned f;
+        unsigned wt;
+        uint64_t v = 0;
+        const uint8_t *bp = NULL;
+        size_t bn = 0;
+        int rc = get_field(&r, &f, &wt, &v, &bp, &bn);
+        if (rc == 0)
+            rc = field_order(f, &last, false);
+        if (rc)
+            return rc;
+        if (f == E_HEIGHT && wt == WT_VARINT && v != 0)
+            ev->height = v;
+        else if (f == E_INDEX && wt == WT_VARINT && v != 0 && v <= UINT32_MAX)
+            ev->index = (uint32_t)v;
+        else if (f == E_SIGNED && wt == WT_BYTES && bn > 0) {
+            ev->signed_event = bp;
+            ev->len = bn;
+            have_signed = true;
+        } else
+            return f <= E_SIGNED && wt == WT_VARINT ? LL_ENONCANON : LL_EDECODE;
+    }
+    return ev->height != 0 && have_signed ? 0 : LL_EDECODE;
+}
+
+/* Packed varint event indexes (at most one per byte), each < n_events. */
+static int decode_packed(struct plot *l, const uint8_t *bp, size_t bn,
+                         size_t n_events)
+{
+    l->events = ll_calloc(bn, sizeof(*l->events));
+    if (l->events == NULL)
+        return LL_ENOMEM;
+    struct rd pr = {bp, bn, 0};
+    while (pr.off < pr.n) {
+        uint64_t v;
+        int rc = get_varint(&pr, &v);
+        if (rc)
+            return rc;
+        if (v >= n_events)
+            return LL_EDECODE;
+        l->events[l->n_events++] = (uint32_t)v;
+    }
+    return 0;
+}
+
+static int decode_lot(struct plot *l, const uint8_t *p, size_t n,
+                      size_t n_events)
+{
+    struct rd r = {p, n, 0};
+    unsigned last = 0;
+    while (r.off < r.n) {
+        unsigned f;
+        unsigned wt;
+        uint64_t v = 0;
+        const uint8_t *bp = NULL;
+        size_t bn = 0;
+        int rc = get_field(&r, &f, &wt, &v, &bp, &bn);
+        if (rc == 0)
+            rc = field_order(f, &last, false);
+        if (rc)
+            return rc;
+        if (f == L_STATE && wt == WT_BYTES) {
+            l->state = bp;
+            l->state_len = bn;
+        } else if (f == L_EXPANDED && wt == WT_VARINT && v == 1) {
+            l->expanded = true;
+        } else if (f == L_EVENTS && wt == WT_BYTES && bn > 0) {
+            rc = decode_packed(l, bp, bn, n_events);
+            if (rc)
+                return rc;
+        } else {
+            return f == L_EXPANDED && wt == WT_VARINT && v == 0 ? LL_ENONCANON
+                                                                : LL_EDECODE;
+        }
+    }
+    return l->state != NULL ? 0 : LL_EDECODE;
+}
+
+/* Grow an array of n elements by one; its capacity doubles. */
+static void *grow(void *arr, size_t n, size_t elem)
+{
+    if (n == 0 || (n & (n - 1)) == 0)
+        return ll_reallocarray(arr, n == 0 ? 16 : 2 * n, elem);
+    return arr;
+}
+
+static int decode_top(struct bundle *b, unsigned f, uint64_t v,
+                      const uint8_t *bp, size_t bn)
+{
+    int rc = 0;
+    switch (f) {
+    case B_VERSION:
+        b->version = v;
+        break;
+    case B_GENESIS:
+        b->genesis = bp;
+        b->genesis_len = bn;
+        break;
+    case B_HEADER:
+        b->header = bp;
+        b->header_len = bn;
+        break;
+    case B_COMMIT:
+        b->commit = bp;
+        b->commit_len = bn;
+        break;
+    case B_DIRECTION:
+        b->direction = v;
+        break;
+    case B_EVENT: {
+        if (b->n_events >= LL_TRACE_MAX_EVENTS)
+            return LL_ETOOBIG;
+        void *a = grow(b->events, b->n_events, sizeof(*b->events));
+        if (a == NULL)
+            return LL_ENOMEM;
+        b->events = a;
+        struct pevent *ev = &b->events[b->n_events];
+        memset(ev, 0, sizeof(*ev));
+        rc = decode_event(ev, bp, bn);
+        b->n_events += rc == 0;
+        break;
+    }
+    case B_LOT: {
+        if (b->n_lots >= LL_TRACE_MAX_LOTS)
+            return LL_ETOOBIG;
+        void *a = grow(b->lots, b->n_lots, sizeof(*b->lots));
+        if (a == NULL)
+            return LL_ENOMEM;
+        b->lots = a;
+        struct plot *l = &b->lots[b->n_lots++];
+        memset(l, 0, sizeof(*l));
+        rc = decode_lot(l, bp, bn, b->n_events);
+        break;
+    }
+    default:
+        b->state_proof = bp;
+        b->state_proof_len = bn;
+        break;
+    }
+    return rc;
+}
+
+/* Step 1: the encoding. */
+static int decode_bundle(struct bundle *b, const uint8_t *p, size_t n,
+                         struct ll_errmsg *e)
+{
+    static const unsigned wire[] = {0,        WT_VARINT, WT_BYTES,
+                                    WT_BYTES, WT_BYTES,  WT_VARINT,
+                                    WT_BYTES, WT_BYTES,  WT_BYTES};
+    struct rd r = {p, n, 0};
+    unsigned last = 0;
+    if (n > LL_PROOF_MAX_BYTES)
+        return ll_errmsg_set(e, LL_ETOOBIG, "bundle: %zu bytes, at most %zu", n,
+                             LL_PROOF_MAX_BYTES);
+    while (r.off < r.n) {
+        unsigned f;
+        unsigned wt;
+        uint64_t v = 0;
+        const uint8_t *bp = NULL;
+        size_t bn = 0;
+        size_t at = r.off;
+        int rc = get_field(&r, &f, &wt, &v, &bp, &bn);
+        if (rc == 0 && (f >= LL_ARRAY_LEN(wire) || wt != wire[f]))
+            rc = LL_EDECODE;
+        if (rc == 0)
+            rc = field_order(f, &last, f == B_EVENT || f == B_LOT);
+        if (rc == 0 && wt == WT_VARINT && v == 0)
+            rc = LL_ENONCANON; /* a default value is omitted */
+        if (rc == 0)
+            rc = decode_top(b, f, v, bp, bn);
+        if (rc)
+            return ll_errmsg_set(e, rc, "bundle: byte %zu: %s", at,
+                                 ll_strerror(rc));
+    }
+    if (b->genesis == NULL || b->header == NULL || b->commit == NULL ||
+        b->n_lots == 0 || b->state_proof == NULL)
+        return ll_errmsg_set(e, LL_EDECODE,
+                             "bundle: a required field is missing (genesis, "
+                             "header, commit, lots, state_proof)");
+    return 0;
+}
+
+/* ---- verifying -------------------------------------------------------------
+ */
+
+struct vctx {
+    const struct ll_genesis *g;
+    struct bundle *b;
+    struct ll_header h;
+    struct ll_signed_event *se; /* scratch */
+    struct ll_errmsg *e;
+};
+
+/* Steps 2-3: version, chain, quorum. */
+static int check_commit(struct vctx *v)
+{
+    struct bundle *b = v->b;
+    struct ll_errmsg *e = v->e;
+    if (b->version != LL_PROOF_VERSION)
+        return ll_errmsg_set(e, LL_EVERSION, "bundle: version %llu, want %d",
+                             (unsigned long long)b->version, LL_PROOF_VERSION);
+    if (b->genesis_len != 32 || memcmp(b->genesis, v->g->hash, 32) != 0)
+        return ll_errmsg_set(e, LL_EVERIFY,
+                             "bundle: made for another network (genesis hash "
+                             "differs)");
+    if (b->direction > LL_TRACE_FORWARD)
+        return ll_errmsg_set(e, LL_EDECODE, "bundle: direction %llu",
+                             (unsigned long long)b->direction);
+    int rc = ll_header_decode(&v->h, b->header, b->header_len);
+    if (rc)
+        return ll_errmsg_set(e, rc, "header: %s", ll_strerror(rc));
+    if (memcmp(v->h.genesis, v->g->hash, 32) != 0 || v->h.height == 0)
+        return ll_errmsg_set(e, LL_EVERIFY,
+                             "header: not a block of this network");
+    struct ll_valset *vs = ll_malloc(sizeof(*vs));
+    struct ll_commit *c = ll_malloc(sizeof(*c));
+    rc = vs == NULL || c == NULL ? LL_ENOMEM : 0;
+    if (rc == 0 && ll_valset_from_genesis(vs, v->g) != 0)
+        rc = ll_errmsg_set(e, LL_EINVAL, "genesis: no validator set");
+    if (rc == 0 && (rc = ll_commit_decode(c, b->commit, b->commit_len)) != 0)
+        rc = ll_errmsg_set(e, rc, "commit: %s", ll_strerror(rc));
+    if (rc == 0)
+        rc = ll_commit_verify(&v->h, c, vs, e);
+    ll_free(vs);
+    ll_free(c);
+    return rc;
+}
+
+/* Steps 4-5: lot states and the state-map proof of each. */
+static int check_states(struct vctx *v)
+{
+    struct bundle *b = v->b;
+    uint8_t *keys = ll_calloc(b->n_lots, 32);
+    struct ll_smt_result *res = ll_calloc(b->n_lots, sizeof(*res));
+    int rc = keys == NULL || res == NULL ? LL_ENOMEM : 0;
+    for (size_t i = 0; rc == 0 && i < b->n_lots; i++) {
+        struct plot *l = &b->lots[i];
+        l->st = ll_malloc(sizeof(*l->st));
+        if (l->st == NULL) {
+            rc = LL_ENOMEM;
+            break;
+        }
+        rc = ll_ledger__pb_decode(lotledger_LotState_fields, l->st,
+                                  sizeof(*l->st), l->state, l->state_len,
+                                  "lot state", NULL);
+        if (rc)
+            rc = ll_errmsg_set(v->e, rc, "lots[%zu].state: %s", i,
+                               ll_strerror(rc));
+        else if (ll_lotid_check(l->st->lot, NULL) != 0)
+            rc = ll_errmsg_set(v->e, LL_EDECODE, "lots[%zu]: bad lot id", i);
+        if (rc == 0) {
+            ll_lot_key(keys + 32 * i, l->st->lot);
+            l->depth = UINT32_MAX;
+        }
+    }
+    if (rc == 0 &&
+        (rc = ll_smt_verify(res, v->h.state_root, keys, b->n_lots,
+                            b->state_proof, b->state_proof_len)) != 0)
+        rc = ll_errmsg_set(v->e, rc == LL_EINVAL ? LL_EPROOF : rc,
+                           "state proof: %s (against the state root of "
+                           "block %llu)",
+                           rc == LL_EINVAL ? "a lot is listed twice"
+                                           : ll_strerror(rc),
+                           (unsigned long long)v->h.height);
+    for (size_t i = 0; rc == 0 && i < b->n_lots; i++) {
+        uint8_t vh[32];
+        ll_smt_value_hash(vh, b->lots[i].state, b->lots[i].state_len);
+        if (!res[i].present || memcmp(res[i].value_hash, vh, 32) != 0)
+            rc = ll_errmsg_set(v->e, LL_EPROOF,
+                               "lot %s: its state is not the committed one",
+                               b->lots[i].st->lot);
+    }
+    ll_free(keys);
+    ll_free(res);
+    return rc;
+}
+
+/* Step 6: every event decodes and is signed by its organisation. */
+static int check_events(struct vctx *v)
+{
+    struct bundle *b = v->b;
+    for (size_t i = 0; i < b->n_events; i++) {
+        struct pevent *x = &b->events[i];
+        struct ll_errmsg why = {{0}};
+        uint8_t pk[LL_PUBKEY_LEN];
+        int rc = ll_signed_event_decode(v->se, x->signed_event, x->len, &why);
+        if (rc)
+            return ll_errmsg_set(v->e, rc, "events[%zu]: %s", i, why.text);
+        memcpy(x->id, v->se->id, 32);
+        const lotledger_Event *ev = &v->se->ev;
+        if (x->height > v->h.height)
+            return ll_errmsg_set(v->e, LL_EPROOF,
+                                 "events[%zu]: height %llu is after the "
+                                 "proven block %llu",
+                                 i, (unsigned long long)x->height,
+                                 (unsigned long long)v->h.height);
+        if ((rc = ll_event_check(ev, v->g->chain_id, &why)) != 0)
+            return ll_errmsg_set(v->e, rc, "events[%zu]: %s", i, why.text);
+        const lotledger_OrgState *org = ll_genesis_org(v->g, ev->org);
+        if (org == NULL ||
+            ll_rules_key(pk, org, ev->key_id.bytes, ev->key_id.size,
+                         x->height) != 0 ||
+            ll_signed_event_verify(v->se, pk) != 0)
+            return ll_errmsg_set(v->e, LL_EBADSIG,
+                                 "events[%zu]: not signed by a key org %s "
+                                 "held at height %llu",
+                                 i, ev->org, (unsigned long long)x->height);
+        for (size_t j = 0; j < i; j++)
+            if (memcmp(b->events[j].id, x->id, 32) == 0)
+                return ll_errmsg_set(v->e, LL_EDECODE,
+                                     "events[%zu]: listed twice", i);
+    }
+    return 0;
+}
+
+static bool names(const lotledger_LotQuantity *q, size_t n, const char *lot)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(q[i].lot, lot) == 0)
+            return true;
+    return false;
+}
+
+/* Step 7: each followed lot's events are its whole committed log. */
+static int check_logs(struct vctx *v, bool *used)
+{
+    struct bundle *b = v->b;
+    struct ll_merkle_frontier *fr = ll_malloc(sizeof(*fr));
+    if (fr == NULL)
+        return LL_ENOMEM;
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < b->n_lots; i++) {
+        struct plot *l = &b->lots[i];
+        if (!l->expanded) {
+            if (l->n_events != 0)
+                rc = ll_errmsg_set(v->e, LL_EDECODE,
+                                   "lot %s: not followed but lists events",
+                                   l->st->lot);
+            continue;
+        }
+        ll_merkle_frontier_init(fr);
+        for (size_t k = 0; rc == 0 && k < l->n_events; k++) {
+            struct pevent *x = &b->events[l->events[k]];
+            uint8_t leaf[32];
+            used[l->events[k]] = true;
+            ll_lot_leaf(leaf, x->height, x->index, x->id);
+            rc = ll_merkle_frontier_append(fr, leaf);
+        }
+        uint8_t root[32];
+        ll_merkle_frontier_root(root, fr);
+        if (rc == 0 &&
+            (l->n_events != l->st->events || l->st->log_root.size != 32 ||
+             memcmp(root, l->st->log_root.bytes, 32) != 0))
+            rc = ll_errmsg_set(v->e, LL_EPROOF,
+                               "lot %s: its %zu events are not its committed "
+                               "log of %llu",
+                               l->st->lot, l->n_events,
+                               (unsigned long long)l->st->events);
+    }
+    for (size_t i = 0; rc == 0 && i < b->n_events; i++)
+        if (!used[i])
+            rc = ll_errmsg_set(v->e, LL_EPROOF,
+                               "events[%zu]: in no followed lot's log", i);
+    ll_free(fr);
+    return rc;
+}
+
+static size_t find_lot(const struct bundle *b, const char *lot)
+{
+    for (size_t i = 0; i < b->n_lots; i++)
+        if (strcmp(b->lots[i].st->lot, lot) == 0)
+            return i;
+    return SIZE_MAX;
+}
+
+/* Each lot a followed transform leads to is in the bundle; set depths. */
+static int follow(struct vctx *v, size_t li, size_t *queue, size_t *qn,
+                  size_t *transforms)
+{
+    struct bundle *b = v->b;
+    struct plot *l = &b->lots[li];
+    bool back = b->direction == LL_TRACE_BACKWARD;
+    for (size_t k = 0; k < l->n_events; k++) {
+        struct pevent *x = &b->events[l->events[k]];
+        int rc = ll_signed_event_decode(v->se, x->signed_event, x->len, NULL);
+        if (rc)
+            return rc;
+        const lotledger_Event *ev = &v->se->ev;
+        if (ev->type != lotledger_EventType_TRANSFORM ||
+            !(back ? names(ev->outputs, ev->outputs_count, l->st->lot)
+                   : names(ev->lots, ev->lots_count, l->st->lot)))
+            continue;
+        (*transforms)++;
+        const lotledger_LotQuantity *next = back ? ev->lots : ev->outputs;
+        size_t nn = back ? ev->lots_count : ev->outputs_count;
+        for (size_t j = 0; j < nn; j++) {
+            size_t o = find_lot(b, next[j].lot);
+            if (o == SIZE_MAX)
+                return ll_errmsg_set(
+                    v->e, LL_EPROOF,
+                    "not closed: lot %s (%s of lot %s) is "
+                    "missing",
+                    next[j].lot, back ? "an input" : "an output", l->st->lot);
+            if (b->lots[o].depth == UINT32_MAX) {
+                b->lots[o].depth = l->depth + 1;
+                queue[(*qn)++] = o;
+            }
+        }
+    }
+    return 0;
+}
+
+/* An event is in the log of every followed lot it names. */
+static int check_named(struct vctx *v)
+{
+    struct bundle *b = v->b;
+    for (size_t i = 0; i < b->n_events; i++) {
+        struct pevent *x = &b->events[i];
+        int rc = ll_signed_event_decode(v->se, x->signed_event, x->len, NULL);
+        if (rc)
+            return rc;
+        const lotledger_Event *ev = &v->se->ev;
+        size_t total = (size_t)ev->lots_count + ev->outputs_count;
+        for (size_t j = 0; j < total; j++) {
+            const char *name = j < ev->lots_count
+                                   ? ev->lots[j].lot
+                                   : ev->outputs[j - ev->lots_count].lot;
+            size_t o = find_lot(b, name);
+            bool in = false;
+            if (o == SIZE_MAX || !b->lots[o].expanded)
+                continue;
+            for (size_t k = 0; k < b->lots[o].n_events && !in; k++)
+                in = b->lots[o].events[k] == i;
+            if (!in)
+                return ll_errmsg_set(v->e, LL_EPROOF,
+                                     "events[%zu] names lot %s but is not in "
+                                     "its log",
+                                     i, name);
+        }
+    }
+    return 0;
+}
+
+/* Step 8: the trace is closed and every lot belongs to it. */
+static int check_closure(struct vctx *v, struct ll_proof_report *r)
+{
+    struct bundle *b = v->b;
+    size_t *queue = ll_calloc(b->n_lots, sizeof(*queue));
+    if (queue == NULL)
+        return LL_ENOMEM;
+    size_t qn = 0;
+    size_t transforms = 0;
+    int rc = 0;
+    b->lots[0].depth = 0;
+    queue[qn++] = 0;
+    uint32_t deepest = 0;
+    if (!b->lots[0].expanded)
+        rc = ll_errmsg_set(v->e, LL_EPROOF,
+                           "lots[0]: the traced lot is not "
+                           "followed");
+    for (size_t q = 0; rc == 0 && q < qn; q++) {
+        struct plot *l = &b->lots[queue[q]];
+        if (!l->expanded)
+            continue;
+        deepest = l->depth > deepest ? l->depth : deepest;
+        rc = follow(v, queue[q], queue, &qn, &transforms);
+    }
+    size_t unexpanded = 0;
+    for (size_t i = 0; rc == 0 && i < b->n_lots; i++) {
+        const struct plot *l = &b->lots[i];
+        if (l->depth == UINT32_MAX)
+            rc = ll_errmsg_set(v->e, LL_EPROOF,
+                               "lot %s: not reached from %s by the trace",
+                               l->st->lot, b->lots[0].st->lot);
+        else if (!l->expanded && l->depth <= deepest)
+            rc = ll_errmsg_set(v->e, LL_EPROOF,
+                               "lot %s: at depth %u but not followed",
+                               l->st->lot, l->depth);
+        unexpanded += !l->expanded;
+    }
+    if (rc == 0)
+        rc = check_named(v);
+    r->transforms = transforms;
+    r->unexpanded = unexpanded;
+    r->depth = deepest;
+    ll_free(queue);
+    return rc;
+}
+
+static size_t count_orgs(struct vctx *v)
+{
+    const struct bundle *b = v->b;
+    size_t n = 0;
+    bool seen[LL_MAX_ORGS] = {false};
+    for (size_t i = 0; i < b->n_events; i++) {
+        if (ll_signed_event_decode(v->se, b->events[i].signed_event,
+                                   b->events[i].len, NULL) != 0)
+            continue;
+        const lotledger_OrgState *o = ll_genesis_org(v->g, v->se->ev.org);
+        size_t k = o != NULL ? (size_t)(o - v->g->orgs) : LL_MAX_ORGS;
+        if (k < LL_MAX_ORGS && !seen[k]) {
+            seen[k] = true;
+            n++;
+        }
+    }
+    return n;
+}
+
+int ll_proof_verify(const struct ll_genesis *g, const uint8_t *bundle,
+                    size_t len, struct ll_proof_report *r, struct ll_errmsg *e)
+{
+    struct bundle b;
+    memset(&b, 0, sizeof(b));
+    memset(r, 0, sizeof(*r));
+    struct vctx v = {g, &b, {0}, ll_malloc(sizeof(struct ll_signed_event)), e};
+    bool *used = NULL;
+    int rc = v.se == NULL ? LL_ENOMEM : 0;
+    if (rc == 0 && bundle == NULL)
+        rc = ll_errmsg_set(e, LL_EDECODE, "bundle: empty");
+    if (rc == 0)
+        rc = decode_bundle(&b, bundle, len, e);
+    if (rc == 0)
+        rc = check_commit(&v);
+    if (rc == 0)
+        rc = check_states(&v);
+    if (rc == 0)
+        rc = check_events(&v);
+    if (rc == 0) {
+        used = ll_calloc(b.n_events + 1, sizeof(*used));
+        rc = used == NULL ? LL_ENOMEM : check_logs(&v, used);
+    }
+    if (rc == 0)
+        rc = check_closure(&v, r);
+    if (rc == 0) {
+        (void)snprintf(r->lot, sizeof(r->lot), "%s", b.lots[0].st->lot);
+        r->dir = (enum ll_trace_dir)b.direction;
+        r->height = v.h.height;
+        r->time_ms = v.h.time_ms;
+        ll_header_hash(r->block, &v.h);
+        r->lots = b.n_lots;
+        r->events = b.n_events;
+        r->orgs = count_orgs(&v);
+    }
+    if (rc == LL_ENOMEM && e != NULL && e->text[0] == '\0')
+        rc = ll_errmsg_set(e, rc, "out of memory");
+    ll_free(used);
+    ll_free(v.se);
+    bundle_free(&b);
+    return rc;
+}

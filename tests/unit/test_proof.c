@@ -1,0 +1,291 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Trace proof bundles: built from real traces, verified offline against
+ * the genesis alone, and every tampered variant rejected with its reason:
+ * each byte flipped, an event dropped or added, a signature swapped, a lot
+ * left out of the closure, a commit without a quorum, another network's
+ * genesis, trailing bytes.
+ */
+#include "../../ledger/proof.h"
+#include "trace_world.h"
+
+static struct ll_trace *trace(struct world *w, const char *lot,
+                              enum ll_trace_dir d, uint32_t depth)
+{
+    struct ll_trace *t = NULL;
+    struct ll_errmsg e = {{0}};
+    int rc = ll_trace_build(w->s, lot, d, depth, &t, &e);
+    if (rc)
+        ll_test_fail(__FILE__, __LINE__, "trace %s: %s", lot, e.text);
+    return t;
+}
+
+static void build(struct world *w, const struct ll_trace *t, struct ll_buf *b)
+{
+    struct ll_errmsg e = {{0}};
+    ll_buf_init(b, LL_PROOF_MAX_BYTES);
+    int rc = ll_proof_build(w->s, t, b, &e);
+    if (rc)
+        ll_test_fail(__FILE__, __LINE__, "build: %s", e.text);
+}
+
+/* Verify; the expected error (0 = valid) and a word of its message. */
+static void expect(const struct ll_genesis *g, const struct ll_buf *b, int want,
+                   const char *word, struct ll_proof_report *r)
+{
+    struct ll_errmsg e = {{0}};
+    struct ll_proof_report tmp;
+    int rc = ll_proof_verify(g, b->data, b->len, r ? r : &tmp, &e);
+    if (rc != want || (word != NULL && strstr(e.text, word) == NULL))
+        ll_test_fail(__FILE__, __LINE__, "verify: got %s '%s', want %s '%s'",
+                     ll_err_name(rc), e.text, ll_err_name(want),
+                     word ? word : "");
+}
+
+/*
+ * With LL_PROOF_SEED_DIR set, write the fixture genesis and the valid
+ * bundles there: the seeds of tests/fuzz/corpus/fuzz_proof (the bundles
+ * are deterministic: fixed keys, times and heights).
+ */
+static void seed_write(const char *name, const void *p, size_t n)
+{
+    const char *dir = getenv("LL_PROOF_SEED_DIR"); /* NOLINT */
+    char path[600];
+    if (dir == NULL)
+        return;
+    (void)snprintf(path, sizeof(path), "%s/%s", dir, name);
+    FILE *f = fopen(path, "wb");
+    ASSERT_NOT_NULL(f);
+    ASSERT_UEQ(fwrite(p, 1, n, f), n);
+    ASSERT_OK(fclose(f));
+    if (strcmp(name, "backward-d.bin") == 0) {
+        char *json = fx_genesis_json();
+        (void)snprintf(path, sizeof(path), "%s/genesis.json", dir);
+        f = fopen(path, "w");
+        ASSERT_NOT_NULL(f);
+        ASSERT_UEQ(fwrite(json, 1, strlen(json), f), strlen(json));
+        ASSERT_OK(fclose(f));
+        ll_free(json);
+    }
+}
+
+static void test_valid(void)
+{
+    struct world w;
+    struct ll_buf b;
+    struct ll_proof_report r;
+    world_build(&w);
+    struct ll_trace *t = trace(&w, L_D, LL_TRACE_BACKWARD, 16);
+    build(&w, t, &b);
+    expect(w.g, &b, 0, NULL, &r);
+    ASSERT_STR_EQ(r.lot, L_D);
+    ASSERT_EQ(r.dir, LL_TRACE_BACKWARD);
+    ASSERT_UEQ(r.height, 2);
+    ASSERT_UEQ(r.lots, 4);
+    ASSERT_UEQ(r.events, 6);
+    ASSERT_UEQ(r.orgs, 2);
+    ASSERT_UEQ(r.transforms, 2);
+    ASSERT_UEQ(r.unexpanded, 0);
+    ASSERT_UEQ(r.depth, 2);
+    printf("    backward proof of 4 lots, 6 events: %zu bytes\n", b.len);
+    seed_write("backward-d.bin", b.data, b.len);
+    ll_buf_free(&b);
+    ll_trace_free(t);
+    /* Forward, and depth-limited. */
+    t = trace(&w, L_A, LL_TRACE_FORWARD, 16);
+    build(&w, t, &b);
+    expect(w.g, &b, 0, NULL, &r);
+    ASSERT_EQ(r.dir, LL_TRACE_FORWARD);
+    ASSERT_UEQ(r.lots, 4);
+    seed_write("forward-a.bin", b.data, b.len);
+    ll_buf_free(&b);
+    ll_trace_free(t);
+    t = trace(&w, L_D, LL_TRACE_BACKWARD, 0);
+    build(&w, t, &b);
+    expect(w.g, &b, 0, NULL, &r);
+    ASSERT_UEQ(r.unexpanded, 1);
+    ASSERT_UEQ(r.depth, 0);
+    ll_buf_free(&b);
+    ll_trace_free(t);
+    world_free(&w);
+}
+
+/* Every byte of a bundle flipped, one at a time: each variant fails. */
+static void test_every_byte_flipped(void)
+{
+    struct world w;
+    struct ll_buf b;
+    world_build(&w);
+    struct ll_trace *t = trace(&w, L_C, LL_TRACE_BACKWARD, 1);
+    build(&w, t, &b);
+    expect(w.g, &b, 0, NULL, NULL);
+    size_t by[32] = {0};
+    for (size_t i = 0; i < b.len; i++) {
+        uint8_t mask = (uint8_t)(1u << (i % 8));
+        struct ll_errmsg e = {{0}};
+        struct ll_proof_report r;
+        b.data[i] ^= mask;
+        int rc = ll_proof_verify(w.g, b.data, b.len, &r, &e);
+        b.data[i] ^= mask;
+        if (rc == 0)
+            ll_test_fail(__FILE__, __LINE__,
+                         "byte %zu of %zu flipped (mask %02x): accepted", i,
+                         b.len, mask);
+        if (e.text[0] == '\0')
+            ll_test_fail(__FILE__, __LINE__, "byte %zu: no reason given", i);
+        by[(unsigned)-rc & 31]++;
+    }
+    printf("    %zu flips rejected:", b.len);
+    for (unsigned k = 0; k < 32; k++)
+        if (by[k] != 0)
+            printf(" %s %zu", ll_err_name(-(int)k), by[k]);
+    printf("\n");
+    ll_buf_free(&b);
+    ll_trace_free(t);
+    world_free(&w);
+}
+
+static void test_tampered(void)
+{
+    struct world w;
+    struct ll_buf b;
+    world_build(&w);
+
+    /* An event dropped from a lot's log. */
+    struct ll_trace *t = trace(&w, L_D, LL_TRACE_BACKWARD, 16);
+    t->lots[2].ev_count--;
+    build(&w, t, &b);
+    expect(w.g, &b, LL_EPROOF, "not its committed log", NULL);
+    ll_buf_free(&b);
+    ll_trace_free(t);
+
+    /* An event of a lot outside the trace added: X's commission. */
+    struct ll_buf ev = {0};
+    struct ll_block *blk = fx_begin(w.l);
+    lotledger_Event *x = fx_event(lotledger_EventType_COMMISSION, FX_FARM);
+    fx_lot(x, "tlc/fda/7/OTHER-X", 5000, "KGM");
+    fx_sign(&ev, NULL, x, FX_FARM);
+    fx_add(blk, &ev);
+    fx_commit(w.l, blk);
+    ll_buf_free(&ev);
+    ll_ledger_snap_close(w.s);
+    ASSERT_OK(ll_ledger_snap_open(w.l, &w.s));
+    t = trace(&w, L_D, LL_TRACE_BACKWARD, 16);
+    struct ll_trace *ta = trace(&w, "tlc/fda/7/OTHER-X", LL_TRACE_BACKWARD, 0);
+    ASSERT_OK(ll_buf_append(&t->bytes, ta->bytes.data + ta->events[0].off,
+                            ta->events[0].len));
+    struct ll_trace_event extra = ta->events[0];
+    extra.off = t->bytes.len - extra.len;
+    t->events[t->n_events++] = extra; /* cap is >= 64 */
+    build(&w, t, &b);
+    expect(w.g, &b, LL_EPROOF, "in no followed lot's log", NULL);
+    ll_buf_free(&b);
+    ll_trace_free(ta);
+    ll_trace_free(t);
+
+    /* Two events' signatures swapped. */
+    t = trace(&w, L_D, LL_TRACE_BACKWARD, 16);
+    uint8_t *s0 = t->bytes.data + t->events[0].off + t->events[0].len - 64;
+    uint8_t *s1 = t->bytes.data + t->events[1].off + t->events[1].len - 64;
+    uint8_t tmp[64];
+    memcpy(tmp, s0, 64);
+    memcpy(s0, s1, 64);
+    memcpy(s1, tmp, 64);
+    build(&w, t, &b);
+    expect(w.g, &b, LL_EBADSIG, "not signed by a key", NULL);
+    ll_buf_free(&b);
+    ll_trace_free(t);
+
+    /* A lot left out of the closure (B, an input of C). */
+    t = trace(&w, L_D, LL_TRACE_BACKWARD, 16);
+    ASSERT_STR_EQ(t->lots[3].lot, L_B);
+    t->n_lots--;
+    build(&w, t, &b);
+    expect(w.g, &b, LL_EPROOF, "not closed: lot " L_B, NULL);
+    ll_buf_free(&b);
+    ll_trace_free(t);
+
+    /* Trailing bytes. */
+    t = trace(&w, L_D, LL_TRACE_BACKWARD, 16);
+    build(&w, t, &b);
+    ASSERT_OK(ll_buf_append_byte(&b, 0));
+    expect(w.g, &b, LL_EDECODE, "bundle: byte", NULL);
+    b.len--;
+    /* Another network's genesis. */
+    struct ll_genesis *other = ll_malloc(sizeof(*other));
+    ASSERT_NOT_NULL(other);
+    *other = *w.g;
+    (void)snprintf(other->chain_id, sizeof(other->chain_id), "other-net");
+    other->hash[0] ^= 1;
+    expect(other, &b, LL_EVERIFY, "another network", NULL);
+    ll_free(other);
+    expect(w.g, &b, 0, NULL, NULL);
+    ll_buf_free(&b);
+    ll_trace_free(t);
+    world_free(&w);
+}
+
+/* Field 4 (the commit) replaced by a commit without signatures. */
+static void test_no_quorum(void)
+{
+    struct world w;
+    struct ll_buf b;
+    struct ll_buf nb;
+    world_build(&w);
+    struct ll_trace *t = trace(&w, L_D, LL_TRACE_BACKWARD, 16);
+    build(&w, t, &b);
+    /* version (2 bytes), genesis (2 + 32), header (3 + 248), then the
+     * commit: tag 0x22, length, u16 count, count x 66 bytes. */
+    size_t at = 2 + 34 + 3 + LL_HEADER_LEN;
+    ASSERT_EQ(b.data[at], 0x22);
+    size_t clen = b.data[at + 1];
+    ASSERT_UEQ(clen, 2 + 66);
+    ll_buf_init(&nb, LL_PROOF_MAX_BYTES);
+    ASSERT_OK(ll_buf_append(&nb, b.data, at));
+    static const uint8_t empty[4] = {0x22, 2, 0, 0};
+    ASSERT_OK(ll_buf_append(&nb, empty, sizeof(empty)));
+    ASSERT_OK(
+        ll_buf_append(&nb, b.data + at + 2 + clen, b.len - at - 2 - clen));
+    expect(w.g, &nb, LL_EPROOF, "2/3", NULL);
+    ll_buf_free(&nb);
+    ll_buf_free(&b);
+    ll_trace_free(t);
+    world_free(&w);
+}
+
+static void test_garbage(void)
+{
+    struct world w;
+    world_build(&w);
+    struct ll_errmsg e = {{0}};
+    struct ll_proof_report r;
+    static const uint8_t junk[][6] = {
+        {0x08, 0x01},       /* only a version */
+        {0xff, 0xff, 0xff}, /* a truncated tag */
+        {0x08, 0x80, 0x00}, /* overlong varint */
+        {0x12, 0x05, 0x01}, /* bytes running past the end */
+        {0x78, 0x01},       /* field 15 */
+    };
+    for (size_t i = 0; i < LL_ARRAY_LEN(junk); i++) {
+        e.text[0] = '\0';
+        if (ll_proof_verify(w.g, junk[i], 3, &r, &e) == 0)
+            ll_test_fail(__FILE__, __LINE__, "junk %zu accepted", i);
+        ASSERT_TRUE(e.text[0] != '\0');
+    }
+    ASSERT_FAILS(ll_proof_verify(w.g, NULL, 0, &r, &e));
+    world_free(&w);
+}
+
+static const struct ll_test tests[] = {
+    {"valid", test_valid},
+    {"every_byte_flipped", test_every_byte_flipped},
+    {"tampered", test_tampered},
+    {"no_quorum", test_no_quorum},
+    {"garbage", test_garbage},
+};
+
+int main(int argc, char **argv)
+{
+    fx_keys_init();
+    return ll_test_main(tests, LL_ARRAY_LEN(tests), argc, argv);
+}
