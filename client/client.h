@@ -64,6 +64,7 @@ int ll_cmd_query(int argc, char **argv);
 int ll_cmd_event_get(int argc, char **argv);
 int ll_cmd_trace(int argc, char **argv);
 int ll_cmd_proof(int argc, char **argv);
+int ll_cmd_recall_impact(int argc, char **argv);
 int ll_cmd_verify(int argc, char **argv);
 
 #endif

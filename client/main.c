@@ -27,6 +27,8 @@ static const struct command commands[] = {
     {"event-get", ll_cmd_query, "a committed event by id"},
     {"block", ll_cmd_query, "a committed block's header"},
     {"trace", ll_cmd_trace, "what went into a lot, or where it went"},
+    {"recall-impact", ll_cmd_recall_impact,
+     "everything made from suspect lots: status, holders, in transit"},
     {"proof", ll_cmd_proof, "fetch a lot's trace proof bundle from a node"},
     {"verify", ll_cmd_verify, "check a trace proof bundle offline"},
     {"commission", ll_cmd_event, "sign and submit: create lots"},

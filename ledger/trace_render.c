@@ -67,10 +67,22 @@ static json_t *lot_json(const struct ll_trace *t, const struct ll_trace_lot *l,
     }
     (void)json_object_set_new(o, "holdings", h);
     uint64_t in_transit = 0;
-    for (size_t i = 0; i < st->pending_count; i++)
-        in_transit += st->pending[i].quantity;
+    json_t *pend = json_array();
+    for (size_t i = 0; i < st->pending_count; i++) {
+        const lotledger_Pending *pe = &st->pending[i];
+        json_t *x = json_object();
+        in_transit += pe->quantity;
+        (void)json_object_set_new(x, "ship",
+                                  hex(pe->ship.bytes, pe->ship.size));
+        (void)json_object_set_new(x, "from", json_string(pe->from));
+        (void)json_object_set_new(x, "to", json_string(pe->to));
+        (void)json_object_set_new(x, "quantity",
+                                  json_integer((json_int_t)pe->quantity));
+        (void)json_array_append_new(pend, x);
+    }
     (void)json_object_set_new(o, "in_transit",
                               json_integer((json_int_t)in_transit));
+    (void)json_object_set_new(o, "pending", pend);
     for (size_t k = 0; k < l->ev_count; k++)
         (void)json_array_append_new(
             ev, hex(t->events[t->lot_events[l->ev_first + k]].id, 32));

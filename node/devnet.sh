@@ -109,5 +109,10 @@ custody of every lot on the way.
 MSG
 "$cli" trace "$lot" --node "$url" || true
 echo
+echo "Its proof, checked offline against the genesis file alone:"
+if "$cli" proof "$lot" --node "$url" -o "$dir/proof.bin" >/dev/null; then
+    "$cli" verify --genesis "$dir/genesis.json" "$dir/proof.bin" || true
+fi
+echo
 echo "Ctrl-C stops the node cleanly."
 wait "$pid"

@@ -22,14 +22,24 @@ static const struct {
     const char *name;
     int (*fn)(int, char **);
 } cmds[] = {
-    {"commission", ll_cmd_event}, {"ship", ll_cmd_event},
-    {"receive", ll_cmd_event},    {"transform", ll_cmd_event},
-    {"observe", ll_cmd_event},    {"hold", ll_cmd_event},
-    {"release", ll_cmd_event},    {"recall", ll_cmd_event},
-    {"dispose", ll_cmd_event},    {"correct", ll_cmd_event},
-    {"trace", ll_cmd_trace},      {"lot", ll_cmd_query},
-    {"status", ll_cmd_query},     {"block", ll_cmd_query},
-    {"event-get", ll_cmd_query},  {"event", ll_cmd_event_get},
+    {"commission", ll_cmd_event},
+    {"ship", ll_cmd_event},
+    {"receive", ll_cmd_event},
+    {"transform", ll_cmd_event},
+    {"observe", ll_cmd_event},
+    {"hold", ll_cmd_event},
+    {"release", ll_cmd_event},
+    {"recall", ll_cmd_event},
+    {"dispose", ll_cmd_event},
+    {"correct", ll_cmd_event},
+    {"trace", ll_cmd_trace},
+    {"lot", ll_cmd_query},
+    {"status", ll_cmd_query},
+    {"block", ll_cmd_query},
+    {"event-get", ll_cmd_query},
+    {"event", ll_cmd_event_get},
+    {"recall-impact", ll_cmd_recall_impact},
+    {"proof", ll_cmd_proof}, /* -o is refused without a node answer */
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -114,6 +114,17 @@ out=$("$cli" trace "$lot" --depth 99 --node "$url" 2>&1); rc=$?
 [ $rc -eq 2 ] && grep -q -- "--depth: 99 is outside 0..64" <<<"$out" || fail "bad depth: $rc $out"
 out=$("$cli" trace "01/00614141777778/10/NOPE" --node "$url" 2>&1); rc=$?
 [ $rc -eq 1 ] && grep -q "404 not_found" <<<"$out" || fail "trace of unknown lot: $rc $out"
+# Recall impact of a harvest lot: the packed lot and the salad, with holders.
+out=$("$cli" recall-impact "$harvest" --node "$url") || fail "recall-impact: $out"
+grep -q "4 lots affected" <<<"$out" || fail "impact count: $out"
+grep -q "^$lot .* retail1 2400 EA" <<<"$out" || fail "impact holders: $out"
+out=$("$cli" recall-impact "$harvest" --csv --node "$url") || fail "impact csv"
+[ "$(head -n 1 <<<"$out")" = "lot,product,status,originator,party,state,quantity,uom" ] || fail "csv header: $out"
+grep -q "^$lot,\"Garden salad mix, 300 g bag\",active,processor,retail2,held,2580,EA$" <<<"$out" || fail "csv row: $out"
+"$cli" recall-impact "$harvest" --json --node "$url" | grep -q '"complete":true' || fail "impact json"
+out=$("$cli" recall-impact --node "$url" 2>&1); rc=$?
+[ $rc -eq 2 ] || fail "impact without lots: $rc $out"
+
 # Proofs: fetched from the node, verified offline with the genesis alone.
 out=$("$cli" proof "$lot" -o proof.bin --node "$url") || fail "proof: $out"
 out=$("$cli" verify --genesis genesis.json proof.bin) || fail "verify: $out"

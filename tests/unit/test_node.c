@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "../../ledger/event_json.h"
+#include "../../ledger/proof.h"
 #include "ledger_fixture.h"
 
 struct node {
@@ -257,6 +258,43 @@ static void expect(const struct resp *r, int status, const char *word)
                      r->status, r->body, status, word);
 }
 
+/* GET a proof bundle (raw bytes) and verify it against the fixture. */
+static void proof_check(struct node *n, const char *path)
+{
+    char req[512];
+    int rl = snprintf(req, sizeof(req),
+                      "GET %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+                      path);
+    int fd = connect_node(n);
+    ASSERT_GE(fd, 0);
+    ASSERT_EQ(write(fd, req, (size_t)rl), rl);
+    static char buf[1 << 20];
+    size_t got = 0;
+    for (;;) {
+        ssize_t k = read(fd, buf + got, sizeof(buf) - got);
+        if (k <= 0)
+            break;
+        got += (size_t)k;
+    }
+    (void)close(fd);
+    ASSERT_TRUE(got > 12 && memcmp(buf, "HTTP/1.1 200", 12) == 0);
+    ASSERT_TRUE(strstr(buf, "application/x-protobuf") != NULL);
+    const char *body = NULL;
+    for (size_t i = 0; i + 4 <= got && body == NULL; i++)
+        if (memcmp(buf + i, "\r\n\r\n", 4) == 0)
+            body = buf + i + 4;
+    ASSERT_NOT_NULL(body);
+    struct ll_genesis *g = fx_genesis();
+    struct ll_proof_report rep;
+    struct ll_errmsg e = {{0}};
+    int rc = ll_proof_verify(g, (const uint8_t *)body,
+                             got - (size_t)(body - buf), &rep, &e);
+    if (rc)
+        ll_test_fail(__FILE__, __LINE__, "proof: %s", e.text);
+    ASSERT_UEQ(rep.unexpanded, 0);
+    ll_free(g);
+}
+
 static void test_events_end_to_end(void)
 {
     struct node n;
@@ -351,6 +389,8 @@ static void test_events_end_to_end(void)
     http(&n, "GET", "/v1/lots/" FX_LOT_C "/trace?depth=0", "text/plain", NULL,
          0, &r);
     expect(&r, 200, "\"complete\":false");
+    /* The proof of C's trace verifies against the genesis. */
+    proof_check(&n, "/v1/lots/" FX_LOT_C "/proof");
 
     /* Stop cleanly, start again: the data is still there. */
     node_stop(&n);
