@@ -47,6 +47,15 @@ int ll_cli_http(const char *method, const char *url, const char *ctype,
 /* Report a node's error answer ({error, detail}) for cmd on stderr. */
 void ll_cli_node_error(const char *cmd, long status, const struct ll_buf *resp);
 
+/*
+ * The union of the forward traces of n suspect lots, from a node: a JSON
+ * object of trace lots keyed by lot id (json_decref it). Reports its own
+ * errors. Returns 0 or LL_EIO.
+ */
+struct json_t;
+int ll_cli_closure(const char *cmd, const char *node,
+                   const char *const *suspects, size_t n, struct json_t **out);
+
 /* Print "lotledger <cmd>: <message>" to stderr. */
 void ll_cli_error(const char *cmd, const char *fmt, ...) LL_PRINTF(2, 3);
 

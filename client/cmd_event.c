@@ -6,6 +6,7 @@
  * keystore and submits it to a node (POST /v1/events); the node's answer
  * (accepted, committed, or the rule it breaks) is printed.
  */
+#include <jansson.h>
 #include <stddef.h>
 #include <string.h>
 #include <time.h>
@@ -40,14 +41,20 @@ static const char usage_fmt[] =
     "  --kde KEY=VALUE        an FSMA key data element (repeat)\n"
     "  --doc TYPE=NUMBER      a business document, e.g. bol=BOL-1 (repeat)\n"
     "  --temperature C[/MAX]  a temperature reading, alarm if over MAX\n"
+    "  --affected LOT         recall: every lot made from LOT (its forward\n"
+    "                         trace) that --org originated (repeat)\n"
     "  --wait                 wait until the event is committed\n"
     "  --passphrase-file F\n";
+
+#define MAX_AFFECTED 16
 
 struct eargs {
     const char *node;
     const char *keystore;
     const char *pass_file;
     bool wait;
+    const char *affected[MAX_AFFECTED]; /* recall: suspect lots */
+    size_t naff;
 };
 
 /* "12.5" -> 12500 thousandths. Returns 0 or LL_EINVAL. */
@@ -294,6 +301,20 @@ static int event_opt(const char *cmd, lotledger_Event *ev, struct eargs *a,
         a->pass_file = v;
         return 0;
     }
+    if (strcmp(o, "--affected") == 0) {
+        struct ll_errmsg e = {{0}};
+        if (strcmp(cmd, "recall") != 0 || a->naff >= MAX_AFFECTED) {
+            ll_cli_error(cmd, "--affected: only for recall, at most %d",
+                         MAX_AFFECTED);
+            return LL_EINVAL;
+        }
+        if (ll_lotid_check(v, &e) != 0) {
+            ll_cli_error(cmd, "--affected: %s", e.text);
+            return LL_EINVAL;
+        }
+        a->affected[a->naff++] = v;
+        return 0;
+    }
     for (size_t i = 0; i < LL_ARRAY_LEN(texts); i++) {
         if (strcmp(o, texts[i].name) != 0)
             continue;
@@ -392,6 +413,49 @@ out:
     return status;
 }
 
+/*
+ * recall --affected: the lots the org originated among everything made
+ * from the suspects, recalled in events of at most 64 lots.
+ */
+static int recall_affected(const char *cmd, lotledger_Event *ev,
+                           const struct eargs *a)
+{
+    json_t *lots = NULL;
+    if (ll_cli_closure(cmd, a->node, a->affected, a->naff, &lots) != 0)
+        return LL_EXIT_FAIL;
+    size_t fixed = ev->lots_count;
+    size_t mine = 0;
+    int status = LL_EXIT_OK;
+    const char *k;
+    json_t *l;
+    json_object_foreach(lots, k, l)
+    {
+        const char *orig = json_string_value(json_object_get(l, "originator"));
+        const char *st = json_string_value(json_object_get(l, "status"));
+        if (orig == NULL || strcmp(orig, ev->org) != 0 ||
+            (st != NULL && strcmp(st, "recalled") == 0))
+            continue;
+        lotledger_LotQuantity *q = &ev->lots[ev->lots_count++];
+        memset(q, 0, sizeof(*q));
+        (void)snprintf(q->lot, sizeof(q->lot), "%s", k);
+        mine++;
+        if (ev->lots_count == LL_ARRAY_LEN(ev->lots) && status == LL_EXIT_OK) {
+            status = sign_submit(cmd, ev, a);
+            ev->lots_count = (pb_size_t)fixed;
+            ev->event_time++;
+        }
+    }
+    if (mine == 0)
+        ll_cli_error(cmd,
+                     "none of the %zu affected lots was originated by %s "
+                     "(or all are recalled already)",
+                     json_object_size(lots), ev->org);
+    else if (ev->lots_count > fixed && status == LL_EXIT_OK)
+        status = sign_submit(cmd, ev, a);
+    json_decref(lots);
+    return mine == 0 ? LL_EXIT_FAIL : status;
+}
+
 int ll_cmd_event(int argc, char **argv)
 {
     const char *cmd = argv[0];
@@ -401,7 +465,7 @@ int ll_cmd_event(int argc, char **argv)
     lotledger_Event *ev = ll_calloc(1, sizeof(*ev));
     if (ev == NULL)
         return LL_EXIT_FAIL;
-    struct eargs a = {"http://127.0.0.1:8080", NULL, NULL, false};
+    struct eargs a = {"http://127.0.0.1:8080", NULL, NULL, false, {NULL}, 0};
     int status = LL_EXIT_USAGE;
     ev->version = LL_EVENT_VERSION;
     ev->type = type;
@@ -433,7 +497,8 @@ int ll_cmd_event(int argc, char **argv)
     }
     status = LL_EXIT_FAIL;
     if (fetch_chain(cmd, a.node, ev) == 0)
-        status = sign_submit(cmd, ev, &a);
+        status = a.naff > 0 ? recall_affected(cmd, ev, &a)
+                            : sign_submit(cmd, ev, &a);
 out:
     ll_free(ev);
     return status;

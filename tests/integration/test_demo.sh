@@ -124,6 +124,16 @@ grep -q "^$lot,\"Garden salad mix, 300 g bag\",active,processor,retail2,held,258
 "$cli" recall-impact "$harvest" --json --node "$url" | grep -q '"complete":true' || fail "impact json"
 out=$("$cli" recall-impact --node "$url" 2>&1); rc=$?
 [ $rc -eq 2 ] || fail "impact without lots: $rc $out"
+# The processor recalls what it made from the harvest lot: the salad.
+ev recall --org processor --keystore keys/processor.key --affected "$harvest" \
+    --reason "Listeria in field run" --wait >/dev/null || fail "recall --affected"
+out=$("$cli" recall-impact "$harvest" --node "$url")
+grep -q "^$lot .* recalled " <<<"$out" || fail "salad not recalled: $out"
+grep -q "^$harvest .* active " <<<"$out" || fail "harvest lot touched: $out"
+out=$(ev recall --org distributor --keystore keys/distributor.key --affected "$harvest" \
+    --reason x 2>&1); rc=$?
+[ $rc -eq 1 ] && grep -q "none of the 4 affected lots was originated by distributor" <<<"$out" \
+    || fail "recall by a non-originator: $rc $out"
 
 # Proofs: fetched from the node, verified offline with the genesis alone.
 out=$("$cli" proof "$lot" -o proof.bin --node "$url") || fail "proof: $out"
@@ -153,5 +163,5 @@ pid=
 [ $rc -eq 0 ] || fail "node exit $rc after SIGTERM"
 grep -q "event=stopped" node.log || fail "no clean stop"
 out=$("$cli" verify-chain --genesis genesis.json data/ledger) || fail "verify-chain: $out"
-grep -q "events 20, lots 6" <<<"$out" || fail "verify report: $out"
+grep -q "events 21, lots 6" <<<"$out" || fail "verify report: $out"
 exit 0
