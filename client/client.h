@@ -74,6 +74,16 @@ int ll_cmd_event_get(int argc, char **argv);
 int ll_cmd_trace(int argc, char **argv);
 int ll_cmd_proof(int argc, char **argv);
 int ll_cmd_recall_impact(int argc, char **argv);
+int ll_cmd_qr(int argc, char **argv);
+
+/*
+ * The GS1 Digital Link URI of a GS1 lot id on base (no trailing slash
+ * kept): base/01/<GTIN>/10/<lot, percent-encoded>[?17=YYMMDD] (expiry
+ * YYYYMMDD, 0 = none). Returns 0, LL_EINVAL (not 01/<GTIN>/10/<lot>),
+ * LL_ETOOBIG.
+ */
+int ll_cli_digital_link(char *out, size_t cap, const char *base,
+                        const char *lot, uint32_t expiry);
 int ll_cmd_verify(int argc, char **argv);
 
 #endif

@@ -20,6 +20,7 @@
 #include "../ledger/proof.h"
 #include "../ledger/trace.h"
 #include "http.h"
+#include "page.h"
 #include "node.h"
 
 #define COMMIT_BUCKETS 8
@@ -1031,6 +1032,162 @@ static void get_block(struct node *n, struct ll_http_conn *c, const char *hs)
     ll_free(cm);
 }
 
+/* Answer with a page (HTML) or its error page. */
+static void reply_page(struct ll_http_conn *c, int status, const char *title,
+                       const char *detail)
+{
+    struct ll_buf b;
+    ll_buf_init(&b, 1 << 16);
+    if (ll_page_error(&b, title, detail) == 0)
+        ll_http_respond(c, status, "text/html; charset=utf-8", b.data, b.len);
+    else
+        reply_error(c, status, "bad_request", 0, detail);
+    ll_buf_free(&b);
+}
+
+/* Decode every event of a trace for the page (heap; freed by the caller). */
+static size_t page_events(const struct ll_trace *t, struct ll_page_event *pe,
+                          struct ll_signed_event **se, size_t max)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < t->n_events && n < max; i++) {
+        se[n] = ll_malloc(sizeof(**se));
+        if (se[n] == NULL)
+            break;
+        const struct ll_trace_event *x = &t->events[i];
+        if (ll_signed_event_decode(se[n], t->bytes.data + x->off, x->len,
+                                   NULL) != 0) {
+            ll_free(se[n]);
+            continue;
+        }
+        pe[n].ev = &se[n]->ev;
+        n++;
+    }
+    return n;
+}
+
+#define PAGE_EVENTS 256
+
+/* /v1/lots/{lot}/proof with the lot percent-encoded ('/' kept). */
+static void page_proof_url(char *out, size_t cap, const char *lot)
+{
+    static const char hexd[] = "0123456789ABCDEF";
+    int n = snprintf(out, cap, "/v1/lots/");
+    size_t k = n > 0 ? (size_t)n : 0;
+    for (const char *q = lot; *q != '\0' && k + 4 < cap; q++) {
+        unsigned char ch = (unsigned char)*q;
+        if ((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
+            (ch >= '0' && ch <= '9') || strchr("-._~/", ch) != NULL) {
+            out[k++] = (char)ch;
+        } else {
+            out[k++] = '%';
+            out[k++] = hexd[ch >> 4];
+            out[k++] = hexd[ch & 15];
+        }
+    }
+    (void)snprintf(out + k, cap - k, "/proof");
+}
+
+/* The page's facts, from one snapshot; rendered into b. */
+static int page_build(struct node *n, struct ll_ledger_snap *s, const char *lot,
+                      bool as_json, struct ll_buf *b, struct ll_errmsg *e)
+{
+    struct ll_trace *t = NULL;
+    struct ll_buf proof;
+    struct ll_page_event *pe = ll_calloc(PAGE_EVENTS, sizeof(*pe));
+    struct ll_signed_event **se =
+        ll_calloc(PAGE_EVENTS, sizeof(struct ll_signed_event *));
+    lotledger_LotState *st = ll_malloc(sizeof(*st));
+    lotledger_LotState *origin = ll_malloc(sizeof(*origin));
+    size_t ne = 0;
+    ll_buf_init(&proof, LL_PROOF_MAX_BYTES);
+    int rc = pe == NULL || se == NULL || st == NULL || origin == NULL
+                 ? LL_ENOMEM
+                 : ll_trace_build(s, lot, LL_TRACE_BACKWARD,
+                                  LL_TRACE_DEFAULT_DEPTH, &t, e);
+    if (rc == 0)
+        rc = ll_ledger_lot(s, lot, st);
+    if (rc == 0)
+        rc = ll_ledger_lot(s, t->lots[t->n_lots - 1].lot, origin);
+    if (rc == 0) {
+        struct ll_page p;
+        struct ll_proof_report rep;
+        struct ll_errmsg why = {{0}};
+        memset(&p, 0, sizeof(p));
+        p.g = n->g;
+        p.state = st;
+        p.origin_org = origin->originator;
+        (void)snprintf(p.origin_country, sizeof(p.origin_country), "%s",
+                       origin->has_master ? origin->master.country : "");
+        ne = page_events(t, pe, se, PAGE_EVENTS);
+        p.events = pe;
+        p.n_events = ne;
+        p.height = t->tip.height;
+        p.verified =
+            ll_proof_build(s, t, &proof, &why) == 0 &&
+            ll_proof_verify(n->g, proof.data, proof.len, &rep, &why) == 0;
+        page_proof_url(p.proof_url, sizeof(p.proof_url), lot);
+        rc = ll_page_render(b, &p, as_json);
+    }
+    for (size_t i = 0; i < ne; i++)
+        ll_free(se[i]);
+    ll_free(se);
+    ll_free(pe);
+    ll_free(st);
+    ll_free(origin);
+    ll_buf_free(&proof);
+    ll_trace_free(t);
+    return rc;
+}
+
+/*
+ * GET /01/{gtin}/10/{lot}: the consumer page of a lot (GS1 Digital Link;
+ * query parameters such as 17= or linkType are ignored).
+ */
+static void get_page(struct node *n, struct ll_http_conn *c,
+                     const struct ll_http_req *r)
+{
+    char lot[LL_LOTID_MAX + 1];
+    struct ll_errmsg e = {{0}};
+    bool as_json = strstr(r->accept, "application/json") != NULL;
+    const char *why = "not a GS1 Digital Link path";
+    if (strlen(r->path) <= LL_LOTID_MAX) {
+        (void)snprintf(lot, sizeof(lot), "%s", r->path + 1);
+        if (ll_lotid_check(lot, &e) == 0)
+            why = NULL;
+        else
+            why = e.text;
+    }
+    if (why != NULL && as_json) {
+        reply_error(c, 400, "bad_lot_id", LL_EINVAL, why);
+        return;
+    }
+    if (why != NULL) {
+        reply_page(c, 400, "This code is not a valid product link", why);
+        return;
+    }
+    struct ll_ledger_snap *s = NULL;
+    struct ll_buf b;
+    ll_buf_init(&b, (size_t)4 << 20);
+    int rc = ll_ledger_snap_open(n->l, &s);
+    if (rc == 0)
+        rc = page_build(n, s, lot, as_json, &b, &e);
+    if (rc == LL_ENOTFOUND && !as_json)
+        reply_page(c, 404, "Unknown lot",
+                   "This lot is not on this ledger. Check the code, or ask "
+                   "the shop where you bought it.");
+    else if (rc == LL_ENOTFOUND)
+        reply_error(c, 404, "not_found", rc, "no such lot on this ledger");
+    else if (rc)
+        reply_error(c, 500, "internal", rc, ll_strerror(rc));
+    else
+        ll_http_respond(
+            c, 200, as_json ? "application/json" : "text/html; charset=utf-8",
+            b.data, b.len);
+    ll_buf_free(&b);
+    ll_ledger_snap_close(s);
+}
+
 /* Take one token from the client's bucket; false if it is empty. */
 static bool rate_ok(struct node *n, const char *peer)
 {
@@ -1098,6 +1255,8 @@ static void handle(void *arg, struct ll_http_conn *c,
             get_lot(n, c, p + 9);
     } else if (strncmp(p, "/v1/events/", 11) == 0) {
         get_event(n, c, p + 11);
+    } else if (strncmp(p, "/01/", 4) == 0) {
+        get_page(n, c, r);
     } else if (strncmp(p, "/v1/blocks/", 11) == 0) {
         get_block(n, c, p + 11);
     } else {

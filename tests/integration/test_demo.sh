@@ -135,6 +135,20 @@ out=$(ev recall --org distributor --keystore keys/distributor.key --affected "$h
 [ $rc -eq 1 ] && grep -q "none of the 4 affected lots was originated by distributor" <<<"$out" \
     || fail "recall by a non-originator: $rc $out"
 
+# The QR label: a real decoder (zbarimg) reads the Digital Link back, and
+# that address opens the consumer page.
+out=$("$cli" qr "$lot" --base-url "$url" -o label.png --expiry 20261205) || fail "qr: $out"
+[ "$out" = "$url/$lot?17=261205" ] || fail "qr uri: $out"
+scanned=$(zbarimg -q --raw label.png) || fail "zbarimg cannot read label.png"
+[ "$scanned" = "$out" ] || fail "scanned '$scanned', wrote '$out'"
+page=$(curl -s "$scanned")
+grep -q "Garden salad mix, 300 g bag" <<<"$page" || fail "consumer page: $page"
+grep -q "Verified: the history is complete and signed." <<<"$page" || fail "page verification: $page"
+"$cli" qr "$lot" --base-url "$url" -o label.svg >/dev/null || fail "qr svg"
+grep -q '<path fill="#000" d="M' label.svg || fail "svg: $(head -c 200 label.svg)"
+out=$("$cli" qr "$harvest" --base-url "$url" -o x.png 2>&1); rc=$?
+[ $rc -eq 2 ] && grep -q "needs a GS1 lot id" <<<"$out" || fail "qr of a TLC lot: $rc $out"
+
 # Proofs: fetched from the node, verified offline with the genesis alone.
 out=$("$cli" proof "$lot" -o proof.bin --node "$url") || fail "proof: $out"
 out=$("$cli" verify --genesis genesis.json proof.bin) || fail "verify: $out"

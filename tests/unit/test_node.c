@@ -834,6 +834,61 @@ static void test_concurrent_ingest(void)
     ll_test_rmrf(n.dir);
 }
 
+/* The consumer page behind a lot's Digital Link: HTML, JSON, errors. */
+static void test_consumer_page(void)
+{
+    struct node n;
+    struct resp r;
+    struct ll_buf ev = {0};
+    node_setup(&n);
+    node_start(&n, NULL, NULL);
+    /* Lot code and product with HTML's special characters. */
+    lotledger_Event *e = fx_event(lotledger_EventType_COMMISSION, FX_FARM);
+    fx_lot(e, "01/00614141777778/10/A<&>\"", 5000, "KGM");
+    e->has_master = true;
+    (void)snprintf(e->master.product, sizeof(e->master.product),
+                   "<script>alert(1)</script> kale");
+    (void)snprintf(e->master.country, sizeof(e->master.country), "US");
+    fx_sign(&ev, NULL, e, FX_FARM);
+    http(&n, "POST", "/v1/events?wait=commit", "application/x-protobuf",
+         ev.data, ev.len, &r);
+    expect(&r, 201, "committed");
+    static const char path[] = "/01/00614141777778/10/A%3C%26%3E%22?17=261205"
+                               "&linkType=all";
+    http(&n, "GET", path, "text/plain", NULL, 0, &r);
+    expect(&r, 200, "&lt;script&gt;alert(1)&lt;/script&gt; kale");
+    ASSERT_TRUE(strstr(r.body, "<script>") == NULL);
+    ASSERT_TRUE(strstr(r.body, "No hold or recall") != NULL);
+    ASSERT_TRUE(strstr(r.body, "Verified: the history is complete") != NULL);
+    ASSERT_TRUE(strstr(r.body, "/v1/lots/01/00614141777778/10/"
+                               "A%3C%26%3E%22/proof") != NULL);
+    /* Recalled: the banner says so; JSON when asked for. */
+    e = fx_event(lotledger_EventType_RECALL, FX_FARM);
+    fx_lot(e, "01/00614141777778/10/A<&>\"", 0, NULL);
+    (void)snprintf(e->reason, sizeof(e->reason), "Listeria");
+    fx_sign(&ev, NULL, e, FX_FARM);
+    http(&n, "POST", "/v1/events?wait=commit", "application/x-protobuf",
+         ev.data, ev.len, &r);
+    expect(&r, 201, "committed");
+    http(&n, "GET", path, "text/plain", NULL, 0, &r);
+    expect(&r, 200, "RECALLED: do not eat");
+    static const char get_json[] =
+        "GET /01/00614141777778/10/A%3C%26%3E%22 HTTP/1.1\r\nHost: x\r\n"
+        "Connection: close\r\nAccept: application/json\r\n\r\n";
+    http_raw(&n, get_json, sizeof(get_json) - 1, &r);
+    expect(&r, 200, "\"status\":\"recalled\"");
+    ASSERT_TRUE(strstr(r.body, "\"verified\":true") != NULL);
+    ASSERT_TRUE(strstr(r.body, "\"country\":\"US\"") != NULL);
+    /* A wrong check digit: a friendly 400 page. Unknown lot: 404 page. */
+    http(&n, "GET", "/01/00614141777779/10/A", "text/plain", NULL, 0, &r);
+    expect(&r, 400, "not a valid product link");
+    http(&n, "GET", "/01/00614141777778/10/NOPE", "text/plain", NULL, 0, &r);
+    expect(&r, 404, "Unknown lot");
+    node_stop(&n);
+    ll_buf_free(&ev);
+    ll_test_rmrf(n.dir);
+}
+
 static const struct ll_test tests[] = {
     {"sigkill_during_ingest", test_sigkill_during_ingest},
     {"events_end_to_end", test_events_end_to_end},
@@ -842,6 +897,7 @@ static const struct ll_test tests[] = {
     {"refuses_bad_config", test_refuses_bad_config},
     {"capture", test_capture},
     {"concurrent_ingest", test_concurrent_ingest},
+    {"consumer_page", test_consumer_page},
 };
 
 LL_TEST_MAIN(tests)
