@@ -75,6 +75,7 @@ int ll_cmd_trace(int argc, char **argv);
 int ll_cmd_proof(int argc, char **argv);
 int ll_cmd_recall_impact(int argc, char **argv);
 int ll_cmd_qr(int argc, char **argv);
+int ll_cmd_expiring(int argc, char **argv);
 
 /*
  * The GS1 Digital Link URI of a GS1 lot id on base (no trailing slash

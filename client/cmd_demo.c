@@ -15,6 +15,20 @@
 
 enum org { FARM, PACKER, PROC, DIST, RET1, RET2, NORG };
 
+/* The date DAYS days from now, as YYYYMMDD (0 if it cannot be formed). */
+static uint32_t date_in(int days)
+{
+    char t[40];
+    int64_t ms = ((int64_t)time(NULL) + (int64_t)days * 86400) * 1000;
+    if (ll_time_format(t, sizeof(t), ms, 0) != 0)
+        return 0;
+    uint32_t d = 0;
+    for (int k = 0; k < 10; k++)
+        if (t[k] >= '0' && t[k] <= '9')
+            d = d * 10 + (uint32_t)(t[k] - '0');
+    return d;
+}
+
 static const char *const org_ids[NORG] = {"farm",        "packer",  "processor",
                                           "distributor", "retail1", "retail2"};
 static const char *const org_glns[NORG] = {"0614141000005", "0614141000012",
@@ -186,7 +200,7 @@ static int packer_part(struct demo *d, const struct lots *L,
     ev->has_master = true;
     (void)snprintf(ev->master.product, sizeof(ev->master.product),
                    "Washed romaine hearts / baby spinach, 10 kg cases");
-    ev->master.best_before = 0;
+    ev->master.best_before = date_in(5);
     kde(ev, "cooling_location", org_glns[FARM]);
     rc = submit(d, PACKER, "packs them into two new traceability lots", NULL);
     if (rc)
@@ -225,7 +239,7 @@ static int processor_part(struct demo *d, const struct lots *L,
     ev->has_master = true;
     (void)snprintf(ev->master.product, sizeof(ev->master.product),
                    "Garden salad mix, 300 g bag");
-    ev->master.expiry = 0;
+    ev->master.expiry = date_in(7);
     (void)snprintf(ev->master.country, sizeof(ev->master.country), "US");
     doc(ev, "prodorder", "PO-SAL-5521");
     rc = submit(d, PROC, "blends them into 5000 bags of salad", NULL);

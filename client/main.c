@@ -29,6 +29,8 @@ static const struct command commands[] = {
     {"trace", ll_cmd_trace, "what went into a lot, or where it went"},
     {"recall-impact", ll_cmd_recall_impact,
      "everything made from suspect lots: status, holders, in transit"},
+    {"expiring", ll_cmd_expiring,
+     "an organisation's stock by expiry date, first expired first out"},
     {"qr", ll_cmd_qr, "a QR label of a lot's GS1 Digital Link (PNG or SVG)"},
     {"proof", ll_cmd_proof, "fetch a lot's trace proof bundle from a node"},
     {"verify", ll_cmd_verify, "check a trace proof bundle offline"},

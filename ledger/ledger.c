@@ -1519,6 +1519,31 @@ int ll_ledger_lot_events(const struct ll_ledger_snap *s, const char *lot,
     return rc;
 }
 
+int ll_ledger_lots_scan(const struct ll_ledger_snap *s, ll_ledger_lot_cb cb,
+                        void *arg)
+{
+    struct ll_store_iter *it = NULL;
+    uint8_t p = K_LOT;
+    lotledger_LotState *st = ll_malloc(sizeof(*st));
+    if (st == NULL)
+        return LL_ENOMEM;
+    int rc = ll_store_iter_open(s->l->store, s->snap, &p, 1, NULL, 0, &it);
+    const uint8_t *k;
+    const uint8_t *val;
+    size_t kl;
+    size_t vl;
+    while (rc == 0 && ll_store_iter_next(it, &k, &kl, &val, &vl)) {
+        rc = parse_lot_record(val, vl, st, NULL);
+        if (rc == 0)
+            rc = cb(arg, st);
+    }
+    if (rc == 0 && it != NULL)
+        rc = ll_store_iter_error(it);
+    ll_store_iter_close(it);
+    ll_free(st);
+    return rc;
+}
+
 int ll_ledger_state_proof(const struct ll_ledger_snap *s, const uint8_t *keys,
                           size_t nkeys, struct ll_buf *out)
 {

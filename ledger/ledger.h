@@ -190,6 +190,18 @@ LL_NODISCARD int ll_ledger_event_at(const struct ll_ledger_snap *s,
                                     uint64_t height, uint32_t index,
                                     struct ll_buf *out) LL_NONNULL(1, 4);
 
+/* Called for each committed lot; non-zero stops the scan. */
+typedef int (*ll_ledger_lot_cb)(void *arg, const lotledger_LotState *st);
+/*
+ * Visit every lot of the view, in key order (a full scan: for queries
+ * that no index serves, such as expiring stock).
+ * Returns: 0, the callback's non-zero value, LL_ENOMEM, LL_ESTORE,
+ * LL_ECORRUPT.
+ */
+LL_NODISCARD int ll_ledger_lots_scan(const struct ll_ledger_snap *s,
+                                     ll_ledger_lot_cb cb, void *arg)
+    LL_NONNULL(1, 2);
+
 /*
  * One state-map multiproof, at the view's tip, for nkeys 32-byte keys
  * (lot or organisation keys), appended to out (ll_smt_prove's encoding).

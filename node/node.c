@@ -18,6 +18,7 @@
 #include "../ledger/event_json.h"
 #include "../ledger/ledger.h"
 #include "../ledger/proof.h"
+#include "../ledger/rules.h"
 #include "../ledger/trace.h"
 #include "http.h"
 #include "page.h"
@@ -1188,6 +1189,132 @@ static void get_page(struct node *n, struct ll_http_conn *c,
     ll_ledger_snap_close(s);
 }
 
+/* ---- expiring stock (first expired, first out) ----------------------------
+ */
+
+struct expiring {
+    const char *org;
+    uint32_t until; /* YYYYMMDD: lots expiring on or before */
+    json_t *lots;   /* array of candidates */
+};
+
+static uint32_t yyyymmdd(int64_t ms)
+{
+    char t[40];
+    if (ll_time_format(t, sizeof(t), ms, 0) != 0)
+        return 0;
+    return (uint32_t)((t[0] - '0') * 10000000 + (t[1] - '0') * 1000000 +
+                      (t[2] - '0') * 100000 + (t[3] - '0') * 10000 +
+                      (t[5] - '0') * 1000 + (t[6] - '0') * 100 +
+                      (t[8] - '0') * 10 + (t[9] - '0'));
+}
+
+static int expiring_cb(void *arg, const lotledger_LotState *st)
+{
+    struct expiring *x = arg;
+    uint64_t held = ll_lot_held(st, x->org);
+    uint32_t date = 0;
+    if (st->has_master)
+        date =
+            st->master.expiry != 0 ? st->master.expiry : st->master.best_before;
+    if (held == 0 || date == 0 || date > x->until)
+        return 0;
+    static const char *const status[] = {"active", "held", "recalled"};
+    json_t *o = json_object();
+    char d[16];
+    (void)snprintf(d, sizeof(d), "%04u-%02u-%02u", date / 10000,
+                   date / 100 % 100, date % 100);
+    (void)json_object_set_new(o, "lot", json_string(st->lot));
+    (void)json_object_set_new(o, "product", json_string(st->master.product));
+    (void)json_object_set_new(o, "date", json_string(d));
+    (void)json_object_set_new(
+        o, "kind",
+        json_string(st->master.expiry != 0 ? "expiry" : "best_before"));
+    (void)json_object_set_new(o, "quantity", json_integer((json_int_t)held));
+    (void)json_object_set_new(o, "uom", json_string(st->uom));
+    (void)json_object_set_new(
+        o, "status",
+        json_string((unsigned)st->status < 3 ? status[st->status] : "?"));
+    (void)json_array_append_new(x->lots, o);
+    return 0;
+}
+
+static int by_date(const void *a, const void *b)
+{
+    json_t *x = *(json_t *const *)a;
+    json_t *y = *(json_t *const *)b;
+    int c = strcmp(json_string_value(json_object_get(x, "date")),
+                   json_string_value(json_object_get(y, "date")));
+    return c != 0 ? c
+                  : strcmp(json_string_value(json_object_get(x, "lot")),
+                           json_string_value(json_object_get(y, "lot")));
+}
+
+/* GET /v1/orgs/{org}/expiring?within=DAYS: the org's dated stock, FEFO. */
+static void get_expiring(struct node *n, struct ll_http_conn *c,
+                         const struct ll_http_req *r, const char *org)
+{
+    static const char *const params[] = {"within", NULL};
+    char bad[80];
+    char w[16] = "14";
+    char *end = NULL;
+    if (ll_genesis_org(n->g, org) == NULL) {
+        reply_error(c, 404, "not_found", LL_EUNKNOWNORG,
+                    "no such organisation in this network");
+        return;
+    }
+    int q = ll_http_query_check(r->query, params, bad, sizeof(bad)) == 0
+                ? ll_http_query_get(r->query, "within", w, sizeof(w))
+                : -1;
+    unsigned long days = strtoul(w, &end, 10);
+    if (q < 0 || w[0] < '0' || w[0] > '9' ||
+        (*end != '\0' && strcmp(end, "d") != 0) || days > 3650) {
+        reply_error(c, 400, "bad_query", LL_EINVAL,
+                    "within: a number of days, 0 to 3650 (e.g. 14 or 14d)");
+        return;
+    }
+    uv_timeval64_t tv;
+    int64_t now =
+        uv_gettimeofday(&tv) == 0 ? tv.tv_sec * 1000 + tv.tv_usec / 1000 : 0;
+    struct expiring x = {org, yyyymmdd(now + (int64_t)days * 86400000),
+                         json_array()};
+    struct ll_ledger_snap *s = NULL;
+    int rc = ll_ledger_snap_open(n->l, &s);
+    if (rc == 0)
+        rc = ll_ledger_lots_scan(s, expiring_cb, &x);
+    if (rc) {
+        reply_error(c, 500, "internal", rc, ll_strerror(rc));
+    } else {
+        size_t k = json_array_size(x.lots);
+        json_t **v = k > 0 ? ll_calloc(k, sizeof(json_t *)) : NULL;
+        for (size_t i = 0; v != NULL && i < k; i++)
+            v[i] = json_incref(json_array_get(x.lots, i));
+        if (v != NULL)
+            qsort(v, k, sizeof(json_t *), by_date);
+        json_t *sorted = json_array();
+        for (size_t i = 0; v != NULL && i < k; i++)
+            (void)json_array_append_new(sorted, v[i]);
+        ll_free(v);
+        char today[16];
+        uint32_t d = yyyymmdd(now);
+        (void)snprintf(today, sizeof(today), "%04u-%02u-%02u", d / 10000,
+                       d / 100 % 100, d % 100);
+        json_t *j = json_object();
+        (void)json_object_set_new(j, "org", json_string(org));
+        (void)json_object_set_new(j, "today", json_string(today));
+        (void)json_object_set_new(j, "within_days",
+                                  json_integer((json_int_t)days));
+        struct ll_ledger_tip tip;
+        ll_ledger_snap_tip(s, &tip);
+        (void)json_object_set_new(j, "height",
+                                  json_integer((json_int_t)tip.height));
+        (void)json_object_set_new(j, "lots", sorted);
+        reply_json(c, 200, j);
+    }
+    json_decref(x.lots);
+    ll_ledger_snap_close(s);
+}
+
 /* Take one token from the client's bucket; false if it is empty. */
 static bool rate_ok(struct node *n, const char *peer)
 {
@@ -1257,6 +1384,12 @@ static void handle(void *arg, struct ll_http_conn *c,
         get_event(n, c, p + 11);
     } else if (strncmp(p, "/01/", 4) == 0) {
         get_page(n, c, r);
+    } else if (strncmp(p, "/v1/orgs/", 9) == 0 && strchr(p + 9, '/') != NULL &&
+               strcmp(strchr(p + 9, '/'), "/expiring") == 0) {
+        char org[LL_CONFIG_STR_MAX];
+        size_t len = (size_t)(strchr(p + 9, '/') - (p + 9));
+        (void)snprintf(org, sizeof(org), "%.*s", (int)len, p + 9);
+        get_expiring(n, c, r, org);
     } else if (strncmp(p, "/v1/blocks/", 11) == 0) {
         get_block(n, c, p + 11);
     } else {

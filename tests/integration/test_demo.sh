@@ -149,6 +149,18 @@ grep -q '<path fill="#000" d="M' label.svg || fail "svg: $(head -c 200 label.svg
 out=$("$cli" qr "$harvest" --base-url "$url" -o x.png 2>&1); rc=$?
 [ $rc -eq 2 ] && grep -q "needs a GS1 lot id" <<<"$out" || fail "qr of a TLC lot: $rc $out"
 
+# Expiring stock: the salad retail1 holds expires within a week (FEFO).
+out=$("$cli" expiring --org retail1 --within 14d --node "$url") || fail "expiring: $out"
+grep -q "^[0-9-]* expiry .*$lot .*Garden salad" <<<"$out" || fail "expiring list: $out"
+out=$("$cli" expiring --org retail1 --within 0 --node "$url") || fail "expiring 0: $out"
+grep -q "retail1: 0 lots" <<<"$out" || fail "expiring 0 days: $out"
+"$cli" expiring --org processor --within 30 --json --node "$url" | grep -q '"kind":"best_before"' \
+    || fail "expiring best-before"
+out=$("$cli" expiring --org nobody --node "$url" 2>&1); rc=$?
+[ $rc -eq 1 ] && grep -q "404" <<<"$out" || fail "expiring unknown org: $rc $out"
+out=$("$cli" expiring --org retail1 --within 2w --node "$url" 2>&1); rc=$?
+[ $rc -eq 2 ] || fail "expiring bad window: $rc $out"
+
 # Proofs: fetched from the node, verified offline with the genesis alone.
 out=$("$cli" proof "$lot" -o proof.bin --node "$url") || fail "proof: $out"
 out=$("$cli" verify --genesis genesis.json proof.bin) || fail "verify: $out"
