@@ -208,8 +208,8 @@ static int html(struct ll_buf *out, const struct ll_page *p)
     static const char *const banner[] = {
         "No hold or recall is recorded for this lot.",
         "This lot is ON HOLD: do not use it until it is released.",
-        "RECALLED: do not eat or use this product. Return it or throw it "
-        "away."};
+        ("RECALLED: do not eat or use this product. Return it or throw it "
+         "away.")};
     int rc =
         ll_buf_printf(out, "<!doctype html><html lang=\"en\"><head><meta "
                            "charset=\"utf-8\"><meta name=\"viewport\" "
