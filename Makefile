@@ -180,7 +180,10 @@ fuzz:
 fuzz-run: fuzz
 	$(Q)tests/fuzz/run.sh build/fuzz $(FUZZ_SECONDS)
 
+# make bench also compares trace queries with PostgreSQL (Debian's server,
+# started on a loopback port by tests/bench/pg_trace.sh).
 bench:
+	$(Q)$(MAKE) --no-print-directory deps DEB_PKGS="$(DEB_PKGS) postgresql"
 	$(Q)$(MAKE) --no-print-directory benches BUILD=build/bench OPT="-O2 -g"
 	$(Q)tests/bench/run.sh build/bench
 

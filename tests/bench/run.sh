@@ -25,7 +25,17 @@ dirty=$(git status --porcelain 2>/dev/null | grep -qv '^??' && echo " (with unco
 for b in "$build"/bench/bench_*; do
     [ -x "$b" ] || continue
     echo "running $(basename "$b") ..." >&2
-    "$b" | tee -a "$tmp"
+    if [ "$(basename "$b")" = bench_proof ]; then
+        # The same trace in PostgreSQL, rows appended to the same table.
+        csv=$build/pg-csv
+        mkdir -p "$csv"
+        LL_BENCH_PG_CSV=$csv "$b" | tee -a "$tmp"
+        tests/bench/pg_trace.sh "$csv" | tee -a "$tmp" ||
+            echo "| PostgreSQL comparison | - | - | not run (see stderr) |" | tee -a "$tmp"
+        rm -rf "$csv"
+    else
+        "$b" | tee -a "$tmp"
+    fi
 done
 if [ -f docs/benchmarks-notes.md ]; then
     { echo; cat docs/benchmarks-notes.md; } >>"$tmp"

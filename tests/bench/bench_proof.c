@@ -1,0 +1,352 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Trace proofs on a large ledger: a base of LL_BENCH_EVENTS events
+ * (default 10^6: lots of 10 events each, commission, four ship/receive
+ * hops, an inspection), then one product whose backward trace spans 5
+ * levels of transformation (63 lots, about 190 events). Reports trace and
+ * proof generation latency (p50/p99 over repeated runs), bundle size and
+ * offline verification time, against the targets of part [4/4]. The
+ * store lives in build/bench/proof-db; LL_BENCH_PG_CSV=DIR also writes the
+ * trace's lots and transform edges as CSV for the PostgreSQL comparison
+ * (tests/bench/pg_trace.sh).
+ */
+#define _DEFAULT_SOURCE
+#define _XOPEN_SOURCE 700
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "../../ledger/proof.h"
+#include "benchutil.h"
+
+#define CHAIN  "proofbench-net"
+#define NORGS  6
+#define LEVELS 5
+#define RUNS   50
+
+static struct ll_keypair keys[NORGS + 1]; /* + the validator (last) */
+static struct ll_genesis genesis;
+static int64_t clock_ms = 1780000000000;
+
+static void make_genesis(void)
+{
+    struct ll_buf b;
+    char hex[65];
+    ll_buf_init(&b, 1 << 16);
+    ll_bench_check(ll_buf_printf(&b,
+                                 "{\"chain_id\": \"%s\", \"genesis_time\": "
+                                 "\"2026-01-01T00:00:00Z\", \"orgs\": [",
+                                 CHAIN),
+                   "genesis");
+    for (int i = 0; i <= NORGS; i++) {
+        uint8_t sk[32];
+        memset(sk, 0x70 + i, sizeof(sk));
+        ll_bench_check(ll_keypair_from_seckey(&keys[i], sk), "key");
+        ll_bench_check(ll_hex_encode(hex, sizeof(hex), keys[i].pk, 32), "hex");
+        ll_bench_check(ll_buf_printf(&b,
+                                     "%s{\"id\": \"p%d\", \"name\": \"P%d\", "
+                                     "\"keys\": [\"%s\"], \"roles\": "
+                                     "[\"%s\"]%s}",
+                                     i ? ", " : "", i, i, hex,
+                                     i == NORGS ? "validator" : "member",
+                                     i == NORGS ? ", \"power\": 1" : ""),
+                       "genesis");
+    }
+    ll_bench_check(ll_buf_printf(&b, "]}"), "genesis");
+    struct ll_errmsg e = {{0}};
+    if (ll_genesis_parse(&genesis, (const char *)b.data, b.len, &e) != 0) {
+        (void)fprintf(stderr, "bench_proof: genesis: %s\n", e.text);
+        exit(1);
+    }
+    ll_buf_free(&b);
+}
+
+struct builder {
+    struct ll_ledger *l;
+    struct ll_block *b;
+    lotledger_Event ev;
+    struct ll_buf sig;
+    FILE *pg_events; /* LL_BENCH_PG_CSV: lot,event id,type per log entry */
+    FILE *pg_edges;  /* input lot,output lot per transform */
+};
+
+static void begin(struct builder *w)
+{
+    struct ll_ledger_tip tip;
+    ll_ledger_tip(w->l, &tip);
+    int64_t t = tip.time_ms > clock_ms ? tip.time_ms : clock_ms;
+    ll_bench_check(ll_block_begin(w->l, &w->b, t + 1000, keys[NORGS].pk),
+                   "begin");
+}
+
+static void commit(struct builder *w)
+{
+    struct ll_header h;
+    static struct ll_commit c;
+    struct ll_errmsg e = {{0}};
+    memset(&c, 0, sizeof(c));
+    ll_bench_check(ll_block_seal(w->b, &h), "seal");
+    ll_bench_check(ll_commit_sign(&c, ll_ledger_valset(w->l), &h, &keys[NORGS]),
+                   "commit sign");
+    if (ll_ledger_commit(w->l, w->b, &c, &e) != 0) {
+        (void)fprintf(stderr, "bench_proof: commit: %s\n", e.text);
+        exit(1);
+    }
+    w->b = NULL;
+}
+
+static lotledger_Event *event(struct builder *w, lotledger_EventType t, int org)
+{
+    lotledger_Event *ev = &w->ev;
+    memset(ev, 0, sizeof(*ev));
+    ev->version = LL_EVENT_VERSION;
+    (void)snprintf(ev->chain_id, sizeof(ev->chain_id), "%s", CHAIN);
+    ev->type = t;
+    ev->event_time = clock_ms++;
+    (void)snprintf(ev->org, sizeof(ev->org), "p%d", org);
+    ev->key_id.size = LL_KEYID_LEN;
+    ll_keyid(ev->key_id.bytes, keys[org].pk);
+    return ev;
+}
+
+static void lot(lotledger_LotQuantity *q, const char *id, uint64_t n)
+{
+    (void)snprintf(q->lot, sizeof(q->lot), "%s", id);
+    q->quantity = n;
+    (void)snprintf(q->uom, sizeof(q->uom), "KGM");
+}
+
+/* The same facts for PostgreSQL: one row per lot log entry and edge. */
+static void pg_rows(struct builder *w, const uint8_t id[32])
+{
+    const lotledger_Event *ev = &w->ev;
+    char hex[65];
+    if (ll_hex_encode(hex, sizeof(hex), id, 32) != 0)
+        return;
+    for (size_t i = 0; i < ev->lots_count; i++)
+        (void)fprintf(w->pg_events, "%s,%s,%d,%s\n", ev->lots[i].lot, hex,
+                      (int)ev->type, ev->org);
+    for (size_t i = 0; i < ev->outputs_count; i++) {
+        (void)fprintf(w->pg_events, "%s,%s,%d,%s\n", ev->outputs[i].lot, hex,
+                      (int)ev->type, ev->org);
+        for (size_t j = 0; j < ev->lots_count; j++)
+            (void)fprintf(w->pg_edges, "%s,%s\n", ev->lots[j].lot,
+                          ev->outputs[i].lot);
+    }
+}
+
+/* Sign and add (signature already known good: checked when measuring). */
+static void add(struct builder *w, int org, uint8_t id[32])
+{
+    uint8_t tmp[32];
+    struct ll_errmsg e = {{0}};
+    ll_buf_reset(&w->sig);
+    ll_bench_check(ll_event_sign(&w->sig, id ? id : tmp, &w->ev, &keys[org]),
+                   "sign");
+    if (ll_block_add(w->b, w->sig.data, w->sig.len, true, NULL, NULL, &e)) {
+        (void)fprintf(stderr, "bench_proof: add: %s\n", e.text);
+        exit(1);
+    }
+    if (w->pg_events != NULL)
+        pg_rows(w, id ? id : tmp);
+}
+
+/* Ship lot from org to the next org, and receive it there. */
+static void hop(struct builder *w, const char *id, uint64_t q, int org)
+{
+    uint8_t ship[32];
+    lotledger_Event *ev = event(w, lotledger_EventType_SHIP, org);
+    lot(&ev->lots[ev->lots_count++], id, q);
+    (void)snprintf(ev->counterparty, sizeof(ev->counterparty), "p%d",
+                   (org + 1) % NORGS);
+    add(w, org, ship);
+    ev = event(w, lotledger_EventType_RECEIVE, (org + 1) % NORGS);
+    lot(&ev->lots[ev->lots_count++], id, q);
+    memcpy(ev->ref.bytes, ship, 32);
+    ev->ref.size = 32;
+    add(w, (org + 1) % NORGS, NULL);
+}
+
+/* The base: lots of 10 events each, 10^4 events per block. */
+static void base(struct builder *w, uint64_t events)
+{
+    uint64_t lots = events / 10;
+    for (uint64_t i = 0; i < lots; i++) {
+        if (i % 1000 == 0)
+            begin(w);
+        char id[64];
+        int org = (int)(i % NORGS);
+        (void)snprintf(id, sizeof(id), "01/00614141777778/10/B%llu",
+                       (unsigned long long)i);
+        lotledger_Event *ev = event(w, lotledger_EventType_COMMISSION, org);
+        lot(&ev->lots[ev->lots_count++], id, 1000000);
+        add(w, org, NULL);
+        for (int h = 0; h < 4; h++)
+            hop(w, id, 1000000, (org + h) % NORGS);
+        ev = event(w, lotledger_EventType_OBSERVE, (org + 4) % NORGS);
+        lot(&ev->lots[ev->lots_count++], id, 0);
+        ev->lots[0].uom[0] = '\0';
+        add(w, (org + 4) % NORGS, NULL);
+        if (i % 1000 == 999 || i + 1 == lots)
+            commit(w);
+    }
+}
+
+/*
+ * Lot (level, k) of the product tree: level LEVELS are harvest lots;
+ * each lower level lot is made from two lots of the level above. Every
+ * lot is then shipped and received once. Made bottom up (harvest first).
+ */
+static void tree_lot_id(char *out, size_t cap, int level, int k)
+{
+    (void)snprintf(out, cap, "tlc/fda/42/T%d-%d", level, k);
+}
+
+static void tree(struct builder *w)
+{
+    begin(w);
+    for (int level = LEVELS; level >= 0; level--) {
+        /* Level L is made by one org, which ships to the next level's. */
+        int org = (LEVELS - level) % NORGS;
+        for (int k = 0; k < (1 << level); k++) {
+            char id[64];
+            tree_lot_id(id, sizeof(id), level, k);
+            lotledger_Event *ev;
+            if (level == LEVELS) {
+                ev = event(w, lotledger_EventType_COMMISSION, org);
+                lot(&ev->lots[ev->lots_count++], id, 1000000);
+            } else {
+                ev = event(w, lotledger_EventType_TRANSFORM, org);
+                for (int in = 0; in < 2; in++) {
+                    char src[64];
+                    tree_lot_id(src, sizeof(src), level + 1, 2 * k + in);
+                    lot(&ev->lots[ev->lots_count++], src, 1000000);
+                }
+                lot(&ev->outputs[ev->outputs_count++], id, 1000000);
+            }
+            add(w, org, NULL);
+            hop(w, id, 1000000, org);
+        }
+    }
+    commit(w);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a;
+    double y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag,
+                  struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+int main(void)
+{
+    const char *env = getenv("LL_BENCH_EVENTS"); /* NOLINT */
+    uint64_t events = env != NULL ? strtoull(env, NULL, 10) : 1000000;
+    const char *dir = "build/bench/proof-db";
+    ll_bench_check(ll_crypto_init(), "crypto");
+    make_genesis();
+    (void)nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    struct builder w;
+    struct ll_errmsg e = {{0}};
+    memset(&w, 0, sizeof(w));
+    ll_buf_init(&w.sig, LL_EVENT_MAX_BYTES);
+    if (ll_ledger_open(&w.l, dir, &genesis, &e) != 0) {
+        (void)fprintf(stderr, "bench_proof: open: %s\n", e.text);
+        return 1;
+    }
+    const char *pg = getenv("LL_BENCH_PG_CSV"); /* NOLINT */
+    if (pg != NULL) {
+        char path[600];
+        (void)snprintf(path, sizeof(path), "%s/events.csv", pg);
+        w.pg_events = fopen(path, "w");
+        (void)snprintf(path, sizeof(path), "%s/edges.csv", pg);
+        w.pg_edges = fopen(path, "w");
+        if (w.pg_events == NULL || w.pg_edges == NULL) {
+            (void)fprintf(stderr, "bench_proof: cannot write %s\n", pg);
+            return 1;
+        }
+    }
+    (void)fprintf(stderr, "bench_proof: building %llu base events...\n",
+                  (unsigned long long)events);
+    base(&w, events);
+    tree(&w);
+    char root[64];
+    tree_lot_id(root, sizeof(root), 0, 0);
+
+    /* Generation: snapshot, trace, proof; RUNS times. */
+    double gen[RUNS];
+    double tr[RUNS];
+    struct ll_buf bundle;
+    ll_buf_init(&bundle, LL_PROOF_MAX_BYTES);
+    size_t nlots = 0;
+    size_t nevents = 0;
+    for (int r = 0; r < RUNS; r++) {
+        struct ll_ledger_snap *s = NULL;
+        struct ll_trace *t = NULL;
+        uint64_t t0 = ll_now_ns();
+        ll_bench_check(ll_ledger_snap_open(w.l, &s), "snap");
+        ll_bench_check(ll_trace_build(s, root, LL_TRACE_BACKWARD, 16, &t, &e),
+                       "trace");
+        uint64_t t1 = ll_now_ns();
+        ll_buf_reset(&bundle);
+        ll_bench_check(ll_proof_build(s, t, &bundle, &e), "proof");
+        uint64_t t2 = ll_now_ns();
+        tr[r] = (double)(t1 - t0) / 1e6;
+        gen[r] = (double)(t2 - t0) / 1e6;
+        nlots = t->n_lots;
+        nevents = t->n_events;
+        ll_trace_free(t);
+        ll_ledger_snap_close(s);
+    }
+    double ver[RUNS / 5];
+    struct ll_proof_report rep;
+    for (int r = 0; r < RUNS / 5; r++) {
+        uint64_t t0 = ll_now_ns();
+        ll_bench_check(
+            ll_proof_verify(&genesis, bundle.data, bundle.len, &rep, &e),
+            "verify");
+        ver[r] = (double)(ll_now_ns() - t0) / 1e6;
+    }
+    qsort(gen, RUNS, sizeof(double), cmp_double);
+    qsort(tr, RUNS, sizeof(double), cmp_double);
+    char note[200];
+    ll_bench_section(
+        "Trace proofs on a large ledger",
+        "A ledger of the base events plus one product whose backward trace "
+        "spans 5 levels of transformation; generation = LevelDB snapshot + "
+        "trace + proof bundle, verification = lotledger verify's checks "
+        "(offline, genesis only).");
+    (void)snprintf(note, sizeof(note),
+                   "%llu base events; %zu lots, %zu "
+                   "events in the trace",
+                   (unsigned long long)events, nlots, nevents);
+    ll_bench_row("trace only, p50", tr[RUNS / 2], "ms", note);
+    ll_bench_row("proof generation, p50", gen[RUNS / 2], "ms", "");
+    ll_bench_row("proof generation, p99", gen[RUNS * 99 / 100], "ms",
+                 "target <= 10 ms");
+    (void)snprintf(note, sizeof(note), "target <= 1536 + 300 x %zu = %zu",
+                   nevents, 1536 + 300 * nevents);
+    ll_bench_row("bundle size", (double)bundle.len, "bytes", note);
+    ll_bench_row("offline verification, median", ll_bench_median(ver, RUNS / 5),
+                 "ms", "target <= 30 ms");
+    if (w.pg_events != NULL)
+        (void)fclose(w.pg_events);
+    if (w.pg_edges != NULL)
+        (void)fclose(w.pg_edges);
+    ll_buf_free(&bundle);
+    ll_buf_free(&w.sig);
+    ll_ledger_close(w.l);
+    (void)nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    return 0;
+}
