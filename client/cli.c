@@ -40,3 +40,28 @@ void ll_cli_error(const char *cmd, const char *fmt, ...)
     va_end(ap);
     (void)fputc('\n', stderr);
 }
+
+int ll_cli_escape(char *out, size_t cap, const char *s, bool keep_slash)
+{
+    static const char hexd[] = "0123456789ABCDEF";
+    size_t n = 0;
+    for (; *s != '\0'; s++) {
+        unsigned char c = (unsigned char)*s;
+        bool keep = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+                    (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+                    c == '_' || c == '~' || (keep_slash && c == '/');
+        if (n + 4 > cap)
+            return LL_ETOOBIG;
+        if (keep) {
+            out[n++] = (char)c;
+        } else {
+            out[n++] = '%';
+            out[n++] = hexd[c >> 4];
+            out[n++] = hexd[c & 15];
+        }
+    }
+    if (cap == 0)
+        return LL_ETOOBIG;
+    out[n] = '\0';
+    return 0;
+}

@@ -56,6 +56,13 @@ struct json_t;
 int ll_cli_closure(const char *cmd, const char *node,
                    const char *const *suspects, size_t n, struct json_t **out);
 
+/*
+ * Percent-encode s for a URL path: RFC 3986 unreserved characters stay
+ * (and '/' if keep_slash), everything else becomes %XX.
+ * Returns 0 or LL_ETOOBIG (out needs up to 3 x strlen(s) + 1 bytes).
+ */
+int ll_cli_escape(char *out, size_t cap, const char *s, bool keep_slash);
+
 /* Print "lotledger <cmd>: <message>" to stderr. */
 void ll_cli_error(const char *cmd, const char *fmt, ...) LL_PRINTF(2, 3);
 

@@ -41,22 +41,12 @@ static void qty(char *buf, size_t cap, long long q)
 /* The forward trace of one lot from the node, or NULL (reported). */
 static json_t *forward(const char *cmd, const char *node, const char *lot)
 {
-    static const char hexd[] = "0123456789ABCDEF";
     char esc[3 * LL_LOTID_MAX + 1];
     char url[4096];
-    size_t n = 0;
-    for (const char *p = lot; *p != '\0' && n + 4 < sizeof(esc); p++) {
-        unsigned char c = (unsigned char)*p;
-        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-            (c >= '0' && c <= '9') || strchr("-._~/", c) != NULL) {
-            esc[n++] = (char)c;
-        } else {
-            esc[n++] = '%';
-            esc[n++] = hexd[c >> 4];
-            esc[n++] = hexd[c & 15];
-        }
+    if (ll_cli_escape(esc, sizeof(esc), lot, true) != 0) {
+        ll_cli_error(cmd, "lot id '%s' too long", lot);
+        return NULL;
     }
-    esc[n] = '\0';
     (void)snprintf(url, sizeof(url),
                    "%s/v1/lots/%s/trace?direction=forward&depth=64", node, esc);
     struct ll_buf resp;

@@ -26,29 +26,6 @@ static const char verify_usage[] =
     "log, every signature, and that the trace is closed. Exit 0 with a\n"
     "report, 1 with the first failed check named.\n";
 
-/* Percent-encode a lot id for a URL path ('/' kept). */
-static int escape(char *out, size_t cap, const char *s)
-{
-    static const char hexd[] = "0123456789ABCDEF";
-    size_t n = 0;
-    for (; *s != '\0'; s++) {
-        unsigned char c = (unsigned char)*s;
-        bool keep = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-                    (c >= '0' && c <= '9') || strchr("-._~/", c) != NULL;
-        if (n + 4 > cap)
-            return LL_ETOOBIG;
-        if (keep) {
-            out[n++] = (char)c;
-        } else {
-            out[n++] = '%';
-            out[n++] = hexd[c >> 4];
-            out[n++] = hexd[c & 15];
-        }
-    }
-    out[n] = '\0';
-    return 0;
-}
-
 struct popts {
     const char *node;
     const char *lot;
@@ -104,7 +81,7 @@ int ll_cmd_proof(int argc, char **argv)
         return st;
     char esc[3 * LL_LOTID_MAX + 1];
     char url[4096];
-    if (escape(esc, sizeof(esc), o.lot) != 0 ||
+    if (ll_cli_escape(esc, sizeof(esc), o.lot, true) != 0 ||
         snprintf(url, sizeof(url), "%s/v1/lots/%s/proof?direction=%s&depth=%u",
                  o.node, esc, o.dir, (unsigned)o.depth) >= (int)sizeof(url)) {
         ll_cli_error(cmd, "--node URL too long");

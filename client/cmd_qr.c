@@ -33,7 +33,6 @@ static const char usage[] =
 int ll_cli_digital_link(char *out, size_t cap, const char *base,
                         const char *lot, uint32_t expiry)
 {
-    static const char hexd[] = "0123456789ABCDEF";
     if (strncmp(lot, "01/", 3) != 0 || strlen(lot) < 3 + 14 + 4 + 1 ||
         strncmp(lot + 17, "/10/", 4) != 0)
         return LL_EINVAL;
@@ -44,21 +43,9 @@ int ll_cli_digital_link(char *out, size_t cap, const char *base,
     if (n < 0 || (size_t)n >= cap)
         return LL_ETOOBIG;
     size_t k = (size_t)n;
-    for (const char *p = lot + 21; *p != '\0'; p++) {
-        unsigned char c = (unsigned char)*p;
-        bool keep = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-                    (c >= '0' && c <= '9') || strchr("-._~", c) != NULL;
-        if (k + 4 > cap)
-            return LL_ETOOBIG;
-        if (keep) {
-            out[k++] = (char)c;
-        } else {
-            out[k++] = '%';
-            out[k++] = hexd[c >> 4];
-            out[k++] = hexd[c & 15];
-        }
-    }
-    out[k] = '\0';
+    if (ll_cli_escape(out + k, cap - k, lot + 21, false) != 0)
+        return LL_ETOOBIG;
+    k += strlen(out + k);
     if (expiry != 0) {
         n = snprintf(out + k, cap - k, "?17=%06u",
                      (unsigned)(expiry % 1000000));

@@ -185,30 +185,6 @@ static int print_table(json_t *t)
     return 0;
 }
 
-/* Percent-encode s for a URL path (RFC 3986 unreserved and '/' kept). */
-static int path_escape(char *out, size_t cap, const char *s)
-{
-    static const char hexd[] = "0123456789ABCDEF";
-    size_t n = 0;
-    for (; *s != '\0'; s++) {
-        unsigned char c = (unsigned char)*s;
-        bool keep = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-                    (c >= '0' && c <= '9') || c == '-' || c == '.' ||
-                    c == '_' || c == '~' || c == '/';
-        if (n + (keep ? 1 : 3) >= cap)
-            return LL_ETOOBIG;
-        if (keep) {
-            out[n++] = (char)c;
-        } else {
-            out[n++] = '%';
-            out[n++] = hexd[c >> 4];
-            out[n++] = hexd[c & 15];
-        }
-    }
-    out[n] = '\0';
-    return 0;
-}
-
 struct opts {
     const char *node;
     const char *lot;
@@ -309,7 +285,7 @@ int ll_cmd_trace(int argc, char **argv)
     }
     char esc[3 * LL_LOTID_MAX + 1];
     char url[4096];
-    if (path_escape(esc, sizeof(esc), o.lot) != 0 ||
+    if (ll_cli_escape(esc, sizeof(esc), o.lot, true) != 0 ||
         snprintf(url, sizeof(url),
                  "%s/v1/lots/%s/trace?direction=%s&depth=%u&format=%s", o.node,
                  esc, o.dir, (unsigned)o.depth,

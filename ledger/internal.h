@@ -47,4 +47,14 @@ static inline bool ll_smt__same_prefix(const uint8_t *a, const uint8_t *b,
     return ((unsigned)(a[whole] ^ b[whole]) & mask) == 0;
 }
 
+/* True if one of the n lot quantities q names lot. */
+static inline bool ll_ledger__names(const lotledger_LotQuantity *q, size_t n,
+                                    const char *lot)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(q[i].lot, lot) == 0)
+            return true;
+    return false;
+}
+
 #endif

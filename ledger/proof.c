@@ -603,14 +603,6 @@ static int check_events(struct vctx *v)
     return 0;
 }
 
-static bool names(const lotledger_LotQuantity *q, size_t n, const char *lot)
-{
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(q[i].lot, lot) == 0)
-            return true;
-    return false;
-}
-
 /* Step 7: each followed lot's events are its whole committed log. */
 static int check_logs(struct vctx *v, bool *used)
 {
@@ -677,8 +669,9 @@ static int follow(struct vctx *v, size_t li, size_t *queue, size_t *qn,
             return rc;
         const lotledger_Event *ev = &v->se->ev;
         if (ev->type != lotledger_EventType_TRANSFORM ||
-            !(back ? names(ev->outputs, ev->outputs_count, l->st->lot)
-                   : names(ev->lots, ev->lots_count, l->st->lot)))
+            !(back
+                  ? ll_ledger__names(ev->outputs, ev->outputs_count, l->st->lot)
+                  : ll_ledger__names(ev->lots, ev->lots_count, l->st->lot)))
             continue;
         (*transforms)++;
         const lotledger_LotQuantity *next = back ? ev->lots : ev->outputs;

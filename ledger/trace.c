@@ -175,14 +175,6 @@ static int log_cb(void *arg, uint64_t seq, uint64_t height, uint32_t index)
     return 0;
 }
 
-static bool names(const lotledger_LotQuantity *q, size_t n, const char *lot)
-{
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(q[i].lot, lot) == 0)
-            return true;
-    return false;
-}
-
 /* Follow lot i's transforms one step in the trace's direction. */
 static int follow(struct ll_trace *t, uint32_t i, struct ll_signed_event *se,
                   struct ll_errmsg *e)
@@ -201,8 +193,8 @@ static int follow(struct ll_trace *t, uint32_t i, struct ll_signed_event *se,
         const lotledger_Event *ev = &se->ev;
         const char *me = t->lots[i].lot;
         if (ev->type != lotledger_EventType_TRANSFORM ||
-            (back ? !names(ev->outputs, ev->outputs_count, me)
-                  : !names(ev->lots, ev->lots_count, me)))
+            (back ? !ll_ledger__names(ev->outputs, ev->outputs_count, me)
+                  : !ll_ledger__names(ev->lots, ev->lots_count, me)))
             continue;
         const lotledger_LotQuantity *next = back ? ev->lots : ev->outputs;
         size_t nn = back ? ev->lots_count : ev->outputs_count;

@@ -75,27 +75,11 @@ static void write_file(const char *path, const void *p, size_t n)
 static void make_network(const char *dir)
 {
     struct ll_buf b;
-    char hex[65];
     char path[600];
     ll_buf_init(&b, 1 << 16);
-    ll_bench_check(ll_buf_printf(&b,
-                                 "{\"chain_id\": \"%s\", \"genesis_time\": "
-                                 "\"2026-01-01T00:00:00Z\", \"orgs\": [",
-                                 CHAIN),
-                   "genesis");
-    for (int i = 0; i <= NORGS; i++) {
+    for (int i = 0; i <= NORGS; i++)
         ll_bench_check(ll_keypair_generate(&keys[i]), "key");
-        ll_bench_check(ll_hex_encode(hex, sizeof(hex), keys[i].pk, 32), "hex");
-        ll_bench_check(
-            ll_buf_printf(&b,
-                          "%s{\"id\": \"org%d\", \"name\": \"Org %d\", "
-                          "\"keys\": [\"%s\"], \"roles\": [\"%s\"]%s}",
-                          i ? ", " : "", i, i, hex,
-                          i == NORGS ? "validator" : "member",
-                          i == NORGS ? ", \"power\": 1" : ""),
-            "genesis");
-    }
-    ll_bench_check(ll_buf_printf(&b, "]}\n"), "genesis");
+    ll_bench_genesis_json(&b, CHAIN, keys, NORGS + 1, "org");
     (void)snprintf(path, sizeof(path), "%s/genesis.json", dir);
     write_file(path, b.data, b.len);
     ll_buf_free(&b);

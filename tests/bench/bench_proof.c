@@ -33,28 +33,13 @@ static int64_t clock_ms = 1780000000000;
 static void make_genesis(void)
 {
     struct ll_buf b;
-    char hex[65];
     ll_buf_init(&b, 1 << 16);
-    ll_bench_check(ll_buf_printf(&b,
-                                 "{\"chain_id\": \"%s\", \"genesis_time\": "
-                                 "\"2026-01-01T00:00:00Z\", \"orgs\": [",
-                                 CHAIN),
-                   "genesis");
     for (int i = 0; i <= NORGS; i++) {
         uint8_t sk[32];
         memset(sk, 0x70 + i, sizeof(sk));
         ll_bench_check(ll_keypair_from_seckey(&keys[i], sk), "key");
-        ll_bench_check(ll_hex_encode(hex, sizeof(hex), keys[i].pk, 32), "hex");
-        ll_bench_check(ll_buf_printf(&b,
-                                     "%s{\"id\": \"p%d\", \"name\": \"P%d\", "
-                                     "\"keys\": [\"%s\"], \"roles\": "
-                                     "[\"%s\"]%s}",
-                                     i ? ", " : "", i, i, hex,
-                                     i == NORGS ? "validator" : "member",
-                                     i == NORGS ? ", \"power\": 1" : ""),
-                       "genesis");
     }
-    ll_bench_check(ll_buf_printf(&b, "]}"), "genesis");
+    ll_bench_genesis_json(&b, CHAIN, keys, NORGS + 1, "p");
     struct ll_errmsg e = {{0}};
     if (ll_genesis_parse(&genesis, (const char *)b.data, b.len, &e) != 0) {
         (void)fprintf(stderr, "bench_proof: genesis: %s\n", e.text);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../crypto/crypto.h"
 #include "benchutil.h"
 
 static int cmp_double(const void *a, const void *b)
@@ -64,4 +65,30 @@ void ll_bench_check(int rc, const char *what)
         (void)fprintf(stderr, "bench: %s failed: %s\n", what, ll_strerror(rc));
         exit(1);
     }
+}
+
+void ll_bench_genesis_json(struct ll_buf *out, const char *chain,
+                           const struct ll_keypair *keys, int n,
+                           const char *prefix)
+{
+    char hex[65];
+    ll_buf_reset(out);
+    ll_bench_check(ll_buf_printf(out,
+                                 "{\"chain_id\": \"%s\", \"genesis_time\": "
+                                 "\"2026-01-01T00:00:00Z\", \"orgs\": [",
+                                 chain),
+                   "genesis");
+    for (int i = 0; i < n; i++) {
+        bool val = i == n - 1;
+        ll_bench_check(ll_hex_encode(hex, sizeof(hex), keys[i].pk, 32), "hex");
+        ll_bench_check(ll_buf_printf(out,
+                                     "%s{\"id\": \"%s%d\", \"name\": "
+                                     "\"%s%d\", \"keys\": [\"%s\"], "
+                                     "\"roles\": [\"%s\"]%s}",
+                                     i ? ", " : "", prefix, i, prefix, i, hex,
+                                     val ? "validator" : "member",
+                                     val ? ", \"power\": 1" : ""),
+                       "genesis");
+    }
+    ll_bench_check(ll_buf_printf(out, "]}\n"), "genesis");
 }

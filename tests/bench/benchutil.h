@@ -30,6 +30,16 @@ void ll_bench_section(const char *title, const char *note);
 void ll_bench_row(const char *name, double value, const char *unit,
                   const char *note);
 
+/*
+ * A genesis JSON for benchmarks: n organisations "<prefix><i>" with
+ * keys[i], the last one the validator (power 1), the others members.
+ * Written to out (reset first); exits on failure.
+ */
+struct ll_keypair;
+void ll_bench_genesis_json(struct ll_buf *out, const char *chain,
+                           const struct ll_keypair *keys, int n,
+                           const char *prefix);
+
 /* Fail the benchmark run (prints to stderr, exits 1) if rc != 0. */
 void ll_bench_check(int rc, const char *what);
 

@@ -9,17 +9,6 @@
 #include "../../ledger/proof.h"
 #include "trace_world.h"
 
-static struct ll_trace *trace(struct world *w, const char *lot,
-                              enum ll_trace_dir d, uint32_t depth)
-{
-    struct ll_trace *t = NULL;
-    struct ll_errmsg e = {{0}};
-    int rc = ll_trace_build(w->s, lot, d, depth, &t, &e);
-    if (rc)
-        ll_test_fail(__FILE__, __LINE__, "trace %s: %s", lot, e.text);
-    return t;
-}
-
 static void build(struct world *w, const struct ll_trace *t, struct ll_buf *b)
 {
     struct ll_errmsg e = {{0}};

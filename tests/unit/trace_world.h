@@ -89,4 +89,16 @@ FX_FN void world_free(struct world *w)
     ll_free(w->g);
 }
 
+/* The trace of lot from the world's snapshot; fails the case on error. */
+FX_FN struct ll_trace *trace(struct world *w, const char *lot,
+                             enum ll_trace_dir d, uint32_t depth)
+{
+    struct ll_trace *t = NULL;
+    struct ll_errmsg e = {{0}};
+    int rc = ll_trace_build(w->s, lot, d, depth, &t, &e);
+    if (rc)
+        ll_test_fail(__FILE__, __LINE__, "trace %s: %s", lot, e.text);
+    return t;
+}
+
 #endif
