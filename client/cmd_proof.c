@@ -153,6 +153,9 @@ static void report(const struct ll_proof_report *r)
            r->depth == 1 ? "" : "s");
     printf("  events     %zu, signed by %zu organisation%s\n", r->events,
            r->orgs, r->orgs == 1 ? "" : "s");
+    printf("  rules      the custody rules, replayed, reproduce the state of "
+           "%zu of the followed lots\n",
+           r->rules_checked);
     if (r->unexpanded == 0)
         printf("  complete as of height %llu: every lot's whole log is "
                "here and every transform is followed\n",

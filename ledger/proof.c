@@ -6,6 +6,7 @@
  * the numbered steps in ll_proof_verify follow it.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
@@ -770,6 +771,219 @@ static int check_closure(struct vctx *v, struct ll_proof_report *r)
     return rc;
 }
 
+/* ---- step 9: custody rules, replayed ---------------------------------------
+ *
+ * The bundle's events are replayed through the same rules the ledger
+ * applied, in commit order, on a state that starts empty. A followed lot's
+ * whole history is in the bundle, so its replayed state must equal its
+ * committed one. An event that acts on a lot whose history is not in the
+ * bundle (an unfollowed input, a shipment not in the bundle) cannot be
+ * replayed: the followed lots it names are then left out of the
+ * comparison ("tainted") and counted in the report.
+ */
+
+struct replay {
+    struct vctx *v;
+    lotledger_LotState **state; /* per bundle lot: replayed state or NULL */
+    bool *tainted;
+    size_t *order; /* event indexes in commit order */
+    size_t done;   /* events of order[] applied */
+};
+
+static size_t followed(const struct bundle *b, const char *lot)
+{
+    size_t o = find_lot(b, lot);
+    return o != SIZE_MAX && b->lots[o].expanded ? o : SIZE_MAX;
+}
+
+static const lotledger_OrgState *rv_org(void *arg, const char *id)
+{
+    const struct replay *rp = arg;
+    return ll_genesis_org(rp->v->g, id);
+}
+
+static int rv_lot(void *arg, const char *lot, lotledger_LotState *out)
+{
+    const struct replay *rp = arg;
+    size_t o = followed(rp->v->b, lot);
+    if (o == SIZE_MAX || rp->state[o] == NULL)
+        return LL_ENOTFOUND; /* new, or an output not followed */
+    *out = *rp->state[o];
+    return 0;
+}
+
+static bool rv_has_event(void *arg, const uint8_t id[32])
+{
+    const struct replay *rp = arg;
+    for (size_t i = 0; i < rp->done; i++)
+        if (memcmp(rp->v->b->events[rp->order[i]].id, id, 32) == 0)
+            return true;
+    return false;
+}
+
+static int rv_event(void *arg, const uint8_t id[32],
+                    struct ll_signed_event *out)
+{
+    const struct replay *rp = arg;
+    for (size_t i = 0; i < rp->done; i++) {
+        const struct pevent *x = &rp->v->b->events[rp->order[i]];
+        if (memcmp(x->id, id, 32) == 0)
+            return ll_signed_event_decode(out, x->signed_event, x->len, NULL);
+    }
+    return LL_ENOTFOUND;
+}
+
+/* An event's place in commit order. */
+struct ord {
+    uint64_t height;
+    uint32_t index;
+    size_t x;
+};
+
+static int by_commit(const void *a, const void *b)
+{
+    const struct ord *p = a;
+    const struct ord *q = b;
+    if (p->height != q->height)
+        return p->height < q->height ? -1 : 1;
+    return p->index < q->index ? -1 : p->index > q->index;
+}
+
+/* Mark the followed lots an event names; they cannot be compared. */
+static void taint(struct replay *rp, const lotledger_Event *ev)
+{
+    size_t total = (size_t)ev->lots_count + ev->outputs_count;
+    for (size_t j = 0; j < total; j++) {
+        const char *name = j < ev->lots_count
+                               ? ev->lots[j].lot
+                               : ev->outputs[j - ev->lots_count].lot;
+        size_t o = followed(rp->v->b, name);
+        if (o != SIZE_MAX)
+            rp->tainted[o] = true;
+    }
+}
+
+/* Can this event be replayed from the bundle alone? */
+static bool replayable(struct replay *rp, const lotledger_Event *ev)
+{
+    for (size_t j = 0; j < ev->lots_count; j++) {
+        size_t o = followed(rp->v->b, ev->lots[j].lot);
+        if (o == SIZE_MAX || rp->tainted[o])
+            return false;
+    }
+    if (ev->ref.size == 32 && ev->type != lotledger_EventType_RECEIVE)
+        return false; /* a correction: its target may not be here */
+    return true;
+}
+
+static int apply_one(struct replay *rp, struct ll_rules_out *out,
+                     struct ll_signed_event *se, size_t x)
+{
+    struct vctx *v = rp->v;
+    const struct pevent *pe = &v->b->events[x];
+    struct ll_rules_view view = {rv_org, rv_lot, rv_has_event, rv_event, rp};
+    struct ll_errmsg why = {{0}};
+    int rc = ll_signed_event_decode(se, pe->signed_event, pe->len, NULL);
+    if (rc)
+        return rc;
+    if (!replayable(rp, &se->ev)) {
+        taint(rp, &se->ev);
+        return 0;
+    }
+    /* Block times before H are not in the bundle: the time rule is the
+     * only one not replayed (the quorum checked it). */
+    rc = ll_rules_apply(out, &view, se, v->g->chain_id, pe->height,
+                        INT64_MAX / 4, true, &why);
+    if (rc == LL_ENOSHIPMENT || rc == LL_ENOEVENT) {
+        taint(rp, &se->ev); /* its shipment lies outside the bundle */
+        return 0;
+    }
+    if (rc)
+        return ll_errmsg_set(v->e, LL_EPROOF,
+                             "events[%zu] breaks a custody rule: %s", x,
+                             why.text);
+    for (size_t k = 0; k < out->n; k++) {
+        size_t o = followed(v->b, out->lots[k].state.lot);
+        if (o == SIZE_MAX)
+            continue;
+        if (rp->state[o] == NULL &&
+            (rp->state[o] = ll_malloc(sizeof(lotledger_LotState))) == NULL)
+            return LL_ENOMEM;
+        *rp->state[o] = out->lots[k].state;
+    }
+    return 0;
+}
+
+/* Each untainted followed lot's replayed state is its committed state. */
+static int compare_states(struct replay *rp, size_t *compared)
+{
+    struct bundle *b = rp->v->b;
+    struct ll_buf enc;
+    ll_buf_init(&enc, LL_EVENT_MAX_BYTES);
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < b->n_lots; i++) {
+        const struct plot *l = &b->lots[i];
+        if (!l->expanded || rp->tainted[i])
+            continue;
+        lotledger_LotState *st = rp->state[i];
+        if (st != NULL) {
+            st->events = l->st->events; /* set by the ledger, not the rules */
+            st->log_root = l->st->log_root;
+            ll_buf_reset(&enc);
+            rc = ll_ledger__pb_encode(&enc, lotledger_LotState_fields, st,
+                                      LL_EVENT_MAX_BYTES);
+        }
+        if (rc == 0 && (st == NULL || enc.len != l->state_len ||
+                        memcmp(enc.data, l->state, enc.len) != 0))
+            rc = ll_errmsg_set(rp->v->e, LL_EPROOF,
+                               "lot %s: its events, replayed through the "
+                               "custody rules, do not give its committed "
+                               "state",
+                               l->st->lot);
+        (*compared)++;
+    }
+    ll_buf_free(&enc);
+    return rc;
+}
+
+static int check_rules(struct vctx *v, struct ll_proof_report *r)
+{
+    struct bundle *b = v->b;
+    struct replay rp = {v, ll_calloc(b->n_lots, sizeof(lotledger_LotState *)),
+                        ll_calloc(b->n_lots, sizeof(bool)),
+                        ll_calloc(b->n_events + 1, sizeof(size_t)), 0};
+    struct ll_rules_out *out = ll_malloc(sizeof(*out));
+    struct ll_signed_event *se = ll_malloc(sizeof(*se));
+    int rc = rp.state == NULL || rp.tainted == NULL || rp.order == NULL ||
+                     out == NULL || se == NULL
+                 ? LL_ENOMEM
+                 : 0;
+    struct ord *ord = rc == 0 ? ll_calloc(b->n_events + 1, sizeof(*ord)) : NULL;
+    if (rc == 0 && ord == NULL)
+        rc = LL_ENOMEM;
+    for (size_t i = 0; rc == 0 && i < b->n_events; i++)
+        ord[i] = (struct ord){b->events[i].height, b->events[i].index, i};
+    if (rc == 0)
+        qsort(ord, b->n_events, sizeof(*ord), by_commit);
+    for (size_t i = 0; rc == 0 && i < b->n_events; i++)
+        rp.order[i] = ord[i].x;
+    ll_free(ord);
+    for (; rc == 0 && rp.done < b->n_events; rp.done++)
+        rc = apply_one(&rp, out, se, rp.order[rp.done]);
+    size_t compared = 0;
+    if (rc == 0)
+        rc = compare_states(&rp, &compared);
+    r->rules_checked = compared;
+    for (size_t i = 0; rp.state != NULL && i < b->n_lots; i++)
+        ll_free(rp.state[i]);
+    ll_free(rp.state);
+    ll_free(rp.tainted);
+    ll_free(rp.order);
+    ll_free(out);
+    ll_free(se);
+    return rc;
+}
+
 static size_t count_orgs(struct vctx *v)
 {
     const struct bundle *b = v->b;
@@ -814,6 +1028,8 @@ int ll_proof_verify(const struct ll_genesis *g, const uint8_t *bundle,
     }
     if (rc == 0)
         rc = check_closure(&v, r);
+    if (rc == 0)
+        rc = check_rules(&v, r);
     if (rc == 0) {
         (void)snprintf(r->lot, sizeof(r->lot), "%s", b.lots[0].st->lot);
         r->dir = (enum ll_trace_dir)b.direction;
