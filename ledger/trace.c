@@ -150,6 +150,7 @@ static int event_once(struct walk *w, uint64_t height, uint32_t index,
                              (unsigned long long)height, index,
                              ll_strerror(rc));
     memcpy(x->id, w->se->id, 32);
+    x->transform = w->se->ev.type == lotledger_EventType_TRANSFORM;
     t->ev_slots[h] = (uint64_t)t->n_events + 1;
     *idx = (uint32_t)t->n_events++;
     return 0;
@@ -184,6 +185,8 @@ static int follow(struct ll_trace *t, uint32_t i, struct ll_signed_event *se,
     for (size_t k = 0; k < t->lots[i].ev_count; k++) {
         uint32_t x = t->lot_events[t->lots[i].ev_first + k];
         const struct ll_trace_event *te = &t->events[x];
+        if (!te->transform)
+            continue; /* known from the first decode */
         int rc =
             ll_signed_event_decode(se, t->bytes.data + te->off, te->len, NULL);
         if (rc)

@@ -48,6 +48,7 @@ struct ll_trace_event {
     uint32_t index;
     size_t off; /* SignedEvent bytes in bytes */
     size_t len;
+    bool transform; /* a transform (the only kind a trace follows) */
 };
 
 /* Material flows from lot `from` to lot `to` through transform `event`. */
