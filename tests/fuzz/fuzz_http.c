@@ -26,6 +26,21 @@ static void handler(void *arg, struct ll_http_conn *c,
                     const struct ll_http_req *r)
 {
     (void)arg;
+    /* The query-string helpers the node's handlers use, on hostile input. */
+    static const char *const names[] = {"wait",   "direction", "depth",
+                                        "format", "within",    NULL};
+    char bad[80];
+    char val[64];
+    int q = ll_http_query_check(r->query, names, bad, sizeof(bad));
+    for (size_t i = 0; names[i] != NULL; i++) {
+        int g = ll_http_query_get(r->query, names[i], val, sizeof(val));
+        if (g == 1 && strlen(val) >= sizeof(val))
+            abort();
+        if (g != 0 && g != 1 && g != LL_EDECODE)
+            abort();
+    }
+    if (q != 0 && q != LL_EINVAL)
+        abort();
     /* Echo the parsed fields back, the way a real handler reads them. */
     char body[LL_HTTP_PATH_MAX + 600];
     int n =
