@@ -163,8 +163,10 @@ int ll_proof_build(const struct ll_ledger_snap *s, const struct ll_trace *t,
         rc = put_lot(out, &tmp, t, &t->lots[i]);
     if (rc == 0)
         rc = put_bytes(out, B_STATE_PROOF, sp.data, sp.len);
-    if (rc == LL_ETOOBIG || rc == LL_ENOMEM)
+    if (rc == LL_ETOOBIG)
         rc = ll_errmsg_set(e, rc, "proof: the bundle is too large");
+    else if (rc == LL_ENOMEM && (e == NULL || e->text[0] == '\0'))
+        rc = ll_errmsg_set(e, rc, "proof: out of memory");
     ll_buf_free(&tmp);
     ll_buf_free(&sp);
     ll_free(keys);
@@ -263,10 +265,14 @@ struct bundle {
     size_t n_lots;
     const uint8_t *state_proof;
     size_t state_proof_len;
+    size_t *lot_index; /* lot positions sorted by lot id */
+    size_t *ev_index;  /* event positions sorted by event id */
 };
 
 static void bundle_free(struct bundle *b)
 {
+    ll_free(b->lot_index);
+    ll_free(b->ev_index);
     for (size_t i = 0; i < b->n_lots; i++) {
         ll_free(b->lots[i].events);
         ll_free(b->lots[i].st);
@@ -482,6 +488,74 @@ struct vctx {
     struct ll_errmsg *e;
 };
 
+/* Sort positions by a key (lot ids or event ids), for binary search. */
+struct keyed {
+    const void *key;
+    size_t pos;
+};
+
+static int by_lot_key(const void *a, const void *b)
+{
+    return strcmp(((const struct keyed *)a)->key,
+                  ((const struct keyed *)b)->key);
+}
+
+static int by_id_key(const void *a, const void *b)
+{
+    return memcmp(((const struct keyed *)a)->key,
+                  ((const struct keyed *)b)->key, 32);
+}
+
+/* Positions 0..n-1 sorted by key(i); NULL when out of memory. */
+static size_t *sorted_index(size_t n,
+                            const void *(*key)(const struct bundle *, size_t),
+                            const struct bundle *b,
+                            int (*cmp)(const void *, const void *))
+{
+    struct keyed *k = ll_calloc(n + 1, sizeof(*k));
+    size_t *out = ll_calloc(n + 1, sizeof(*out));
+    if (k == NULL || out == NULL) {
+        ll_free(k);
+        ll_free(out);
+        return NULL;
+    }
+    for (size_t i = 0; i < n; i++)
+        k[i] = (struct keyed){key(b, i), i};
+    qsort(k, n, sizeof(*k), cmp);
+    for (size_t i = 0; i < n; i++)
+        out[i] = k[i].pos;
+    ll_free(k);
+    return out;
+}
+
+static const void *lot_key_of(const struct bundle *b, size_t i)
+{
+    return b->lots[i].st->lot;
+}
+
+static const void *ev_key_of(const struct bundle *b, size_t i)
+{
+    return b->events[i].id;
+}
+
+/* The position of the event with this id, or SIZE_MAX. */
+static size_t find_event(const struct bundle *b, const uint8_t id[32])
+{
+    size_t lo = 0;
+    size_t hi = b->n_events;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = memcmp(b->events[b->ev_index[mid]].id, id, 32);
+        if (c == 0)
+            return b->ev_index[mid];
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return SIZE_MAX;
+}
+
 /* Steps 2-3: version, chain, quorum. */
 static int check_commit(struct vctx *v)
 {
@@ -544,6 +618,9 @@ static int check_states(struct vctx *v)
             l->depth = UINT32_MAX;
         }
     }
+    if (rc == 0 && (b->lot_index = sorted_index(b->n_lots, lot_key_of, b,
+                                                by_lot_key)) == NULL)
+        rc = ll_errmsg_set(v->e, LL_ENOMEM, "out of memory");
     if (rc == 0 &&
         (rc = ll_smt_verify(res, v->h.state_root, keys, b->n_lots,
                             b->state_proof, b->state_proof_len)) != 0)
@@ -596,11 +673,15 @@ static int check_events(struct vctx *v)
                                  "events[%zu]: not signed by a key org %s "
                                  "held at height %llu",
                                  i, ev->org, (unsigned long long)x->height);
-        for (size_t j = 0; j < i; j++)
-            if (memcmp(b->events[j].id, x->id, 32) == 0)
-                return ll_errmsg_set(v->e, LL_EDECODE,
-                                     "events[%zu]: listed twice", i);
     }
+    b->ev_index = sorted_index(b->n_events, ev_key_of, b, by_id_key);
+    if (b->ev_index == NULL)
+        return ll_errmsg_set(v->e, LL_ENOMEM, "out of memory");
+    for (size_t i = 1; i < b->n_events; i++)
+        if (memcmp(b->events[b->ev_index[i - 1]].id,
+                   b->events[b->ev_index[i]].id, 32) == 0)
+            return ll_errmsg_set(v->e, LL_EDECODE, "events[%zu]: listed twice",
+                                 b->ev_index[i]);
     return 0;
 }
 
@@ -650,9 +731,18 @@ static int check_logs(struct vctx *v, bool *used)
 
 static size_t find_lot(const struct bundle *b, const char *lot)
 {
-    for (size_t i = 0; i < b->n_lots; i++)
-        if (strcmp(b->lots[i].st->lot, lot) == 0)
-            return i;
+    size_t lo = 0;
+    size_t hi = b->n_lots;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(b->lots[b->lot_index[mid]].st->lot, lot);
+        if (c == 0)
+            return b->lot_index[mid];
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
     return SIZE_MAX;
 }
 
@@ -667,7 +757,8 @@ static int follow(struct vctx *v, size_t li, size_t *queue, size_t *qn,
         struct pevent *x = &b->events[l->events[k]];
         int rc = ll_signed_event_decode(v->se, x->signed_event, x->len, NULL);
         if (rc)
-            return rc;
+            return ll_errmsg_set(v->e, rc, "events[%zu]: %s",
+                                 (size_t)l->events[k], ll_strerror(rc));
         const lotledger_Event *ev = &v->se->ev;
         if (ev->type != lotledger_EventType_TRANSFORM ||
             !(back
@@ -702,7 +793,8 @@ static int check_named(struct vctx *v)
         struct pevent *x = &b->events[i];
         int rc = ll_signed_event_decode(v->se, x->signed_event, x->len, NULL);
         if (rc)
-            return rc;
+            return ll_errmsg_set(v->e, rc, "events[%zu]: %s", i,
+                                 ll_strerror(rc));
         const lotledger_Event *ev = &v->se->ev;
         size_t total = (size_t)ev->lots_count + ev->outputs_count;
         for (size_t j = 0; j < total; j++) {
@@ -788,6 +880,7 @@ struct replay {
     bool *tainted;
     size_t *order; /* event indexes in commit order */
     size_t done;   /* events of order[] applied */
+    bool *applied; /* per event: replayed (or set aside) already */
 };
 
 static size_t followed(const struct bundle *b, const char *lot)
@@ -815,22 +908,19 @@ static int rv_lot(void *arg, const char *lot, lotledger_LotState *out)
 static bool rv_has_event(void *arg, const uint8_t id[32])
 {
     const struct replay *rp = arg;
-    for (size_t i = 0; i < rp->done; i++)
-        if (memcmp(rp->v->b->events[rp->order[i]].id, id, 32) == 0)
-            return true;
-    return false;
+    size_t x = find_event(rp->v->b, id);
+    return x != SIZE_MAX && rp->applied[x];
 }
 
 static int rv_event(void *arg, const uint8_t id[32],
                     struct ll_signed_event *out)
 {
     const struct replay *rp = arg;
-    for (size_t i = 0; i < rp->done; i++) {
-        const struct pevent *x = &rp->v->b->events[rp->order[i]];
-        if (memcmp(x->id, id, 32) == 0)
-            return ll_signed_event_decode(out, x->signed_event, x->len, NULL);
-    }
-    return LL_ENOTFOUND;
+    size_t x = find_event(rp->v->b, id);
+    if (x == SIZE_MAX || !rp->applied[x])
+        return LL_ENOTFOUND;
+    const struct pevent *pe = &rp->v->b->events[x];
+    return ll_signed_event_decode(out, pe->signed_event, pe->len, NULL);
 }
 
 /* An event's place in commit order. */
@@ -885,7 +975,7 @@ static int apply_one(struct replay *rp, struct ll_rules_out *out,
     struct ll_errmsg why = {{0}};
     int rc = ll_signed_event_decode(se, pe->signed_event, pe->len, NULL);
     if (rc)
-        return rc;
+        return ll_errmsg_set(v->e, rc, "events[%zu]: %s", x, ll_strerror(rc));
     if (!replayable(rp, &se->ev)) {
         taint(rp, &se->ev);
         return 0;
@@ -898,10 +988,12 @@ static int apply_one(struct replay *rp, struct ll_rules_out *out,
         taint(rp, &se->ev); /* its shipment lies outside the bundle */
         return 0;
     }
+    if (rc == LL_ENOMEM)
+        return ll_errmsg_set(v->e, rc, "out of memory");
     if (rc)
         return ll_errmsg_set(v->e, LL_EPROOF,
                              "events[%zu] breaks a custody rule: %s", x,
-                             why.text);
+                             why.text[0] ? why.text : ll_strerror(rc));
     for (size_t k = 0; k < out->n; k++) {
         size_t o = followed(v->b, out->lots[k].state.lot);
         if (o == SIZE_MAX)
@@ -932,6 +1024,9 @@ static int compare_states(struct replay *rp, size_t *compared)
             ll_buf_reset(&enc);
             rc = ll_ledger__pb_encode(&enc, lotledger_LotState_fields, st,
                                       LL_EVENT_MAX_BYTES);
+            if (rc)
+                rc = ll_errmsg_set(rp->v->e, rc, "lot %s: replayed state: %s",
+                                   l->st->lot, ll_strerror(rc));
         }
         if (rc == 0 && (st == NULL || enc.len != l->state_len ||
                         memcmp(enc.data, l->state, enc.len) != 0))
@@ -949,13 +1044,16 @@ static int compare_states(struct replay *rp, size_t *compared)
 static int check_rules(struct vctx *v, struct ll_proof_report *r)
 {
     struct bundle *b = v->b;
-    struct replay rp = {v, ll_calloc(b->n_lots, sizeof(lotledger_LotState *)),
+    struct replay rp = {v,
+                        ll_calloc(b->n_lots, sizeof(lotledger_LotState *)),
                         ll_calloc(b->n_lots, sizeof(bool)),
-                        ll_calloc(b->n_events + 1, sizeof(size_t)), 0};
+                        ll_calloc(b->n_events + 1, sizeof(size_t)),
+                        0,
+                        ll_calloc(b->n_events + 1, sizeof(bool))};
     struct ll_rules_out *out = ll_malloc(sizeof(*out));
     struct ll_signed_event *se = ll_malloc(sizeof(*se));
     int rc = rp.state == NULL || rp.tainted == NULL || rp.order == NULL ||
-                     out == NULL || se == NULL
+                     rp.applied == NULL || out == NULL || se == NULL
                  ? LL_ENOMEM
                  : 0;
     struct ord *ord = rc == 0 ? ll_calloc(b->n_events + 1, sizeof(*ord)) : NULL;
@@ -968,8 +1066,10 @@ static int check_rules(struct vctx *v, struct ll_proof_report *r)
     for (size_t i = 0; rc == 0 && i < b->n_events; i++)
         rp.order[i] = ord[i].x;
     ll_free(ord);
-    for (; rc == 0 && rp.done < b->n_events; rp.done++)
+    for (; rc == 0 && rp.done < b->n_events; rp.done++) {
         rc = apply_one(&rp, out, se, rp.order[rp.done]);
+        rp.applied[rp.order[rp.done]] = true;
+    }
     size_t compared = 0;
     if (rc == 0)
         rc = compare_states(&rp, &compared);
@@ -978,6 +1078,7 @@ static int check_rules(struct vctx *v, struct ll_proof_report *r)
         ll_free(rp.state[i]);
     ll_free(rp.state);
     ll_free(rp.tainted);
+    ll_free(rp.applied);
     ll_free(rp.order);
     ll_free(out);
     ll_free(se);

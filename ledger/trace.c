@@ -176,43 +176,47 @@ static int log_cb(void *arg, uint64_t seq, uint64_t height, uint32_t index)
     return 0;
 }
 
+/* Follow transform event x from lot i: add the lots on its other side. */
+static int follow_one(struct ll_trace *t, uint32_t i, uint32_t x,
+                      struct ll_signed_event *se, struct ll_errmsg *e)
+{
+    const struct ll_trace_event *te = &t->events[x];
+    bool back = t->dir == LL_TRACE_BACKWARD;
+    int rc = ll_signed_event_decode(se, t->bytes.data + te->off, te->len, NULL);
+    if (rc)
+        return ll_errmsg_set(e, LL_ECORRUPT, "stored event %llu/%u: %s",
+                             (unsigned long long)te->height, te->index,
+                             ll_strerror(rc));
+    const lotledger_Event *ev = &se->ev;
+    const char *me = t->lots[i].lot;
+    if (back ? !ll_ledger__names(ev->outputs, ev->outputs_count, me)
+             : !ll_ledger__names(ev->lots, ev->lots_count, me))
+        return 0; /* the lot is on this side: nothing to follow */
+    const lotledger_LotQuantity *next = back ? ev->lots : ev->outputs;
+    size_t nn = back ? ev->lots_count : ev->outputs_count;
+    for (size_t j = 0; j < nn && rc == 0; j++) {
+        uint32_t other = 0;
+        bool added = false;
+        rc = find_or_add_lot(t, next[j].lot, t->lots[i].depth + 1, &other,
+                             &added, e);
+        if (rc == 0)
+            rc = back ? add_edge(t, other, i, x, e)
+                      : add_edge(t, i, other, x, e);
+    }
+    return rc;
+}
+
 /* Follow lot i's transforms one step in the trace's direction. */
 static int follow(struct ll_trace *t, uint32_t i, struct ll_signed_event *se,
                   struct ll_errmsg *e)
 {
-    uint32_t depth = t->lots[i].depth + 1;
-    bool back = t->dir == LL_TRACE_BACKWARD;
-    for (size_t k = 0; k < t->lots[i].ev_count; k++) {
+    int rc = 0;
+    for (size_t k = 0; rc == 0 && k < t->lots[i].ev_count; k++) {
         uint32_t x = t->lot_events[t->lots[i].ev_first + k];
-        const struct ll_trace_event *te = &t->events[x];
-        if (!te->transform)
-            continue; /* known from the first decode */
-        int rc =
-            ll_signed_event_decode(se, t->bytes.data + te->off, te->len, NULL);
-        if (rc)
-            return ll_errmsg_set(e, LL_ECORRUPT, "stored event %llu/%u: %s",
-                                 (unsigned long long)te->height, te->index,
-                                 ll_strerror(rc));
-        const lotledger_Event *ev = &se->ev;
-        const char *me = t->lots[i].lot;
-        if (ev->type != lotledger_EventType_TRANSFORM ||
-            (back ? !ll_ledger__names(ev->outputs, ev->outputs_count, me)
-                  : !ll_ledger__names(ev->lots, ev->lots_count, me)))
-            continue;
-        const lotledger_LotQuantity *next = back ? ev->lots : ev->outputs;
-        size_t nn = back ? ev->lots_count : ev->outputs_count;
-        for (size_t j = 0; j < nn; j++) {
-            uint32_t other = 0;
-            bool added = false;
-            rc = find_or_add_lot(t, next[j].lot, depth, &other, &added, e);
-            if (rc == 0)
-                rc = back ? add_edge(t, other, i, x, e)
-                          : add_edge(t, i, other, x, e);
-            if (rc)
-                return rc;
-        }
+        if (t->events[x].transform) /* known from the first decode */
+            rc = follow_one(t, i, x, se, e);
     }
-    return 0;
+    return rc;
 }
 
 static int read_state(struct ll_trace *t, const struct ll_ledger_snap *s,
