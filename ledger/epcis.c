@@ -256,16 +256,39 @@ static const char *cbv_word(const char *s, const char *web, const char *urn)
 static int add_kde(struct cx *c, const char *key, const char *value)
 {
     lotledger_Event *ev = c->ev;
+    char name[sizeof(ev->kdes[0].key)];
+    size_t n = 0;
     if (ev->kdes_count >= LL_ARRAY_LEN(ev->kdes))
         return ll_errmsg_set(c->e, LL_ETOOBIG,
                              "more than %zu key data elements",
                              LL_ARRAY_LEN(ev->kdes));
+    /* KDE keys are [a-z0-9_]+: "ex:myField" becomes "ex_myfield". */
+    for (const char *p = key; *p != '\0'; p++) {
+        char ch = *p;
+        if (ch >= 'A' && ch <= 'Z')
+            ch = (char)(ch - 'A' + 'a');
+        else if (ch == ':' || ch == '-' || ch == '.')
+            ch = '_';
+        else if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
+                   ch == '_'))
+            return ll_errmsg_set(c->e, LL_EINVAL,
+                                 "%s: only letters, digits and : - . _ can "
+                                 "name a kept field",
+                                 key);
+        if (n + 1 >= sizeof(name))
+            return ll_errmsg_set(c->e, LL_ETOOBIG,
+                                 "%s: name too long (at most "
+                                 "%zu bytes)",
+                                 key, sizeof(name) - 1);
+        name[n++] = ch;
+    }
+    name[n] = '\0';
+    key = name;
     lotledger_Kde *k = &ev->kdes[ev->kdes_count];
-    if (strlen(key) >= sizeof(k->key) || strlen(value) >= sizeof(k->value))
+    if (n == 0 || strlen(value) >= sizeof(k->value))
         return ll_errmsg_set(c->e, LL_ETOOBIG,
-                             "%s: key or value too long (at most %zu and %zu "
-                             "bytes)",
-                             key, sizeof(k->key) - 1, sizeof(k->value) - 1);
+                             "%s: empty name or value over %zu bytes", key,
+                             sizeof(k->value) - 1);
     (void)snprintf(k->key, sizeof(k->key), "%s", key);
     (void)snprintf(k->value, sizeof(k->value), "%s", value);
     ev->kdes_count++;
@@ -292,7 +315,7 @@ static int thousandths(struct cx *c, json_t *v, const char *where,
     if ((!allow_negative && d < 0) || fabs(d) > 9.0e15)
         return ll_errmsg_set(c->e, LL_ERANGE, "%s: %g is out of range", where,
                              json_real_value(v));
-    if (fabs(d - r) > 1e-6 * (fabs(d) > 1 ? fabs(d) : 1))
+    if (fabs(d - r) > 0.01) /* absolute: a fourth decimal, or lost precision */
         return ll_errmsg_set(c->e, LL_ERANGE, "%s: %g has more than 3 decimals",
                              where, json_real_value(v));
     *out = (int64_t)r;
@@ -416,6 +439,10 @@ static int parties(struct cx *c, json_t *a, bool dest)
         int rc = 0;
         if (dest && strcmp(type, "owning_party") == 0 &&
             c->ev->type == lotledger_EventType_SHIP) {
+            if (c->ev->counterparty[0] != '\0')
+                return ll_errmsg_set(c->e, LL_EINVAL,
+                                     "%s: a second owning_party destination",
+                                     where);
             rc = party(c, id, where, c->ev->counterparty,
                        sizeof(c->ev->counterparty));
         } else if (strcmp(type, "owning_party") == 0 ||
@@ -441,7 +468,7 @@ static int parties(struct cx *c, json_t *a, bool dest)
 static int date_of(struct cx *c, json_t *v, const char *where, uint32_t *out)
 {
     const char *s = json_string_value(v);
-    if (s == NULL || strlen(s) < 10 || !all_digits(s, 4) || s[4] != '-' ||
+    if (s == NULL || strlen(s) != 10 || !all_digits(s, 4) || s[4] != '-' ||
         !all_digits(s + 5, 2) || s[7] != '-' || !all_digits(s + 8, 2))
         return ll_errmsg_set(c->e, LL_EINVAL, "%s: not a YYYY-MM-DD date",
                              where);
@@ -579,6 +606,36 @@ static int one_report(struct cx *c, json_t *r, json_t *meta, const char *where,
     return rc;
 }
 
+/* A sensor element keeps only what lotledger records. */
+static int sensor_element_keys(struct cx *c, json_t *el, json_t *meta, size_t i)
+{
+    static const char *const el_keys[] = {"sensorMetadata", "sensorReport",
+                                          NULL};
+    static const char *const meta_keys[] = {"time", "deviceID", NULL};
+    char where[64];
+    if (!json_is_object(el))
+        return ll_errmsg_set(c->e, LL_EDECODE,
+                             "sensorElementList[%zu]: must be an object", i);
+    (void)snprintf(where, sizeof(where), "sensorElementList[%zu].", i);
+    int rc = known_keys(c, el, el_keys, where,
+                        "not recorded by lotledger (it keeps sensorMetadata "
+                        "and sensorReport)");
+    if (rc == 0 && meta != NULL && !json_is_object(meta))
+        rc = ll_errmsg_set(c->e, LL_EDECODE,
+                           "%ssensorMetadata: must be an "
+                           "object",
+                           where);
+    (void)snprintf(where, sizeof(where),
+                   "sensorElementList[%zu]."
+                   "sensorMetadata.",
+                   i);
+    if (rc == 0 && meta != NULL)
+        rc = known_keys(c, meta, meta_keys, where,
+                        "not recorded by lotledger (it keeps time and "
+                        "deviceID)");
+    return rc;
+}
+
 static int sensors(struct cx *c, json_t *a)
 {
     lotledger_Event *ev = c->ev;
@@ -591,6 +648,9 @@ static int sensors(struct cx *c, json_t *a)
         json_t *el = json_array_get(a, i);
         json_t *meta = json_object_get(el, "sensorMetadata");
         json_t *reps = json_object_get(el, "sensorReport");
+        int rc = sensor_element_keys(c, el, meta, i);
+        if (rc)
+            return rc;
         if (!json_is_array(reps))
             return ll_errmsg_set(c->e, LL_EDECODE,
                                  "sensorElementList[%zu].sensorReport: must "
@@ -604,8 +664,8 @@ static int sensors(struct cx *c, json_t *a)
                 return ll_errmsg_set(c->e, LL_ETOOBIG,
                                      "more than %zu sensor reports",
                                      LL_ARRAY_LEN(ev->sensors));
-            int rc = one_report(c, json_array_get(reps, j), meta, where,
-                                &ev->sensors[ev->sensors_count]);
+            rc = one_report(c, json_array_get(reps, j), meta, where,
+                            &ev->sensors[ev->sensors_count]);
             if (rc)
                 return rc;
             ev->sensors_count++;
@@ -630,6 +690,13 @@ static int biz_transactions(struct cx *c, json_t *a)
         json_t *x = json_array_get(a, i);
         char where[64];
         (void)snprintf(where, sizeof(where), "bizTransactionList[%zu].", i);
+        static const char *const bt_keys[] = {"type", "bizTransaction", NULL};
+        if (!json_is_object(x))
+            return ll_errmsg_set(c->e, LL_EDECODE, "%s: must be an object",
+                                 where);
+        int krc = known_keys(c, x, bt_keys, where, "unknown field");
+        if (krc)
+            return krc;
         const char *type = sval(x, "type");
         if (type == NULL)
             return ll_errmsg_set(c->e, LL_EDECODE,
@@ -672,6 +739,11 @@ static int extension(struct cx *c, const char *k, json_t *v)
             return 0;
         }
         if (strcmp(n, "to") == 0) {
+            if (ev->counterparty[0] != '\0' && strcmp(ev->counterparty, s) != 0)
+                return ll_errmsg_set(c->e, LL_EINVAL,
+                                     "lotledger:to: %s, but the destination "
+                                     "owning_party is %s",
+                                     s, ev->counterparty);
             dst = ev->counterparty;
             cap = sizeof(ev->counterparty);
         } else if (strcmp(n, "reason") == 0) {

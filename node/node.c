@@ -538,13 +538,18 @@ static int resolve_receive(struct node *n, struct ll_http_conn *c,
     } else {
         const lotledger_Pending *pick = NULL;
         size_t found = 0;
+        size_t same = 0; /* of those, with the received quantity */
         for (size_t i = 0; i < st->pending_count; i++) {
             const lotledger_Pending *p = &st->pending[i];
             if (strcmp(p->to, ev->org) != 0)
                 continue;
-            if (found == 0 || p->quantity == ev->lots[0].quantity)
-                pick = p;
             found++;
+            if (p->quantity == ev->lots[0].quantity) {
+                same++;
+                pick = p;
+            } else if (same == 0) {
+                pick = p;
+            }
         }
         if (pick == NULL) {
             (void)snprintf(d, sizeof(d),
@@ -552,7 +557,7 @@ static int resolve_receive(struct node *n, struct ll_http_conn *c,
                            ev->lots[0].lot, ev->org);
             rc = LL_ENOSHIPMENT;
             reply_error(c, 422, "custody_rule", rc, d);
-        } else if (found > 1 && pick->quantity != ev->lots[0].quantity) {
+        } else if (found > 1 && same != 1) {
             (void)snprintf(d, sizeof(d),
                            "lot %s: %zu shipments to %s are pending; name one "
                            "with the lotledger:ref extension",
@@ -1089,6 +1094,25 @@ static void page_proof_url(char *out, size_t cap, const char *lot)
     (void)snprintf(out + k, cap - k, "/proof");
 }
 
+/*
+ * Origin: the organisation of the earliest commission in the lot's
+ * history (a harvest or first production), with its country of origin.
+ */
+static void page_origin(struct ll_page *p, const lotledger_LotState *st,
+                        const struct ll_page_event *pe, size_t n)
+{
+    const lotledger_Event *first = NULL;
+    for (size_t i = 0; i < n; i++)
+        if (pe[i].ev->type == lotledger_EventType_COMMISSION &&
+            (first == NULL || pe[i].ev->event_time < first->event_time))
+            first = pe[i].ev;
+    p->origin_org = first != NULL ? first->org : st->originator;
+    const char *cc = first != NULL && first->has_master ? first->master.country
+                     : st->has_master                   ? st->master.country
+                                                        : "";
+    (void)snprintf(p->origin_country, sizeof(p->origin_country), "%s", cc);
+}
+
 /* The page's facts, from one snapshot; rendered into b. */
 static int page_build(struct node *n, struct ll_ledger_snap *s, const char *lot,
                       bool as_json, struct ll_buf *b, struct ll_errmsg *e)
@@ -1099,17 +1123,14 @@ static int page_build(struct node *n, struct ll_ledger_snap *s, const char *lot,
     struct ll_signed_event **se =
         ll_calloc(PAGE_EVENTS, sizeof(struct ll_signed_event *));
     lotledger_LotState *st = ll_malloc(sizeof(*st));
-    lotledger_LotState *origin = ll_malloc(sizeof(*origin));
     size_t ne = 0;
     ll_buf_init(&proof, LL_PROOF_MAX_BYTES);
-    int rc = pe == NULL || se == NULL || st == NULL || origin == NULL
+    int rc = pe == NULL || se == NULL || st == NULL
                  ? LL_ENOMEM
                  : ll_trace_build(s, lot, LL_TRACE_BACKWARD,
                                   LL_TRACE_DEFAULT_DEPTH, &t, e);
     if (rc == 0)
         rc = ll_ledger_lot(s, lot, st);
-    if (rc == 0)
-        rc = ll_ledger_lot(s, t->lots[t->n_lots - 1].lot, origin);
     if (rc == 0) {
         struct ll_page p;
         struct ll_proof_report rep;
@@ -1117,16 +1138,16 @@ static int page_build(struct node *n, struct ll_ledger_snap *s, const char *lot,
         memset(&p, 0, sizeof(p));
         p.g = n->g;
         p.state = st;
-        p.origin_org = origin->originator;
-        (void)snprintf(p.origin_country, sizeof(p.origin_country), "%s",
-                       origin->has_master ? origin->master.country : "");
         ne = page_events(t, pe, se, PAGE_EVENTS);
+        page_origin(&p, st, pe, ne);
         p.events = pe;
         p.n_events = ne;
+        p.truncated = ne < t->n_events;
         p.height = t->tip.height;
-        p.verified =
-            ll_proof_build(s, t, &proof, &why) == 0 &&
-            ll_proof_verify(n->g, proof.data, proof.len, &rep, &why) == 0;
+        bool ok = ll_proof_build(s, t, &proof, &why) == 0 &&
+                  ll_proof_verify(n->g, proof.data, proof.len, &rep, &why) == 0;
+        p.verified = ok && rep.unexpanded == 0;
+        p.partial = ok && rep.unexpanded != 0;
         page_proof_url(p.proof_url, sizeof(p.proof_url), lot);
         rc = ll_page_render(b, &p, as_json);
     }
@@ -1135,7 +1156,6 @@ static int page_build(struct node *n, struct ll_ledger_snap *s, const char *lot,
     ll_free(se);
     ll_free(pe);
     ll_free(st);
-    ll_free(origin);
     ll_buf_free(&proof);
     ll_trace_free(t);
     return rc;
@@ -1230,7 +1250,10 @@ static int expiring_cb(void *arg, const lotledger_LotState *st)
     (void)json_object_set_new(
         o, "kind",
         json_string(st->master.expiry != 0 ? "expiry" : "best_before"));
-    (void)json_object_set_new(o, "quantity", json_integer((json_int_t)held));
+    (void)json_object_set_new(o, "quantity",
+                              json_integer(held > (uint64_t)INT64_MAX
+                                               ? INT64_MAX
+                                               : (json_int_t)held));
     (void)json_object_set_new(o, "uom", json_string(st->uom));
     (void)json_object_set_new(
         o, "status",
@@ -1243,11 +1266,12 @@ static int by_date(const void *a, const void *b)
 {
     json_t *x = *(json_t *const *)a;
     json_t *y = *(json_t *const *)b;
-    int c = strcmp(json_string_value(json_object_get(x, "date")),
-                   json_string_value(json_object_get(y, "date")));
-    return c != 0 ? c
-                  : strcmp(json_string_value(json_object_get(x, "lot")),
-                           json_string_value(json_object_get(y, "lot")));
+    const char *dx = json_string_value(json_object_get(x, "date"));
+    const char *dy = json_string_value(json_object_get(y, "date"));
+    const char *lx = json_string_value(json_object_get(x, "lot"));
+    const char *ly = json_string_value(json_object_get(y, "lot"));
+    int c = strcmp(dx != NULL ? dx : "", dy != NULL ? dy : "");
+    return c != 0 ? c : strcmp(lx != NULL ? lx : "", ly != NULL ? ly : "");
 }
 
 /* GET /v1/orgs/{org}/expiring?within=DAYS: the org's dated stock, FEFO. */
@@ -1282,19 +1306,19 @@ static void get_expiring(struct node *n, struct ll_http_conn *c,
     int rc = ll_ledger_snap_open(n->l, &s);
     if (rc == 0)
         rc = ll_ledger_lots_scan(s, expiring_cb, &x);
+    size_t k = json_array_size(x.lots);
+    json_t **v = rc == 0 ? ll_calloc(k + 1, sizeof(json_t *)) : NULL;
+    if (rc == 0 && v == NULL)
+        rc = LL_ENOMEM;
     if (rc) {
         reply_error(c, 500, "internal", rc, ll_strerror(rc));
     } else {
-        size_t k = json_array_size(x.lots);
-        json_t **v = k > 0 ? ll_calloc(k, sizeof(json_t *)) : NULL;
-        for (size_t i = 0; v != NULL && i < k; i++)
+        for (size_t i = 0; i < k; i++)
             v[i] = json_incref(json_array_get(x.lots, i));
-        if (v != NULL)
-            qsort(v, k, sizeof(json_t *), by_date);
+        qsort(v, k, sizeof(json_t *), by_date);
         json_t *sorted = json_array();
-        for (size_t i = 0; v != NULL && i < k; i++)
+        for (size_t i = 0; i < k; i++)
             (void)json_array_append_new(sorted, v[i]);
-        ll_free(v);
         char today[16];
         uint32_t d = yyyymmdd(now);
         (void)snprintf(today, sizeof(today), "%04u-%02u-%02u", d / 10000,
@@ -1311,6 +1335,7 @@ static void get_expiring(struct node *n, struct ll_http_conn *c,
         (void)json_object_set_new(j, "lots", sorted);
         reply_json(c, 200, j);
     }
+    ll_free(v);
     json_decref(x.lots);
     ll_ledger_snap_close(s);
 }

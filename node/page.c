@@ -198,7 +198,42 @@ static int journey_html(struct ll_buf *out, const struct ll_page *p)
     int rc = ll_buf_printf(out, "<div class=\"card\"><h2>Journey</h2><ol>");
     for (size_t i = 0; rc == 0 && i < p->n_events; i++)
         rc = step_html(out, p->g, p->events[i].ev);
-    return rc == 0 ? ll_buf_printf(out, "</ol></div>") : rc;
+    if (rc == 0 && p->truncated)
+        rc = ll_buf_printf(out,
+                           "</ol><p class=\"muted\">The first %zu "
+                           "events are shown; download the proof for "
+                           "all of them.</p></div>",
+                           p->n_events);
+    else if (rc == 0)
+        rc = ll_buf_printf(out, "</ol></div>");
+    return rc;
+}
+
+/* The verification card: the node's own check of the trace proof. */
+static int verification_html(struct ll_buf *out, const struct ll_page *p)
+{
+    int rc = 0;
+    if (rc == 0)
+        rc = ll_buf_printf(
+            out,
+            "<div class=\"card\"><h2>Verification</h2><p class=\"%s\">%s</p>"
+            "<p class=\"muted\">Every record above is signed by the company "
+            "that made it and was committed by the network's validators "
+            "(block %llu). Anyone can check this independently: download the "
+            "<a href=\"",
+            p->verified || p->partial ? "ok" : "bad",
+            p->verified  ? "Verified: the history is complete and signed."
+            : p->partial ? "Verified as far as shown: the oldest part of "
+                           "this history is beyond what this page follows."
+                         : "The node could not verify this history.",
+            (unsigned long long)p->height);
+    if (rc == 0)
+        rc = esc(out, p->proof_url);
+    if (rc == 0)
+        rc = ll_buf_printf(out, "\">proof</a> and run <code>lotledger verify "
+                                "--genesis GENESIS proof.bin</code>.</p>"
+                                "</div>");
+    return rc;
 }
 
 static int html(struct ll_buf *out, const struct ll_page *p)
@@ -244,23 +279,7 @@ static int html(struct ll_buf *out, const struct ll_page *p)
     if (rc == 0)
         rc = journey_html(out, p);
     if (rc == 0)
-        rc = ll_buf_printf(
-            out,
-            "<div class=\"card\"><h2>Verification</h2><p class=\"%s\">%s</p>"
-            "<p class=\"muted\">Every record above is signed by the company "
-            "that made it and was committed by the network's validators "
-            "(block %llu). Anyone can check this independently: download the "
-            "<a href=\"",
-            p->verified ? "ok" : "bad",
-            p->verified ? "Verified: the history is complete and signed."
-                        : "The node could not verify this history.",
-            (unsigned long long)p->height);
-    if (rc == 0)
-        rc = esc(out, p->proof_url);
-    if (rc == 0)
-        rc = ll_buf_printf(out, "\">proof</a> and run <code>lotledger verify "
-                                "--genesis GENESIS proof.bin</code>.</p>"
-                                "</div>");
+        rc = verification_html(out, p);
     if (rc == 0)
         rc = ll_buf_printf(out, "</main></body></html>\n");
     return rc;
@@ -298,6 +317,9 @@ static int json(struct ll_buf *out, const struct ll_page *p)
     }
     (void)json_object_set_new(j, "journey", steps);
     (void)json_object_set_new(j, "verified", json_boolean(p->verified));
+    (void)json_object_set_new(j, "complete", json_boolean(!p->partial));
+    (void)json_object_set_new(j, "journey_truncated",
+                              json_boolean(p->truncated));
     (void)json_object_set_new(j, "height", json_integer((json_int_t)p->height));
     (void)json_object_set_new(j, "proof", json_string(p->proof_url));
     size_t need = json_dumpb(j, NULL, 0, JSON_COMPACT);

@@ -22,7 +22,9 @@ struct ll_page {
     char origin_country[3];          /* ISO 3166 code, or "" */
     struct ll_page_event *events;    /* its journey (sorted by render) */
     size_t n_events;
-    bool verified;   /* the node verified the lot's trace proof */
+    bool verified;   /* the node verified the lot's complete trace proof */
+    bool partial;    /* verified, but the history is depth-limited */
+    bool truncated;  /* the journey shows only the first events */
     uint64_t height; /* as of this block */
     char proof_url[512];
 };

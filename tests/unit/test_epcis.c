@@ -96,7 +96,7 @@ static void test_kinds(void)
              DL,
              "12.5") ",\"ilmd\":{\"cbvmda:itemExpirationDate\":\"2026-12-01\","
                      "\"cbvmda:countryOfOrigin\":\"US\",\"lotledger:product\":"
-                     "\"Kale\"}}",
+                     "\"Kale\"},\"ex:myField\":\"v1\"}",
          lotledger_EventType_COMMISSION},
         {HEAD "\"action\":\"OBSERVE\",\"bizStep\":\"shipping\"," QTY(
              DL, "12") ",\"destinationList\":[{\"type\":\"owning_party\","
@@ -164,6 +164,8 @@ static void test_kinds(void)
             ASSERT_UEQ(ev->master.expiry, 20261201);
             ASSERT_STR_EQ(ev->master.product, "Kale");
             ASSERT_STR_EQ(ev->master.country, "US");
+            ASSERT_STR_EQ(ev->kdes[0].key, "ex_myfield"); /* a valid KDE key */
+            ASSERT_STR_EQ(ev->kdes[0].value, "v1");
             break;
         case lotledger_EventType_SHIP:
             ASSERT_STR_EQ(ev->counterparty, "packer"); /* by GLN */
@@ -253,6 +255,31 @@ static void test_rejects(void)
         {"{\"@context\":[],\"type\":\"EPCISDocument\",\"epcisBody\":{"
          "\"eventList\":[{},{}]}}",
          "one event per capture request (this document has 2)"},
+        {HEAD "\"action\":\"ADD\"," QTY(DL, "1234.5678") "}",
+         "more than 3 decimals"},
+        {HEAD "\"action\":\"OBSERVE\",\"bizStep\":\"shipping\"," QTY(
+             DL, "1") ",\"destinationList\":[{\"type\":\"owning_party\","
+                      "\"destination\":"
+                      "\"urn:epc:id:pgln:0614141.00001\"},{\"type\":\"owning_"
+                      "party\","
+                      "\"destination\":\"urn:epc:id:pgln:0614141.00000\"}]}",
+         "a second owning_party destination"},
+        {HEAD "\"action\":\"OBSERVE\"," QTY(
+             DL,
+             "1") ",\"sensorElementList\":[{\"sensorMetadata\":{\"startTime\":"
+                  "\"2026-11-20T06:00:00Z\"},\"sensorReport\":[]}]}",
+         "sensorMetadata.startTime: not recorded"},
+        {HEAD "\"action\":\"ADD\"," QTY(
+             DL, "1") ",\"bizTransactionList\":[{\"type\":\"po\","
+                      "\"bizTransaction\":"
+                      "\"1\",\"note\":\"x\"}]}",
+         "bizTransactionList[0].note: unknown field"},
+        {HEAD "\"action\":\"ADD\"," QTY(
+             DL,
+             "1") ",\"ilmd\":{\"cbvmda:itemExpirationDate\":\"2026-12-01x\"}}",
+         "not a YYYY-MM-DD date"},
+        {HEAD "\"action\":\"ADD\"," QTY(DL, "1") ",\"ex:b@d\":\"v\"}",
+         "only letters, digits"},
     };
     lotledger_Event *ev = ll_malloc(sizeof(*ev));
     ASSERT_NOT_NULL(ev);
