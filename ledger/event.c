@@ -285,3 +285,60 @@ int ll_signed_event_verify(const struct ll_signed_event *se,
         return LL_EBADKEY;
     return ll_schnorr_verify(se->sig, se->id, pk);
 }
+
+/* A varint of up to 10 bytes (any u64). Returns bytes read or 0. */
+static size_t get_varint64(const uint8_t *p, size_t len, uint64_t *v)
+{
+    uint64_t val = 0;
+    for (size_t i = 0; i < 10 && i < len; i++) {
+        val |= (uint64_t)(p[i] & 0x7f) << (7 * i);
+        if ((p[i] & 0x80) == 0) {
+            *v = val;
+            return i + 1;
+        }
+    }
+    return 0;
+}
+
+int ll_signed_event_peek(const uint8_t *buf, size_t len,
+                         uint8_t id[static LL_EVENT_ID_LEN],
+                         lotledger_EventType *type)
+{
+    size_t evlen = 0;
+    if (buf == NULL || len < 1 + 1 + 2 + LL_SIG_LEN || buf[0] != TAG_EVENT)
+        return LL_EDECODE;
+    size_t n = get_varint(buf + 1, len - 1, &evlen);
+    if (n == 0 || evlen == 0 || evlen > len - 1 - n ||
+        len - 1 - n - evlen != 2 + LL_SIG_LEN)
+        return LL_EDECODE;
+    const uint8_t *ev = buf + 1 + n;
+    ll_event_id(id, ev, evlen);
+    /* Fields come in number order: read up to field 3 (type). */
+    *type = lotledger_EventType_EVENT_TYPE_UNSPECIFIED;
+    size_t off = 0;
+    while (off < evlen) {
+        uint64_t tag;
+        uint64_t v;
+        size_t k = get_varint64(ev + off, evlen - off, &tag);
+        if (k == 0)
+            return LL_EDECODE;
+        off += k;
+        if ((tag >> 3) > 3)
+            break;
+        k = get_varint64(ev + off, evlen - off, &v);
+        if (k == 0)
+            return LL_EDECODE;
+        off += k;
+        if ((tag & 7) == 2) {
+            if (v > evlen - off)
+                return LL_EDECODE;
+            off += (size_t)v;
+        } else if ((tag & 7) != 0) {
+            return LL_EDECODE;
+        } else if ((tag >> 3) == 3) {
+            *type = (lotledger_EventType)v;
+            break;
+        }
+    }
+    return 0;
+}

@@ -102,6 +102,15 @@ LL_NODISCARD int ll_signed_event_decode(struct ll_signed_event *out,
  * must equal the event's key_id.
  * Returns: 0, LL_EBADKEY (key id mismatch or invalid key), LL_EBADSIG.
  */
+/*
+ * For stored (already checked) events: the id and type of a SignedEvent
+ * without decoding it, checking only the envelope's shape and the fields
+ * before the type. Returns 0 or LL_EDECODE.
+ */
+LL_NODISCARD int ll_signed_event_peek(const uint8_t *buf, size_t len,
+                                      uint8_t id[static LL_EVENT_ID_LEN],
+                                      lotledger_EventType *type)
+    LL_NONNULL(3, 4);
 LL_NODISCARD int ll_signed_event_verify(const struct ll_signed_event *se,
                                         const uint8_t pk[static LL_PUBKEY_LEN])
     LL_NONNULL(1);

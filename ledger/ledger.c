@@ -1489,6 +1489,27 @@ int ll_ledger_lot(const struct ll_ledger_snap *s, const char *lot,
     return read_lot(s->l->store, s->snap, key, out);
 }
 
+int ll_ledger_lot_bytes(const struct ll_ledger_snap *s, const char *lot,
+                        struct ll_buf *out)
+{
+    uint8_t key[32];
+    uint8_t k[33];
+    struct ll_buf b;
+    const uint8_t *sp;
+    const uint8_t *fp;
+    size_t sl;
+    size_t fl;
+    ll_lot_key(key, lot);
+    ll_buf_init(&b, lotledger_LotState_size + LL_MERKLE_FRONTIER_ENC_MAX + 2);
+    int rc = ll_store_get(s->l->store, s->snap, k, key_hash(k, K_LOT, key), &b);
+    if (rc == 0)
+        rc = lot_record_split(b.data, b.len, &sp, &sl, &fp, &fl);
+    if (rc == 0)
+        rc = ll_buf_append(out, sp, sl);
+    ll_buf_free(&b);
+    return rc;
+}
+
 int ll_ledger_lot_events(const struct ll_ledger_snap *s, const char *lot,
                          ll_ledger_event_cb cb, void *arg)
 {

@@ -171,6 +171,15 @@ LL_NODISCARD int ll_ledger_event(const struct ll_ledger_snap *s,
 LL_NODISCARD int ll_ledger_lot(const struct ll_ledger_snap *s, const char *lot,
                                lotledger_LotState *out) LL_NONNULL(1, 2, 3);
 
+/*
+ * A lot's current state as its committed LotState bytes (the bytes its
+ * state-map value hash covers), appended to out.
+ * Returns: 0, LL_ENOTFOUND, LL_ESTORE, LL_ECORRUPT, LL_ETOOBIG (out's max).
+ */
+LL_NODISCARD int ll_ledger_lot_bytes(const struct ll_ledger_snap *s,
+                                     const char *lot, struct ll_buf *out)
+    LL_NONNULL(1, 2, 3);
+
 /* Called for each event of a lot's log in order; non-zero stops the walk. */
 typedef int (*ll_ledger_event_cb)(void *arg, uint64_t seq, uint64_t height,
                                   uint32_t index);

@@ -144,13 +144,13 @@ static int event_once(struct walk *w, uint64_t height, uint32_t index,
     x->index = index;
     x->off = off;
     x->len = t->bytes.len - off;
-    rc = ll_signed_event_decode(w->se, t->bytes.data + off, x->len, NULL);
+    lotledger_EventType type;
+    rc = ll_signed_event_peek(t->bytes.data + off, x->len, x->id, &type);
     if (rc)
         return ll_errmsg_set(w->e, LL_ECORRUPT, "stored event %llu/%u: %s",
                              (unsigned long long)height, index,
                              ll_strerror(rc));
-    memcpy(x->id, w->se->id, 32);
-    x->transform = w->se->ev.type == lotledger_EventType_TRANSFORM;
+    x->transform = type == lotledger_EventType_TRANSFORM;
     t->ev_slots[h] = (uint64_t)t->n_events + 1;
     *idx = (uint32_t)t->n_events++;
     return 0;
@@ -220,19 +220,15 @@ static int follow(struct ll_trace *t, uint32_t i, struct ll_signed_event *se,
 }
 
 static int read_state(struct ll_trace *t, const struct ll_ledger_snap *s,
-                      uint32_t i, lotledger_LotState *st, struct ll_errmsg *e)
+                      uint32_t i, struct ll_errmsg *e)
 {
     struct ll_trace_lot *l = &t->lots[i];
-    int rc = ll_ledger_lot(s, l->lot, st);
+    l->state_off = t->bytes.len;
+    int rc = ll_ledger_lot_bytes(s, l->lot, &t->bytes);
     if (rc == LL_ENOTFOUND && i == 0)
         return ll_errmsg_set(e, rc, "lot %s: not on this ledger", l->lot);
     if (rc == LL_ENOTFOUND)
         rc = LL_ECORRUPT; /* a committed transform names a missing lot */
-    if (rc)
-        return ll_errmsg_set(e, rc, "lot %s: %s", l->lot, ll_strerror(rc));
-    l->state_off = t->bytes.len;
-    rc = ll_ledger__pb_encode(&t->bytes, lotledger_LotState_fields, st,
-                              LL_TRACE_MAX_BYTES);
     if (rc == LL_ETOOBIG)
         return ll_errmsg_set(e, rc,
                              "the trace holds more than %u MiB; ask for a "
@@ -258,16 +254,14 @@ int ll_trace_build(const struct ll_ledger_snap *s, const char *lot,
     if (dir != LL_TRACE_BACKWARD && dir != LL_TRACE_FORWARD)
         return ll_errmsg_set(e, LL_EINVAL, "unknown trace direction");
     struct ll_trace *t = ll_calloc(1, sizeof(*t));
-    lotledger_LotState *st = ll_malloc(sizeof(*st));
     struct ll_signed_event *ev = ll_malloc(sizeof(*ev));
     if (t != NULL) {
         t->lot_slots = ll_malloc(LOT_SLOTS * sizeof(*t->lot_slots));
         t->ev_slots = ll_calloc(EV_SLOTS, sizeof(*t->ev_slots));
     }
-    if (t == NULL || st == NULL || ev == NULL || t->lot_slots == NULL ||
+    if (t == NULL || ev == NULL || t->lot_slots == NULL ||
         t->ev_slots == NULL) {
         ll_trace_free(t);
-        ll_free(st);
         ll_free(ev);
         return ll_errmsg_set(e, LL_ENOMEM, "out of memory");
     }
@@ -281,7 +275,7 @@ int ll_trace_build(const struct ll_ledger_snap *s, const char *lot,
     rc = find_or_add_lot(t, lot, 0, &root, &added, e);
     /* Breadth first: lots are appended in order of discovery. */
     for (uint32_t i = 0; rc == 0 && i < t->n_lots; i++) {
-        rc = read_state(t, s, i, st, e);
+        rc = read_state(t, s, i, e);
         if (rc || t->lots[i].depth > depth) {
             if (rc == 0)
                 t->frontier++;
@@ -297,7 +291,6 @@ int ll_trace_build(const struct ll_ledger_snap *s, const char *lot,
         if (rc == 0)
             rc = follow(t, i, ev, e);
     }
-    ll_free(st);
     ll_free(ev);
     if (rc) {
         ll_trace_free(t);

@@ -48,9 +48,15 @@ static void check_reencode(const lotledger_Event *e, const uint8_t *want,
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct ll_errmsg e;
+    uint8_t pid[32];
+    lotledger_EventType ptype;
     if (ll_crypto_init() != 0)
         abort();
+    int peek = ll_signed_event_peek(data, size, pid, &ptype);
     if (ll_signed_event_decode(&se, data, size, &e) == 0) {
+        /* The peek (for stored events) agrees with the full decode. */
+        if (peek != 0 || memcmp(pid, se.id, 32) != 0 || ptype != se.ev.type)
+            abort();
         check_reencode(&se.ev, se.ev_bytes, se.ev_len);
         int rc = ll_event_check(&se.ev, "fuzz", &e);
         if (rc != 0 && rc != LL_EINVAL)

@@ -137,6 +137,14 @@ static void test_roundtrip_all_types(void)
         ASSERT_MEM_EQ(re.data, se->ev_bytes, re.len);
         ll_buf_free(&re);
         ASSERT_OK(ll_signed_event_verify(se, key.pk));
+        /* The peek at a stored event agrees with the full decode. */
+        uint8_t pid[32];
+        lotledger_EventType ptype;
+        ASSERT_OK(ll_signed_event_peek(b.data, b.len, pid, &ptype));
+        ASSERT_MEM_EQ(pid, id, 32);
+        ASSERT_EQ(ptype, t);
+        ASSERT_ERR(ll_signed_event_peek(b.data, b.len - 1, pid, &ptype),
+                   LL_EDECODE);
         /* The id is the tagged hash of exactly the inner event bytes. */
         uint8_t id2[32];
         ll_event_id(id2, se->ev_bytes, se->ev_len);
