@@ -1495,10 +1495,10 @@ int ll_ledger_lot_bytes(const struct ll_ledger_snap *s, const char *lot,
     uint8_t key[32];
     uint8_t k[33];
     struct ll_buf b;
-    const uint8_t *sp;
-    const uint8_t *fp;
-    size_t sl;
-    size_t fl;
+    const uint8_t *sp = NULL;
+    const uint8_t *fp = NULL;
+    size_t sl = 0;
+    size_t fl = 0;
     ll_lot_key(key, lot);
     ll_buf_init(&b, lotledger_LotState_size + LL_MERKLE_FRONTIER_ENC_MAX + 2);
     int rc = ll_store_get(s->l->store, s->snap, k, key_hash(k, K_LOT, key), &b);
