@@ -26,6 +26,16 @@
 
 #define COMMIT_BUCKETS 8
 
+/* The node's own check of a lot's trace proof, kept per lot and height. */
+#define PAGE_CHECKS 256
+
+struct page_check {
+    char lot[LL_LOTID_MAX + 1]; /* "" = unused */
+    uint64_t height;
+    bool verified;
+    bool partial;
+};
+
 struct node {
     uv_loop_t loop;
     const struct ll_node_config *cfg;
@@ -59,7 +69,8 @@ struct node {
     size_t nheld;
     size_t capheld;
     struct bucket *buckets; /* RATE_SLOTS; owned */
-    uint64_t limited;       /* requests answered 429 */
+    struct page_check pchecks[PAGE_CHECKS];
+    uint64_t limited; /* requests answered 429 */
     /* metrics */
     uint64_t accepted;
     uint64_t rejected[64];                    /* by -error code */
@@ -1113,6 +1124,14 @@ static void page_origin(struct ll_page *p, const lotledger_LotState *st,
     (void)snprintf(p->origin_country, sizeof(p->origin_country), "%s", cc);
 }
 
+static size_t page_slot(const char *lot)
+{
+    uint32_t h = 2166136261u;
+    for (const char *q = lot; *q != '\0'; q++)
+        h = (h ^ (uint8_t)*q) * 16777619u;
+    return h % PAGE_CHECKS;
+}
+
 /* The page's facts, from one snapshot; rendered into b. */
 static int page_build(struct node *n, struct ll_ledger_snap *s, const char *lot,
                       bool as_json, struct ll_buf *b, struct ll_errmsg *e)
@@ -1144,10 +1163,19 @@ static int page_build(struct node *n, struct ll_ledger_snap *s, const char *lot,
         p.n_events = ne;
         p.truncated = ne < t->n_events;
         p.height = t->tip.height;
-        bool ok = ll_proof_build(s, t, &proof, &why) == 0 &&
-                  ll_proof_verify(n->g, proof.data, proof.len, &rep, &why) == 0;
-        p.verified = ok && rep.unexpanded == 0;
-        p.partial = ok && rep.unexpanded != 0;
+        struct page_check *pc = &n->pchecks[page_slot(lot)];
+        if (strcmp(pc->lot, lot) != 0 || pc->height != t->tip.height) {
+            /* Once per lot and height: pages are read far more often. */
+            bool ok =
+                ll_proof_build(s, t, &proof, &why) == 0 &&
+                ll_proof_verify(n->g, proof.data, proof.len, &rep, &why) == 0;
+            (void)snprintf(pc->lot, sizeof(pc->lot), "%s", lot);
+            pc->height = t->tip.height;
+            pc->verified = ok && rep.unexpanded == 0;
+            pc->partial = ok && rep.unexpanded != 0;
+        }
+        p.verified = pc->verified;
+        p.partial = pc->partial;
         page_proof_url(p.proof_url, sizeof(p.proof_url), lot);
         rc = ll_page_render(b, &p, as_json);
     }
