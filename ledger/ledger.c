@@ -1573,6 +1573,9 @@ int ll_ledger_state_proof(const struct ll_ledger_snap *s, const uint8_t *keys,
     memset(&c, 0, sizeof(c));
     c.store = s->l->store;
     c.snap = s->snap;
+    /* Nodes are addressed by their hash, so the ledger's cache answers
+     * for any version of the map (and learns the nodes read here). */
+    c.cache = s->l->ncache;
     node_store(&st, &c);
     return ll_smt_prove(&st, out, s->tip.state_root, keys, nkeys);
 }
