@@ -755,6 +755,33 @@ static void test_capture(void)
     /* Again: nothing is pending any more. */
     capture(&n, "s3cret-token", receiving, &r);
     expect(&r, 422, "no committed shipment to val is pending");
+    /* Two shipments pending: only a matching quantity picks one. */
+    e = fx_event(lotledger_EventType_COMMISSION, FX_FARM);
+    fx_lot(e, FX_LOT_A, 10000, "KGM");
+    fx_sign(&ev, NULL, e, FX_FARM);
+    post(&n, &ev, &r);
+    expect(&r, 202, "accepted");
+    for (int k = 3; k <= 4; k++) {
+        e = fx_event(lotledger_EventType_SHIP, FX_FARM);
+        fx_lot(e, FX_LOT_A, (uint64_t)k * 1000, "KGM");
+        (void)snprintf(e->counterparty, sizeof(e->counterparty), "val");
+        fx_sign(&ev, NULL, e, FX_FARM);
+        http(&n, "POST", "/v1/events?wait=commit", "application/x-protobuf",
+             ev.data, ev.len, &r);
+        expect(&r, 201, "committed");
+    }
+    static const char receive5[] =
+        EPCIS_HEAD "\"action\":\"OBSERVE\",\"bizStep\":\"receiving\","
+                   "\"quantityList\":[{\"epcClass\":\"urn:epc:class:lgtin:"
+                   "0614141.077777.A1\",\"quantity\":5,\"uom\":\"KGM\"}]}]}}";
+    capture(&n, "s3cret-token", receive5, &r);
+    expect(&r, 409, "2 shipments to val are pending");
+    static const char receive3[] =
+        EPCIS_HEAD "\"action\":\"OBSERVE\",\"bizStep\":\"receiving\","
+                   "\"quantityList\":[{\"epcClass\":\"urn:epc:class:lgtin:"
+                   "0614141.077777.A1\",\"quantity\":3,\"uom\":\"KGM\"}]}]}}";
+    capture(&n, "s3cret-token", receive3, &r);
+    expect(&r, 201, "committed");
     node_stop(&n);
     ll_buf_free(&ev);
     ll_test_rmrf(n.dir);
