@@ -290,32 +290,53 @@ static int field_order(unsigned field, unsigned *last, bool repeated)
     return 0;
 }
 
+struct field {
+    unsigned num;     /* field number */
+    unsigned wt;      /* wire type */
+    uint64_t v;       /* a varint's value */
+    const uint8_t *p; /* a length-delimited field's bytes */
+    size_t n;
+};
+
+/*
+ * The next field of a message, checked for canonical order: field numbers
+ * increase, and only those in the repeated mask (bit per number) repeat.
+ * wire (nwire entries, or NULL) gives each known field's wire type.
+ */
+static int next_field(struct rd *r, unsigned *last, uint32_t repeated,
+                      const unsigned *wire, size_t nwire, struct field *f)
+{
+    memset(f, 0, sizeof(*f));
+    int rc = get_field(r, &f->num, &f->wt, &f->v, &f->p, &f->n);
+    if (rc == 0 && wire != NULL && (f->num >= nwire || f->wt != wire[f->num]))
+        rc = LL_EDECODE;
+    if (rc == 0)
+        rc = field_order(f->num, last, (repeated >> f->num & 1u) != 0);
+    return rc;
+}
+
 static int decode_event(struct pevent *ev, const uint8_t *p, size_t n)
 {
     struct rd r = {p, n, 0};
     unsigned last = 0;
     bool have_signed = false;
     while (r.off < r.n) {
-        unsigned f;
-        unsigned wt;
-        uint64_t v = 0;
-        const uint8_t *bp = NULL;
-        size_t bn = 0;
-        int rc = get_field(&r, &f, &wt, &v, &bp, &bn);
-        if (rc == 0)
-            rc = field_order(f, &last, false);
+        struct field f;
+        int rc = next_field(&r, &last, 0, NULL, 0, &f);
         if (rc)
             return rc;
-        if (f == E_HEIGHT && wt == WT_VARINT && v != 0)
-            ev->height = v;
-        else if (f == E_INDEX && wt == WT_VARINT && v != 0 && v <= UINT32_MAX)
-            ev->index = (uint32_t)v;
-        else if (f == E_SIGNED && wt == WT_BYTES && bn > 0) {
-            ev->signed_event = bp;
-            ev->len = bn;
+        if (f.num == E_HEIGHT && f.wt == WT_VARINT && f.v != 0)
+            ev->height = f.v;
+        else if (f.num == E_INDEX && f.wt == WT_VARINT && f.v != 0 &&
+                 f.v <= UINT32_MAX)
+            ev->index = (uint32_t)f.v;
+        else if (f.num == E_SIGNED && f.wt == WT_BYTES && f.n > 0) {
+            ev->signed_event = f.p;
+            ev->len = f.n;
             have_signed = true;
         } else
-            return f <= E_SIGNED && wt == WT_VARINT ? LL_ENONCANON : LL_EDECODE;
+            return f.num <= E_SIGNED && f.wt == WT_VARINT ? LL_ENONCANON
+                                                          : LL_EDECODE;
     }
     return ev->height != 0 && have_signed ? 0 : LL_EDECODE;
 }
@@ -346,28 +367,23 @@ static int decode_lot(struct plot *l, const uint8_t *p, size_t n,
     struct rd r = {p, n, 0};
     unsigned last = 0;
     while (r.off < r.n) {
-        unsigned f;
-        unsigned wt;
-        uint64_t v = 0;
-        const uint8_t *bp = NULL;
-        size_t bn = 0;
-        int rc = get_field(&r, &f, &wt, &v, &bp, &bn);
-        if (rc == 0)
-            rc = field_order(f, &last, false);
+        struct field f;
+        int rc = next_field(&r, &last, 0, NULL, 0, &f);
         if (rc)
             return rc;
-        if (f == L_STATE && wt == WT_BYTES) {
-            l->state = bp;
-            l->state_len = bn;
-        } else if (f == L_EXPANDED && wt == WT_VARINT && v == 1) {
+        if (f.num == L_STATE && f.wt == WT_BYTES) {
+            l->state = f.p;
+            l->state_len = f.n;
+        } else if (f.num == L_EXPANDED && f.wt == WT_VARINT && f.v == 1) {
             l->expanded = true;
-        } else if (f == L_EVENTS && wt == WT_BYTES && bn > 0) {
-            rc = decode_packed(l, bp, bn, n_events);
+        } else if (f.num == L_EVENTS && f.wt == WT_BYTES && f.n > 0) {
+            rc = decode_packed(l, f.p, f.n, n_events);
             if (rc)
                 return rc;
         } else {
-            return f == L_EXPANDED && wt == WT_VARINT && v == 0 ? LL_ENONCANON
-                                                                : LL_EDECODE;
+            return f.num == L_EXPANDED && f.wt == WT_VARINT && f.v == 0
+                       ? LL_ENONCANON
+                       : LL_EDECODE;
         }
     }
     return l->state != NULL ? 0 : LL_EDECODE;
@@ -450,21 +466,14 @@ static int decode_bundle(struct bundle *b, const uint8_t *p, size_t n,
         return ll_errmsg_set(e, LL_ETOOBIG, "bundle: %zu bytes, at most %zu", n,
                              LL_PROOF_MAX_BYTES);
     while (r.off < r.n) {
-        unsigned f;
-        unsigned wt;
-        uint64_t v = 0;
-        const uint8_t *bp = NULL;
-        size_t bn = 0;
+        struct field f;
         size_t at = r.off;
-        int rc = get_field(&r, &f, &wt, &v, &bp, &bn);
-        if (rc == 0 && (f >= LL_ARRAY_LEN(wire) || wt != wire[f]))
-            rc = LL_EDECODE;
-        if (rc == 0)
-            rc = field_order(f, &last, f == B_EVENT || f == B_LOT);
-        if (rc == 0 && wt == WT_VARINT && v == 0)
+        int rc = next_field(&r, &last, 1u << B_EVENT | 1u << B_LOT, wire,
+                            LL_ARRAY_LEN(wire), &f);
+        if (rc == 0 && f.wt == WT_VARINT && f.v == 0)
             rc = LL_ENONCANON; /* a default value is omitted */
         if (rc == 0)
-            rc = decode_top(b, f, v, bp, bn);
+            rc = decode_top(b, f.num, f.v, f.p, f.n);
         if (rc)
             return ll_errmsg_set(e, rc, "bundle: byte %zu: %s", at,
                                  ll_strerror(rc));
