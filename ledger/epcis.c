@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "epcis.h"
+#include "event_json.h"
 
 #define GLN_LEN 13
 
@@ -1081,18 +1082,10 @@ static int the_event(json_t *j, json_t **out, struct ll_errmsg *e)
 int ll_epcis_to_event(lotledger_Event *out, const char *json, size_t len,
                       const struct ll_epcis_ctx *ctx, struct ll_errmsg *e)
 {
-    json_error_t je;
-    if (json == NULL)
-        return ll_errmsg_set(e, LL_EDECODE, "no EPCIS document");
-    if (len > LL_EPCIS_MAX_BYTES)
-        return ll_errmsg_set(e, LL_ETOOBIG,
-                             "EPCIS JSON of %zu bytes, at most %zu", len,
-                             LL_EPCIS_MAX_BYTES);
-    json_t *j = json_loadb(json, len, JSON_REJECT_DUPLICATES, &je);
-    if (j == NULL)
-        return ll_errmsg_set(e, LL_EDECODE,
-                             "malformed JSON at line %d column %d: %s", je.line,
-                             je.column, je.text);
+    json_t *j = NULL;
+    int lrc = ll_json_load(&j, json, len, LL_EPCIS_MAX_BYTES, "EPCIS JSON", e);
+    if (lrc)
+        return lrc;
     lotledger_Event *ev = ll_calloc(1, sizeof(*ev));
     if (ev == NULL) {
         json_decref(j);

@@ -515,27 +515,35 @@ static int event_from(struct ctx *c, json_t *o, lotledger_Event *ev)
     return rc;
 }
 
-static int load(json_t **out, const char *text, size_t len, struct ll_errmsg *e)
+int ll_json_load(json_t **out, const char *text, size_t len, size_t max,
+                 const char *what, struct ll_errmsg *e)
 {
     json_error_t je;
     *out = NULL;
     if (text == NULL)
-        return ll_errmsg_set(e, LL_EDECODE, "no JSON text");
-    if (len > LL_EVENT_JSON_MAX)
-        return ll_errmsg_set(e, LL_ETOOBIG,
-                             "JSON event of %zu bytes, at most %zu", len,
-                             LL_EVENT_JSON_MAX);
+        return ll_errmsg_set(e, LL_EDECODE, "no %s", what);
+    if (len > max)
+        return ll_errmsg_set(e, LL_ETOOBIG, "%s of %zu bytes, at most %zu",
+                             what, len, max);
     json_t *j = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
     if (j == NULL)
         return ll_errmsg_set(e, LL_EDECODE,
                              "malformed JSON at line %d column %d: %s", je.line,
                              je.column, je.text);
-    if (!json_is_object(j)) {
-        json_decref(j);
-        return ll_errmsg_set(e, LL_EDECODE, "a JSON event is an object");
-    }
     *out = j;
     return 0;
+}
+
+/* A JSON event document: an object. */
+static int load(json_t **out, const char *text, size_t len, struct ll_errmsg *e)
+{
+    int rc = ll_json_load(out, text, len, LL_EVENT_JSON_MAX, "JSON event", e);
+    if (rc == 0 && !json_is_object(*out)) {
+        json_decref(*out);
+        *out = NULL;
+        return ll_errmsg_set(e, LL_EDECODE, "a JSON event is an object");
+    }
+    return rc;
 }
 
 int ll_event_from_json(lotledger_Event *out, json_t *j, struct ll_errmsg *e)

@@ -53,4 +53,13 @@ ll_signed_event_json_decode(struct ll_buf *out, lotledger_Event *scratch,
                             const char *text, size_t len, struct ll_errmsg *e)
     LL_NONNULL(1, 2);
 
+/*
+ * Parse JSON text of at most max bytes, refusing duplicate keys; what
+ * names it in errors ("JSON event of 300000 bytes, at most 262144").
+ * Returns 0 with *out (json_decref it), or LL_EDECODE / LL_ETOOBIG.
+ */
+LL_NODISCARD int ll_json_load(json_t **out, const char *text, size_t len,
+                              size_t max, const char *what, struct ll_errmsg *e)
+    LL_NONNULL(1, 5);
+
 #endif
