@@ -2,6 +2,7 @@
 /*
  * Helpers every command shares: error lines and number arguments.
  */
+#include <jansson.h>
 #include <stdarg.h>
 #include <string.h>
 
@@ -64,4 +65,10 @@ int ll_cli_escape(char *out, size_t cap, const char *s, bool keep_slash)
         return LL_ETOOBIG;
     out[n] = '\0';
     return 0;
+}
+
+const char *ll_cli_str(struct json_t *o, const char *k)
+{
+    const char *s = json_string_value(json_object_get(o, k));
+    return s != NULL ? s : "";
 }

@@ -53,6 +53,8 @@ void ll_cli_node_error(const char *cmd, long status, const struct ll_buf *resp);
  * errors. Returns 0 or LL_EIO.
  */
 struct json_t;
+/* A string member of a JSON object from the node, or "" if absent. */
+const char *ll_cli_str(struct json_t *o, const char *k);
 int ll_cli_closure(const char *cmd, const char *node,
                    const char *const *suspects, size_t n, struct json_t **out);
 

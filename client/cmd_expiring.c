@@ -17,18 +17,12 @@ static const char usage[] =
     "(default 14) from today, earliest first; already expired ones first\n"
     "of all, marked EXPIRED.\n";
 
-static const char *str(json_t *o, const char *k)
-{
-    const char *s = json_string_value(json_object_get(o, k));
-    return s != NULL ? s : "";
-}
-
 static void table(json_t *j)
 {
     json_t *lots = json_object_get(j, "lots");
-    const char *today = str(j, "today");
+    const char *today = ll_cli_str(j, "today");
     printf("%s: %zu lot%s expiring by %s + %lld days (height %lld)\n\n",
-           str(j, "org"), json_array_size(lots),
+           ll_cli_str(j, "org"), json_array_size(lots),
            json_array_size(lots) == 1 ? "" : "s", today,
            json_integer_value(json_object_get(j, "within_days")),
            json_integer_value(json_object_get(j, "height")));
@@ -41,11 +35,12 @@ static void table(json_t *j)
         long long q = json_integer_value(json_object_get(l, "quantity"));
         char qty[48];
         (void)snprintf(qty, sizeof(qty), "%lld.%03lld %s", q / 1000, q % 1000,
-                       str(l, "uom"));
-        bool expired = strcmp(str(l, "date"), today) < 0;
-        printf("%-10s %-11s %-40s %-24.24s %12s %s%s\n", str(l, "date"),
-               str(l, "kind"), str(l, "lot"), str(l, "product"), qty,
-               str(l, "status"), expired ? " EXPIRED" : "");
+                       ll_cli_str(l, "uom"));
+        bool expired = strcmp(ll_cli_str(l, "date"), today) < 0;
+        printf("%-10s %-11s %-40s %-24.24s %12s %s%s\n", ll_cli_str(l, "date"),
+               ll_cli_str(l, "kind"), ll_cli_str(l, "lot"),
+               ll_cli_str(l, "product"), qty, ll_cli_str(l, "status"),
+               expired ? " EXPIRED" : "");
     }
 }
 

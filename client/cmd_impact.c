@@ -24,12 +24,6 @@ static const char usage[] =
 
 #define MAX_SUSPECTS 64
 
-static const char *str(json_t *o, const char *k)
-{
-    const char *s = json_string_value(json_object_get(o, k));
-    return s != NULL ? s : "";
-}
-
 static void qty(char *buf, size_t cap, long long q)
 {
     if (q % 1000 == 0)
@@ -78,8 +72,8 @@ static void merge(json_t *lots, json_t *t)
     json_t *a = json_object_get(t, "lots");
     for (size_t i = 0; i < json_array_size(a); i++) {
         json_t *l = json_array_get(a, i);
-        if (json_object_get(lots, str(l, "lot")) == NULL)
-            (void)json_object_set(lots, str(l, "lot"), l);
+        if (json_object_get(lots, ll_cli_str(l, "lot")) == NULL)
+            (void)json_object_set(lots, ll_cli_str(l, "lot"), l);
     }
 }
 
@@ -105,7 +99,8 @@ static void print_table(json_t *lots, long long height, bool complete)
             qty(q, sizeof(q),
                 json_integer_value(json_object_get(x, "quantity")));
             int n = snprintf(where + used, sizeof(where) - used, "%s%s %s %s",
-                             used ? ", " : "", str(x, "org"), q, str(l, "uom"));
+                             used ? ", " : "", ll_cli_str(x, "org"), q,
+                             ll_cli_str(l, "uom"));
             used += n > 0 ? (size_t)n : 0;
         }
         for (size_t i = 0; i < json_array_size(p) && used < sizeof(where);
@@ -115,11 +110,12 @@ static void print_table(json_t *lots, long long height, bool complete)
                 json_integer_value(json_object_get(x, "quantity")));
             int n = snprintf(where + used, sizeof(where) - used,
                              "%s%s -> %s %s %s (in transit)", used ? ", " : "",
-                             str(x, "from"), str(x, "to"), q, str(l, "uom"));
+                             ll_cli_str(x, "from"), ll_cli_str(x, "to"), q,
+                             ll_cli_str(l, "uom"));
             used += n > 0 ? (size_t)n : 0;
         }
-        printf("%-40s %-24.24s %-9s %s\n", k, str(l, "product"),
-               str(l, "status"), used ? where : "-");
+        printf("%-40s %-24.24s %-9s %s\n", k, ll_cli_str(l, "product"),
+               ll_cli_str(l, "status"), used ? where : "-");
     }
 }
 
@@ -145,14 +141,14 @@ static void csv_row(json_t *l, const char *party, const char *state,
     char q[32] = "";
     if (quantity >= 0)
         qty(q, sizeof(q), quantity);
-    csv(str(l, "lot"), false);
-    csv(str(l, "product"), false);
-    csv(str(l, "status"), false);
-    csv(str(l, "originator"), false);
+    csv(ll_cli_str(l, "lot"), false);
+    csv(ll_cli_str(l, "product"), false);
+    csv(ll_cli_str(l, "status"), false);
+    csv(ll_cli_str(l, "originator"), false);
     csv(party, false);
     csv(state, false);
     csv(q, false);
-    csv(str(l, "uom"), true);
+    csv(ll_cli_str(l, "uom"), true);
 }
 
 static void print_csv(json_t *lots)
@@ -166,14 +162,14 @@ static void print_csv(json_t *lots)
         json_t *p = json_object_get(l, "pending");
         for (size_t i = 0; i < json_array_size(h); i++) {
             json_t *x = json_array_get(h, i);
-            csv_row(l, str(x, "org"), "held",
+            csv_row(l, ll_cli_str(x, "org"), "held",
                     json_integer_value(json_object_get(x, "quantity")));
         }
         for (size_t i = 0; i < json_array_size(p); i++) {
             json_t *x = json_array_get(p, i);
             char party[160];
-            (void)snprintf(party, sizeof(party), "%s -> %s", str(x, "from"),
-                           str(x, "to"));
+            (void)snprintf(party, sizeof(party), "%s -> %s",
+                           ll_cli_str(x, "from"), ll_cli_str(x, "to"));
             csv_row(l, party, "in_transit",
                     json_integer_value(json_object_get(x, "quantity")));
         }

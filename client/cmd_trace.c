@@ -26,12 +26,6 @@ static const char usage[] =
     "Example: lotledger trace 01/00614141777808/10/SAL-2611 --format dot |\n"
     "         dot -Tsvg > trace.svg\n";
 
-static const char *str(json_t *o, const char *k)
-{
-    const char *s = json_string_value(json_object_get(o, k));
-    return s != NULL ? s : "";
-}
-
 static long long num(json_t *o, const char *k)
 {
     return json_integer_value(json_object_get(o, k));
@@ -65,10 +59,10 @@ static void holders(json_t *lot, char *out, size_t cap)
     for (size_t i = 0; i < json_array_size(h) && used < cap; i++) {
         json_t *x = json_array_get(h, i);
         char q[32];
-        int n =
-            snprintf(out + used, cap - used, "%s%s %s %s", i > 0 ? ", " : "",
-                     str(x, "org"), qty(q, sizeof(q), num(x, "quantity")),
-                     str(lot, "uom"));
+        int n = snprintf(out + used, cap - used, "%s%s %s %s",
+                         i > 0 ? ", " : "", ll_cli_str(x, "org"),
+                         qty(q, sizeof(q), num(x, "quantity")),
+                         ll_cli_str(lot, "uom"));
         if (n < 0)
             break;
         used += (size_t)n;
@@ -85,12 +79,13 @@ static size_t put_lots(char *out, size_t cap, size_t used, json_t *a,
         json_t *x = json_array_get(a, i);
         const char *s = i > 0 ? ", " : sep;
         char q[32];
-        int n =
-            num(x, "quantity") == 0
-                ? snprintf(out + used, cap - used, "%s%s", s, str(x, "lot"))
-                : snprintf(out + used, cap - used, "%s%s %s %s", s,
-                           str(x, "lot"), qty(q, sizeof(q), num(x, "quantity")),
-                           str(x, "uom"));
+        int n = num(x, "quantity") == 0
+                    ? snprintf(out + used, cap - used, "%s%s", s,
+                               ll_cli_str(x, "lot"))
+                    : snprintf(out + used, cap - used, "%s%s %s %s", s,
+                               ll_cli_str(x, "lot"),
+                               qty(q, sizeof(q), num(x, "quantity")),
+                               ll_cli_str(x, "uom"));
         used += n > 0 ? (size_t)n : 0;
     }
     return used < cap ? used : cap - 1;
@@ -103,19 +98,21 @@ static void describe(json_t *ev, char *out, size_t cap)
     out[0] = '\0';
     used = put_lots(out, cap, used, json_object_get(ev, "lots"), "");
     used = put_lots(out, cap, used, json_object_get(ev, "outputs"), " -> ");
-    if (strcmp(str(ev, "type"), "ship") == 0)
+    if (strcmp(ll_cli_str(ev, "type"), "ship") == 0)
         (void)snprintf(out + used, cap - used, " to %s",
-                       str(ev, "counterparty"));
-    else if (str(ev, "reason")[0] != '\0')
-        (void)snprintf(out + used, cap - used, " (%s)", str(ev, "reason"));
+                       ll_cli_str(ev, "counterparty"));
+    else if (ll_cli_str(ev, "reason")[0] != '\0')
+        (void)snprintf(out + used, cap - used, " (%s)",
+                       ll_cli_str(ev, "reason"));
     json_t *sensors = json_object_get(ev, "sensors");
     for (size_t i = 0; i < json_array_size(sensors); i++) {
         json_t *s = json_array_get(sensors, i);
         used = strlen(out);
         if (json_is_true(json_object_get(s, "alarm")))
             (void)snprintf(out + used, cap - used, " ALARM %s %.1f %s",
-                           str(s, "type"), (double)num(s, "value") / 1000.0,
-                           str(s, "uom"));
+                           ll_cli_str(s, "type"),
+                           (double)num(s, "value") / 1000.0,
+                           ll_cli_str(s, "uom"));
     }
 }
 
@@ -141,12 +138,12 @@ static int print_table(json_t *t)
     if (!json_is_array(lots) || !json_is_array(events))
         return LL_EDECODE;
     bool complete = json_is_true(json_object_get(t, "complete"));
-    printf("%s trace of %s at height %lld (%s)\n\n", str(t, "direction"),
-           str(t, "lot"), num(t, "height"),
+    printf("%s trace of %s at height %lld (%s)\n\n", ll_cli_str(t, "direction"),
+           ll_cli_str(t, "lot"), num(t, "height"),
            complete ? "complete" : "depth-limited: dashed lots not followed");
     int w = 3;
     for (size_t i = 0; i < json_array_size(lots); i++) {
-        int len = (int)strlen(str(json_array_get(lots, i), "lot"));
+        int len = (int)strlen(ll_cli_str(json_array_get(lots, i), "lot"));
         w = len > w ? len : w;
     }
     printf("%-5s %-*s %-24s %-9s %s\n", "DEPTH", w, "LOT", "PRODUCT", "STATUS",
@@ -156,7 +153,8 @@ static int print_table(json_t *t)
         char h[512];
         holders(l, h, sizeof(h));
         printf("%-5lld %-*s %-24.24s %-9s %s%s\n", num(l, "depth"), w,
-               str(l, "lot"), str(l, "product"), str(l, "status"), h,
+               ll_cli_str(l, "lot"), ll_cli_str(l, "product"),
+               ll_cli_str(l, "status"), h,
                json_is_true(json_object_get(l, "expanded"))
                    ? ""
                    : "  (not followed)");
@@ -178,8 +176,8 @@ static int print_table(json_t *t)
         json_t *ev = json_object_get(sorted[i].ev, "event");
         char what[1024];
         describe(ev, what, sizeof(what));
-        printf("%-29s %-10s %-12s %s\n", str(sorted[i].ev, "time"),
-               str(ev, "type"), str(ev, "org"), what);
+        printf("%-29s %-10s %-12s %s\n", ll_cli_str(sorted[i].ev, "time"),
+               ll_cli_str(ev, "type"), ll_cli_str(ev, "org"), what);
     }
     ll_free(sorted);
     return 0;
