@@ -342,21 +342,6 @@ static uint64_t dir_bytes(const char *dir)
     return total;
 }
 
-static void rmrf_db(const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (d == NULL)
-        return;
-    const struct dirent *e;
-    while ((e = readdir(d)) != NULL) { /* NOLINT(concurrency-mt-unsafe) */
-        char p[4096];
-        (void)snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
-        (void)unlink(p);
-    }
-    (void)closedir(d);
-    (void)rmdir(dir);
-}
-
 static double verify_rate(void)
 {
     uint8_t msg[32];
@@ -381,7 +366,7 @@ int main(void)
     uint64_t lots = base / EVENTS_PER_LOT;
     ll_bench_check(ll_crypto_init(), "crypto init");
     make_genesis();
-    rmrf_db(dir);
+    (void)ll_bench_rmrf(dir);
     struct ll_ledger *l = NULL;
     struct ll_errmsg e = {{0}};
     if (ll_ledger_open(&l, dir, genesis, &e) != 0) {
@@ -494,6 +479,6 @@ int main(void)
                  "bytes", note);
     ll_ledger_close(l);
     ll_free(genesis);
-    rmrf_db(dir);
+    (void)ll_bench_rmrf(dir);
     return 0;
 }

@@ -15,11 +15,9 @@
  * LL_BENCH_KEEP=1 keeps the data directory and the node's log.
  */
 #define _DEFAULT_SOURCE
-#define _XOPEN_SOURCE 700
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <signal.h>
@@ -203,22 +201,6 @@ static long proc_kb(pid_t pid, const char *field)
     return kb;
 }
 
-static int rm_one(const char *path, const struct stat *st, int flag,
-                  struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a;
-    double y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
 static int conn_open(int port)
 {
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
@@ -379,7 +361,7 @@ int main(int argc, char **argv)
     (void)kill(node, SIGTERM);
     int status = 0;
     (void)waitpid(node, &status, 0);
-    qsort(lat, done, sizeof(*lat), cmp_double);
+    ll_bench_sort(lat, done);
     double rate = (double)done / secs;
     char note[256];
     ll_bench_section(
@@ -407,7 +389,7 @@ int main(int argc, char **argv)
                  note);
     if (getenv("LL_BENCH_KEEP") != NULL) /* NOLINT(concurrency-mt-unsafe) */
         (void)fprintf(stderr, "bench_node: kept %s\n", dir);
-    else if (nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS) != 0)
+    else if (ll_bench_rmrf(dir) != 0)
         (void)fprintf(stderr, "bench_node: could not remove %s\n", dir);
     ll_free(bytes);
     ll_free(reqs);

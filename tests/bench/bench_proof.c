@@ -11,8 +11,6 @@
  * (tests/bench/pg_trace.sh).
  */
 #define _DEFAULT_SOURCE
-#define _XOPEN_SOURCE 700
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -218,22 +216,6 @@ static void tree(struct builder *w)
     commit(w);
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a;
-    double y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-static int rm_one(const char *path, const struct stat *st, int flag,
-                  struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
 int main(void)
 {
     const char *env = getenv("LL_BENCH_EVENTS"); /* NOLINT */
@@ -241,7 +223,7 @@ int main(void)
     const char *dir = "build/bench/proof-db";
     ll_bench_check(ll_crypto_init(), "crypto");
     make_genesis();
-    (void)nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    (void)ll_bench_rmrf(dir);
     struct builder w;
     struct ll_errmsg e = {{0}};
     memset(&w, 0, sizeof(w));
@@ -303,8 +285,8 @@ int main(void)
             "verify");
         ver[r] = (double)(ll_now_ns() - t0) / 1e6;
     }
-    qsort(gen, RUNS, sizeof(double), cmp_double);
-    qsort(tr, RUNS, sizeof(double), cmp_double);
+    ll_bench_sort(gen, RUNS);
+    ll_bench_sort(tr, RUNS);
     char note[200];
     ll_bench_section(
         "Trace proofs on a large ledger",
@@ -332,6 +314,6 @@ int main(void)
     ll_buf_free(&bundle);
     ll_buf_free(&w.sig);
     ll_ledger_close(w.l);
-    (void)nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    (void)ll_bench_rmrf(dir);
     return 0;
 }

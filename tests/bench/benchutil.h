@@ -18,6 +18,12 @@
 /* Median of n doubles (sorts a copy; n <= 64). */
 double ll_bench_median(const double *v, size_t n);
 
+/* Sort n doubles ascending, in place (for percentiles). */
+void ll_bench_sort(double *v, size_t n);
+
+/* Remove a directory tree (a benchmark's data). Returns nftw's result. */
+int ll_bench_rmrf(const char *dir);
+
 /*
  * Time fn(arg) LL_BENCH_RUNS times; each call performs `ops` operations.
  * Returns: the median rate in operations per second.
