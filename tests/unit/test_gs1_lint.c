@@ -65,6 +65,10 @@ static void test_csum(void)
         PASS(CSUM, "106141411234567897"), /* SSCC */
         PASS(CSUM, "5412345000013"),      /* GLN */
         PASS(CSUM, "0"),
+        PASS(CSUM, "02345673"),
+        PASS(CSUM, "416000336108"),
+        FAIL(CSUM, "12345673", "check digit is 3, should be 0"),
+        FAIL(CSUM, "416000336109", "check digit is 9, should be 8"),
         FAIL(CSUM, "09506000134357", "check digit is 7, should be 2"),
         FAIL(CSUM, "4006381333932", "check digit is 2, should be 1"),
         FAIL(CSUM, "106141411234567890", "check digit is 0, should be 7"),
