@@ -39,17 +39,6 @@ static char check_digit(const char *d, size_t n)
     return (char)('0' + (10 - sum % 10) % 10);
 }
 
-static int hexv(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Percent-decode [s, s+n) into out; false if malformed or too long. */
 static bool pct_decode(char *out, size_t cap, const char *s, size_t n)
 {
@@ -59,8 +48,8 @@ static bool pct_decode(char *out, size_t cap, const char *s, size_t n)
         if (c == '%') {
             if (i + 2 >= n)
                 return false;
-            int hi = hexv(s[i + 1]);
-            int lo = hexv(s[i + 2]);
+            int hi = ll_hex_digit(s[i + 1]);
+            int lo = ll_hex_digit(s[i + 2]);
             if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
                 return false;
             c = (char)(hi * 16 + lo);

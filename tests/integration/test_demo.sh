@@ -141,6 +141,23 @@ out=$("$cli" qr "$lot" --base-url "$url" -o label.png --expiry 20261205) || fail
 [ "$out" = "$url/$lot?17=261205" ] || fail "qr uri: $out"
 scanned=$(zbarimg -q --raw label.png) || fail "zbarimg cannot read label.png"
 [ "$scanned" = "$out" ] || fail "scanned '$scanned', wrote '$out'"
+# lotledger scan reads the same URI back to the lot id.
+sl=$("$cli" scan "$scanned" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["lot_id"])') ||
+    fail "scan of the QR label's URI"
+[ "$sl" = "$lot" ] || fail "scan gave lot '$sl', wanted '$lot'"
+# A GS1-128 case label made by another encoder (zint), read by zbarimg: the
+# raw data, GS separators included, names the lot; a bad check digit is
+# refused by AI.
+zint -b 16 --gs1 -d "[01]${lot:3:14}[17]261205[10]${lot:21}" -o case.png >/dev/null 2>&1 ||
+    fail "zint cannot write a GS1-128 label"
+raw=$(zbarimg -q --raw case.png) || fail "zbarimg cannot read case.png"
+out=$("$cli" scan "]C1$raw") || fail "scan of GS1-128 data: $out"
+grep -q "lot id:         $lot" <<<"$out" || fail "scan GS1-128: $out"
+grep -q "USE BY or EXPIRY (2026-12-05)" <<<"$out" || fail "scan date: $out"
+out=$("$cli" scan "(01)${lot:3:13}$(( (${lot:16:1} + 1) % 10 ))(10)X" 2>&1); rc=$?
+[ $rc -eq 1 ] && grep -q "AI (01)" <<<"$out" || fail "scan bad check digit: $rc $out"
+out=$("$cli" scan 2>&1); rc=$?
+[ $rc -eq 2 ] || fail "scan without data: $rc $out"
 page=$(curl -s "$scanned")
 grep -q "Garden salad mix, 300 g bag" <<<"$page" || fail "consumer page: $page"
 grep -q "Verified: the history is complete and signed." <<<"$page" || fail "page verification: $page"
@@ -172,8 +189,11 @@ grep -q "complete as of height" <<<"$out" || fail "verify complete: $out"
 # One byte changed in the middle of the bundle: rejected, with a reason.
 size=$(stat -c %s proof.bin)
 cp proof.bin bad.bin
-printf '\x%02x' $(( ($(od -An -tu1 -j $((size / 2)) -N1 proof.bin) + 1) % 256 )) |
+byte=$(( ($(od -An -tu1 -j $((size / 2)) -N1 proof.bin) + 1) % 256 ))
+# shellcheck disable=SC2059 # the format is the one byte, as an octal escape
+printf "$(printf '\\%03o' "$byte")" |
     dd of=bad.bin bs=1 seek=$((size / 2)) conv=notrunc status=none
+cmp -l proof.bin bad.bin | wc -l | grep -qx 1 || fail "tampering changed more than one byte"
 out=$("$cli" verify --genesis genesis.json bad.bin 2>&1); rc=$?
 [ $rc -eq 1 ] && grep -q "REJECTED" <<<"$out" || fail "tampered bundle: $rc $out"
 out=$("$cli" verify --genesis genesis.json missing.bin 2>&1); rc=$?
