@@ -146,13 +146,13 @@ static int print_json(const struct ll_gs1_msg *m, const char *lot,
         if (o == NULL || json_array_append_new(els, o) != 0)
             break;
     }
-    char *s =
-        j != NULL ? json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+    int rc = j != NULL
+                 ? json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER)
+                 : -1;
     json_decref(j);
-    if (s == NULL)
+    if (rc != 0)
         return LL_EXIT_FAIL;
-    printf("%s\n", s);
-    free(s); /* NOLINT: jansson's allocation */
+    (void)putchar('\n');
     return LL_EXIT_OK;
 }
 

@@ -349,6 +349,8 @@ static bool split_url(struct ll_http_req *r, const char *url, size_t len)
     size_t q = 0;
     while (q < len && url[q] != '?')
         q++;
+    if (q >= sizeof(r->raw_path))
+        return false;
     size_t o = 0;
     for (size_t i = 0; i < q; i++) {
         char ch = url[i];
@@ -365,6 +367,8 @@ static bool split_url(struct ll_http_req *r, const char *url, size_t len)
         r->path[o++] = ch;
     }
     r->path[o] = '\0';
+    memcpy(r->raw_path, url, q); /* q <= the decoded length's bound */
+    r->raw_path[q] = '\0';
     size_t ql = q < len ? len - q - 1 : 0;
     if (ql >= sizeof(r->query))
         return false;

@@ -15,6 +15,7 @@
 #include <uv.h>
 
 #include "../ledger/epcis.h"
+#include "../ledger/gs1.h"
 #include "../ledger/event_json.h"
 #include "../ledger/ledger.h"
 #include "../ledger/proof.h"
@@ -1193,20 +1194,34 @@ static int page_build(struct node *n, struct ll_ledger_snap *s, const char *lot,
  * GET /01/{gtin}/10/{lot}: the consumer page of a lot (GS1 Digital Link;
  * query parameters such as 17= or linkType are ignored).
  */
+/*
+ * The lot a Digital Link path names (/01/<GTIN>[/22/..]/10/<lot>[/21/..]
+ * with an optional query, GS1 Digital Link syntax, every AI checked), or
+ * why it names none.
+ */
+static const char *page_lot(const struct ll_http_req *r, char *lot, size_t cap,
+                            struct ll_errmsg *e)
+{
+    static struct ll_gs1_msg m; /* loop thread only */
+    char uri[2 * LL_HTTP_PATH_MAX + 32];
+    int len = snprintf(uri, sizeof(uri), "https://node%s%s%s", r->raw_path,
+                       r->query[0] ? "?" : "", r->query);
+    if (len < 0 || (size_t)len >= sizeof(uri))
+        return "the link is too long";
+    if (ll_gs1_parse(&m, uri, (size_t)len, 0, e) != 0)
+        return e->text;
+    if (ll_gs1_lot_id(&m, lot, cap) != 0 || ll_lotid_check(lot, e) != 0)
+        return "this link names a product but not a lot (no /10/<lot>)";
+    return NULL;
+}
+
 static void get_page(struct node *n, struct ll_http_conn *c,
                      const struct ll_http_req *r)
 {
     char lot[LL_LOTID_MAX + 1];
     struct ll_errmsg e = {{0}};
     bool as_json = strstr(r->accept, "application/json") != NULL;
-    const char *why = "not a GS1 Digital Link path";
-    if (strlen(r->path) <= LL_LOTID_MAX) {
-        (void)snprintf(lot, sizeof(lot), "%s", r->path + 1);
-        if (ll_lotid_check(lot, &e) == 0)
-            why = NULL;
-        else
-            why = e.text;
-    }
+    const char *why = page_lot(r, lot, sizeof(lot), &e);
     if (why != NULL && as_json) {
         reply_error(c, 400, "bad_lot_id", LL_EINVAL, why);
         return;
