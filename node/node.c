@@ -164,23 +164,39 @@ static int begin_block(struct node *n)
     return ll_block_begin(n->l, &n->open, now, n->key.pk);
 }
 
+/*
+ * The answer to an accepted event, {"id", "status", "height", "index"}:
+ * formatted here rather than through jansson, since every event gets one
+ * (hex and numbers only, nothing to escape).
+ */
+static void reply_event(struct ll_http_conn *c, int status,
+                        const uint8_t id[32], const char *what, uint64_t height,
+                        uint32_t index)
+{
+    char hex[65];
+    char body[192];
+    if (ll_hex_encode(hex, sizeof(hex), id, 32) != 0)
+        hex[0] = '\0';
+    int n = snprintf(body, sizeof(body),
+                     "{\"id\":\"%s\",\"status\":\"%s\",\"height\":%llu,"
+                     "\"index\":%u}\n",
+                     hex, what, (unsigned long long)height, (unsigned)index);
+    if (n > 0 && (size_t)n < sizeof(body))
+        ll_http_respond(c, status, "application/json", body, (size_t)n);
+    else
+        reply_error(c, 500, "internal", LL_ETOOBIG, "answer too long");
+}
+
 /* Answer the ?wait=commit requests of a block just committed (or not). */
 static void answer_waiters(struct waiter *ws, size_t n, int rc, uint64_t height)
 {
     for (size_t i = 0; i < n; i++) {
         struct waiter *w = &ws[i];
-        if (rc) {
+        if (rc)
             reply_error(w->conn, 500, "commit_failed", rc,
                         "the block holding this event was not committed");
-            continue;
-        }
-        json_t *j = json_object();
-        (void)json_object_set_new(j, "id", hex_json(w->id, 32));
-        (void)json_object_set_new(j, "status", json_string("committed"));
-        (void)json_object_set_new(j, "height",
-                                  json_integer((json_int_t)height));
-        (void)json_object_set_new(j, "index", json_integer(w->index));
-        reply_json(w->conn, 201, j);
+        else
+            reply_event(w->conn, 201, w->id, "committed", height, w->index);
     }
 }
 
@@ -471,13 +487,7 @@ static void admit(struct node *n, struct ll_http_conn *c, const uint8_t *bytes,
     }
     struct ll_ledger_tip tip;
     ll_ledger_tip(n->l, &tip);
-    json_t *j = json_object();
-    (void)json_object_set_new(j, "id", hex_json(id, 32));
-    (void)json_object_set_new(j, "status", json_string("accepted"));
-    (void)json_object_set_new(j, "height",
-                              json_integer((json_int_t)tip.height + 1));
-    (void)json_object_set_new(j, "index", json_integer(index));
-    reply_json(c, 202, j);
+    reply_event(c, 202, id, "accepted", tip.height + 1, index);
 }
 
 /* Loop thread: apply the rules and answer. */
