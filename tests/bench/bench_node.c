@@ -215,12 +215,18 @@ static double proc_cpu(pid_t pid)
     /* Fields after the ")" that ends the command name: state is field 3,
      * utime and stime fields 14 and 15 (clock ticks). */
     const char *p = strrchr(buf, ')');
-    unsigned long long ut = 0;
-    unsigned long long st = 0;
-    if (p == NULL ||
-        sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
-               &ut, &st) != 2)
+    if (p == NULL)
         return -1.0;
+    p += 2;
+    for (int field = 3; field < 14 && p != NULL; field++) {
+        p = strchr(p, ' ');
+        p = p != NULL ? p + 1 : NULL;
+    }
+    if (p == NULL)
+        return -1.0;
+    char *end = NULL;
+    unsigned long long ut = strtoull(p, &end, 10);
+    unsigned long long st = strtoull(end, NULL, 10);
     return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
 }
 
