@@ -53,6 +53,13 @@ void ll_cli_node_error(const char *cmd, long status, const struct ll_buf *resp);
  * errors. Returns 0 or LL_EIO.
  */
 struct json_t;
+/*
+ * A lot's trace from the node (GET /v1/lots/{lot}/trace, depth 64), as
+ * JSON with "lots" and "events" arrays (json_decref it), or NULL
+ * (reported on stderr).
+ */
+struct json_t *ll_cli_trace(const char *cmd, const char *node, const char *lot,
+                            bool forward);
 /* A string member of a JSON object from the node, or "" if absent. */
 const char *ll_cli_str(struct json_t *o, const char *k);
 int ll_cli_closure(const char *cmd, const char *node,
@@ -64,6 +71,16 @@ int ll_cli_closure(const char *cmd, const char *node,
  * Returns 0 or LL_ETOOBIG (out needs up to 3 x strlen(s) + 1 bytes).
  */
 int ll_cli_escape(char *out, size_t cap, const char *s, bool keep_slash);
+
+/* A quantity in thousandths as a decimal without trailing zeros ("12.5"). */
+void ll_cli_qty(char *buf, size_t cap, long long q);
+
+/*
+ * A LOT_ID argument: checked (ll_lotid_check) and appended to lots (at
+ * most max). Reports its own error. Returns 0 or LL_EXIT_USAGE.
+ */
+int ll_cli_lots_arg(const char *cmd, const char *a, const char **lots,
+                    size_t *n, size_t max);
 
 /* Print "lotledger <cmd>: <message>" to stderr. */
 void ll_cli_error(const char *cmd, const char *fmt, ...) LL_PRINTF(2, 3);
@@ -85,6 +102,7 @@ int ll_cmd_proof(int argc, char **argv);
 int ll_cmd_recall_impact(int argc, char **argv);
 int ll_cmd_qr(int argc, char **argv);
 int ll_cmd_scan(int argc, char **argv);
+int ll_cmd_fsma(int argc, char **argv);
 int ll_cmd_expiring(int argc, char **argv);
 
 /*

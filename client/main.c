@@ -31,6 +31,8 @@ static const struct command commands[] = {
      "everything made from suspect lots: status, holders, in transit"},
     {"expiring", ll_cmd_expiring,
      "an organisation's stock by expiry date, first expired first out"},
+    {"fsma204", ll_cmd_fsma,
+     "FDA FSMA 204 sortable spreadsheet (CSV) of lots' tracking events"},
     {"scan", ll_cmd_scan,
      "check GS1 barcode data or a Digital Link URI; print AIs and lot id"},
     {"qr", ll_cmd_qr, "a QR label of a lot's GS1 Digital Link (PNG or SVG)"},

@@ -96,6 +96,50 @@ out=$("$cli" lot --node "$url" 2>&1); rc=$?
 [ $rc -eq 2 ] || fail "lot without an id: $rc $out"
 "$cli" event get "$ship" --node "$url" | grep -q '"sig":"' || fail "event get"
 
+# FSMA 204: the sortable spreadsheet of the salad lot's supply chain has
+# every critical tracking event with its key data elements, in time order.
+"$cli" fsma204 "$lot" --node "$url" --genesis genesis.json -o fsma.csv || fail "fsma204"
+python3 - "$lot" fsma.csv <<'PY' || fail "fsma204 spreadsheet: $(head -c 600 fsma.csv)"
+import csv, sys
+lot, path = sys.argv[1], sys.argv[2]
+raw = open(path, newline="").read()
+assert raw.endswith("\r\n"), "rows end with CRLF (RFC 4180)"
+rows = list(csv.DictReader(open(path, newline="")))
+ctes = {r["Critical Tracking Event"] for r in rows}
+want = {"Harvesting", "Cooling", "Initial packing", "Shipping", "Receiving",
+        "Transformation"}
+assert want <= ctes, ctes
+times = [r["Event Time"] for r in rows]
+assert all(len(t) == 25 for t in times), times[:3]
+tr = [r for r in rows if r["Critical Tracking Event"] == "Transformation"
+      and r["Traceability Lot Code"] == lot]
+assert len(tr) == 1 and tr[0]["Input Lots"].count("01/") == 2, tr
+assert tr[0]["Reference Document Number"] == "PO-SAL-5521", tr
+rc = [r for r in rows if r["Critical Tracking Event"] == "Receiving"
+      and r["Traceability Lot Code"] == lot
+      and r["Location Name"] == "distributor"]
+assert rc and rc[0]["Partner Name"] == "processor", rc
+assert rc[0]["Reference Document Number"] == "BOL-S-1204", rc
+hv = [r for r in rows if r["Critical Tracking Event"] == "Harvesting"]
+assert hv and "field_name=" in hv[0]["Other KDEs"], hv
+assert all(r["Event ID"] and r["Block Height"] for r in rows)
+PY
+out=$("$cli" fsma204 "$lot" --node "$url" --org distributor --from 2026-01-01)
+grep -q ",Shipping," <<<"$out" && ! grep -q ",Harvesting," <<<"$out" ||
+    fail "fsma204 --org: $out"
+# A product named like a formula is not a formula in a spreadsheet.
+ev commission --org farm --keystore keys/farm.key --lot "tlc/gln/0614141000005/EQ-1=1 KGM" \
+    --product "=HYPERLINK(\"x\")" --cte harvesting --location 0614141000005 --wait >/dev/null ||
+    fail "commission =product"
+"$cli" fsma204 "tlc/gln/0614141000005/EQ-1" --node "$url" | grep -q ",\"'=HYPERLINK(\"\"x\"\")\"," ||
+    fail "fsma204 formula cell: $("$cli" fsma204 tlc/gln/0614141000005/EQ-1 --node "$url")"
+out=$("$cli" fsma204 "$lot" --from 2026-02-30x --node "$url" 2>&1); rc=$?
+[ $rc -eq 2 ] && grep -q "a date YYYY-MM-DD" <<<"$out" || fail "fsma204 bad date: $rc $out"
+out=$("$cli" fsma204 "$lot" --backward --forward --node "$url" -o never.csv 2>&1); rc=$?
+[ $rc -eq 0 ] && [ -s never.csv ] || fail "fsma204 both directions: $rc $out"
+out=$("$cli" fsma204 "01/00614141777778/10/NOPE" --node "$url" -o none.csv 2>&1); rc=$?
+[ $rc -eq 1 ] && [ ! -e none.csv ] && [ ! -e none.csv.tmp ] || fail "fsma204 unknown lot: $rc $out"
+
 # Traces: the salad came from the two packed lots and the two harvest lots.
 out=$("$cli" trace "$lot" --node "$url") || fail "trace: $out"
 grep -q "^backward trace of $lot at height [0-9]* (complete)" <<<"$out" || fail "trace header: $out"
@@ -209,5 +253,5 @@ pid=
 [ $rc -eq 0 ] || fail "node exit $rc after SIGTERM"
 grep -q "event=stopped" node.log || fail "no clean stop"
 out=$("$cli" verify-chain --genesis genesis.json data/ledger) || fail "verify-chain: $out"
-grep -q "events 21, lots 6" <<<"$out" || fail "verify report: $out"
+grep -q "events 22, lots 7" <<<"$out" || fail "verify report: $out"
 exit 0
