@@ -964,10 +964,16 @@ static void get_metrics(struct node *n, struct ll_http_conn *c)
         ll_http_stats(n->http, &hs);
     int rc = ll_buf_printf(
         &b,
+        "# HELP lotledger_block_height Height of the last committed block.\n"
         "# TYPE lotledger_block_height gauge\nlotledger_block_height %llu\n"
+        "# HELP lotledger_mempool_events Events accepted into the next block.\n"
         "# TYPE lotledger_mempool_events gauge\nlotledger_mempool_events %zu\n"
+        "# HELP lotledger_events_accepted_total Events that passed the custody "
+        "rules.\n"
         "# TYPE lotledger_events_accepted_total counter\n"
         "lotledger_events_accepted_total %llu\n"
+        "# HELP lotledger_events_rejected_total Events refused, by error "
+        "code.\n"
         "# TYPE lotledger_events_rejected_total counter\n",
         (unsigned long long)tip.height,
         n->open ? ll_block_count(n->open) : (size_t)0,
@@ -980,7 +986,11 @@ static void get_metrics(struct node *n, struct ll_http_conn *c)
                                ll_err_name(-(int)i),
                                (unsigned long long)n->rejected[i]);
     if (rc == 0)
-        rc = ll_buf_printf(&b, "# TYPE lotledger_commit_seconds histogram\n");
+        rc = ll_buf_printf(
+            &b,
+            "# HELP lotledger_commit_seconds Time from sealing a block to its "
+            "synced write.\n"
+            "# TYPE lotledger_commit_seconds histogram\n");
     for (size_t i = 0; i < COMMIT_BUCKETS && rc == 0; i++)
         rc = ll_buf_printf(
             &b, "lotledger_commit_seconds_bucket{le=\"%g\"} %llu\n",
@@ -990,7 +1000,8 @@ static void get_metrics(struct node *n, struct ll_http_conn *c)
             &b,
             "lotledger_commit_seconds_bucket{le=\"+Inf\"} %llu\n"
             "lotledger_commit_seconds_sum %g\nlotledger_commit_seconds_count "
-            "%llu\n# TYPE lotledger_http_requests_total counter\n",
+            "%llu\n# HELP lotledger_http_requests_total HTTP answers by status "
+            "class.\n# TYPE lotledger_http_requests_total counter\n",
             (unsigned long long)n->commit_hist[COMMIT_BUCKETS],
             n->commit_ms_sum / 1000.0,
             (unsigned long long)n->commit_hist[COMMIT_BUCKETS]);
@@ -1000,13 +1011,16 @@ static void get_metrics(struct node *n, struct ll_http_conn *c)
                            "%llu\n",
                            k, (unsigned long long)hs.by_status[k]);
     if (rc == 0)
-        rc = ll_buf_printf(&b,
-                           "# TYPE lotledger_http_connections gauge\n"
-                           "lotledger_http_connections %llu\n"
-                           "# TYPE lotledger_http_rate_limited_total counter\n"
-                           "lotledger_http_rate_limited_total %llu\n",
-                           (unsigned long long)hs.connections,
-                           (unsigned long long)n->limited);
+        rc = ll_buf_printf(
+            &b,
+            "# HELP lotledger_http_connections Open HTTP connections.\n"
+            "# TYPE lotledger_http_connections gauge\n"
+            "lotledger_http_connections %llu\n"
+            "# HELP lotledger_http_rate_limited_total Requests refused with "
+            "429.\n"
+            "# TYPE lotledger_http_rate_limited_total counter\n"
+            "lotledger_http_rate_limited_total %llu\n",
+            (unsigned long long)hs.connections, (unsigned long long)n->limited);
     if (rc == 0)
         ll_http_respond(c, 200, "text/plain; version=0.0.4", b.data, b.len);
     else

@@ -87,6 +87,12 @@ out=$(ev ship --org farm --keystore keys/farm.key --lot "$lot=1 EA" 2>&1); rc=$?
 
 # Queries.
 "$cli" status --node "$url" | grep -q '"chain_id":"demo-test"' || fail "status"
+# /metrics as Prometheus reads it: promtool (Prometheus's own checker)
+# accepts the exposition, rejections by reason included.
+curl -s "$url/metrics" >metrics.txt || fail "metrics"
+grep -q 'lotledger_events_rejected_total{reason="LL_ELOTSTATUS"} 1' metrics.txt ||
+    fail "metrics: rejection by reason: $(cat metrics.txt)"
+out=$(promtool check metrics <metrics.txt 2>&1) || fail "promtool: $out"
 "$cli" lot "$lot" --node "$url" | grep -q '"status":"active"' || fail "lot"
 "$cli" event-get "$ship" --node "$url" | grep -q '"type":"ship"' || fail "event-get"
 "$cli" block 1 --node "$url" | grep -q '"height":1' || fail "block"
