@@ -108,11 +108,11 @@ int ll_cmd_expiring(int argc, char **argv);
 /*
  * The GS1 Digital Link URI of a GS1 lot id on base (no trailing slash
  * kept): base/01/<GTIN>/10/<lot, percent-encoded>[?17=YYMMDD] (expiry
- * YYYYMMDD, 0 = none). Returns 0, LL_EINVAL (not 01/<GTIN>/10/<lot>),
- * LL_ETOOBIG.
+ * YYYYMMDD, 0 = none). Returns 0, LL_EINVAL (not 01/<GTIN>/10/<lot>, or
+ * a value GS1 refuses: e says which), LL_ETOOBIG.
  */
 int ll_cli_digital_link(char *out, size_t cap, const char *base,
-                        const char *lot, uint32_t expiry);
+                        const char *lot, uint32_t expiry, struct ll_errmsg *e);
 int ll_cmd_verify(int argc, char **argv);
 
 #endif

@@ -215,6 +215,9 @@ grep -q "Verified: the history is complete and signed." <<<"$page" || fail "page
 grep -q '<path fill="#000" d="M' label.svg || fail "svg: $(head -c 200 label.svg)"
 out=$("$cli" qr "$harvest" --base-url "$url" -o x.png 2>&1); rc=$?
 [ $rc -eq 2 ] && grep -q "needs a GS1 lot id" <<<"$out" || fail "qr of a TLC lot: $rc $out"
+out=$("$cli" qr "$lot" --base-url "$url" -o x.png --expiry 20260231 2>&1); rc=$?
+[ $rc -eq 2 ] && grep -q "AI (17) '260231'" <<<"$out" && [ ! -e x.png ] ||
+    fail "qr with 31 February: $rc $out"
 
 # Expiring stock: the salad retail1 holds expires within a week (FEFO).
 out=$("$cli" expiring --org retail1 --within 14d --node "$url") || fail "expiring: $out"
