@@ -95,6 +95,10 @@ Try:
   curl -s '$url/v1/lots/$lot/trace?direction=backward'
   $cli proof $lot --node $url -o proof.bin
   $cli verify --genesis $dir/genesis.json proof.bin     # offline: no node needed
+  $cli fsma204 $lot --node $url --genesis $dir/genesis.json -o fsma.csv
+  $cli qr $lot --base-url $url -o label.png   # the package's QR code
+  $cli scan "\$(zbarimg -q --raw label.png)"    # what a scanner reads from it
+  $url/$lot   # the consumer page (open it in a browser)
   $cli block 1 --node $url
   curl -s $url/metrics
   $cli release --node $url --org retail2 --keystore $dir/keys/retail2.key \\
