@@ -42,7 +42,7 @@ static size_t digits(const char *s, size_t *v)
 {
     size_t i = 0;
     *v = 0;
-    while (is_digit(s[i]) && i < 3)
+    while (i < 3 && is_digit(s[i]))
         *v = *v * 10 + (size_t)(s[i++] - '0');
     return i;
 }

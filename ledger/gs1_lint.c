@@ -46,13 +46,10 @@ static int fail(struct why *w, const char *fmt, ...)
  */
 static const char *show(char out[static SHOW_MAX + 4], const char *s, size_t n)
 {
-    size_t m = n > SHOW_MAX ? SHOW_MAX : n;
-    for (size_t i = 0; i < m; i++) {
-        out[i] = s[i];
-        if (s[i] < ' ' || s[i] > '~')
-            out[i] = '?';
-    }
-    if (m < n) {
+    size_t m = 0;
+    for (; m < n && m < SHOW_MAX; m++)
+        out[m] = s[m] < ' ' || s[m] > '~' ? '?' : s[m];
+    if (n > SHOW_MAX) {
         memcpy(out + m, "...", 3);
         m += 3;
     }
