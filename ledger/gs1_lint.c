@@ -47,8 +47,11 @@ static int fail(struct why *w, const char *fmt, ...)
 static const char *show(char out[static SHOW_MAX + 4], const char *s, size_t n)
 {
     size_t m = 0;
-    for (; m < n && m < SHOW_MAX; m++)
-        out[m] = s[m] < ' ' || s[m] > '~' ? '?' : s[m];
+    for (; m < n && m < SHOW_MAX; m++) {
+        out[m] = s[m];
+        if (s[m] < ' ' || s[m] > '~')
+            out[m] = '?';
+    }
     if (n > SHOW_MAX) {
         memcpy(out + m, "...", 3);
         m += 3;
