@@ -73,15 +73,16 @@ struct ll_ledger_snap {
     struct ll_ledger_tip tip;   /* the tip it sees */
 };
 
-/* One lot touched by the block being built. */
+/*
+ * One lot touched by the block being built: its record after the block
+ * (the 'L' value: encoded state and frontier), so the table stays small
+ * and sealing only hashes and stores it.
+ */
 struct lot_entry {
-    uint8_t key[32];              /* state-map key */
-    bool used;                    /* slot in use */
-    uint8_t *state;               /* encoded LotState after the block */
-    size_t state_len;             /* its length */
-    struct ll_merkle_frontier fr; /* the lot's log after the block */
-    uint8_t *rec;                 /* the record to store (after seal) */
-    size_t rec_len;               /* its length */
+    uint8_t key[32]; /* state-map key */
+    bool used;       /* slot in use */
+    uint8_t *rec;    /* the lot record after the block; owned */
+    size_t rec_len;  /* its length */
 };
 
 struct ll_block {
@@ -106,7 +107,7 @@ struct ll_block {
     /* Scratch, reused per event. */
     struct ll_signed_event *se;              /* decoded event */
     struct ll_rules_out *ro;                 /* rule output */
-    size_t enc_len[LL_RULES_MAX_LOTS];       /* encoded state lengths */
+    size_t enc_len[LL_RULES_MAX_LOTS];       /* staged record lengths */
     uint8_t lot_keys[LL_RULES_MAX_LOTS][32]; /* keys of one event's lots */
     struct ll_merkle_frontier *fr;           /* frontiers of one event's lots */
 };
@@ -820,7 +821,7 @@ static int view_lot(void *arg, const char *lot, lotledger_LotState *out)
     ll_lot_key(key, lot);
     const struct lot_entry *le = lots_find(b, key);
     if (le != NULL)
-        return decode_lot(out, le->state, le->state_len);
+        return parse_lot_record(le->rec, le->rec_len, out, NULL);
     const uint8_t *rec;
     size_t len;
     int rc = builder_lot_record(b->l, key, &rec, &len);
@@ -927,10 +928,8 @@ void ll_block_free(struct ll_block *b)
     for (size_t i = 0; i < b->n; i++)
         ll_free(b->bytes[i]);
     for (size_t i = 0; i < b->lots_cap; i++) {
-        if (b->lots[i].used) {
-            ll_free(b->lots[i].state);
+        if (b->lots[i].used)
             ll_free(b->lots[i].rec);
-        }
     }
     ll_free(b->ids);
     ll_free(b->bytes);
@@ -956,10 +955,8 @@ static int lot_frontier(const struct ll_block *b, const uint8_t key[32],
                         bool created, struct ll_merkle_frontier *fr)
 {
     const struct lot_entry *le = lots_find(b, key);
-    if (le != NULL) {
-        *fr = le->fr;
-        return 0;
-    }
+    if (le != NULL)
+        return parse_lot_record(le->rec, le->rec_len, NULL, fr);
     if (created) {
         ll_merkle_frontier_init(fr);
         return 0;
@@ -973,14 +970,49 @@ static int lot_frontier(const struct ll_block *b, const uint8_t key[32],
 }
 
 /*
+ * Encode a lot's record ('L' value): u16 BE length of the state, the
+ * encoded LotState, then the encoded frontier of its log.
+ * Returns 0, LL_EINVAL, LL_ETOOBIG or LL_ENOMEM. Out: *rec (heap) only on
+ * success.
+ */
+static int lot_record_encode(const lotledger_LotState *st,
+                             const struct ll_merkle_frontier *fr, uint8_t **rec,
+                             size_t *len)
+{
+    static const uint8_t hdr[2];
+    uint8_t fe[LL_MERKLE_FRONTIER_ENC_MAX];
+    size_t fl = 0;
+    struct ll_buf enc;
+    ll_buf_init(&enc, 2 + lotledger_LotState_size + sizeof(fe));
+    int rc = ll_merkle_frontier_encode(fe, sizeof(fe), &fl, fr);
+    if (rc == 0)
+        rc = ll_buf_append(&enc, hdr, sizeof(hdr));
+    if (rc == 0)
+        rc = ll_ledger__pb_encode(&enc, lotledger_LotState_fields, st,
+                                  lotledger_LotState_size);
+    if (rc == 0) {
+        size_t sl = enc.len - 2; /* <= lotledger_LotState_size < 2^16 */
+        enc.data[0] = (uint8_t)(sl >> 8);
+        enc.data[1] = (uint8_t)sl;
+        rc = ll_buf_append(&enc, fe, fl);
+    }
+    if (rc) {
+        ll_buf_free(&enc);
+        return rc;
+    }
+    *rec = enc.data;
+    *len = enc.len;
+    return 0;
+}
+
+/*
  * Phase 1 of installing an accepted event: append it to each touched lot's
- * log (in scratch frontiers) and encode each lot's next state (in scratch
- * memory, copied to the heap in *copies). Touches nothing in the block.
+ * log (in scratch frontiers) and encode each lot's next record (on the
+ * heap, in *copies). Touches nothing in the block.
  */
 static int stage_lots(struct ll_block *b, const uint8_t id[32], uint32_t index,
                       uint8_t **copies, struct ll_errmsg *e)
 {
-    struct ll_buf enc;
     int rc = 0;
     for (size_t i = 0; i < b->ro->n && rc == 0; i++) {
         struct ll_lot_change *c = &b->ro->lots[i];
@@ -1000,15 +1032,8 @@ static int stage_lots(struct ll_block *b, const uint8_t id[32], uint32_t index,
         c->state.events = b->fr[i].size;
         c->state.log_root.size = 32;
         ll_merkle_frontier_root(c->state.log_root.bytes, &b->fr[i]);
-        ll_buf_init(&enc, lotledger_LotState_size);
-        rc = ll_ledger__pb_encode(&enc, lotledger_LotState_fields, &c->state,
-                                  lotledger_LotState_size);
-        if (rc == 0) {
-            copies[i] = enc.data;
-            b->enc_len[i] = enc.len;
-        } else {
-            ll_buf_free(&enc);
-        }
+        rc =
+            lot_record_encode(&c->state, &b->fr[i], &copies[i], &b->enc_len[i]);
     }
     if (rc) {
         for (size_t i = 0; i < b->ro->n; i++)
@@ -1033,11 +1058,10 @@ static void install(struct ll_block *b, uint8_t *copy, size_t len,
         struct lot_entry *le = lots_find(b, key);
         if (le == NULL)
             le = lots_insert(b, key);
-        ll_free(le->state);
-        le->state = copies[i];
-        le->state_len = b->enc_len[i];
-        le->fr = b->fr[i];
-        ll_store_batch_put(b->wb, k, key_lotlog(k, key, le->fr.size - 1), v,
+        ll_free(le->rec);
+        le->rec = copies[i];
+        le->rec_len = b->enc_len[i];
+        ll_store_batch_put(b->wb, k, key_lotlog(k, key, b->fr[i].size - 1), v,
                            sizeof(v));
     }
     ll_store_batch_put(b->wb, k, key_event(k, height, index), copy, len);
@@ -1235,27 +1259,6 @@ static int prune_nodes(struct ll_block *b, const struct ll_smt_store *ns,
     return rc;
 }
 
-/* Build a lot's record (state + frontier) for the store. */
-static int make_record(struct lot_entry *le)
-{
-    uint8_t fe[LL_MERKLE_FRONTIER_ENC_MAX];
-    size_t fl = 0;
-    if (le->state_len > 0xffff ||
-        ll_merkle_frontier_encode(fe, sizeof(fe), &fl, &le->fr) != 0)
-        return LL_EINVAL;
-    uint8_t *rec = ll_malloc(2 + le->state_len + fl);
-    if (rec == NULL)
-        return LL_ENOMEM;
-    rec[0] = (uint8_t)(le->state_len >> 8);
-    rec[1] = (uint8_t)le->state_len;
-    memcpy(rec + 2, le->state, le->state_len);
-    memcpy(rec + 2 + le->state_len, fe, fl);
-    ll_free(le->rec);
-    le->rec = rec;
-    le->rec_len = 2 + le->state_len + fl;
-    return 0;
-}
-
 /* Compute the tx root over the block's event ids. */
 static int tx_root(const struct ll_block *b, uint8_t out[32])
 {
@@ -1285,14 +1288,15 @@ int ll_block_seal(struct ll_block *b, struct ll_header *h)
         struct lot_entry *le = &b->lots[i];
         if (!le->used)
             continue;
+        const uint8_t *sp = NULL;
+        const uint8_t *fp = NULL;
+        size_t sl = 0;
+        size_t fl = 0;
+        /* Built by stage_lots, so it splits. */
+        (void)lot_record_split(le->rec, le->rec_len, &sp, &sl, &fp, &fl);
         memcpy(kvs[n].key, le->key, 32);
-        ll_smt_value_hash(kvs[n].value_hash, le->state, le->state_len);
+        ll_smt_value_hash(kvs[n].value_hash, sp, sl);
         n++;
-        rc = make_record(le);
-        if (rc) {
-            ll_free(kvs);
-            return rc;
-        }
         ll_store_batch_put(b->wb, k, key_hash(k, K_LOT, le->key), le->rec,
                            le->rec_len);
     }
