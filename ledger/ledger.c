@@ -15,7 +15,7 @@
 #include "ledger.h"
 #include "store.h"
 
-#define SCHEMA_VERSION 1u
+#define SCHEMA_VERSION 2u
 
 /* Key prefixes (docs/store.md). */
 #define K_META   'm'
@@ -203,20 +203,184 @@ static size_t key_meta(uint8_t *k, const char *name)
 }
 
 /* ---- the state map's node store over LevelDB ------------------------------
+ *
+ * Nodes are stored by position, several tree levels per record. A page
+ * holds the nodes at depths D .. D + 3 (D a multiple of PAGE_LEVELS) below
+ * the node at depth D on one path, under the key 'n' || u8 D / 4 || the
+ * path's first D bits (ceil(D / 8) bytes, unused low bits zero). Its value
+ * is a u16 BE bitmap of the positions in use (bit i: position i, in heap
+ * order: 0 the page's top, the children of i at 2i + 1 and 2i + 2), then
+ * the 65-byte node of each position in use, in position order.
+ *
+ * A block rewrites, in place, the pages holding nodes its update put or
+ * moved. The ledger never removes a map entry, so a position once used
+ * stays used: no page is ever left behind, and the store holds exactly the
+ * tree at the tip (older trees stay readable through snapshots taken before
+ * a commit). Key layout: docs/store.md.
  */
+#define PAGE_LEVELS  4
+#define PAGE_SLOTS   15 /* 2^PAGE_LEVELS - 1 positions */
+#define PAGE_MAX     (2 + PAGE_SLOTS * LL_SMT_NODE_LEN)
+#define PAGE_KEY_MAX (2 + 32)
+#define PAGE_TIERS   (LL_SMT_MAX_DEPTH / PAGE_LEVELS + 1) /* D / 4 = 0..64 */
 
-struct hset;
-static int hset_add(struct hset *s, const uint8_t h[32]);
-static bool is_zero32(const uint8_t *p);
+/* A page as read from the store. */
+struct page {
+    uint8_t key[PAGE_KEY_MAX];                 /* its key */
+    size_t klen;                               /* its length; 0 = none */
+    unsigned used;                             /* bitmap of positions */
+    uint8_t node[PAGE_SLOTS][LL_SMT_NODE_LEN]; /* the nodes by position */
+};
+
+/* Nodes by hash (open addressing; an all-zero hash marks an empty slot). */
+struct nmap {
+    uint8_t (*e)[32 + LL_SMT_NODE_LEN]; /* hash || node; owned */
+    size_t cap;                         /* power of two */
+    size_t n;                           /* in use */
+};
+
+static bool is_zero32(const uint8_t *p)
+{
+    static const uint8_t zero[32];
+    return memcmp(p, zero, 32) == 0;
+}
+
+static const uint8_t *nmap_get(const struct nmap *m, const uint8_t h[32])
+{
+    if (m == NULL || m->cap == 0)
+        return NULL;
+    for (size_t j = ll_load_le32(h) & (m->cap - 1);;
+         j = (j + 1) & (m->cap - 1)) {
+        if (is_zero32(m->e[j]))
+            return NULL;
+        if (memcmp(m->e[j], h, 32) == 0)
+            return m->e[j] + 32;
+    }
+}
+
+/* Insert (or keep) h -> node. Returns 0 or LL_ENOMEM (m unchanged). */
+static int nmap_put(struct nmap *m, const uint8_t h[32],
+                    const uint8_t node[LL_SMT_NODE_LEN])
+{
+    if (2 * (m->n + 1) > m->cap) {
+        size_t cap = m->cap ? 2 * m->cap : 4096;
+        uint8_t(*t)[32 + LL_SMT_NODE_LEN] = ll_calloc(cap, sizeof(*t));
+        if (t == NULL)
+            return LL_ENOMEM;
+        for (size_t i = 0; i < m->cap; i++) {
+            if (is_zero32(m->e[i]))
+                continue;
+            size_t j = ll_load_le32(m->e[i]) & (cap - 1);
+            while (!is_zero32(t[j]))
+                j = (j + 1) & (cap - 1);
+            memcpy(t[j], m->e[i], sizeof(*t));
+        }
+        ll_free(m->e);
+        m->e = t;
+        m->cap = cap;
+    }
+    size_t j = ll_load_le32(h) & (m->cap - 1);
+    while (!is_zero32(m->e[j])) {
+        if (memcmp(m->e[j], h, 32) == 0)
+            return 0;
+        j = (j + 1) & (m->cap - 1);
+    }
+    memcpy(m->e[j], h, 32);
+    memcpy(m->e[j] + 32, node, LL_SMT_NODE_LEN);
+    m->n++;
+    return 0;
+}
 
 struct node_ctx {
-    struct ll_store *store;           /* where committed nodes live */
+    struct ll_store *store;           /* where committed pages live */
     const struct ll_store_snap *snap; /* read view, or NULL for latest */
-    struct ll_store_batch *wb;        /* where new nodes go (may be NULL) */
+    struct ll_store_batch *wb;        /* where new pages go (may be NULL) */
     struct node_slot *cache;          /* builder's node cache, or NULL */
-    struct hset *kept; /* put nodes and their children, or NULL */
-    int kept_rc;       /* first failure adding to kept */
+    struct page *pages; /* the last page read per tier; owned, lazy */
+    struct nmap *upd;   /* an update's new and moved nodes, or NULL */
+    int upd_rc;         /* first failure adding to upd */
 };
+
+static void node_ctx_free(struct node_ctx *c)
+{
+    ll_free(c->pages);
+    c->pages = NULL;
+}
+
+/* 'n' || u8 D / 4 || the first D bits of ref. */
+static size_t page_key(uint8_t *k, unsigned d, const uint8_t *ref)
+{
+    size_t nb = (d + 7) / 8;
+    k[0] = K_NODE;
+    k[1] = (uint8_t)(d / PAGE_LEVELS);
+    memcpy(k + 2, ref, nb);
+    if (d % 8 != 0)
+        k[1 + nb] &= (uint8_t)(0xff00u >> (d % 8));
+    return 2 + nb;
+}
+
+/* The position of the node at depth on ref's path in its page. */
+static unsigned page_pos(unsigned depth, const uint8_t *ref)
+{
+    unsigned top = depth - depth % PAGE_LEVELS;
+    unsigned bits = 0;
+    for (unsigned i = top; i < depth; i++)
+        bits = (bits << 1) | ll_smt__key_bit(ref, i);
+    return (1u << (depth - top)) - 1 + bits;
+}
+
+static int page_parse(struct page *pg, const uint8_t *v, size_t len)
+{
+    if (len < 2)
+        return LL_ECORRUPT;
+    unsigned used = ((unsigned)v[0] << 8) | v[1];
+    size_t off = 2;
+    if (used >> PAGE_SLOTS != 0)
+        return LL_ECORRUPT;
+    for (unsigned i = 0; i < PAGE_SLOTS; i++) {
+        if ((used & (1u << i)) == 0)
+            continue;
+        if (len - off < LL_SMT_NODE_LEN)
+            return LL_ECORRUPT;
+        memcpy(pg->node[i], v + off, LL_SMT_NODE_LEN);
+        off += LL_SMT_NODE_LEN;
+    }
+    if (off != len)
+        return LL_ECORRUPT;
+    pg->used = used;
+    return 0;
+}
+
+/* The page holding the node at depth on ref's path (the last one read for
+ * its tier, or from the store). */
+static int page_read(struct node_ctx *c, unsigned depth, const uint8_t *ref,
+                     const struct page **out)
+{
+    unsigned top = depth - depth % PAGE_LEVELS;
+    if (c->pages == NULL) {
+        c->pages = ll_calloc(PAGE_TIERS, sizeof(*c->pages));
+        if (c->pages == NULL)
+            return LL_ENOMEM;
+    }
+    struct page *pg = &c->pages[top / PAGE_LEVELS];
+    uint8_t k[PAGE_KEY_MAX];
+    size_t kl = page_key(k, top, ref);
+    if (pg->klen != kl || memcmp(pg->key, k, kl) != 0) {
+        struct ll_buf b;
+        ll_buf_init(&b, PAGE_MAX + 1);
+        pg->klen = 0;
+        int rc = ll_store_get(c->store, c->snap, k, kl, &b);
+        if (rc == 0)
+            rc = page_parse(pg, b.data, b.len);
+        ll_buf_free(&b);
+        if (rc)
+            return rc;
+        memcpy(pg->key, k, kl);
+        pg->klen = kl;
+    }
+    *out = pg;
+    return 0;
+}
 
 static struct node_slot *node_slot(struct node_slot *cache,
                                    const uint8_t hash[32])
@@ -247,10 +411,11 @@ static bool node_hash_ok(const uint8_t node[LL_SMT_NODE_LEN],
     return memcmp(h, hash, 32) == 0;
 }
 
-static int node_get(void *ctx, uint8_t node[LL_SMT_NODE_LEN],
-                    const uint8_t hash[LL_SMT_HASH_LEN])
+/* Find the node: in the cache, else in its page. */
+static int node_lookup(struct node_ctx *c, uint8_t node[LL_SMT_NODE_LEN],
+                       const uint8_t hash[LL_SMT_HASH_LEN], const uint8_t *ref,
+                       unsigned depth)
 {
-    struct node_ctx *c = ctx;
     if (c->cache != NULL) {
         const struct node_slot *ns = node_slot(c->cache, hash);
         if (ns->used && memcmp(ns->hash, hash, 32) == 0) {
@@ -259,23 +424,34 @@ static int node_get(void *ctx, uint8_t node[LL_SMT_NODE_LEN],
             return LL_SMT_GET_VERIFIED;
         }
     }
-    uint8_t k[33];
-    uint8_t v[LL_SMT_NODE_LEN + 1];
-    struct ll_buf b;
-    ll_buf_init(&b, sizeof(v));
-    int rc = ll_store_get(c->store, c->snap, k, key_hash(k, K_NODE, hash), &b);
-    if (rc == 0 && b.len != LL_SMT_NODE_LEN)
-        rc = LL_ECORRUPT;
-    if (rc == 0) {
-        memcpy(node, b.data, LL_SMT_NODE_LEN);
-        /* Only a node that hashes to its address is cached; a corrupt one
-         * goes to the map uncached, which rejects it. */
-        if (c->cache != NULL && node_hash_ok(node, hash)) {
-            node_cache_put(c->cache, hash, node);
-            rc = LL_SMT_GET_VERIFIED;
-        }
+    const struct page *pg = NULL;
+    int rc = page_read(c, depth, ref, &pg);
+    if (rc)
+        return rc;
+    unsigned pos = page_pos(depth, ref);
+    if ((pg->used & (1u << pos)) == 0)
+        return LL_ENOTFOUND;
+    memcpy(node, pg->node[pos], LL_SMT_NODE_LEN);
+    /* Only a node that hashes to its address is cached; a corrupt one
+     * goes to the map uncached, which rejects it. */
+    if (c->cache != NULL && node_hash_ok(node, hash)) {
+        node_cache_put(c->cache, hash, node);
+        return LL_SMT_GET_VERIFIED;
     }
-    ll_buf_free(&b);
+    return 0;
+}
+
+static int node_get_at(void *ctx, uint8_t node[LL_SMT_NODE_LEN],
+                       const uint8_t hash[LL_SMT_HASH_LEN],
+                       const uint8_t ref[LL_SMT_KEY_LEN], unsigned depth)
+{
+    struct node_ctx *c = ctx;
+    int rc = node_lookup(c, node, hash, ref, depth);
+    /* A leaf an update reads may move (an insert pushes it down): its
+     * new place is written with the update's own nodes. */
+    if (c->upd != NULL && c->upd_rc == 0 &&
+        (rc == 0 || rc == LL_SMT_GET_VERIFIED) && node[0] == LL_SMT_NODE_LEAF)
+        c->upd_rc = nmap_put(c->upd, hash, node);
     return rc;
 }
 
@@ -283,30 +459,145 @@ static int node_put(void *ctx, const uint8_t hash[LL_SMT_HASH_LEN],
                     const uint8_t node[LL_SMT_NODE_LEN])
 {
     struct node_ctx *c = ctx;
-    uint8_t k[33];
-    if (c->wb == NULL)
+    if (c->upd == NULL)
         return LL_EINVAL;
-    ll_store_batch_put(c->wb, k, key_hash(k, K_NODE, hash), node,
-                       LL_SMT_NODE_LEN);
-    if (c->cache != NULL)
+    int rc = nmap_put(c->upd, hash, node);
+    if (rc == 0 && c->cache != NULL)
         node_cache_put(c->cache, hash, node);
-    if (c->kept != NULL && c->kept_rc == 0) {
-        c->kept_rc = hset_add(c->kept, hash);
-        if (c->kept_rc == 0 && node[0] == LL_SMT_NODE_INNER) {
-            if (!is_zero32(node + 1))
-                c->kept_rc = hset_add(c->kept, node + 1);
-            if (c->kept_rc == 0 && !is_zero32(node + 33))
-                c->kept_rc = hset_add(c->kept, node + 33);
-        }
-    }
-    return 0;
+    return rc;
 }
 
 static void node_store(struct ll_smt_store *out, struct node_ctx *c)
 {
-    out->get = node_get;
+    out->get = NULL;
+    out->get_at = node_get_at;
     out->put = node_put;
     out->ctx = c;
+}
+
+/* ---- writing the pages an update changed ---------------------------------
+ */
+
+/* A page being written. */
+struct page_out {
+    unsigned used;                             /* bitmap of positions */
+    uint8_t node[PAGE_SLOTS][LL_SMT_NODE_LEN]; /* by position */
+};
+
+/*
+ * The node hash at (depth, ref) for a page being written: one the update
+ * put or moved, else (unchanged, so in the same place) from the cache or
+ * the stored page, checked against its hash.
+ */
+static int node_for_page(struct node_ctx *c, uint8_t node[LL_SMT_NODE_LEN],
+                         const uint8_t hash[32], const uint8_t *ref,
+                         unsigned depth)
+{
+    const uint8_t *n = nmap_get(c->upd, hash);
+    if (n != NULL) {
+        memcpy(node, n, LL_SMT_NODE_LEN);
+        return 0;
+    }
+    int rc = node_lookup(c, node, hash, ref, depth);
+    if (rc == LL_SMT_GET_VERIFIED)
+        return 0;
+    if (rc == 0 && !node_hash_ok(node, hash))
+        rc = LL_ECORRUPT;
+    return rc == LL_ENOTFOUND ? LL_ECORRUPT : rc;
+}
+
+static int page_write(struct node_ctx *c, const uint8_t top[32], unsigned d,
+                      uint8_t ref[32]);
+
+/*
+ * Put the node hash at depth into position pos of po, with its subtree
+ * down to the page's last level; write the pages below it that hold nodes
+ * of the update. ref's first depth bits are the node's path.
+ */
+static int page_fill(struct node_ctx *c, struct page_out *po,
+                     const uint8_t hash[32], unsigned depth, unsigned pos,
+                     uint8_t ref[32])
+{
+    int rc = node_for_page(c, po->node[pos], hash, ref, depth);
+    if (rc)
+        return rc;
+    po->used |= 1u << pos;
+    const uint8_t *node = po->node[pos];
+    if (node[0] != LL_SMT_NODE_INNER)
+        return 0;
+    if (depth >= LL_SMT_MAX_DEPTH)
+        return LL_ECORRUPT;
+    for (unsigned s = 0; s < 2 && rc == 0; s++) {
+        const uint8_t *h = node + 1 + (size_t)32 * s;
+        uint8_t mask = (uint8_t)(0x80u >> (depth % 8));
+        if (is_zero32(h))
+            continue;
+        ref[depth / 8] =
+            (uint8_t)(s ? ref[depth / 8] | mask : ref[depth / 8] & ~mask);
+        if ((depth + 1) % PAGE_LEVELS != 0)
+            rc = page_fill(c, po, h, depth + 1, 2 * pos + 1 + s, ref);
+        else if (nmap_get(c->upd, h) != NULL)
+            rc = page_write(c, h, depth + 1, ref);
+    }
+    return rc;
+}
+
+/* Write the page whose top is the node top at depth d (ref: its path). */
+static int page_write(struct node_ctx *c, const uint8_t top[32], unsigned d,
+                      uint8_t ref[32])
+{
+    struct page_out po;
+    po.used = 0;
+    int rc = page_fill(c, &po, top, d, 0, ref);
+    if (rc)
+        return rc;
+    uint8_t v[PAGE_MAX];
+    size_t n = 2;
+    v[0] = (uint8_t)(po.used >> 8);
+    v[1] = (uint8_t)po.used;
+    for (unsigned i = 0; i < PAGE_SLOTS; i++) {
+        if ((po.used & (1u << i)) == 0)
+            continue;
+        memcpy(v + n, po.node[i], LL_SMT_NODE_LEN);
+        n += LL_SMT_NODE_LEN;
+    }
+    uint8_t k[PAGE_KEY_MAX];
+    ll_store_batch_put(c->wb, k, page_key(k, d, ref), v, n);
+    return 0;
+}
+
+/*
+ * Apply kvs (inserts and updates: the ledger never removes an entry) to
+ * the map at old_root, reading the latest committed pages (through cache,
+ * if not NULL), and queue the pages it changes in wb.
+ * Returns 0, LL_EINVAL (a delete), or an ll_smt_update error.
+ * Out: new_root only on success.
+ */
+static int state_update(struct ll_store *st, struct ll_store_batch *wb,
+                        struct node_slot *cache, uint8_t new_root[32],
+                        const uint8_t old_root[32], const struct ll_smt_kv *kvs,
+                        size_t n)
+{
+    struct nmap upd = {NULL, 0, 0};
+    struct node_ctx c = {st, NULL, wb, cache, NULL, &upd, 0};
+    struct ll_smt_store ns;
+    uint8_t root[32];
+    for (size_t i = 0; i < n; i++)
+        if (kvs[i].del)
+            return LL_EINVAL;
+    node_store(&ns, &c);
+    int rc = ll_smt_update(&ns, root, old_root, kvs, n);
+    if (rc == 0)
+        rc = c.upd_rc;
+    if (rc == 0 && nmap_get(&upd, root) != NULL) {
+        uint8_t ref[32] = {0};
+        rc = page_write(&c, root, 0, ref);
+    }
+    if (rc == 0)
+        memcpy(new_root, root, 32);
+    node_ctx_free(&c);
+    ll_free(upd.e);
+    return rc;
 }
 
 /* ---- the committed-id filter ----------------------------------------------
@@ -418,12 +709,10 @@ static int init_genesis(struct ll_ledger *l, struct ll_errmsg *e)
         ll_smt_value_hash(kvs[i].value_hash, enc.data, enc.len);
         ll_store_batch_put(wb, k, key_org(k, o->id), enc.data, enc.len);
     }
-    struct node_ctx nc = {l->store, NULL, wb, NULL, NULL, 0};
-    struct ll_smt_store ns;
-    node_store(&ns, &nc);
     static const uint8_t zero[32];
     struct ll_ledger_tip tip = {0};
-    rc = ll_smt_update(&ns, tip.state_root, zero, kvs, l->g->norgs);
+    rc = state_update(l->store, wb, NULL, tip.state_root, zero, kvs,
+                      l->g->norgs);
     if (rc)
         goto out;
     memcpy(tip.hash, l->g->hash, 32);
@@ -1137,128 +1426,6 @@ int ll_block_add(struct ll_block *b, const uint8_t *bytes, size_t len,
     return 0;
 }
 
-/* ---- pruning replaced state-map nodes ------------------------------------
- *
- * Proofs are served as of the latest height (older heights stay readable
- * through snapshots taken before a commit), so the nodes a block replaces
- * are deleted in the block's own batch. Along the old path of a key whose
- * value changes, every node's subtree changes, so the node leaves the tree,
- * except a leaf that only moves (an insert pushes it down, a delete pulls
- * it up); a moved leaf is always a child of a node the update put. So:
- * delete the old paths' nodes that are neither put by the update nor a
- * child of a node it put. Nodes are unique per position (a leaf hash binds
- * its key), so nothing else can still reference them.
- */
-struct hset {
-    uint8_t (*h)[32]; /* slots; all-zero = empty (never a node hash) */
-    size_t cap;       /* power of two */
-    size_t n;         /* in use */
-};
-
-static bool is_zero32(const uint8_t *p)
-{
-    static const uint8_t zero[32];
-    return memcmp(p, zero, 32) == 0;
-}
-
-/* Add h; returns 0, or LL_ENOMEM. Growing keeps the set at most half full. */
-static int hset_add(struct hset *s, const uint8_t h[32])
-{
-    if (2 * (s->n + 1) > s->cap) {
-        size_t cap = s->cap ? 2 * s->cap : 4096;
-        uint8_t(*t)[32] = ll_calloc(cap, 32);
-        if (t == NULL)
-            return LL_ENOMEM;
-        for (size_t i = 0; i < s->cap; i++) {
-            if (is_zero32(s->h[i]))
-                continue;
-            size_t j = ll_load_le32(s->h[i]) & (cap - 1);
-            while (!is_zero32(t[j]))
-                j = (j + 1) & (cap - 1);
-            memcpy(t[j], s->h[i], 32);
-        }
-        ll_free(s->h);
-        s->h = t;
-        s->cap = cap;
-    }
-    size_t j = ll_load_le32(h) & (s->cap - 1);
-    while (!is_zero32(s->h[j])) {
-        if (memcmp(s->h[j], h, 32) == 0)
-            return 0;
-        j = (j + 1) & (s->cap - 1);
-    }
-    memcpy(s->h[j], h, 32);
-    s->n++;
-    return 0;
-}
-
-static bool hset_has(const struct hset *s, const uint8_t h[32])
-{
-    if (s->cap == 0)
-        return false;
-    size_t j = ll_load_le32(h) & (s->cap - 1);
-    while (!is_zero32(s->h[j])) {
-        if (memcmp(s->h[j], h, 32) == 0)
-            return true;
-        j = (j + 1) & (s->cap - 1);
-    }
-    return false;
-}
-
-/*
- * Walk the old tree from root along kv's key and add the path's nodes to
- * old, unless the walk ends at kv's own leaf with kv's value (no change).
- */
-static int old_path(const struct ll_smt_store *ns, const uint8_t root[32],
-                    const struct ll_smt_kv *kv, struct hset *old)
-{
-    uint8_t path[257][32];
-    uint8_t node[LL_SMT_NODE_LEN];
-    size_t n = 0;
-    memcpy(path[0], root, 32);
-    while (n <= 256 && !is_zero32(path[n])) {
-        int rc = ns->get(ns->ctx, node, path[n]);
-        if (rc != 0 && rc != LL_SMT_GET_VERIFIED)
-            return rc;
-        n++;
-        if (node[0] != LL_SMT_NODE_INNER) {
-            if (!kv->del && memcmp(node + 1, kv->key, 32) == 0 &&
-                memcmp(node + 33, kv->value_hash, 32) == 0)
-                return 0; /* unchanged entry: its path stays */
-            break;
-        }
-        if (n > 256)
-            break;
-        unsigned bit = ll_smt__key_bit(kv->key, (unsigned)(n - 1));
-        memcpy(path[n], node + 1 + (size_t)32 * bit, 32);
-    }
-    for (size_t i = 0; i < n; i++) {
-        int rc = hset_add(old, path[i]);
-        if (rc)
-            return rc;
-    }
-    return 0;
-}
-
-static int prune_nodes(struct ll_block *b, const struct ll_smt_store *ns,
-                       const struct ll_smt_kv *kvs, size_t n,
-                       const struct hset *kept)
-{
-    struct hset old = {NULL, 0, 0};
-    int rc = 0;
-    for (size_t i = 0; i < n && rc == 0; i++)
-        rc = old_path(ns, b->l->tip.state_root, &kvs[i], &old);
-    for (size_t i = 0; i < old.cap && rc == 0; i++) {
-        const uint8_t *h = old.h[i];
-        uint8_t k[33];
-        if (is_zero32(h) || hset_has(kept, h))
-            continue;
-        ll_store_batch_del(b->wb, k, key_hash(k, K_NODE, h));
-    }
-    ll_free(old.h);
-    return rc;
-}
-
 /* Compute the tx root over the block's event ids. */
 static int tx_root(const struct ll_block *b, uint8_t out[32])
 {
@@ -1300,16 +1467,8 @@ int ll_block_seal(struct ll_block *b, struct ll_header *h)
         ll_store_batch_put(b->wb, k, key_hash(k, K_LOT, le->key), le->rec,
                            le->rec_len);
     }
-    struct hset kept = {NULL, 0, 0};
-    struct node_ctx nc = {b->l->store, NULL, b->wb, b->l->ncache, &kept, 0};
-    struct ll_smt_store ns;
-    node_store(&ns, &nc);
-    rc = ll_smt_update(&ns, b->h.state_root, b->l->tip.state_root, kvs, n);
-    if (rc == 0)
-        rc = nc.kept_rc;
-    if (rc == 0)
-        rc = prune_nodes(b, &ns, kvs, n, &kept);
-    ll_free(kept.h);
+    rc = state_update(b->l->store, b->wb, b->l->ncache, b->h.state_root,
+                      b->l->tip.state_root, kvs, n);
     ll_free(kvs);
     if (rc)
         return rc;
@@ -1581,7 +1740,9 @@ int ll_ledger_state_proof(const struct ll_ledger_snap *s, const uint8_t *keys,
      * for any version of the map (and learns the nodes read here). */
     c.cache = s->l->ncache;
     node_store(&st, &c);
-    return ll_smt_prove(&st, out, s->tip.state_root, keys, nkeys);
+    int rc = ll_smt_prove(&st, out, s->tip.state_root, keys, nkeys);
+    node_ctx_free(&c);
+    return rc;
 }
 
 int ll_ledger_block(const struct ll_ledger_snap *s, uint64_t height,
@@ -1871,7 +2032,7 @@ static int verify_state_root(struct verify_ctx *v)
     ll_smt_mem_free(mem);
     /* The stored state-map nodes (what proofs are built from) must hold
      * every entry at the tip root. */
-    struct node_ctx nc = {v->l->store, v->s->snap, NULL, NULL, NULL, 0};
+    struct node_ctx nc = {v->l->store, v->s->snap, NULL, NULL, NULL, NULL, 0};
     struct ll_smt_store ns;
     node_store(&ns, &nc);
     for (size_t i = 0; i < v->nkv && rc == 0; i++) {
@@ -1885,6 +2046,7 @@ static int verify_state_root(struct verify_ctx *v)
                                "%zu of %zu at the tip root (%s)",
                                i, v->nkv, grc ? ll_strerror(grc) : "mismatch");
     }
+    node_ctx_free(&nc);
     return rc;
 }
 

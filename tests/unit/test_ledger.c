@@ -826,6 +826,22 @@ static void test_verify_detects_corruption(void)
                        FX_LOT_A);
     /* A lot's state (holdings) altered: the state root no longer matches. */
     alter_lot_and_verify();
+    /* The state map's top page garbled, replaced by a page with another
+     * node, or deleted: proofs could no longer be built from it. */
+    uint8_t page[2 + LL_SMT_NODE_LEN];
+    k[0] = 'n';
+    k[1] = 0;
+    corrupt_and_verify("state-map page garbled", k, 2,
+                       (const uint8_t *)"\x00\x01junk", 6, LL_ECORRUPT,
+                       "state map");
+    memset(page, 0x11, sizeof(page));
+    page[0] = 0;
+    page[1] = 1;
+    page[2] = LL_SMT_NODE_LEAF;
+    corrupt_and_verify("state-map page replaced", k, 2, page, sizeof(page),
+                       LL_ECORRUPT, "state map");
+    corrupt_and_verify("state-map page deleted", k, 2, NULL, 0, LL_ECORRUPT,
+                       "state map");
 }
 
 static size_t count_prefix(struct world *w, char prefix)
@@ -849,46 +865,85 @@ static size_t count_prefix(struct world *w, char prefix)
     return n;
 }
 
-/* Count the state-map nodes reachable from root in the stored tree. */
-static size_t count_from(struct ll_store *s, const uint8_t h[32])
+/*
+ * Read the state-map node at (depth, path) from its page as docs/store.md
+ * lays it out ('n' || u8 depth / 4 || the path's first bits; a bitmap of
+ * positions, then their 65-byte nodes) and check it hashes to h.
+ */
+static void read_node(struct ll_store *s, uint8_t node[LL_SMT_NODE_LEN],
+                      const uint8_t h[32], unsigned depth,
+                      const uint8_t path[32])
 {
-    static const uint8_t zero[32];
-    if (memcmp(h, zero, 32) == 0)
-        return 0;
-    uint8_t k[33];
+    unsigned top = depth - depth % 4;
+    uint8_t k[34];
+    size_t nb = (top + 7) / 8;
     struct ll_buf b;
     k[0] = 'n';
-    memcpy(k + 1, h, 32);
-    ll_buf_init(&b, 128);
-    ASSERT_OK(ll_store_get(s, NULL, k, 33, &b));
-    ASSERT_UEQ(b.len, LL_SMT_NODE_LEN);
-    size_t n = 1;
-    if (b.data[0] == LL_SMT_NODE_INNER) {
-        uint8_t l[32];
-        uint8_t r[32];
-        memcpy(l, b.data + 1, 32);
-        memcpy(r, b.data + 33, 32);
-        n += count_from(s, l) + count_from(s, r);
-    }
+    k[1] = (uint8_t)(top / 4);
+    memcpy(k + 2, path, nb);
+    if (top % 8 != 0)
+        k[1 + nb] &= (uint8_t)(0xff00u >> (top % 8));
+    ll_buf_init(&b, 2048);
+    ASSERT_OK(ll_store_get(s, NULL, k, 2 + nb, &b));
+    ASSERT_GE(b.len, 2);
+    unsigned used = ((unsigned)b.data[0] << 8) | b.data[1];
+    unsigned pos = (1u << (depth - top)) - 1;
+    for (unsigned i = top; i < depth; i++)
+        pos += ll_smt__key_bit(path, i) << (depth - 1 - i);
+    ASSERT_TRUE((used >> pos) & 1u);
+    size_t off = 2;
+    for (unsigned i = 0; i < pos; i++)
+        off += (size_t)((used >> i) & 1u) * LL_SMT_NODE_LEN;
+    ASSERT_LE(off + LL_SMT_NODE_LEN, b.len);
+    memcpy(node, b.data + off, LL_SMT_NODE_LEN);
     ll_buf_free(&b);
+    uint8_t got[32];
+    if (node[0] == LL_SMT_NODE_LEAF)
+        ll_smt_leaf_hash(got, node + 1, node + 33);
+    else
+        ll_smt_node_hash(got, node + 1, node + 33);
+    ASSERT_MEM_EQ(got, h, 32);
+}
+
+/* Count the pages the tree under h (at depth, on path) is stored in: one
+ * per node at a depth that is a multiple of 4. */
+static size_t count_from(struct ll_store *s, const uint8_t h[32],
+                         unsigned depth, uint8_t path[32])
+{
+    static const uint8_t zero[32];
+    uint8_t node[LL_SMT_NODE_LEN];
+    if (memcmp(h, zero, 32) == 0)
+        return 0;
+    read_node(s, node, h, depth, path);
+    size_t n = depth % 4 == 0;
+    if (node[0] == LL_SMT_NODE_INNER) {
+        uint8_t mask = (uint8_t)(0x80u >> (depth % 8));
+        path[depth / 8] &= (uint8_t)~mask;
+        n += count_from(s, node + 1, depth + 1, path);
+        path[depth / 8] |= mask;
+        n += count_from(s, node + 33, depth + 1, path);
+    }
     return n;
 }
 
-static size_t reachable_nodes(struct world *w, const uint8_t root[32])
+static size_t reachable_pages(struct world *w, const uint8_t root[32])
 {
+    uint8_t path[32] = {0};
     ll_ledger_close(w->l);
     struct ll_store *s = NULL;
     ASSERT_OK(ll_store_open(&s, w->dir, false, NULL));
-    size_t n = count_from(s, root);
+    size_t n = count_from(s, root, 0, path);
     ll_store_close(s);
     world_open(w);
     return n;
 }
 
 /*
- * Replaced state-map nodes are deleted with the block that replaces them:
- * forty blocks each changing lot B leave a store no bigger than one tree,
- * and every entry stays readable from the stored nodes (verify checks).
+ * State-map pages are rewritten in place: forty blocks each changing lot B
+ * leave a store no bigger than one tree, blocks inserting several lots
+ * (leaves pushed down, across page boundaries too) leave exactly the pages
+ * of the tip's tree, and every entry stays readable from them (verify
+ * checks).
  */
 static void test_nodes_pruned(void)
 {
@@ -910,9 +965,9 @@ static void test_nodes_pruned(void)
         fx_commit(w.l, b);
     }
     /* Blocks inserting several lots at once (leaves pushed down). */
-    for (int blk = 0; blk < 10; blk++) {
+    for (int blk = 0; blk < 30; blk++) {
         struct ll_block *b = fx_begin(w.l);
-        for (int i = 0; i < 6; i++) {
+        for (int i = 0; i < 1 + blk % 12; i++) {
             char lot[64];
             (void)snprintf(lot, sizeof(lot), "tlc/fda/42/P%d-%d", blk, i);
             lotledger_Event *e =
@@ -924,10 +979,10 @@ static void test_nodes_pruned(void)
         fx_commit(w.l, b);
     }
     size_t after = count_prefix(&w, 'n');
-    /* Exactly the nodes reachable from the tip's root remain. */
+    /* Exactly the pages of the tree at the tip's root remain. */
     struct ll_ledger_tip tip;
     ll_ledger_tip(w.l, &tip);
-    ASSERT_UEQ(after, reachable_nodes(&w, tip.state_root));
+    ASSERT_UEQ(after, reachable_pages(&w, tip.state_root));
     ASSERT_GT(after, before);
     struct ll_errmsg e = {{0}};
     int rc = ll_ledger_verify(w.l, &(struct ll_verify_report){0}, &e);
