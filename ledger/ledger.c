@@ -30,6 +30,8 @@
 #define K_NODE   'n'
 
 #define TIP_LEN (8 + 32 + 32 + 8)
+/* Longest lot record: u16 length, LotState, frontier. */
+#define REC_MAX (2 + lotledger_LotState_size + LL_MERKLE_FRONTIER_ENC_MAX)
 #define MAX_KEY 128
 
 /*
@@ -110,6 +112,7 @@ struct ll_block {
     size_t enc_len[LL_RULES_MAX_LOTS];       /* staged record lengths */
     uint8_t lot_keys[LL_RULES_MAX_LOTS][32]; /* keys of one event's lots */
     struct ll_merkle_frontier *fr;           /* frontiers of one event's lots */
+    uint8_t *scratch;                        /* REC_MAX bytes */
 };
 
 /* ---- keys -------------------------------------------------------------------
@@ -1005,8 +1008,7 @@ static const lotledger_OrgState *view_org(void *arg, const char *id)
 
 static int decode_lot(lotledger_LotState *out, const uint8_t *p, size_t n)
 {
-    int rc = ll_ledger__pb_decode(lotledger_LotState_fields, out, sizeof(*out),
-                                  p, n, "lot state", NULL);
+    int rc = ll_ledger__lot_decode(out, p, n);
     return rc ? LL_ECORRUPT : 0;
 }
 
@@ -1052,7 +1054,7 @@ static int read_lot(struct ll_store *st, const struct ll_store_snap *snap,
 {
     uint8_t k[33];
     struct ll_buf b;
-    ll_buf_init(&b, lotledger_LotState_size + LL_MERKLE_FRONTIER_ENC_MAX + 2);
+    ll_buf_init(&b, REC_MAX);
     int rc = ll_store_get(st, snap, k, key_hash(k, K_LOT, key), &b);
     if (rc == 0)
         rc = parse_lot_record(b.data, b.len, out, NULL);
@@ -1089,8 +1091,7 @@ static int builder_lot_record(struct ll_ledger *l, const uint8_t key[32],
     if (ls->rec == NULL || memcmp(ls->key, key, 32) != 0) {
         uint8_t k[33];
         struct ll_buf b;
-        ll_buf_init(&b,
-                    lotledger_LotState_size + LL_MERKLE_FRONTIER_ENC_MAX + 2);
+        ll_buf_init(&b, REC_MAX);
         int rc = ll_store_get(l->store, NULL, k, key_hash(k, K_LOT, key), &b);
         if (rc) {
             ll_buf_free(&b);
@@ -1191,7 +1192,8 @@ int ll_block_begin(struct ll_ledger *l, struct ll_block **out, int64_t time_ms,
     b->se = ll_malloc(sizeof(*b->se));
     b->ro = ll_malloc(sizeof(*b->ro));
     b->fr = ll_malloc(LL_RULES_MAX_LOTS * sizeof(*b->fr));
-    if (b->se == NULL || b->ro == NULL || b->fr == NULL ||
+    b->scratch = ll_malloc(REC_MAX);
+    if (b->se == NULL || b->ro == NULL || b->fr == NULL || b->scratch == NULL ||
         ll_store_batch_new(&b->wb) != 0) {
         ll_block_free(b);
         return LL_ENOMEM;
@@ -1228,6 +1230,7 @@ void ll_block_free(struct ll_block *b)
     ll_free(b->se);
     ll_free(b->ro);
     ll_free(b->fr);
+    ll_free(b->scratch);
     ll_store_batch_free(b->wb);
     b->l->building = false;
     ll_free(b);
@@ -1265,32 +1268,28 @@ static int lot_frontier(const struct ll_block *b, const uint8_t key[32],
  * success.
  */
 static int lot_record_encode(const lotledger_LotState *st,
-                             const struct ll_merkle_frontier *fr, uint8_t **rec,
+                             const struct ll_merkle_frontier *fr,
+                             uint8_t scratch[static REC_MAX], uint8_t **rec,
                              size_t *len)
 {
-    static const uint8_t hdr[2];
-    uint8_t fe[LL_MERKLE_FRONTIER_ENC_MAX];
+    size_t sl = 0;
     size_t fl = 0;
-    struct ll_buf enc;
-    ll_buf_init(&enc, 2 + lotledger_LotState_size + sizeof(fe));
-    int rc = ll_merkle_frontier_encode(fe, sizeof(fe), &fl, fr);
+    int rc =
+        ll_ledger__lot_encode(scratch + 2, lotledger_LotState_size, &sl, st);
     if (rc == 0)
-        rc = ll_buf_append(&enc, hdr, sizeof(hdr));
-    if (rc == 0)
-        rc = ll_ledger__pb_encode(&enc, lotledger_LotState_fields, st,
-                                  lotledger_LotState_size);
-    if (rc == 0) {
-        size_t sl = enc.len - 2; /* <= lotledger_LotState_size < 2^16 */
-        enc.data[0] = (uint8_t)(sl >> 8);
-        enc.data[1] = (uint8_t)sl;
-        rc = ll_buf_append(&enc, fe, fl);
-    }
-    if (rc) {
-        ll_buf_free(&enc);
+        rc = ll_merkle_frontier_encode(scratch + 2 + sl, REC_MAX - 2 - sl, &fl,
+                                       fr);
+    if (rc)
         return rc;
-    }
-    *rec = enc.data;
-    *len = enc.len;
+    /* sl <= lotledger_LotState_size < 2^16 */
+    scratch[0] = (uint8_t)(sl >> 8);
+    scratch[1] = (uint8_t)sl;
+    uint8_t *r = ll_malloc(2 + sl + fl);
+    if (r == NULL)
+        return LL_ENOMEM;
+    memcpy(r, scratch, 2 + sl + fl);
+    *rec = r;
+    *len = 2 + sl + fl;
     return 0;
 }
 
@@ -1321,8 +1320,8 @@ static int stage_lots(struct ll_block *b, const uint8_t id[32], uint32_t index,
         c->state.events = b->fr[i].size;
         c->state.log_root.size = 32;
         ll_merkle_frontier_root(c->state.log_root.bytes, &b->fr[i]);
-        rc =
-            lot_record_encode(&c->state, &b->fr[i], &copies[i], &b->enc_len[i]);
+        rc = lot_record_encode(&c->state, &b->fr[i], b->scratch, &copies[i],
+                               &b->enc_len[i]);
     }
     if (rc) {
         for (size_t i = 0; i < b->ro->n; i++)
@@ -1663,7 +1662,7 @@ int ll_ledger_lot_bytes(const struct ll_ledger_snap *s, const char *lot,
     size_t sl = 0;
     size_t fl = 0;
     ll_lot_key(key, lot);
-    ll_buf_init(&b, lotledger_LotState_size + LL_MERKLE_FRONTIER_ENC_MAX + 2);
+    ll_buf_init(&b, REC_MAX);
     int rc = ll_store_get(s->l->store, s->snap, k, key_hash(k, K_LOT, key), &b);
     if (rc == 0)
         rc = lot_record_split(b.data, b.len, &sp, &sl, &fp, &fl);

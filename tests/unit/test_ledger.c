@@ -992,8 +992,174 @@ static void test_nodes_pruned(void)
     world_free(&w);
 }
 
+/* ---- the hand-written LotState codec against nanopb --------------------- */
+
+/* A random string in char[size]: empty a quarter of the time. */
+static void rand_str(char *out, size_t size)
+{
+    static const char cs[] = "abcXYZ019/-. ";
+    size_t n = ll_test_rand_below(4) == 0
+                   ? 0
+                   : 1 + ll_test_rand_below((uint32_t)(size - 1));
+    for (size_t i = 0; i < n; i++)
+        out[i] = cs[ll_test_rand_below(sizeof(cs) - 1)];
+    out[n] = '\0';
+}
+
+/* A random 64-bit value: zero, small or large. */
+static uint64_t rand_u64(void)
+{
+    switch (ll_test_rand_below(3)) {
+    case 0:
+        return 0;
+    case 1:
+        return ll_test_rand_below(300);
+    default:
+        return ll_test_rand();
+    }
+}
+
+static void rand_lot_state(lotledger_LotState *st)
+{
+    memset(st, 0, sizeof(*st));
+    rand_str(st->lot, sizeof(st->lot));
+    rand_str(st->originator, sizeof(st->originator));
+    rand_str(st->uom, sizeof(st->uom));
+    st->events = rand_u64();
+    st->log_root.size = (pb_size_t)ll_test_rand_below(33);
+    ll_test_rand_bytes(st->log_root.bytes, st->log_root.size);
+    st->status = (lotledger_LotStatus)(rand_u64() & 0x7fffffff);
+    rand_str(st->status_by, sizeof(st->status_by));
+    st->holdings_count =
+        (pb_size_t)ll_test_rand_below(ll_test_rand_below(8) == 0 ? 65 : 4);
+    for (size_t i = 0; i < st->holdings_count; i++) {
+        rand_str(st->holdings[i].org, sizeof(st->holdings[i].org));
+        st->holdings[i].quantity = rand_u64();
+    }
+    st->pending_count = (pb_size_t)ll_test_rand_below(4);
+    for (size_t i = 0; i < st->pending_count; i++) {
+        lotledger_Pending *p = &st->pending[i];
+        p->ship.size = ll_test_rand_below(2) ? 32 : 0;
+        ll_test_rand_bytes(p->ship.bytes, p->ship.size);
+        rand_str(p->from, sizeof(p->from));
+        rand_str(p->to, sizeof(p->to));
+        p->quantity = rand_u64();
+    }
+    st->created_height = rand_u64();
+    st->discrepancies = rand_u64();
+    st->has_master = ll_test_rand_below(2);
+    rand_str(st->master.product, sizeof(st->master.product));
+    st->master.expiry = (uint32_t)rand_u64();
+    st->master.harvest_date = (uint32_t)rand_u64();
+    rand_str(st->master.country, sizeof(st->master.country));
+}
+
+/* Change, drop or add one byte of b (len bytes; room for one more). */
+static size_t mutate(uint8_t *b, size_t len)
+{
+    size_t at = ll_test_rand_below((uint32_t)len);
+    switch (ll_test_rand_below(4)) {
+    case 0:
+        memmove(b + at, b + at + 1, len - at - 1);
+        return len - 1;
+    case 1:
+        memmove(b + at + 1, b + at, len - at);
+        b[at] = (uint8_t)ll_test_rand();
+        return len + 1;
+    case 2:
+        return at; /* truncated */
+    default:
+        b[at] = (uint8_t)(b[at] ^ (1u << ll_test_rand_below(8)));
+        return len;
+    }
+}
+
+/* Encode st by hand and check it against the bytes in want. */
+static void lot_encode_eq(const lotledger_LotState *st, const uint8_t *want,
+                          size_t len)
+{
+    uint8_t enc[lotledger_LotState_size];
+    size_t got = 0;
+    ASSERT_OK(ll_ledger__lot_encode(enc, sizeof(enc), &got, st));
+    ASSERT_UEQ(got, len);
+    ASSERT_MEM_EQ(enc, want, len);
+}
+
+/* One mutation of enc: both decoders accept it (to the same state) or
+ * both refuse it. */
+static void lot_codec_mutation(const uint8_t *enc, size_t len,
+                               lotledger_LotState *a, lotledger_LotState *b)
+{
+    uint8_t m[lotledger_LotState_size + 1];
+    memcpy(m, enc, len);
+    size_t ml = mutate(m, len);
+    int mine = ll_ledger__lot_decode(a, m, ml);
+    int ref = ll_ledger__pb_decode(lotledger_LotState_fields, b, sizeof(*b), m,
+                                   ml, "lot", NULL);
+    /* The one difference: a status past INT32_MAX (nanopb keeps it as a
+     * uint32 in the enum) is refused. */
+    if (mine != 0 && ref == 0 && (unsigned)b->status > INT32_MAX)
+        return;
+    if ((mine == 0) != (ref == 0))
+        ll_test_fail(__FILE__, __LINE__,
+                     "mutation at %zu bytes: mine %s, nanopb %s", ml,
+                     ll_err_name(mine), ll_err_name(ref));
+    if (mine == 0)
+        lot_encode_eq(a, m, ml);
+}
+
+/* A random state: nanopb's bytes, the hand encoder's, and both decoders. */
+static void lot_codec_round(lotledger_LotState *st, lotledger_LotState *a,
+                            lotledger_LotState *b)
+{
+    struct ll_buf ref;
+    uint8_t small[lotledger_LotState_size];
+    size_t len = 0;
+    rand_lot_state(st);
+    ll_buf_init(&ref, lotledger_LotState_size);
+    ASSERT_OK(ll_ledger__pb_encode(&ref, lotledger_LotState_fields, st,
+                                   lotledger_LotState_size));
+    lot_encode_eq(st, ref.data, ref.len);
+    ASSERT_OK(ll_ledger__lot_decode(a, ref.data, ref.len));
+    lot_encode_eq(a, ref.data, ref.len);
+    if (ref.len > 0) {
+        /* Too small a buffer is refused, not overrun. */
+        ASSERT_ERR(ll_ledger__lot_encode(small, ref.len - 1, &len, st),
+                   LL_ETOOBIG);
+        for (int k = 0; k < 20; k++)
+            lot_codec_mutation(ref.data, ref.len, a, b);
+    }
+    ll_buf_free(&ref);
+}
+
+/*
+ * The hand-written LotState codec writes nanopb's bytes and accepts
+ * exactly what nanopb's strict decode accepts.
+ */
+static void test_lot_codec(void)
+{
+    lotledger_LotState *st = ll_malloc(sizeof(*st));
+    lotledger_LotState *a = ll_malloc(sizeof(*a));
+    lotledger_LotState *b = ll_malloc(sizeof(*b));
+    uint8_t enc[64];
+    size_t len = 0;
+    ASSERT_NOT_NULL(st);
+    ASSERT_NOT_NULL(a);
+    ASSERT_NOT_NULL(b);
+    for (int round = 0; round < 400; round++)
+        lot_codec_round(st, a, b);
+    /* An unterminated string cannot be encoded. */
+    memset(st, 0, sizeof(*st));
+    memset(st->uom, 'A', sizeof(st->uom));
+    ASSERT_ERR(ll_ledger__lot_encode(enc, sizeof(enc), &len, st), LL_EINVAL);
+    ll_free(st);
+    ll_free(a);
+    ll_free(b);
+}
+
 static const struct ll_test tests[] = {
     {"nodes_pruned", test_nodes_pruned},
+    {"lot_codec", test_lot_codec},
     {"story", test_story},
     {"rules_table", test_rules_table},
     {"status_lifecycle", test_status_lifecycle},
