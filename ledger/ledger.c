@@ -55,6 +55,14 @@ struct node_slot {
     bool used;                     /* slot holds a node */
 };
 
+/* A Bloom filter over 32-byte keys (hashes) stored under one prefix. */
+struct bloom {
+    uint64_t *bits; /* owned */
+    size_t nbits;   /* a power of two */
+    uint64_t n;     /* keys added */
+    uint8_t prefix; /* K_ID or K_LOT */
+};
+
 struct ll_ledger {
     struct ll_store *store;     /* the database; owned */
     struct ll_genesis *g;       /* copy of the genesis; owned */
@@ -64,9 +72,8 @@ struct ll_ledger {
     struct lot_slot *lcache;    /* LOT_CACHE_SLOTS; owned */
     struct node_slot *ncache;   /* NODE_CACHE_SLOTS; owned */
     struct ll_pubkey (*pks)[8]; /* parsed org keys, as g->orgs; owned */
-    uint64_t *bloom;            /* Bloom filter of committed event ids */
-    size_t bloom_bits;          /* its size in bits, a power of two */
-    uint64_t bloom_n;           /* ids in it */
+    struct bloom ids;           /* filter of committed event ids */
+    struct bloom lots;          /* filter of committed lot keys */
 };
 
 struct ll_ledger_snap {
@@ -100,6 +107,7 @@ struct ll_block {
     uint8_t (*ids)[32]; /* event ids; owned */
     uint8_t **bytes;    /* SignedEvent copies; owned */
     size_t *lens;       /* their lengths */
+    uint32_t *orgi;     /* each event's organisation (genesis index) */
     /* Open-addressing sets: ids (index + 1 into ids) and touched lots. */
     uint32_t *idset;        /* owned; 0 = empty */
     size_t idset_cap;       /* power of two */
@@ -187,16 +195,14 @@ static size_t key_org(uint8_t *k, const char *org)
     return 1 + put_str(k + 1, org);
 }
 
-/* 'O' || u8 len || org id || u64 height || u32 index */
-static size_t key_orglog(uint8_t *k, const char *org, uint64_t height,
-                         uint32_t index)
+/* 'O' || u8 len || org id || u64 height */
+static size_t key_orglog(uint8_t *k, const char *org, uint64_t height)
 {
     k[0] = K_ORGLOG;
     size_t n = put_str(k + 2, org);
     k[1] = (uint8_t)n;
     ll_store_be64(k + 2 + n, height);
-    ll_store_be32(k + 10 + n, index);
-    return n + 14;
+    return n + 10;
 }
 
 static size_t key_meta(uint8_t *k, const char *name)
@@ -603,64 +609,81 @@ static int state_update(struct ll_store *st, struct ll_store_batch *wb,
     return rc;
 }
 
-/* ---- the committed-id filter ----------------------------------------------
+/* ---- the committed-id and lot filters ------------------------------------
  *
- * Replay detection asks "is this id already recorded?" for every event,
- * and the answer is almost always no. A Bloom filter over the committed ids
- * (4 probes taken from the id itself, a uniform hash; at least 16 bits per
- * id, about 0.2% false positives) answers most of those without a LevelDB
- * read; a "maybe" is settled by the store. It is rebuilt from the 'i' keys
- * at open and whenever it fills up.
+ * Replay detection asks "is this id already recorded?" for every event, and
+ * creating a lot asks "does this lot exist?"; the answer is almost always
+ * no. A Bloom filter over the committed ids, and one over the committed lot
+ * keys (4 probes taken from the key itself, a uniform hash; at least 16
+ * bits per key, about 0.2% false positives) answer most of those without a
+ * LevelDB read; a "maybe" is settled by the store. Each is rebuilt from its
+ * keys ('i', 'L') at open and whenever it fills up.
  */
 #define BLOOM_MIN_BITS ((size_t)1 << 24)
 
-static void bloom_add(struct ll_ledger *l, const uint8_t id[32])
+static void bloom_add(struct bloom *f, const uint8_t key[32])
 {
     for (size_t j = 0; j < 4; j++) {
-        uint64_t bit = ll_load_le64(id + 8 * j) & (l->bloom_bits - 1);
-        l->bloom[bit / 64] |= (uint64_t)1 << (bit % 64);
+        uint64_t bit = ll_load_le64(key + 8 * j) & (f->nbits - 1);
+        f->bits[bit / 64] |= (uint64_t)1 << (bit % 64);
     }
-    l->bloom_n++;
+    f->n++;
 }
 
-static bool bloom_maybe(const struct ll_ledger *l, const uint8_t id[32])
+static bool bloom_maybe(const struct bloom *f, const uint8_t key[32])
 {
     for (size_t j = 0; j < 4; j++) {
-        uint64_t bit = ll_load_le64(id + 8 * j) & (l->bloom_bits - 1);
-        if ((l->bloom[bit / 64] & ((uint64_t)1 << (bit % 64))) == 0)
+        uint64_t bit = ll_load_le64(key + 8 * j) & (f->nbits - 1);
+        if ((f->bits[bit / 64] & ((uint64_t)1 << (bit % 64))) == 0)
             return false;
     }
     return true;
 }
 
-/* (Re)build the filter from every committed id, sized for want ids. */
-static int bloom_build(struct ll_ledger *l, uint64_t want)
+/*
+ * (Re)build a filter from every committed key under its prefix, sized for
+ * want keys. On failure the filter is left as it was (a partial one would
+ * have false negatives).
+ */
+static int bloom_build(struct bloom *f, struct ll_store *st, uint64_t want)
 {
-    size_t bits = BLOOM_MIN_BITS;
-    while ((uint64_t)bits < 32 * want)
-        bits *= 2;
-    uint64_t *f = ll_calloc(bits / 64, sizeof(*f));
-    if (f == NULL)
+    struct bloom nf = {NULL, BLOOM_MIN_BITS, 0, f->prefix};
+    while ((uint64_t)nf.nbits < 32 * want)
+        nf.nbits *= 2;
+    nf.bits = ll_calloc(nf.nbits / 64, sizeof(*nf.bits));
+    if (nf.bits == NULL)
         return LL_ENOMEM;
-    ll_free(l->bloom);
-    l->bloom = f;
-    l->bloom_bits = bits;
-    l->bloom_n = 0;
     struct ll_store_iter *it = NULL;
-    uint8_t p = K_ID;
-    int rc = ll_store_iter_open(l->store, NULL, &p, 1, NULL, 0, &it);
-    if (rc)
-        return rc;
+    uint8_t p = f->prefix;
+    int rc = ll_store_iter_open(st, NULL, &p, 1, NULL, 0, &it);
     const uint8_t *k;
     const uint8_t *v;
     size_t kl;
     size_t vl;
-    while (ll_store_iter_next(it, &k, &kl, &v, &vl))
+    while (rc == 0 && ll_store_iter_next(it, &k, &kl, &v, &vl))
         if (kl == 33)
-            bloom_add(l, k + 1);
-    rc = ll_store_iter_error(it);
+            bloom_add(&nf, k + 1);
+    if (rc == 0)
+        rc = ll_store_iter_error(it);
     ll_store_iter_close(it);
-    return rc;
+    if (rc) {
+        ll_free(nf.bits);
+        return rc;
+    }
+    ll_free(f->bits);
+    *f = nf;
+    return 0;
+}
+
+/* Add a committed key; past 16 bits per key, rebuild at twice the size. A
+ * failed rebuild only costs speed: the old filter stays in use and still
+ * has no false negatives. */
+static void bloom_commit(struct bloom *f, struct ll_store *st,
+                         const uint8_t key[32])
+{
+    bloom_add(f, key);
+    if (16 * f->n > f->nbits && bloom_build(f, st, f->n) != 0)
+        ll_log(LL_LOG_WARN, "component=ledger msg=\"key filter not grown\"");
 }
 
 /* ---- open and genesis ------------------------------------------------------
@@ -815,8 +838,12 @@ static int ledger_open(struct ll_ledger **out, const char *dir,
         rc = init_genesis(l, e);
     else
         rc = ll_errmsg_set(e, LL_ENOTFOUND, "ledger: no ledger in %s", dir);
+    l->ids.prefix = K_ID;
+    l->lots.prefix = K_LOT;
     if (rc == 0)
-        rc = bloom_build(l, 0);
+        rc = bloom_build(&l->ids, l->store, 0);
+    if (rc == 0)
+        rc = bloom_build(&l->lots, l->store, 0);
 out:
     if (rc) {
         ll_ledger_close(l);
@@ -849,7 +876,8 @@ void ll_ledger_close(struct ll_ledger *l)
     ll_free(l->lcache);
     ll_free(l->ncache);
     ll_free(l->pks);
-    ll_free(l->bloom);
+    ll_free(l->ids.bits);
+    ll_free(l->lots.bits);
     ll_free(l->g);
     ll_free(l);
 }
@@ -940,6 +968,10 @@ static int grow_events(struct ll_block *b)
     if (lens == NULL)
         return LL_ENOMEM;
     b->lens = lens;
+    uint32_t *orgi = ll_reallocarray(b->orgi, cap, sizeof(*orgi));
+    if (orgi == NULL)
+        return LL_ENOMEM;
+    b->orgi = orgi;
     b->cap = cap;
     return 0;
 }
@@ -1089,6 +1121,8 @@ static int builder_lot_record(struct ll_ledger *l, const uint8_t key[32],
 {
     struct lot_slot *ls = lot_slot(l, key);
     if (ls->rec == NULL || memcmp(ls->key, key, 32) != 0) {
+        if (!bloom_maybe(&l->lots, key))
+            return LL_ENOTFOUND;
         uint8_t k[33];
         struct ll_buf b;
         ll_buf_init(&b, REC_MAX);
@@ -1126,7 +1160,7 @@ static bool view_has_event(void *arg, const uint8_t id[32])
     uint8_t k[33];
     if (idset_find(b, id) != 0)
         return true;
-    if (!bloom_maybe(b->l, id))
+    if (!bloom_maybe(&b->l->ids, id))
         return false;
     return ll_store_has(b->l->store, NULL, k, key_hash(k, K_ID, id));
 }
@@ -1225,6 +1259,7 @@ void ll_block_free(struct ll_block *b)
     ll_free(b->ids);
     ll_free(b->bytes);
     ll_free(b->lens);
+    ll_free(b->orgi);
     ll_free(b->idset);
     ll_free(b->lots);
     ll_free(b->se);
@@ -1332,7 +1367,7 @@ static int stage_lots(struct ll_block *b, const uint8_t id[32], uint32_t index,
 
 /* Phase 2: install the staged lots and the event. Cannot fail. */
 static void install(struct ll_block *b, uint8_t *copy, size_t len,
-                    uint8_t **copies)
+                    uint8_t **copies, uint32_t orgi)
 {
     uint32_t index = (uint32_t)b->n;
     uint64_t height = b->h.height;
@@ -1354,9 +1389,8 @@ static void install(struct ll_block *b, uint8_t *copy, size_t len,
     }
     ll_store_batch_put(b->wb, k, key_event(k, height, index), copy, len);
     ll_store_batch_put(b->wb, k, key_hash(k, K_ID, id), v, sizeof(v));
-    ll_store_batch_put(b->wb, k, key_orglog(k, b->se->ev.org, height, index),
-                       NULL, 0);
     memcpy(b->ids[b->n], id, 32);
+    b->orgi[b->n] = orgi;
     b->bytes[b->n] = copy;
     b->lens[b->n] = len;
     b->n++;
@@ -1405,6 +1439,11 @@ int ll_block_add(struct ll_block *b, const uint8_t *bytes, size_t len,
                         b->h.time_ms, sig_verified, e);
     if (rc)
         return rc;
+    /* The rules found the organisation. */
+    const lotledger_OrgState *org = ll_genesis_org(b->l->g, b->se->ev.org);
+    if (org == NULL)
+        return ll_errmsg_set(e, LL_EUNKNOWNORG, "org %s: not a member",
+                             b->se->ev.org);
     rc = reserve(b, b->ro->n);
     if (rc)
         return ll_errmsg_set(e, rc, "block: out of memory");
@@ -1421,7 +1460,41 @@ int ll_block_add(struct ll_block *b, const uint8_t *bytes, size_t len,
         *index = (uint32_t)b->n;
     if (id != NULL)
         memcpy(id, b->se->id, 32);
-    install(b, copy, len, copies);
+    install(b, copy, len, copies, (uint32_t)(org - b->l->g->orgs));
+    return 0;
+}
+
+/*
+ * The per-organisation index: for each organisation with events in the
+ * block, one 'O' record listing their indexes (u32 BE, ascending).
+ */
+static int org_index(struct ll_block *b)
+{
+    size_t norgs = b->l->g->norgs;
+    size_t *at = ll_calloc(norgs + 1, sizeof(*at));
+    uint8_t *v = ll_malloc(b->n ? 4 * b->n : 1);
+    if (at == NULL || v == NULL) {
+        ll_free(at);
+        ll_free(v);
+        return LL_ENOMEM;
+    }
+    /* Counting sort by organisation: at[o + 1] counts, then offsets. */
+    for (size_t i = 0; i < b->n; i++)
+        at[b->orgi[i] + 1]++;
+    for (size_t o = 0; o < norgs; o++)
+        at[o + 1] += at[o];
+    for (size_t i = 0; i < b->n; i++)
+        ll_store_be32(v + 4 * at[b->orgi[i]]++, (uint32_t)i);
+    /* Now at[o] is the end of organisation o's run. */
+    for (size_t o = 0, start = 0; o < norgs; start = at[o], o++) {
+        uint8_t k[MAX_KEY];
+        if (at[o] > start)
+            ll_store_batch_put(b->wb, k,
+                               key_orglog(k, b->l->g->orgs[o].id, b->h.height),
+                               v + 4 * start, 4 * (at[o] - start));
+    }
+    ll_free(at);
+    ll_free(v);
     return 0;
 }
 
@@ -1443,6 +1516,8 @@ int ll_block_seal(struct ll_block *b, struct ll_header *h)
     if (b->sealed)
         return LL_EINVAL;
     int rc = tx_root(b, b->h.tx_root);
+    if (rc == 0)
+        rc = org_index(b);
     if (rc)
         return rc;
     struct ll_smt_kv *kvs = ll_calloc(b->nlots ? b->nlots : 1, sizeof(*kvs));
@@ -1528,14 +1603,11 @@ int ll_ledger_commit_finish(struct ll_ledger *l, struct ll_block *b, int rc,
     }
     l->tip = b->new_tip;
     for (size_t i = 0; i < b->n; i++)
-        bloom_add(l, b->ids[i]);
-    /* Past 16 bits per id, rebuild at twice the size. A failure only
-     * costs speed: the old filter stays in use and still has no false
-     * negatives. */
-    if (16 * l->bloom_n > l->bloom_bits && bloom_build(l, l->bloom_n) != 0)
-        ll_log(LL_LOG_WARN, "component=ledger msg=\"id filter not grown\"");
+        bloom_commit(&l->ids, l->store, b->ids[i]);
     for (size_t i = 0; i < b->lots_cap; i++) {
         struct lot_entry *le = &b->lots[i];
+        if (le->used && !bloom_maybe(&l->lots, le->key))
+            bloom_commit(&l->lots, l->store, le->key);
         if (le->used && le->rec != NULL) {
             lot_cache_put(l, le->key, le->rec, le->rec_len);
             le->rec = NULL;

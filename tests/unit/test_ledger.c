@@ -645,6 +645,28 @@ static void test_status_lifecycle(void)
     world_free(&w);
 }
 
+/*
+ * After a restart, the lots stored before it (the lot filter is rebuilt
+ * from them) and one committed since cannot be created again.
+ */
+static void recommission(struct world *w)
+{
+    static const char *const lots[] = {FX_LOT_A, "tlc/fda/42/NEW-1",
+                                       "tlc/fda/42/NEW-1"};
+    struct ll_buf ev = {0};
+    for (size_t i = 0; i < LL_ARRAY_LEN(lots); i++) {
+        lotledger_Event *e = fx_event(lotledger_EventType_COMMISSION, FX_FARM);
+        fx_lot(e, lots[i], 1000, "KGM");
+        (void)snprintf(e->reason, sizeof(e->reason), "try %zu", i);
+        fx_sign(&ev, NULL, e, FX_FARM);
+        struct ll_block *b = fx_begin(w->l);
+        int rc = ll_block_add(b, ev.data, ev.len, false, NULL, NULL, NULL);
+        ASSERT_ERR(rc, i == 1 ? LL_OK : LL_ELOTEXISTS);
+        fx_commit(w->l, b);
+    }
+    ll_buf_free(&ev);
+}
+
 static void test_restart_and_genesis_mismatch(void)
 {
     struct world w;
@@ -670,6 +692,7 @@ static void test_restart_and_genesis_mismatch(void)
     fx_add(b, &ev);
     fx_commit(w.l, b);
     ll_buf_free(&ev);
+    recommission(&w);
     ll_ledger_close(w.l);
     w.l = NULL;
     /* Another genesis may not open this directory. */
@@ -992,6 +1015,114 @@ static void test_nodes_pruned(void)
     world_free(&w);
 }
 
+/* The event at (height, index) was recorded by org. */
+static void check_event_org(struct ll_ledger_snap *snap,
+                            struct ll_signed_event *se, uint64_t height,
+                            uint32_t index, const char *org)
+{
+    struct ll_buf ev;
+    ll_buf_init(&ev, LL_EVENT_MAX_BYTES);
+    ASSERT_OK(ll_ledger_event_at(snap, height, index, &ev));
+    ASSERT_OK(ll_signed_event_decode(se, ev.data, ev.len, NULL));
+    ASSERT_STR_EQ(se->ev.org, org);
+    ll_buf_free(&ev);
+}
+
+/* Check one 'O' record: its key's organisation recorded every event it
+ * lists, in ascending order. Returns the number of events listed. */
+static size_t check_org_record(struct ll_ledger_snap *snap,
+                               struct ll_signed_event *se, const uint8_t *k,
+                               size_t kl, const uint8_t *v, size_t vl)
+{
+    char org[66];
+    ASSERT_GE(kl, 11);
+    ASSERT_UEQ(kl, (size_t)k[1] + 10);
+    memcpy(org, k + 2, k[1]);
+    org[k[1]] = '\0';
+    uint64_t height = ll_load_be64(k + 2 + k[1]);
+    ASSERT_TRUE(vl > 0 && vl % 4 == 0);
+    for (size_t i = 0; i < vl; i += 4) {
+        uint32_t index = ll_load_be32(v + i);
+        if (i > 0)
+            ASSERT_LT(ll_load_be32(v + i - 4), index);
+        check_event_org(snap, se, height, index, org);
+    }
+    return vl / 4;
+}
+
+/*
+ * The per-organisation index holds one record per organisation and block
+ * listing exactly that organisation's events, and covers every event.
+ */
+/* The 'O' records of a closed ledger. */
+struct org_recs {
+    struct {
+        uint8_t k[128];
+        uint8_t v[256];
+        size_t kl;
+        size_t vl;
+    } rec[32];
+    size_t n;
+};
+
+static void read_org_recs(const char *dir, struct org_recs *r)
+{
+    struct ll_store *s = NULL;
+    struct ll_store_iter *it = NULL;
+    const uint8_t *k;
+    const uint8_t *v;
+    size_t kl;
+    size_t vl;
+    r->n = 0;
+    ASSERT_OK(ll_store_open(&s, dir, false, NULL));
+    ASSERT_OK(ll_store_iter_open(s, NULL, "O", 1, NULL, 0, &it));
+    while (ll_store_iter_next(it, &k, &kl, &v, &vl)) {
+        ASSERT_LT(r->n, LL_ARRAY_LEN(r->rec));
+        ASSERT_LE(kl, sizeof(r->rec[0].k));
+        ASSERT_LE(vl, sizeof(r->rec[0].v));
+        memcpy(r->rec[r->n].k, k, kl);
+        memcpy(r->rec[r->n].v, v, vl);
+        r->rec[r->n].kl = kl;
+        r->rec[r->n].vl = vl;
+        r->n++;
+    }
+    ASSERT_OK(ll_store_iter_error(it));
+    ll_store_iter_close(it);
+    ll_store_close(s);
+}
+
+/*
+ * The per-organisation index holds one record per organisation and block
+ * listing exactly that organisation's events, and covers every event.
+ */
+static void test_org_index(void)
+{
+    struct world w;
+    struct ll_ledger_snap *snap = NULL;
+    struct ll_verify_report r = {0};
+    struct ll_signed_event *se = ll_malloc(sizeof(*se));
+    struct org_recs *recs = ll_malloc(sizeof(*recs));
+    size_t listed = 0;
+    ASSERT_NOT_NULL(se);
+    ASSERT_NOT_NULL(recs);
+    world_init(&w);
+    world_story(&w);
+    ASSERT_OK(ll_ledger_verify(w.l, &r, NULL));
+    ll_ledger_close(w.l);
+    read_org_recs(w.dir, recs);
+    world_open(&w);
+    ASSERT_OK(ll_ledger_snap_open(w.l, &snap));
+    for (size_t i = 0; i < recs->n; i++)
+        listed += check_org_record(snap, se, recs->rec[i].k, recs->rec[i].kl,
+                                   recs->rec[i].v, recs->rec[i].vl);
+    ASSERT_UEQ(listed, r.events);
+    ASSERT_GT(listed, 3);
+    ll_ledger_snap_close(snap);
+    ll_free(recs);
+    ll_free(se);
+    world_free(&w);
+}
+
 /* ---- the hand-written LotState codec against nanopb --------------------- */
 
 /* A random string in char[size]: empty a quarter of the time. */
@@ -1160,6 +1291,7 @@ static void test_lot_codec(void)
 static const struct ll_test tests[] = {
     {"nodes_pruned", test_nodes_pruned},
     {"lot_codec", test_lot_codec},
+    {"org_index", test_org_index},
     {"story", test_story},
     {"rules_table", test_rules_table},
     {"status_lifecycle", test_status_lifecycle},
