@@ -64,16 +64,17 @@ struct bloom {
 };
 
 struct ll_ledger {
-    struct ll_store *store;     /* the database; owned */
-    struct ll_genesis *g;       /* copy of the genesis; owned */
-    struct ll_valset vs;        /* validator set */
-    struct ll_ledger_tip tip;   /* last committed block */
-    bool building;              /* a block is open */
-    struct lot_slot *lcache;    /* LOT_CACHE_SLOTS; owned */
-    struct node_slot *ncache;   /* NODE_CACHE_SLOTS; owned */
-    struct ll_pubkey (*pks)[8]; /* parsed org keys, as g->orgs; owned */
-    struct bloom ids;           /* filter of committed event ids */
-    struct bloom lots;          /* filter of committed lot keys */
+    struct ll_store *store;           /* the database; owned */
+    struct ll_genesis *g;             /* copy of the genesis; owned */
+    struct ll_valset vs;              /* validator set */
+    struct ll_ledger_tip tip;         /* last committed block */
+    bool building;                    /* a block is open */
+    struct lot_slot *lcache;          /* LOT_CACHE_SLOTS; owned */
+    struct node_slot *ncache;         /* NODE_CACHE_SLOTS; owned */
+    struct ll_pubkey (*pks)[8];       /* parsed org keys, as g->orgs; owned */
+    uint8_t (*kids)[8][LL_KEYID_LEN]; /* their key ids; owned */
+    struct bloom ids;                 /* filter of committed event ids */
+    struct bloom lots;                /* filter of committed lot keys */
 };
 
 struct ll_ledger_snap {
@@ -121,6 +122,12 @@ struct ll_block {
     uint8_t lot_keys[LL_RULES_MAX_LOTS][32]; /* keys of one event's lots */
     struct ll_merkle_frontier *fr;           /* frontiers of one event's lots */
     uint8_t *scratch;                        /* REC_MAX bytes */
+    /* Lot keys the view computed, by change slot: a cache from lot id to
+     * key (one hash per lot and event instead of two). */
+    struct {
+        char lot[sizeof(((lotledger_LotState *)0)->lot)];
+        uint8_t key[32];
+    } memo[LL_RULES_MAX_LOTS];
 };
 
 /* ---- keys -------------------------------------------------------------------
@@ -816,7 +823,9 @@ static int ledger_open(struct ll_ledger **out, const char *dir,
     l->lcache = ll_calloc(LOT_CACHE_SLOTS, sizeof(*l->lcache));
     l->ncache = ll_calloc(NODE_CACHE_SLOTS, sizeof(*l->ncache));
     l->pks = ll_calloc(l->g->norgs, sizeof(*l->pks));
-    if (l->lcache == NULL || l->ncache == NULL || l->pks == NULL) {
+    l->kids = ll_calloc(l->g->norgs, sizeof(*l->kids));
+    if (l->lcache == NULL || l->ncache == NULL || l->pks == NULL ||
+        l->kids == NULL) {
         rc = LL_ENOMEM;
         goto out;
     }
@@ -825,6 +834,7 @@ static int ledger_open(struct ll_ledger **out, const char *dir,
             if (ll_pubkey_parse(&l->pks[i][j],
                                 l->g->orgs[i].keys[j].pk.bytes) != 0)
                 rc = ll_errmsg_set(e, LL_EBADKEY, "ledger: bad genesis key");
+            ll_keyid(l->kids[i][j], l->g->orgs[i].keys[j].pk.bytes);
         }
     }
     if (rc)
@@ -876,6 +886,7 @@ void ll_ledger_close(struct ll_ledger *l)
     ll_free(l->lcache);
     ll_free(l->ncache);
     ll_free(l->pks);
+    ll_free(l->kids);
     ll_free(l->ids.bits);
     ll_free(l->lots.bits);
     ll_free(l->g);
@@ -1140,9 +1151,15 @@ static int builder_lot_record(struct ll_ledger *l, const uint8_t key[32],
 
 static int view_lot(void *arg, const char *lot, lotledger_LotState *out)
 {
-    const struct ll_block *b = arg;
+    struct ll_block *b = arg;
     uint8_t key[32];
+    size_t slot = b->ro->n; /* the change slot the rules are filling */
     ll_lot_key(key, lot);
+    if (slot < LL_ARRAY_LEN(b->memo) &&
+        strlen(lot) < sizeof(b->memo[slot].lot)) {
+        memcpy(b->memo[slot].lot, lot, strlen(lot) + 1);
+        memcpy(b->memo[slot].key, key, 32);
+    }
     const struct lot_entry *le = lots_find(b, key);
     if (le != NULL)
         return parse_lot_record(le->rec, le->rec_len, out, NULL);
@@ -1341,7 +1358,11 @@ static int stage_lots(struct ll_block *b, const uint8_t id[32], uint32_t index,
         struct ll_lot_change *c = &b->ro->lots[i];
         const uint8_t *key = b->lot_keys[i];
         uint8_t leaf[32];
-        ll_lot_key(b->lot_keys[i], c->state.lot); /* install reuses it */
+        /* install reuses the key */
+        if (strcmp(b->memo[i].lot, c->state.lot) == 0)
+            memcpy(b->lot_keys[i], b->memo[i].key, 32);
+        else
+            ll_lot_key(b->lot_keys[i], c->state.lot);
         rc = lot_frontier(b, key, c->created, &b->fr[i]);
         if (rc) {
             rc = ll_errmsg_set(e, rc, "lot %s: its stored log is corrupt",
@@ -1398,6 +1419,30 @@ static void install(struct ll_block *b, uint8_t *copy, size_t len,
 }
 
 /*
+ * As ll_rules_key, for an organisation of the genesis, with the key ids
+ * computed at open. Out: *kidx (the key's index in org->keys) on success.
+ */
+static int org_key(const struct ll_ledger *l, const lotledger_OrgState *org,
+                   const uint8_t *key_id, size_t key_id_len, uint64_t height,
+                   size_t *kidx)
+{
+    size_t oi = (size_t)(org - l->g->orgs);
+    if (key_id == NULL || key_id_len != LL_KEYID_LEN)
+        return LL_EKEY;
+    for (size_t i = 0; i < org->keys_count && i < 8; i++) {
+        const lotledger_OrgKey *k = &org->keys[i];
+        if (k->pk.size != LL_PUBKEY_LEN ||
+            memcmp(l->kids[oi][i], key_id, LL_KEYID_LEN) != 0)
+            continue;
+        if (height < k->from || (k->until != 0 && height >= k->until))
+            continue;
+        *kidx = i;
+        return 0;
+    }
+    return LL_EKEY;
+}
+
+/*
  * Check an event's signature with the organisation's pre-parsed key. True
  * only if it verifies; anything else (unknown org or key, bad signature) is
  * left for the rules to find and report in their order.
@@ -1406,17 +1451,12 @@ static bool verify_cached(const struct ll_ledger *l,
                           const struct ll_signed_event *se, uint64_t height)
 {
     const lotledger_OrgState *org = ll_genesis_org(l->g, se->ev.org);
-    uint8_t pk[LL_PUBKEY_LEN];
-    if (org == NULL || ll_rules_key(pk, org, se->ev.key_id.bytes,
-                                    se->ev.key_id.size, height) != 0)
+    size_t k = 0;
+    if (org == NULL || org_key(l, org, se->ev.key_id.bytes, se->ev.key_id.size,
+                               height, &k) != 0)
         return false;
     size_t oi = (size_t)(org - l->g->orgs);
-    for (size_t k = 0; k < org->keys_count && k < 8; k++) {
-        if (memcmp(org->keys[k].pk.bytes, pk, LL_PUBKEY_LEN) == 0)
-            return ll_schnorr_verify_parsed(se->sig, se->id, &l->pks[oi][k]) ==
-                   0;
-    }
-    return false;
+    return ll_schnorr_verify_parsed(se->sig, se->id, &l->pks[oi][k]) == 0;
 }
 
 int ll_block_add(struct ll_block *b, const uint8_t *bytes, size_t len,
