@@ -1493,30 +1493,16 @@ int ll_ledger_lot_bytes(const struct ll_ledger_snap *s, const char *lot,
                         struct ll_buf *out)
 {
     uint8_t key[32];
-    uint8_t k[33];
-    struct ll_buf b;
-    const uint8_t *sp = NULL;
-    const uint8_t *fp = NULL;
-    size_t sl = 0;
-    size_t fl = 0;
     ll_lot_key(key, lot);
-    ll_buf_init(&b, lotledger_LotState_size + LL_MERKLE_FRONTIER_ENC_MAX + 2);
-    int rc = ll_store_get(s->l->store, s->snap, k, key_hash(k, K_LOT, key), &b);
-    if (rc == 0)
-        rc = lot_record_split(b.data, b.len, &sp, &sl, &fp, &fl);
-    if (rc == 0)
-        rc = ll_buf_append(out, sp, sl);
-    ll_buf_free(&b);
-    return rc;
+    return ll_ledger_lot_log(s, key, out, NULL, NULL);
 }
 
-int ll_ledger_lot_events(const struct ll_ledger_snap *s, const char *lot,
-                         ll_ledger_event_cb cb, void *arg)
+/* Walk the log of the lot with this key with one scan. */
+static int lot_log_scan(const struct ll_ledger_snap *s, const uint8_t key[32],
+                        ll_ledger_event_cb cb, void *arg)
 {
-    uint8_t key[32];
     uint8_t prefix[33];
     struct ll_store_iter *it = NULL;
-    ll_lot_key(key, lot);
     int rc = ll_store_iter_open(s->l->store, s->snap, prefix,
                                 key_hash(prefix, K_LOTLOG, key), NULL, 0, &it);
     if (rc)
@@ -1537,6 +1523,56 @@ int ll_ledger_lot_events(const struct ll_ledger_snap *s, const char *lot,
     if (rc == 0)
         rc = ll_store_iter_error(it);
     ll_store_iter_close(it);
+    return rc;
+}
+
+int ll_ledger_lot_events(const struct ll_ledger_snap *s, const char *lot,
+                         ll_ledger_event_cb cb, void *arg)
+{
+    uint8_t key[32];
+    ll_lot_key(key, lot);
+    return lot_log_scan(s, key, cb, arg);
+}
+
+/* Logs up to this long are read by point lookups, longer ones by a scan
+ * (a scan seeks in every level of the store; a lookup's bloom filters
+ * skip most of them). */
+#define LOT_LOG_LOOKUPS 16
+
+int ll_ledger_lot_log(const struct ll_ledger_snap *s,
+                      const uint8_t key[static 32], struct ll_buf *state,
+                      ll_ledger_event_cb cb, void *arg)
+{
+    uint8_t k[41];
+    struct ll_buf b;
+    const uint8_t *sp = NULL;
+    const uint8_t *fp = NULL;
+    size_t sl = 0;
+    size_t fl = 0;
+    uint64_t n = 0;
+    ll_buf_init(&b, lotledger_LotState_size + LL_MERKLE_FRONTIER_ENC_MAX + 2);
+    int rc = ll_store_get(s->l->store, s->snap, k, key_hash(k, K_LOT, key), &b);
+    if (rc == 0)
+        rc = lot_record_split(b.data, b.len, &sp, &sl, &fp, &fl);
+    if (rc == 0 && fl < LL_MERKLE_FRONTIER_HDR_LEN)
+        rc = LL_ECORRUPT;
+    if (rc == 0) {
+        n = ll_load_be64(fp + 1); /* the frontier's size: the log's */
+        rc = ll_buf_append(state, sp, sl);
+    }
+    if (cb == NULL)
+        n = 0; /* the state only */
+    if (rc == 0 && n > LOT_LOG_LOOKUPS)
+        rc = lot_log_scan(s, key, cb, arg);
+    for (uint64_t seq = 0; rc == 0 && n <= LOT_LOG_LOOKUPS && seq < n; seq++) {
+        ll_buf_reset(&b);
+        rc = ll_store_get(s->l->store, s->snap, k, key_lotlog(k, key, seq), &b);
+        if (rc == LL_ENOTFOUND || (rc == 0 && b.len != 12))
+            rc = LL_ECORRUPT;
+        if (rc == 0)
+            rc = cb(arg, seq, ll_load_be64(b.data), ll_load_be32(b.data + 8));
+    }
+    ll_buf_free(&b);
     return rc;
 }
 

@@ -192,6 +192,19 @@ LL_NODISCARD int ll_ledger_lot_events(const struct ll_ledger_snap *s,
                                       void *arg) LL_NONNULL(1, 2, 3);
 
 /*
+ * A lot by its key (ll_lot_key), for traces, which know the key: its
+ * committed LotState bytes appended to state, then cb for each entry of its
+ * log, in order (as ll_ledger_lot_events); cb NULL reads the state only. A
+ * short log is read by point lookups, a long one by one scan.
+ * Returns: 0, LL_ENOTFOUND (no such lot), the callback's non-zero value,
+ * LL_ETOOBIG (state's maximum), LL_ENOMEM, LL_ESTORE, LL_ECORRUPT.
+ */
+LL_NODISCARD int ll_ledger_lot_log(const struct ll_ledger_snap *s,
+                                   const uint8_t key[static 32],
+                                   struct ll_buf *state, ll_ledger_event_cb cb,
+                                   void *arg) LL_NONNULL(1, 2, 3);
+
+/*
  * The event at (height, index): SignedEvent bytes appended to out.
  * Returns: 0, LL_ENOTFOUND, LL_ESTORE.
  */

@@ -145,7 +145,7 @@ int ll_proof_build(const struct ll_ledger_snap *s, const struct ll_trace *t,
         rc = ll_errmsg_set(e, rc, "proof: block %llu: %s",
                            (unsigned long long)tip.height, ll_strerror(rc));
     for (size_t i = 0; rc == 0 && i < t->n_lots; i++)
-        ll_lot_key(keys + 32 * i, t->lots[i].lot);
+        memcpy(keys + 32 * i, t->lots[i].key, 32);
     if (rc == 0 && (rc = ll_ledger_state_proof(s, keys, t->n_lots, &sp)) != 0)
         rc = ll_errmsg_set(e, rc, "proof: state proof: %s", ll_strerror(rc));
     size_t cl = 0;

@@ -181,10 +181,7 @@ static void test_too_many_lots(void)
     struct world w;
     struct ll_errmsg e = {{0}};
     struct ll_buf ev = {0};
-    memset(&w, 0, sizeof(w));
-    ll_test_tmpdir(w.dir, sizeof(w.dir));
-    w.g = fx_genesis();
-    ASSERT_OK(ll_ledger_open(&w.l, w.dir, w.g, &e));
+    world_open(&w);
     /* Root R split 16 ways, each split 16 ways, each split 16 ways. */
     struct ll_block *b = fx_begin(w.l);
     lotledger_Event *x = fx_event(lotledger_EventType_COMMISSION, FX_FARM);
@@ -229,10 +226,100 @@ static void test_too_many_lots(void)
     world_free(&w);
 }
 
+struct positions {
+    uint64_t height[64];
+    uint32_t index[64];
+    size_t n;
+};
+
+static int position_cb(void *arg, uint64_t seq, uint64_t height, uint32_t index)
+{
+    struct positions *p = arg;
+    if (seq != p->n || p->n >= LL_ARRAY_LEN(p->height))
+        return LL_EINVAL;
+    p->height[p->n] = height;
+    p->index[p->n++] = index;
+    return 0;
+}
+
+/*
+ * A log longer than the ledger reads by point lookups (16) is read by a
+ * scan, a short one by lookups: both give the whole log in order, the
+ * same as ll_ledger_lot_events, and ids computed on demand are the
+ * events' ids.
+ */
+static void test_long_log(void)
+{
+    struct world w;
+    struct ll_buf ev = {0};
+    world_open(&w);
+    for (int blk = 0; blk < 2; blk++) {
+        struct ll_block *b = fx_begin(w.l);
+        lotledger_Event *x;
+        if (blk == 0) {
+            x = fx_event(lotledger_EventType_COMMISSION, FX_FARM);
+            fx_lot(x, L_A, 1000, "KGM");
+            fx_lot(x, L_B, 1000, "KGM");
+            fx_sign(&ev, NULL, x, FX_FARM);
+            fx_add(b, &ev);
+        }
+        for (int i = 0; i < 12; i++) {
+            x = fx_event(lotledger_EventType_OBSERVE, FX_FARM);
+            fx_lot(x, L_A, 0, "");
+            x->event_time += 1000 * (12 * blk + i);
+            fx_sign(&ev, NULL, x, FX_FARM);
+            fx_add(b, &ev);
+        }
+        if (blk == 1) {
+            x = fx_event(lotledger_EventType_TRANSFORM, FX_FARM);
+            fx_lot(x, L_A, 1000, "KGM");
+            fx_lot(x, L_B, 1000, "KGM");
+            fx_output(x, L_C, 2000, "KGM");
+            fx_sign(&ev, NULL, x, FX_FARM);
+            fx_add(b, &ev);
+        }
+        fx_commit(w.l, b);
+    }
+    ll_buf_free(&ev);
+    ASSERT_OK(ll_ledger_snap_open(w.l, &w.s));
+    struct ll_trace *t = trace(&w, L_C, LL_TRACE_BACKWARD, 16);
+    ASSERT_UEQ(t->n_lots, 3);
+    ASSERT_STR_EQ(t->lots[1].lot, L_A);
+    ASSERT_UEQ(t->lots[1].ev_count, 26); /* commission, 24 observe, transform */
+    ASSERT_UEQ(t->lots[2].ev_count, 2);  /* commission, transform */
+    ASSERT_UEQ(t->n_events, 26);
+    for (size_t i = 1; i < 3; i++) {
+        struct positions p = {.n = 0};
+        const struct ll_trace_lot *l = &t->lots[i];
+        ASSERT_OK(ll_ledger_lot_events(w.s, l->lot, position_cb, &p));
+        ASSERT_UEQ(p.n, l->ev_count);
+        for (size_t k = 0; k < p.n; k++) {
+            const struct ll_trace_event *x =
+                &t->events[t->lot_events[l->ev_first + k]];
+            ASSERT_UEQ(x->height, p.height[k]);
+            ASSERT_UEQ(x->index, p.index[k]);
+        }
+    }
+    for (size_t i = 0; i < t->n_events; i++) {
+        struct ll_signed_event se;
+        uint8_t id[32];
+        const struct ll_trace_event *x = &t->events[i];
+        ASSERT_OK(
+            ll_signed_event_decode(&se, t->bytes.data + x->off, x->len, NULL));
+        ll_trace_event_id(t, i, id);
+        ASSERT_MEM_EQ(id, se.id, 32);
+        ASSERT_TRUE(x->transform ==
+                    (se.ev.type == lotledger_EventType_TRANSFORM));
+    }
+    ll_trace_free(t);
+    world_free(&w);
+}
+
 static const struct ll_test tests[] = {
     {"backward", test_backward},       {"forward", test_forward},
     {"depth_limit", test_depth_limit}, {"bad_requests", test_bad_requests},
     {"render", test_render},           {"too_many_lots", test_too_many_lots},
+    {"long_log", test_long_log},
 };
 
 int main(int argc, char **argv)
