@@ -1445,6 +1445,65 @@ int ll_ledger_event_at(const struct ll_ledger_snap *s, uint64_t height,
                         out);
 }
 
+/* Neighbours in one block at most this far apart are read by one scan. */
+#define EVENT_RUN_GAP 8
+
+/* Events pos[0..n) of one block, sorted, close together: one scan. */
+static int event_run(const struct ll_ledger_snap *s,
+                     const struct ll_ledger_pos *pos, size_t n,
+                     struct ll_buf *out, size_t *lens)
+{
+    uint8_t start[13];
+    struct ll_store_iter *it = NULL;
+    const uint8_t *k;
+    const uint8_t *v;
+    size_t kl;
+    size_t vl;
+    size_t i = 0;
+    size_t sl = key_event(start, pos[0].height, pos[0].index);
+    /* The prefix is 'e' || height: the scan stays inside the block. */
+    int rc = ll_store_iter_open(s->l->store, s->snap, start, 9, start, sl, &it);
+    while (rc == 0 && i < n && ll_store_iter_next(it, &k, &kl, &v, &vl)) {
+        uint32_t index = kl == 13 ? ll_load_be32(k + 9) : UINT32_MAX;
+        if (index > pos[i].index)
+            rc = kl == 13 ? LL_ENOTFOUND : LL_ECORRUPT;
+        else if (index == pos[i].index && (rc = ll_buf_append(out, v, vl)) == 0)
+            lens[i++] = vl;
+    }
+    if (rc == 0)
+        rc = ll_store_iter_error(it);
+    if (rc == 0 && i < n)
+        rc = LL_ENOTFOUND;
+    ll_store_iter_close(it);
+    return rc;
+}
+
+int ll_ledger_events_at(const struct ll_ledger_snap *s,
+                        const struct ll_ledger_pos *pos, size_t n,
+                        struct ll_buf *out, size_t *lens)
+{
+    int rc = 0;
+    for (size_t i = 1; i < n; i++)
+        if (pos[i].height < pos[i - 1].height ||
+            (pos[i].height == pos[i - 1].height &&
+             pos[i].index <= pos[i - 1].index))
+            return LL_EINVAL;
+    for (size_t i = 0; rc == 0 && i < n;) {
+        size_t j = i + 1;
+        while (j < n && pos[j].height == pos[i].height &&
+               pos[j].index - pos[j - 1].index <= EVENT_RUN_GAP)
+            j++;
+        size_t before = out->len;
+        if (j == i + 1 &&
+            (rc = ll_ledger_event_at(s, pos[i].height, pos[i].index, out)) == 0)
+            lens[i] = out->len - before;
+        else if (j > i + 1)
+            rc = event_run(s, pos + i, j - i, out, lens + i);
+        i = j;
+    }
+    return rc;
+}
+
 int ll_ledger_event(const struct ll_ledger_snap *s, const uint8_t id[static 32],
                     struct ll_buf *out, uint64_t *height, uint32_t *index)
 {

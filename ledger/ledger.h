@@ -212,6 +212,26 @@ LL_NODISCARD int ll_ledger_event_at(const struct ll_ledger_snap *s,
                                     uint64_t height, uint32_t index,
                                     struct ll_buf *out) LL_NONNULL(1, 4);
 
+/* Where a committed event is: its block and its position in the block. */
+struct ll_ledger_pos {
+    uint64_t height;
+    uint32_t index;
+};
+
+/*
+ * Several committed events at once (pos sorted by height then index, no
+ * position twice): their SignedEvent bytes appended to out in that order,
+ * lens[i] the length of event i. Neighbours in one block are read by one
+ * scan instead of a lookup each.
+ * Returns: 0, LL_ENOTFOUND (an event is missing), LL_EINVAL (pos not
+ * sorted), LL_ETOOBIG (out's maximum), LL_ENOMEM, LL_ESTORE, LL_ECORRUPT.
+ * Out: lens: n entries, complete only on success.
+ */
+LL_NODISCARD int ll_ledger_events_at(const struct ll_ledger_snap *s,
+                                     const struct ll_ledger_pos *pos, size_t n,
+                                     struct ll_buf *out, size_t *lens)
+    LL_NONNULL(1, 4);
+
 /* Called for each committed lot; non-zero stops the scan. */
 typedef int (*ll_ledger_lot_cb)(void *arg, const lotledger_LotState *st);
 /*

@@ -282,14 +282,16 @@ static int scan_event(struct ll_trace *t, struct ll_trace_event *x)
 
 struct walk {
     struct ll_trace *t;
-    const struct ll_ledger_snap *s;
     struct ll_errmsg *e;
     uint32_t lot;
     int rc;
     struct ll_buf state; /* the lot's state bytes, before they join t */
 };
 
-/* Read the event at (height, index) into t once; its index in *idx. */
+/*
+ * The index of the event at (height, index) in t, added (without its bytes:
+ * fetch_events reads them) if new.
+ */
 static int event_once(struct walk *w, uint64_t height, uint32_t index,
                       uint32_t *idx)
 {
@@ -314,30 +316,10 @@ static int event_once(struct walk *w, uint64_t height, uint32_t index,
         rc = rehash_events(t);
     if (rc)
         return ll_errmsg_set(w->e, rc, "out of memory");
-    size_t off = t->bytes.len;
-    rc = ll_ledger_event_at(w->s, height, index, &t->bytes);
-    if (rc == LL_ETOOBIG)
-        return ll_errmsg_set(w->e, rc,
-                             "the trace holds more than %u MiB of events; "
-                             "ask for a smaller depth",
-                             (unsigned)(LL_TRACE_MAX_BYTES >> 20));
-    if (rc == LL_ENOTFOUND)
-        rc = LL_ECORRUPT; /* a lot log names an event that is not there */
-    if (rc)
-        return ll_errmsg_set(w->e, rc, "event at %llu/%u: %s",
-                             (unsigned long long)height, index,
-                             ll_strerror(rc));
     struct ll_trace_event *x = &t->events[t->n_events];
     memset(x, 0, sizeof(*x));
     x->height = height;
     x->index = index;
-    x->off = off;
-    x->len = t->bytes.len - off;
-    rc = scan_event(t, x);
-    if (rc)
-        return ll_errmsg_set(w->e, rc, "stored event %llu/%u: %s",
-                             (unsigned long long)height, index,
-                             ll_strerror(rc));
     mask = t->n_ev_slots - 1;
     for (h = ev_hash(height, index) & mask; t->ev_slots[h] != 0;)
         h = (h + 1) & mask;
@@ -364,6 +346,70 @@ static int log_cb(void *arg, uint64_t seq, uint64_t height, uint32_t index)
     t->lot_events[t->n_lot_events++] = ev;
     t->lots[w->lot].ev_count++;
     return 0;
+}
+
+/* An event still to read: its position, and its index in t->events. */
+struct want {
+    struct ll_ledger_pos pos;
+    size_t x;
+};
+
+static int by_pos(const void *a, const void *b)
+{
+    const struct ll_ledger_pos *p = &((const struct want *)a)->pos;
+    const struct ll_ledger_pos *q = &((const struct want *)b)->pos;
+    if (p->height != q->height)
+        return p->height < q->height ? -1 : 1;
+    return p->index < q->index ? -1 : p->index > q->index;
+}
+
+/*
+ * Read the bytes of events[first..n_events) (the ones the last level's
+ * logs added) in the store's order, so that events of one block come from
+ * one scan, and learn from each what following needs.
+ */
+static int fetch_events(struct ll_trace *t, const struct ll_ledger_snap *s,
+                        size_t first, struct ll_errmsg *e)
+{
+    size_t n = t->n_events - first;
+    struct want *w = ll_calloc(n + 1, sizeof(*w));
+    struct ll_ledger_pos *pos = ll_calloc(n + 1, sizeof(*pos));
+    size_t *lens = ll_calloc(n + 1, sizeof(*lens));
+    size_t off = t->bytes.len;
+    int rc = w == NULL || pos == NULL || lens == NULL ? LL_ENOMEM : 0;
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        w[i] = (struct want){
+            {t->events[first + i].height, t->events[first + i].index},
+            first + i};
+    if (rc == 0)
+        qsort(w, n, sizeof(*w), by_pos);
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        pos[i] = w[i].pos;
+    if (rc == 0)
+        rc = ll_ledger_events_at(s, pos, n, &t->bytes, lens);
+    if (rc == LL_ENOTFOUND)
+        rc = LL_ECORRUPT; /* a lot log names an event that is not there */
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        struct ll_trace_event *x = &t->events[w[i].x];
+        x->off = off;
+        x->len = lens[i];
+        off += lens[i];
+        if (scan_event(t, x) != 0)
+            rc = ll_errmsg_set(e, LL_ECORRUPT, "stored event %llu/%u: %s",
+                               (unsigned long long)x->height, x->index,
+                               ll_strerror(LL_ECORRUPT));
+    }
+    if (rc == LL_ETOOBIG)
+        rc = ll_errmsg_set(e, rc,
+                           "the trace holds more than %u MiB of events; "
+                           "ask for a smaller depth",
+                           (unsigned)(LL_TRACE_MAX_BYTES >> 20));
+    else if (rc && (e == NULL || e->text[0] == '\0'))
+        rc = ll_errmsg_set(e, rc, "reading events: %s", ll_strerror(rc));
+    ll_free(w);
+    ll_free(pos);
+    ll_free(lens);
+    return rc;
 }
 
 /* Does transform x name lot i on side out (1: outputs, 0: inputs)? */
@@ -420,13 +466,13 @@ static int follow(struct ll_trace *t, uint32_t i, struct ll_errmsg *e)
 
 /*
  * Read lot i's state and, if it is within the depth, its whole log (each
- * new event read once).
+ * new event listed once; fetch_events reads them).
  */
 static int read_lot(struct ll_trace *t, const struct ll_ledger_snap *s,
                     uint32_t i, struct ll_errmsg *e)
 {
     struct ll_trace_lot *l = &t->lots[i];
-    struct walk w = {t, s, e, i, 0, {0}};
+    struct walk w = {t, e, i, 0, {0}};
     l->ev_first = t->n_lot_events;
     l->expanded = l->depth <= t->max_depth;
     ll_buf_init(&w.state, lotledger_LotState_size);
@@ -450,7 +496,30 @@ static int read_lot(struct ll_trace *t, const struct ll_ledger_snap *s,
                              (unsigned)(LL_TRACE_MAX_BYTES >> 20));
     if (rc)
         return ll_errmsg_set(e, rc, "lot %s: %s", l->lot, ll_strerror(rc));
+    if (!l->expanded)
+        t->frontier++;
     return 0;
+}
+
+/*
+ * One level of the breadth-first walk, lots[lo..hi): their states and
+ * logs, then the events new to the trace, then the transforms to follow
+ * (which append the next level's lots, in the order a lot-by-lot walk
+ * would).
+ */
+static int walk_level(struct ll_trace *t, const struct ll_ledger_snap *s,
+                      uint32_t lo, uint32_t hi, struct ll_errmsg *e)
+{
+    size_t first = t->n_events;
+    int rc = 0;
+    for (uint32_t i = lo; rc == 0 && i < hi; i++)
+        rc = read_lot(t, s, i, e);
+    if (rc == 0 && t->n_events > first)
+        rc = fetch_events(t, s, first, e);
+    for (uint32_t i = lo; rc == 0 && i < hi; i++)
+        if (t->lots[i].expanded)
+            rc = follow(t, i, e);
+    return rc;
 }
 
 int ll_trace_build(const struct ll_ledger_snap *s, const char *lot,
@@ -485,13 +554,12 @@ int ll_trace_build(const struct ll_ledger_snap *s, const char *lot,
     uint32_t root;
     bool added;
     rc = find_or_add_lot(t, lot, strlen(lot), 0, &root, &added, e);
-    /* Breadth first: lots are appended in order of discovery. */
-    for (uint32_t i = 0; rc == 0 && i < t->n_lots; i++) {
-        rc = read_lot(t, s, i, e);
-        if (rc == 0 && !t->lots[i].expanded)
-            t->frontier++;
-        else if (rc == 0)
-            rc = follow(t, i, e);
+    /* Breadth first, a level at a time: each level's lots are appended
+     * while following the one before. */
+    for (uint32_t lo = 0; rc == 0 && lo < t->n_lots;) {
+        uint32_t hi = (uint32_t)t->n_lots;
+        rc = walk_level(t, s, lo, hi, e);
+        lo = hi;
     }
     if (rc) {
         ll_trace_free(t);

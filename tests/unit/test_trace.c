@@ -315,11 +315,47 @@ static void test_long_log(void)
     world_free(&w);
 }
 
+/*
+ * Events read by position in one call: lookups for lone events, one scan
+ * for neighbours in a block; the same bytes as one lookup each.
+ */
+static void test_events_at(void)
+{
+    struct world w;
+    world_build(&w); /* block 1: 2 events, block 2: 4 */
+    static const struct ll_ledger_pos pos[] = {{1, 1}, {2, 0}, {2, 2}, {2, 3}};
+    struct ll_buf out;
+    struct ll_buf one;
+    size_t lens[LL_ARRAY_LEN(pos)];
+    ll_buf_init(&out, 1 << 20);
+    ll_buf_init(&one, 1 << 20);
+    ASSERT_OK(ll_ledger_events_at(w.s, pos, LL_ARRAY_LEN(pos), &out, lens));
+    size_t off = 0;
+    for (size_t i = 0; i < LL_ARRAY_LEN(pos); i++) {
+        ll_buf_reset(&one);
+        ASSERT_OK(ll_ledger_event_at(w.s, pos[i].height, pos[i].index, &one));
+        ASSERT_UEQ(lens[i], one.len);
+        ASSERT_MEM_EQ(out.data + off, one.data, one.len);
+        off += lens[i];
+    }
+    ASSERT_UEQ(off, out.len);
+    /* A missing event, alone or at the end of a run; an unsorted list. */
+    static const struct ll_ledger_pos gone[] = {{2, 3}, {2, 9}};
+    static const struct ll_ledger_pos lone[] = {{1, 0}, {7, 0}};
+    static const struct ll_ledger_pos back[] = {{2, 1}, {2, 1}};
+    ASSERT_ERR(ll_ledger_events_at(w.s, gone, 2, &out, lens), LL_ENOTFOUND);
+    ASSERT_ERR(ll_ledger_events_at(w.s, lone, 2, &out, lens), LL_ENOTFOUND);
+    ASSERT_ERR(ll_ledger_events_at(w.s, back, 2, &out, lens), LL_EINVAL);
+    ll_buf_free(&out);
+    ll_buf_free(&one);
+    world_free(&w);
+}
+
 static const struct ll_test tests[] = {
     {"backward", test_backward},       {"forward", test_forward},
     {"depth_limit", test_depth_limit}, {"bad_requests", test_bad_requests},
     {"render", test_render},           {"too_many_lots", test_too_many_lots},
-    {"long_log", test_long_log},
+    {"long_log", test_long_log},       {"events_at", test_events_at},
 };
 
 int main(int argc, char **argv)
