@@ -101,9 +101,9 @@ static int log_root_span(const uint8_t *p, size_t n, size_t *at, size_t *len);
 /*
  * A ProofLot. A followed lot's state goes without its log_root (field 5),
  * which the verifier rebuilds from the events. Its events are packed as
- * the bundle index of the first, then
- * for each next one its index minus the previous minus 1 (a lot's log is in
- * commit order, and so are the bundle's events).
+ * the bundle index of the first, then for each next one its index minus
+ * the previous minus 1 (a lot's log is in commit order, and so are the
+ * bundle's events).
  */
 static int put_lot(struct ll_buf *out, struct ll_buf *tmp,
                    struct ll_buf *packed, const struct ll_trace *t,
