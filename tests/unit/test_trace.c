@@ -7,6 +7,7 @@
 #include <jansson.h>
 
 #include "../../ledger/event_json.h"
+#include "../../ledger/store.h"
 #include "trace_world.h"
 
 static bool has_edge(const struct ll_trace *t, const char *from, const char *to)
@@ -351,11 +352,84 @@ static void test_events_at(void)
     world_free(&w);
 }
 
+/*
+ * Stored bytes are hostile: an event garbled or cut short (the transform
+ * C -> D, E at 2/2), a log entry or a log length gone wrong, and the trace
+ * fails with LL_ECORRUPT instead of answering.
+ */
+static void test_corrupt_store(void)
+{
+    uint8_t ev_key[13] = {'e'};
+    uint8_t log_key[41] = {'l'};
+    uint8_t lot_key[33] = {'L'};
+    uint8_t short_lot[6] = {0, 2, 0x0a, 0, 1, 0}; /* a 3-byte frontier */
+    ll_store_be64(ev_key + 1, 2);
+    ll_store_be32(ev_key + 9, 2);
+    ll_lot_key(log_key + 1, L_C);
+    ll_store_be64(log_key + 33, 0);
+    ll_lot_key(lot_key + 1, L_C);
+    const struct {
+        const char *what;
+        const uint8_t *key;
+        size_t klen;
+        const char *val; /* NULL: deleted; "=n": the event cut to n bytes */
+        size_t vlen;
+        const char *word;
+    } cases[] = {
+        {"event garbled", ev_key, 13, "junk", 4, "stored event 2/2"},
+        {"event cut short", ev_key, 13, "=40", 0, "stored event 2/2"},
+        {"log entry gone", log_key, 41, NULL, 0, L_C},
+        {"log entry too long", log_key, 41, "0123456789abc", 13, L_C},
+        {"frontier cut short", lot_key, 33, (const char *)short_lot, 6, L_C},
+    };
+    for (size_t i = 0; i < LL_ARRAY_LEN(cases); i++) {
+        struct world w;
+        struct ll_errmsg e = {{0}};
+        struct ll_buf b;
+        struct ll_store *st = NULL;
+        struct ll_store_batch *wb = NULL;
+        world_build(&w);
+        ll_buf_init(&b, 1 << 16);
+        ASSERT_OK(ll_ledger_event_at(w.s, 2, 2, &b));
+        ll_ledger_snap_close(w.s);
+        ll_ledger_close(w.l);
+        ASSERT_OK(ll_store_open(&st, w.dir, false, NULL));
+        ASSERT_OK(ll_store_batch_new(&wb));
+        const char *val = cases[i].val;
+        if (val == NULL)
+            ll_store_batch_del(wb, cases[i].key, cases[i].klen);
+        else if (val[0] == '=')
+            ll_store_batch_put(wb, cases[i].key, cases[i].klen, b.data,
+                               (size_t)strtoul(val + 1, NULL, 10));
+        else
+            ll_store_batch_put(wb, cases[i].key, cases[i].klen, val,
+                               cases[i].vlen);
+        ASSERT_OK(ll_store_write(st, wb, true));
+        ll_store_batch_free(wb);
+        ll_store_close(st);
+        ll_buf_free(&b);
+        ASSERT_OK(ll_ledger_open(&w.l, w.dir, w.g, &e));
+        ASSERT_OK(ll_ledger_snap_open(w.l, &w.s));
+        struct ll_trace *t = NULL;
+        int rc = ll_trace_build(w.s, L_D, LL_TRACE_BACKWARD, 16, &t, &e);
+        if (rc != LL_ECORRUPT || strstr(e.text, cases[i].word) == NULL)
+            ll_test_fail(__FILE__, __LINE__, "%s: got %s '%s'", cases[i].what,
+                         ll_err_name(rc), e.text);
+        ASSERT_TRUE(t == NULL);
+        world_free(&w);
+    }
+}
+
 static const struct ll_test tests[] = {
-    {"backward", test_backward},       {"forward", test_forward},
-    {"depth_limit", test_depth_limit}, {"bad_requests", test_bad_requests},
-    {"render", test_render},           {"too_many_lots", test_too_many_lots},
-    {"long_log", test_long_log},       {"events_at", test_events_at},
+    {"backward", test_backward},
+    {"forward", test_forward},
+    {"depth_limit", test_depth_limit},
+    {"bad_requests", test_bad_requests},
+    {"render", test_render},
+    {"too_many_lots", test_too_many_lots},
+    {"long_log", test_long_log},
+    {"events_at", test_events_at},
+    {"corrupt_store", test_corrupt_store},
 };
 
 int main(int argc, char **argv)
