@@ -1483,6 +1483,7 @@ int ll_ledger_events_at(const struct ll_ledger_snap *s,
                         struct ll_buf *out, size_t *lens)
 {
     int rc = 0;
+    size_t start = out->len;
     for (size_t i = 1; i < n; i++)
         if (pos[i].height < pos[i - 1].height ||
             (pos[i].height == pos[i - 1].height &&
@@ -1501,6 +1502,8 @@ int ll_ledger_events_at(const struct ll_ledger_snap *s,
             rc = event_run(s, pos + i, j - i, out, lens + i);
         i = j;
     }
+    if (rc && out->len > start)
+        out->len = start;
     return rc;
 }
 

@@ -225,7 +225,8 @@ struct ll_ledger_pos {
  * scan instead of a lookup each.
  * Returns: 0, LL_ENOTFOUND (an event is missing), LL_EINVAL (pos not
  * sorted), LL_ETOOBIG (out's maximum), LL_ENOMEM, LL_ESTORE, LL_ECORRUPT.
- * Out: lens: n entries, complete only on success.
+ * Out: lens: n entries, complete only on success. out is back at its old
+ * length on failure (or freed, after LL_ETOOBIG/LL_ENOMEM from the buffer).
  */
 LL_NODISCARD int ll_ledger_events_at(const struct ll_ledger_snap *s,
                                      const struct ll_ledger_pos *pos, size_t n,

@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Trace queries (trace.h): a breadth-first walk over lots, reading each
- * expanded lot's event log from one snapshot. Lots and events are found
- * again through small open-addressing tables, so each event is read and
- * kept once however many traced lots it names.
+ * Trace queries (trace.h): a breadth-first walk over lots, a level at a
+ * time, reading each expanded lot's event log from one snapshot. Lots and
+ * events are found again through small open-addressing tables, so each
+ * event is read and kept once however many traced lots it names; a
+ * level's new events are read together, in store order. What following
+ * needs from an event (its type, the lots a transform names) is read from
+ * its stored bytes without decoding it.
  */
+#include <stdlib.h>
 #include <string.h>
 
-#include "event_json.h"
 #include "internal.h"
 #include "trace.h"
 
