@@ -1719,6 +1719,68 @@ int ll_ledger_event_at(const struct ll_ledger_snap *s, uint64_t height,
                         out);
 }
 
+/* Neighbours in one block at most this far apart are read by one scan. */
+#define EVENT_RUN_GAP 8
+
+/* Events pos[0..n) of one block, sorted, close together: one scan. */
+static int event_run(const struct ll_ledger_snap *s,
+                     const struct ll_ledger_pos *pos, size_t n,
+                     struct ll_buf *out, size_t *lens)
+{
+    uint8_t start[13];
+    struct ll_store_iter *it = NULL;
+    const uint8_t *k;
+    const uint8_t *v;
+    size_t kl;
+    size_t vl;
+    size_t i = 0;
+    size_t sl = key_event(start, pos[0].height, pos[0].index);
+    /* The prefix is 'e' || height: the scan stays inside the block. */
+    int rc = ll_store_iter_open(s->l->store, s->snap, start, 9, start, sl, &it);
+    while (rc == 0 && i < n && ll_store_iter_next(it, &k, &kl, &v, &vl)) {
+        uint32_t index = kl == 13 ? ll_load_be32(k + 9) : UINT32_MAX;
+        if (index > pos[i].index)
+            rc = kl == 13 ? LL_ENOTFOUND : LL_ECORRUPT;
+        else if (index == pos[i].index && (rc = ll_buf_append(out, v, vl)) == 0)
+            lens[i++] = vl;
+    }
+    if (rc == 0)
+        rc = ll_store_iter_error(it);
+    if (rc == 0 && i < n)
+        rc = LL_ENOTFOUND;
+    ll_store_iter_close(it);
+    return rc;
+}
+
+int ll_ledger_events_at(const struct ll_ledger_snap *s,
+                        const struct ll_ledger_pos *pos, size_t n,
+                        struct ll_buf *out, size_t *lens)
+{
+    int rc = 0;
+    size_t start = out->len;
+    for (size_t i = 1; i < n; i++)
+        if (pos[i].height < pos[i - 1].height ||
+            (pos[i].height == pos[i - 1].height &&
+             pos[i].index <= pos[i - 1].index))
+            return LL_EINVAL;
+    for (size_t i = 0; rc == 0 && i < n;) {
+        size_t j = i + 1;
+        while (j < n && pos[j].height == pos[i].height &&
+               pos[j].index - pos[j - 1].index <= EVENT_RUN_GAP)
+            j++;
+        size_t before = out->len;
+        if (j == i + 1 &&
+            (rc = ll_ledger_event_at(s, pos[i].height, pos[i].index, out)) == 0)
+            lens[i] = out->len - before;
+        else if (j > i + 1)
+            rc = event_run(s, pos + i, j - i, out, lens + i);
+        i = j;
+    }
+    if (rc && out->len > start)
+        out->len = start;
+    return rc;
+}
+
 int ll_ledger_event(const struct ll_ledger_snap *s, const uint8_t id[static 32],
                     struct ll_buf *out, uint64_t *height, uint32_t *index)
 {
@@ -1767,30 +1829,16 @@ int ll_ledger_lot_bytes(const struct ll_ledger_snap *s, const char *lot,
                         struct ll_buf *out)
 {
     uint8_t key[32];
-    uint8_t k[33];
-    struct ll_buf b;
-    const uint8_t *sp = NULL;
-    const uint8_t *fp = NULL;
-    size_t sl = 0;
-    size_t fl = 0;
     ll_lot_key(key, lot);
-    ll_buf_init(&b, REC_MAX);
-    int rc = ll_store_get(s->l->store, s->snap, k, key_hash(k, K_LOT, key), &b);
-    if (rc == 0)
-        rc = lot_record_split(b.data, b.len, &sp, &sl, &fp, &fl);
-    if (rc == 0)
-        rc = ll_buf_append(out, sp, sl);
-    ll_buf_free(&b);
-    return rc;
+    return ll_ledger_lot_log(s, key, out, NULL, NULL);
 }
 
-int ll_ledger_lot_events(const struct ll_ledger_snap *s, const char *lot,
-                         ll_ledger_event_cb cb, void *arg)
+/* Walk the log of the lot with this key with one scan. */
+static int lot_log_scan(const struct ll_ledger_snap *s, const uint8_t key[32],
+                        ll_ledger_event_cb cb, void *arg)
 {
-    uint8_t key[32];
     uint8_t prefix[33];
     struct ll_store_iter *it = NULL;
-    ll_lot_key(key, lot);
     int rc = ll_store_iter_open(s->l->store, s->snap, prefix,
                                 key_hash(prefix, K_LOTLOG, key), NULL, 0, &it);
     if (rc)
@@ -1811,6 +1859,56 @@ int ll_ledger_lot_events(const struct ll_ledger_snap *s, const char *lot,
     if (rc == 0)
         rc = ll_store_iter_error(it);
     ll_store_iter_close(it);
+    return rc;
+}
+
+int ll_ledger_lot_events(const struct ll_ledger_snap *s, const char *lot,
+                         ll_ledger_event_cb cb, void *arg)
+{
+    uint8_t key[32];
+    ll_lot_key(key, lot);
+    return lot_log_scan(s, key, cb, arg);
+}
+
+/* Logs up to this long are read by point lookups, longer ones by a scan
+ * (a scan seeks in every level of the store; a lookup's bloom filters
+ * skip most of them). */
+#define LOT_LOG_LOOKUPS 16
+
+int ll_ledger_lot_log(const struct ll_ledger_snap *s,
+                      const uint8_t key[static 32], struct ll_buf *state,
+                      ll_ledger_event_cb cb, void *arg)
+{
+    uint8_t k[41];
+    struct ll_buf b;
+    const uint8_t *sp = NULL;
+    const uint8_t *fp = NULL;
+    size_t sl = 0;
+    size_t fl = 0;
+    uint64_t n = 0;
+    ll_buf_init(&b, lotledger_LotState_size + LL_MERKLE_FRONTIER_ENC_MAX + 2);
+    int rc = ll_store_get(s->l->store, s->snap, k, key_hash(k, K_LOT, key), &b);
+    if (rc == 0)
+        rc = lot_record_split(b.data, b.len, &sp, &sl, &fp, &fl);
+    if (rc == 0 && fl < LL_MERKLE_FRONTIER_HDR_LEN)
+        rc = LL_ECORRUPT;
+    if (rc == 0) {
+        n = ll_load_be64(fp + 1); /* the frontier's size: the log's */
+        rc = ll_buf_append(state, sp, sl);
+    }
+    if (cb == NULL)
+        n = 0; /* the state only */
+    if (rc == 0 && n > LOT_LOG_LOOKUPS)
+        rc = lot_log_scan(s, key, cb, arg);
+    for (uint64_t seq = 0; rc == 0 && n <= LOT_LOG_LOOKUPS && seq < n; seq++) {
+        ll_buf_reset(&b);
+        rc = ll_store_get(s->l->store, s->snap, k, key_lotlog(k, key, seq), &b);
+        if (rc == LL_ENOTFOUND || (rc == 0 && b.len != 12))
+            rc = LL_ECORRUPT;
+        if (rc == 0)
+            rc = cb(arg, seq, ll_load_be64(b.data), ll_load_be32(b.data + 8));
+    }
+    ll_buf_free(&b);
     return rc;
 }
 

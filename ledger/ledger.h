@@ -192,12 +192,46 @@ LL_NODISCARD int ll_ledger_lot_events(const struct ll_ledger_snap *s,
                                       void *arg) LL_NONNULL(1, 2, 3);
 
 /*
+ * A lot by its key (ll_lot_key), for traces, which know the key: its
+ * committed LotState bytes appended to state, then cb for each entry of its
+ * log, in order (as ll_ledger_lot_events); cb NULL reads the state only. A
+ * short log is read by point lookups, a long one by one scan.
+ * Returns: 0, LL_ENOTFOUND (no such lot), the callback's non-zero value,
+ * LL_ETOOBIG (state's maximum), LL_ENOMEM, LL_ESTORE, LL_ECORRUPT.
+ */
+LL_NODISCARD int ll_ledger_lot_log(const struct ll_ledger_snap *s,
+                                   const uint8_t key[static 32],
+                                   struct ll_buf *state, ll_ledger_event_cb cb,
+                                   void *arg) LL_NONNULL(1, 2, 3);
+
+/*
  * The event at (height, index): SignedEvent bytes appended to out.
  * Returns: 0, LL_ENOTFOUND, LL_ESTORE.
  */
 LL_NODISCARD int ll_ledger_event_at(const struct ll_ledger_snap *s,
                                     uint64_t height, uint32_t index,
                                     struct ll_buf *out) LL_NONNULL(1, 4);
+
+/* Where a committed event is: its block and its position in the block. */
+struct ll_ledger_pos {
+    uint64_t height;
+    uint32_t index;
+};
+
+/*
+ * Several committed events at once (pos sorted by height then index, no
+ * position twice): their SignedEvent bytes appended to out in that order,
+ * lens[i] the length of event i. Neighbours in one block are read by one
+ * scan instead of a lookup each.
+ * Returns: 0, LL_ENOTFOUND (an event is missing), LL_EINVAL (pos not
+ * sorted), LL_ETOOBIG (out's maximum), LL_ENOMEM, LL_ESTORE, LL_ECORRUPT.
+ * Out: lens: n entries, complete only on success. out is back at its old
+ * length on failure (or freed, after LL_ETOOBIG/LL_ENOMEM from the buffer).
+ */
+LL_NODISCARD int ll_ledger_events_at(const struct ll_ledger_snap *s,
+                                     const struct ll_ledger_pos *pos, size_t n,
+                                     struct ll_buf *out, size_t *lens)
+    LL_NONNULL(1, 4);
 
 /* Called for each committed lot; non-zero stops the scan. */
 typedef int (*ll_ledger_lot_cb)(void *arg, const lotledger_LotState *st);

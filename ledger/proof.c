@@ -23,14 +23,14 @@ enum {
     B_COMMIT = 4,
     B_DIRECTION = 5,
     B_EVENT = 6,
-    B_LOT = 7,
-    B_STATE_PROOF = 8,
-    E_HEIGHT = 1,
-    E_INDEX = 2,
-    E_SIGNED = 3,
+    B_POSITIONS = 7,
+    B_LOT = 8,
+    B_STATE_BITS = 9,
+    B_STATE_HASHES = 10,
     L_STATE = 1,
     L_EXPANDED = 2,
     L_EVENTS = 3,
+    L_STATE_LOG_ROOT = 5, /* LotState.log_root (ledger.proto) */
 };
 
 #define WT_VARINT 0
@@ -71,37 +71,75 @@ static int put_bytes(struct ll_buf *b, unsigned field, const void *p, size_t n)
     return rc;
 }
 
-static int put_event(struct ll_buf *out, struct ll_buf *tmp,
-                     const struct ll_trace *t, const struct ll_trace_event *x)
+/*
+ * Field 7: two varints per event, in bundle (commit) order: the height
+ * minus the previous event's (the first: its height), then the index, or
+ * for an event in the same block as the previous one, the index minus the
+ * previous index minus 1.
+ */
+static int put_positions(struct ll_buf *out, struct ll_buf *tmp,
+                         const struct ll_trace *t, const uint32_t *order)
 {
+    uint64_t height = 0;
+    uint32_t index = 0;
+    int rc = 0;
     ll_buf_reset(tmp);
-    int rc = put_uint(tmp, E_HEIGHT, x->height);
-    if (rc == 0)
-        rc = put_uint(tmp, E_INDEX, x->index);
-    if (rc == 0)
-        rc = put_bytes(tmp, E_SIGNED, t->bytes.data + x->off, x->len);
-    if (rc == 0)
-        rc = put_bytes(out, B_EVENT, tmp->data, tmp->len);
-    return rc;
+    for (size_t i = 0; rc == 0 && i < t->n_events; i++) {
+        const struct ll_trace_event *x = &t->events[order[i]];
+        bool same = i > 0 && x->height == height;
+        rc = put_varint(tmp, x->height - height);
+        if (rc == 0)
+            rc = put_varint(tmp, same ? x->index - index - 1 : x->index);
+        height = x->height;
+        index = x->index;
+    }
+    return rc == 0 ? put_bytes(out, B_POSITIONS, tmp->data, tmp->len) : rc;
 }
 
+static int log_root_span(const uint8_t *p, size_t n, size_t *at, size_t *len);
+
+/*
+ * A ProofLot. A followed lot's state goes without its log_root (field 5),
+ * which the verifier rebuilds from the events. Its events are packed as
+ * the bundle index of the first, then for each next one its index minus
+ * the previous minus 1 (a lot's log is in commit order, and so are the
+ * bundle's events).
+ */
 static int put_lot(struct ll_buf *out, struct ll_buf *tmp,
-                   const struct ll_trace *t, const struct ll_trace_lot *l)
+                   struct ll_buf *packed, const struct ll_trace *t,
+                   const struct ll_trace_lot *l, const uint32_t *rank)
 {
-    struct ll_buf packed;
-    ll_buf_init(&packed, (size_t)LL_TRACE_MAX_EVENTS * 5);
+    const uint8_t *st = t->bytes.data + l->state_off;
+    size_t at = l->state_len;
+    size_t cut = 0;
     ll_buf_reset(tmp);
-    int rc =
-        put_bytes(tmp, L_STATE, t->bytes.data + l->state_off, l->state_len);
+    ll_buf_reset(packed);
+    int rc = 0;
+    if (l->expanded &&
+        (log_root_span(st, l->state_len, &at, &cut) != 0 || cut != 2 + 32))
+        rc = LL_ECORRUPT; /* a stored state without a log root */
+    if (rc == 0)
+        rc = ll_buf_append(packed, st, at);
+    if (rc == 0)
+        rc = ll_buf_append(packed, st + at + cut, l->state_len - at - cut);
+    if (rc == 0)
+        rc = put_bytes(tmp, L_STATE, packed->data, packed->len);
+    ll_buf_reset(packed);
     if (rc == 0)
         rc = put_uint(tmp, L_EXPANDED, l->expanded ? 1 : 0);
-    for (size_t k = 0; rc == 0 && k < l->ev_count; k++)
-        rc = put_varint(&packed, t->lot_events[l->ev_first + k]);
+    uint32_t prev = 0;
+    for (size_t k = 0; rc == 0 && k < l->ev_count; k++) {
+        uint32_t x = rank[t->lot_events[l->ev_first + k]];
+        if (k > 0 && x <= prev)
+            rc = LL_ECORRUPT; /* a log out of commit order */
+        else
+            rc = put_varint(packed, k == 0 ? x : x - prev - 1);
+        prev = x;
+    }
     if (rc == 0 && l->ev_count > 0)
-        rc = put_bytes(tmp, L_EVENTS, packed.data, packed.len);
+        rc = put_bytes(tmp, L_EVENTS, packed->data, packed->len);
     if (rc == 0)
         rc = put_bytes(out, B_LOT, tmp->data, tmp->len);
-    ll_buf_free(&packed);
     return rc;
 }
 
@@ -122,6 +160,77 @@ static int put_head(struct ll_buf *out, const struct ll_header *h,
     return rc;
 }
 
+/* An event's place in commit order. */
+struct ord {
+    uint64_t height;
+    uint32_t index;
+    size_t x;
+};
+
+static int by_commit(const void *a, const void *b)
+{
+    const struct ord *p = a;
+    const struct ord *q = b;
+    if (p->height != q->height)
+        return p->height < q->height ? -1 : 1;
+    return p->index < q->index ? -1 : p->index > q->index;
+}
+
+/* The trace's events in commit order (order[k] is the k-th), and each
+ * event's place in it (rank). Returns 0 or LL_ENOMEM. */
+static int commit_order(const struct ll_trace *t, uint32_t *order,
+                        uint32_t *rank)
+{
+    struct ord *o = ll_calloc(t->n_events + 1, sizeof(*o));
+    if (o == NULL)
+        return LL_ENOMEM;
+    for (size_t i = 0; i < t->n_events; i++)
+        o[i] = (struct ord){t->events[i].height, t->events[i].index, i};
+    qsort(o, t->n_events, sizeof(*o), by_commit);
+    for (size_t i = 0; i < t->n_events; i++) {
+        order[i] = (uint32_t)o[i].x;
+        rank[o[i].x] = (uint32_t)i;
+    }
+    ll_free(o);
+    return 0;
+}
+
+/* Fields 6-10: events, positions, lots, the state proof. */
+static int put_body(struct ll_buf *out, const struct ll_trace *t,
+                    const uint32_t *order, const uint32_t *rank,
+                    const struct ll_buf *sp, const uint8_t *keys)
+{
+    struct ll_buf tmp;
+    struct ll_buf packed;
+    struct ll_buf bits;
+    struct ll_buf hashes;
+    ll_buf_init(&tmp, LL_PROOF_MAX_BYTES);
+    ll_buf_init(&packed, (size_t)LL_TRACE_MAX_EVENTS * 5);
+    ll_buf_init(&bits, LL_PROOF_MAX_BYTES);
+    ll_buf_init(&hashes, LL_PROOF_MAX_BYTES);
+    int rc = ll_smt_proof_compact(&bits, &hashes, keys, t->n_lots, sp->data,
+                                  sp->len);
+    if (rc == LL_EPROOF)
+        rc = LL_ECORRUPT; /* the store's proof does not hold every lot */
+    for (size_t i = 0; rc == 0 && i < t->n_events; i++) {
+        const struct ll_trace_event *x = &t->events[order[i]];
+        rc = put_bytes(out, B_EVENT, t->bytes.data + x->off, x->len);
+    }
+    if (rc == 0 && t->n_events > 0)
+        rc = put_positions(out, &tmp, t, order);
+    for (size_t i = 0; rc == 0 && i < t->n_lots; i++)
+        rc = put_lot(out, &tmp, &packed, t, &t->lots[i], rank);
+    if (rc == 0)
+        rc = put_bytes(out, B_STATE_BITS, bits.data, bits.len);
+    if (rc == 0 && hashes.len > 0)
+        rc = put_bytes(out, B_STATE_HASHES, hashes.data, hashes.len);
+    ll_buf_free(&tmp);
+    ll_buf_free(&packed);
+    ll_buf_free(&bits);
+    ll_buf_free(&hashes);
+    return rc;
+}
+
 int ll_proof_build(const struct ll_ledger_snap *s, const struct ll_trace *t,
                    struct ll_buf *out, struct ll_errmsg *e)
 {
@@ -129,14 +238,16 @@ int ll_proof_build(const struct ll_ledger_snap *s, const struct ll_trace *t,
     struct ll_header h;
     struct ll_commit *c = ll_malloc(sizeof(*c));
     uint8_t *keys = ll_calloc(t->n_lots, 32);
+    uint32_t *order = ll_calloc(t->n_events + 1, sizeof(*order));
+    uint32_t *rank = ll_calloc(t->n_events + 1, sizeof(*rank));
     uint8_t hdr[LL_HEADER_LEN];
     uint8_t cm[LL_COMMIT_MAX];
-    struct ll_buf tmp;
     struct ll_buf sp;
-    ll_buf_init(&tmp, LL_EVENT_MAX_BYTES + 64);
     ll_buf_init(&sp, LL_PROOF_MAX_BYTES);
     ll_ledger_snap_tip(s, &tip);
-    int rc = c == NULL || keys == NULL ? LL_ENOMEM : 0;
+    int rc = c == NULL || keys == NULL || order == NULL || rank == NULL
+                 ? LL_ENOMEM
+                 : 0;
     if (rc == 0 && (tip.height != t->tip.height || tip.height == 0))
         rc = ll_errmsg_set(e, LL_EINVAL,
                            "proof: the trace is not from this view (or no "
@@ -145,7 +256,7 @@ int ll_proof_build(const struct ll_ledger_snap *s, const struct ll_trace *t,
         rc = ll_errmsg_set(e, rc, "proof: block %llu: %s",
                            (unsigned long long)tip.height, ll_strerror(rc));
     for (size_t i = 0; rc == 0 && i < t->n_lots; i++)
-        ll_lot_key(keys + 32 * i, t->lots[i].lot);
+        memcpy(keys + 32 * i, t->lots[i].key, 32);
     if (rc == 0 && (rc = ll_ledger_state_proof(s, keys, t->n_lots, &sp)) != 0)
         rc = ll_errmsg_set(e, rc, "proof: state proof: %s", ll_strerror(rc));
     size_t cl = 0;
@@ -156,20 +267,22 @@ int ll_proof_build(const struct ll_ledger_snap *s, const struct ll_trace *t,
             rc = ll_errmsg_set(e, LL_ECORRUPT, "proof: commit encoding");
     }
     if (rc == 0)
-        rc = put_head(out, &h, hdr, cm, cl, t->dir);
-    for (size_t i = 0; rc == 0 && i < t->n_events; i++)
-        rc = put_event(out, &tmp, t, &t->events[i]);
-    for (size_t i = 0; rc == 0 && i < t->n_lots; i++)
-        rc = put_lot(out, &tmp, t, &t->lots[i]);
+        rc = commit_order(t, order, rank);
     if (rc == 0)
-        rc = put_bytes(out, B_STATE_PROOF, sp.data, sp.len);
+        rc = put_head(out, &h, hdr, cm, cl, t->dir);
+    if (rc == 0 && (rc = put_body(out, t, order, rank, &sp, keys)) != 0 &&
+        rc == LL_ECORRUPT)
+        rc = ll_errmsg_set(e, rc,
+                           "proof: the store's state proof or a lot "
+                           "log is inconsistent");
     if (rc == LL_ETOOBIG)
         rc = ll_errmsg_set(e, rc, "proof: the bundle is too large");
     else if (rc == LL_ENOMEM && (e == NULL || e->text[0] == '\0'))
         rc = ll_errmsg_set(e, rc, "proof: out of memory");
-    ll_buf_free(&tmp);
     ll_buf_free(&sp);
     ll_free(keys);
+    ll_free(order);
+    ll_free(rank);
     ll_free(c);
     return rc;
 }
@@ -232,6 +345,39 @@ static int get_field(struct rd *r, unsigned *field, unsigned *wt, uint64_t *v,
     return 0;
 }
 
+struct field {
+    unsigned num;     /* field number */
+    unsigned wt;      /* wire type */
+    uint64_t v;       /* a varint's value */
+    const uint8_t *p; /* a length-delimited field's bytes */
+    size_t n;
+};
+
+/*
+ * Where the log_root field (5) of canonical LotState bytes p[0..n) is, or
+ * would be: at its first byte, len bytes long (0 when absent: *at is then
+ * the first byte of the first field numbered above 5, or n).
+ */
+static int log_root_span(const uint8_t *p, size_t n, size_t *at, size_t *len)
+{
+    struct rd r = {p, n, 0};
+    while (r.off < r.n) {
+        struct field f;
+        size_t start = r.off;
+        int rc = get_field(&r, &f.num, &f.wt, &f.v, &f.p, &f.n);
+        if (rc)
+            return rc;
+        if (f.num >= L_STATE_LOG_ROOT) {
+            *at = start;
+            *len = f.num == L_STATE_LOG_ROOT ? r.off - start : 0;
+            return 0;
+        }
+    }
+    *at = n;
+    *len = 0;
+    return 0;
+}
+
 struct pevent {
     uint64_t height;
     uint32_t index;
@@ -241,8 +387,10 @@ struct pevent {
 };
 
 struct plot {
-    const uint8_t *state;
+    const uint8_t *state; /* as in the bundle (no log root if followed) */
     size_t state_len;
+    uint8_t *committed; /* the committed LotState bytes; owned */
+    size_t committed_len;
     bool expanded;
     uint32_t *events;
     size_t n_events;
@@ -251,7 +399,6 @@ struct plot {
 };
 
 struct bundle {
-    uint64_t version;
     const uint8_t *genesis;
     size_t genesis_len;
     const uint8_t *header;
@@ -259,12 +406,15 @@ struct bundle {
     const uint8_t *commit;
     size_t commit_len;
     uint64_t direction;
-    struct pevent *events;
+    struct pevent *events; /* in commit order */
     size_t n_events;
+    bool have_positions;
     struct plot *lots;
     size_t n_lots;
-    const uint8_t *state_proof;
-    size_t state_proof_len;
+    const uint8_t *state_bits; /* the state proof */
+    size_t state_bits_len;
+    const uint8_t *state_hashes;
+    size_t state_hashes_len;
     size_t *lot_index; /* lot positions sorted by lot id */
     size_t *ev_index;  /* event positions sorted by event id */
 };
@@ -275,6 +425,7 @@ static void bundle_free(struct bundle *b)
     ll_free(b->ev_index);
     for (size_t i = 0; i < b->n_lots; i++) {
         ll_free(b->lots[i].events);
+        ll_free(b->lots[i].committed);
         ll_free(b->lots[i].st);
     }
     ll_free(b->events);
@@ -289,14 +440,6 @@ static int field_order(unsigned field, unsigned *last, bool repeated)
     *last = field;
     return 0;
 }
-
-struct field {
-    unsigned num;     /* field number */
-    unsigned wt;      /* wire type */
-    uint64_t v;       /* a varint's value */
-    const uint8_t *p; /* a length-delimited field's bytes */
-    size_t n;
-};
 
 /*
  * The next field of a message, checked for canonical order: field numbers
@@ -315,33 +458,44 @@ static int next_field(struct rd *r, unsigned *last, uint32_t repeated,
     return rc;
 }
 
-static int decode_event(struct pevent *ev, const uint8_t *p, size_t n)
+/*
+ * Field 7: the events' heights and indexes, two varints per event (see
+ * put_positions). Decoding them enforces commit order: heights never go
+ * down, indexes within a block strictly go up.
+ */
+static int decode_positions(struct bundle *b, const uint8_t *p, size_t n)
 {
     struct rd r = {p, n, 0};
-    unsigned last = 0;
-    bool have_signed = false;
-    while (r.off < r.n) {
-        struct field f;
-        int rc = next_field(&r, &last, 0, NULL, 0, &f);
+    uint64_t height = 0;
+    uint64_t index = 0;
+    if (b->n_events == 0)
+        return LL_EDECODE; /* positions of no event */
+    for (size_t i = 0; i < b->n_events; i++) {
+        uint64_t dh = 0;
+        uint64_t di = 0;
+        int rc = get_varint(&r, &dh);
+        if (rc == 0)
+            rc = get_varint(&r, &di);
         if (rc)
             return rc;
-        if (f.num == E_HEIGHT && f.wt == WT_VARINT && f.v != 0)
-            ev->height = f.v;
-        else if (f.num == E_INDEX && f.wt == WT_VARINT && f.v != 0 &&
-                 f.v <= UINT32_MAX)
-            ev->index = (uint32_t)f.v;
-        else if (f.num == E_SIGNED && f.wt == WT_BYTES && f.n > 0) {
-            ev->signed_event = f.p;
-            ev->len = f.n;
-            have_signed = true;
-        } else
-            return f.num <= E_SIGNED && f.wt == WT_VARINT ? LL_ENONCANON
-                                                          : LL_EDECODE;
+        if ((i == 0 && dh == 0) || dh > UINT64_MAX - height)
+            return LL_EDECODE; /* heights start at 1 */
+        index = dh == 0 ? index + 1 + di : di;
+        if (di > UINT32_MAX || index > UINT32_MAX)
+            return LL_EDECODE;
+        height += dh;
+        b->events[i].height = height;
+        b->events[i].index = (uint32_t)index;
     }
-    return ev->height != 0 && have_signed ? 0 : LL_EDECODE;
+    b->have_positions = true;
+    return r.off == r.n ? 0 : LL_ETRAILING;
 }
 
-/* Packed varint event indexes (at most one per byte), each < n_events. */
+/*
+ * A lot's events: the bundle index of the first, then each next one's
+ * minus the previous minus 1 (so they strictly increase); each below
+ * n_events.
+ */
 static int decode_packed(struct plot *l, const uint8_t *bp, size_t bn,
                          size_t n_events)
 {
@@ -349,14 +503,16 @@ static int decode_packed(struct plot *l, const uint8_t *bp, size_t bn,
     if (l->events == NULL)
         return LL_ENOMEM;
     struct rd pr = {bp, bn, 0};
+    uint64_t x = 0;
     while (pr.off < pr.n) {
         uint64_t v;
         int rc = get_varint(&pr, &v);
         if (rc)
             return rc;
-        if (v >= n_events)
+        if (v >= n_events || (l->n_events > 0 && v >= n_events - x - 1))
             return LL_EDECODE;
-        l->events[l->n_events++] = (uint32_t)v;
+        x = l->n_events == 0 ? v : x + 1 + v;
+        l->events[l->n_events++] = (uint32_t)x;
     }
     return 0;
 }
@@ -400,39 +556,38 @@ static void *grow(void *arr, size_t n, size_t elem)
 static int decode_top(struct bundle *b, unsigned f, uint64_t v,
                       const uint8_t *bp, size_t bn)
 {
-    int rc = 0;
     switch (f) {
     case B_VERSION:
-        b->version = v;
-        break;
+        return v == LL_PROOF_VERSION ? 0 : LL_EVERSION;
     case B_GENESIS:
         b->genesis = bp;
         b->genesis_len = bn;
-        break;
+        return 0;
     case B_HEADER:
         b->header = bp;
         b->header_len = bn;
-        break;
+        return 0;
     case B_COMMIT:
         b->commit = bp;
         b->commit_len = bn;
-        break;
+        return 0;
     case B_DIRECTION:
         b->direction = v;
-        break;
+        return 0;
     case B_EVENT: {
         if (b->n_events >= LL_TRACE_MAX_EVENTS)
             return LL_ETOOBIG;
+        if (bn == 0)
+            return LL_EDECODE;
         void *a = grow(b->events, b->n_events, sizeof(*b->events));
         if (a == NULL)
             return LL_ENOMEM;
         b->events = a;
-        struct pevent *ev = &b->events[b->n_events];
-        memset(ev, 0, sizeof(*ev));
-        rc = decode_event(ev, bp, bn);
-        b->n_events += rc == 0;
-        break;
+        b->events[b->n_events++] = (struct pevent){0, 0, bp, bn, {0}};
+        return 0;
     }
+    case B_POSITIONS:
+        return decode_positions(b, bp, bn);
     case B_LOT: {
         if (b->n_lots >= LL_TRACE_MAX_LOTS)
             return LL_ETOOBIG;
@@ -442,23 +597,25 @@ static int decode_top(struct bundle *b, unsigned f, uint64_t v,
         b->lots = a;
         struct plot *l = &b->lots[b->n_lots++];
         memset(l, 0, sizeof(*l));
-        rc = decode_lot(l, bp, bn, b->n_events);
-        break;
+        return decode_lot(l, bp, bn, b->n_events);
     }
+    case B_STATE_BITS:
+        b->state_bits = bp;
+        b->state_bits_len = bn;
+        return 0;
     default:
-        b->state_proof = bp;
-        b->state_proof_len = bn;
-        break;
+        b->state_hashes = bp;
+        b->state_hashes_len = bn;
+        return 0;
     }
-    return rc;
 }
 
-/* Step 1: the encoding. */
+/* Step 1: the encoding; the version first (LL_EVERSION before the rest). */
 static int decode_bundle(struct bundle *b, const uint8_t *p, size_t n,
                          struct ll_errmsg *e)
 {
-    static const unsigned wire[] = {0,        WT_VARINT, WT_BYTES,
-                                    WT_BYTES, WT_BYTES,  WT_VARINT,
+    static const unsigned wire[] = {0,        WT_VARINT, WT_BYTES, WT_BYTES,
+                                    WT_BYTES, WT_VARINT, WT_BYTES, WT_BYTES,
                                     WT_BYTES, WT_BYTES,  WT_BYTES};
     struct rd r = {p, n, 0};
     unsigned last = 0;
@@ -470,19 +627,27 @@ static int decode_bundle(struct bundle *b, const uint8_t *p, size_t n,
         size_t at = r.off;
         int rc = next_field(&r, &last, 1u << B_EVENT | 1u << B_LOT, wire,
                             LL_ARRAY_LEN(wire), &f);
+        if (rc == 0 && at == 0 && f.num != B_VERSION)
+            return ll_errmsg_set(e, LL_EVERSION,
+                                 "bundle: no version (version %d expected)",
+                                 LL_PROOF_VERSION);
         if (rc == 0 && f.wt == WT_VARINT && f.v == 0)
             rc = LL_ENONCANON; /* a default value is omitted */
         if (rc == 0)
             rc = decode_top(b, f.num, f.v, f.p, f.n);
+        if (rc == LL_EVERSION)
+            return ll_errmsg_set(e, rc, "bundle: version %llu, want %d",
+                                 (unsigned long long)f.v, LL_PROOF_VERSION);
         if (rc)
             return ll_errmsg_set(e, rc, "bundle: byte %zu: %s", at,
                                  ll_strerror(rc));
     }
     if (b->genesis == NULL || b->header == NULL || b->commit == NULL ||
-        b->n_lots == 0 || b->state_proof == NULL)
+        b->n_lots == 0 || b->state_bits == NULL ||
+        b->have_positions != (b->n_events > 0))
         return ll_errmsg_set(e, LL_EDECODE,
                              "bundle: a required field is missing (genesis, "
-                             "header, commit, lots, state_proof)");
+                             "header, commit, positions, lots, state_bits)");
     return 0;
 }
 
@@ -565,14 +730,11 @@ static size_t find_event(const struct bundle *b, const uint8_t id[32])
     return SIZE_MAX;
 }
 
-/* Steps 2-3: version, chain, quorum. */
+/* Steps 2-3: network, quorum. */
 static int check_commit(struct vctx *v)
 {
     struct bundle *b = v->b;
     struct ll_errmsg *e = v->e;
-    if (b->version != LL_PROOF_VERSION)
-        return ll_errmsg_set(e, LL_EVERSION, "bundle: version %llu, want %d",
-                             (unsigned long long)b->version, LL_PROOF_VERSION);
     if (b->genesis_len != 32 || memcmp(b->genesis, v->g->hash, 32) != 0)
         return ll_errmsg_set(e, LL_EVERIFY,
                              "bundle: made for another network (genesis hash "
@@ -600,20 +762,16 @@ static int check_commit(struct vctx *v)
     return rc;
 }
 
-/* Steps 4-5: lot states and the state-map proof of each. */
+/* Step 4: lot states. A followed lot's comes without its log root. */
 static int check_states(struct vctx *v)
 {
     struct bundle *b = v->b;
-    uint8_t *keys = ll_calloc(b->n_lots, 32);
-    struct ll_smt_result *res = ll_calloc(b->n_lots, sizeof(*res));
-    int rc = keys == NULL || res == NULL ? LL_ENOMEM : 0;
+    int rc = 0;
     for (size_t i = 0; rc == 0 && i < b->n_lots; i++) {
         struct plot *l = &b->lots[i];
         l->st = ll_malloc(sizeof(*l->st));
-        if (l->st == NULL) {
-            rc = LL_ENOMEM;
-            break;
-        }
+        if (l->st == NULL)
+            return LL_ENOMEM;
         rc = ll_ledger__pb_decode(lotledger_LotState_fields, l->st,
                                   sizeof(*l->st), l->state, l->state_len,
                                   "lot state", NULL);
@@ -622,37 +780,58 @@ static int check_states(struct vctx *v)
                                ll_strerror(rc));
         else if (ll_lotid_check(l->st->lot, NULL) != 0)
             rc = ll_errmsg_set(v->e, LL_EDECODE, "lots[%zu]: bad lot id", i);
-        if (rc == 0) {
-            ll_lot_key(keys + 32 * i, l->st->lot);
-            l->depth = UINT32_MAX;
-        }
+        else if (l->expanded && l->st->log_root.size != 0)
+            rc = ll_errmsg_set(v->e, LL_ENONCANON,
+                               "lots[%zu]: a followed lot's state carries its "
+                               "log root",
+                               i);
+        l->depth = UINT32_MAX;
     }
     if (rc == 0 && (b->lot_index = sorted_index(b->n_lots, lot_key_of, b,
                                                 by_lot_key)) == NULL)
         rc = ll_errmsg_set(v->e, LL_ENOMEM, "out of memory");
+    for (size_t i = 1; rc == 0 && i < b->n_lots; i++) {
+        const char *lot = b->lots[b->lot_index[i]].st->lot;
+        if (strcmp(b->lots[b->lot_index[i - 1]].st->lot, lot) == 0)
+            rc = ll_errmsg_set(v->e, LL_EPROOF, "lot %s: listed twice", lot);
+    }
+    return rc;
+}
+
+/* Step 7: the state-map proof of every lot's committed state. */
+static int check_state_proof(struct vctx *v)
+{
+    struct bundle *b = v->b;
+    uint8_t *keys = ll_calloc(b->n_lots, 32);
+    uint8_t *vhs = ll_calloc(b->n_lots, 32);
+    int rc = keys == NULL || vhs == NULL ? LL_ENOMEM : 0;
+    for (size_t i = 0; rc == 0 && i < b->n_lots; i++) {
+        const struct plot *l = &b->lots[i];
+        ll_lot_key(keys + 32 * i, l->st->lot);
+        if (l->committed != NULL)
+            ll_smt_value_hash(vhs + 32 * i, l->committed, l->committed_len);
+        else
+            ll_smt_value_hash(vhs + 32 * i, l->state, l->state_len);
+    }
     if (rc == 0 &&
-        (rc = ll_smt_verify(res, v->h.state_root, keys, b->n_lots,
-                            b->state_proof, b->state_proof_len)) != 0)
+        (rc = ll_smt_verify_compact(v->h.state_root, keys, vhs, b->n_lots,
+                                    b->state_bits, b->state_bits_len,
+                                    b->state_hashes, b->state_hashes_len)) != 0)
         rc = ll_errmsg_set(v->e, rc == LL_EINVAL ? LL_EPROOF : rc,
                            "state proof: %s (against the state root of "
                            "block %llu)",
                            rc == LL_EINVAL ? "a lot is listed twice"
-                                           : ll_strerror(rc),
+                           : rc == LL_EPROOF
+                               ? "the lots' states (with the log roots of "
+                                 "their events) are not the committed ones"
+                               : ll_strerror(rc),
                            (unsigned long long)v->h.height);
-    for (size_t i = 0; rc == 0 && i < b->n_lots; i++) {
-        uint8_t vh[32];
-        ll_smt_value_hash(vh, b->lots[i].state, b->lots[i].state_len);
-        if (!res[i].present || memcmp(res[i].value_hash, vh, 32) != 0)
-            rc = ll_errmsg_set(v->e, LL_EPROOF,
-                               "lot %s: its state is not the committed one",
-                               b->lots[i].st->lot);
-    }
     ll_free(keys);
-    ll_free(res);
+    ll_free(vhs);
     return rc;
 }
 
-/* Step 6: every event decodes and is signed by its organisation. */
+/* Step 5: every event decodes and is signed by its organisation. */
 static int check_events(struct vctx *v)
 {
     struct bundle *b = v->b;
@@ -694,7 +873,35 @@ static int check_events(struct vctx *v)
     return 0;
 }
 
-/* Step 7: each followed lot's events are its whole committed log. */
+/*
+ * A followed lot's committed state: its state from the bundle with the log
+ * root of its events (l->st->log_root) put back as field 5, where canonical
+ * encoding places it: before the first field numbered above 5.
+ */
+static int with_log_root(struct plot *l)
+{
+    size_t at = 0;
+    size_t len = 0;
+    int rc = log_root_span(l->state, l->state_len, &at, &len);
+    if (rc)
+        return rc;
+    l->committed_len = l->state_len + 2 + 32;
+    l->committed = ll_malloc(l->committed_len);
+    if (l->committed == NULL)
+        return LL_ENOMEM;
+    memcpy(l->committed, l->state, at);
+    l->committed[at] = (uint8_t)(L_STATE_LOG_ROOT << 3 | WT_BYTES);
+    l->committed[at + 1] = 32;
+    memcpy(l->committed + at + 2, l->st->log_root.bytes, 32);
+    memcpy(l->committed + at + 34, l->state + at, l->state_len - at);
+    return 0;
+}
+
+/*
+ * Step 6: each followed lot lists as many events as its committed log
+ * holds; the log root of the listed ones completes its state (step 7
+ * checks the result against the state map).
+ */
 static int check_logs(struct vctx *v, bool *used)
 {
     struct bundle *b = v->b;
@@ -719,16 +926,17 @@ static int check_logs(struct vctx *v, bool *used)
             ll_lot_leaf(leaf, x->height, x->index, x->id);
             rc = ll_merkle_frontier_append(fr, leaf);
         }
-        uint8_t root[32];
-        ll_merkle_frontier_root(root, fr);
-        if (rc == 0 &&
-            (l->n_events != l->st->events || l->st->log_root.size != 32 ||
-             memcmp(root, l->st->log_root.bytes, 32) != 0))
+        if (rc == 0 && l->n_events != l->st->events)
             rc = ll_errmsg_set(v->e, LL_EPROOF,
                                "lot %s: its %zu events are not its committed "
                                "log of %llu",
                                l->st->lot, l->n_events,
                                (unsigned long long)l->st->events);
+        if (rc == 0) {
+            ll_merkle_frontier_root(l->st->log_root.bytes, fr);
+            l->st->log_root.size = 32;
+            rc = with_log_root(l);
+        }
     }
     for (size_t i = 0; rc == 0 && i < b->n_events; i++)
         if (!used[i])
@@ -887,8 +1095,7 @@ struct replay {
     struct vctx *v;
     lotledger_LotState **state; /* per bundle lot: replayed state or NULL */
     bool *tainted;
-    size_t *order; /* event indexes in commit order */
-    size_t done;   /* events of order[] applied */
+    size_t done;   /* events applied (the bundle's are in commit order) */
     bool *applied; /* per event: replayed (or set aside) already */
 };
 
@@ -930,22 +1137,6 @@ static int rv_event(void *arg, const uint8_t id[32],
         return LL_ENOTFOUND;
     const struct pevent *pe = &rp->v->b->events[x];
     return ll_signed_event_decode(out, pe->signed_event, pe->len, NULL);
-}
-
-/* An event's place in commit order. */
-struct ord {
-    uint64_t height;
-    uint32_t index;
-    size_t x;
-};
-
-static int by_commit(const void *a, const void *b)
-{
-    const struct ord *p = a;
-    const struct ord *q = b;
-    if (p->height != q->height)
-        return p->height < q->height ? -1 : 1;
-    return p->index < q->index ? -1 : p->index > q->index;
 }
 
 /* Mark the followed lots an event names; they cannot be compared. */
@@ -1037,8 +1228,8 @@ static int compare_states(struct replay *rp, size_t *compared)
                 rc = ll_errmsg_set(rp->v->e, rc, "lot %s: replayed state: %s",
                                    l->st->lot, ll_strerror(rc));
         }
-        if (rc == 0 && (st == NULL || enc.len != l->state_len ||
-                        memcmp(enc.data, l->state, enc.len) != 0))
+        if (rc == 0 && (st == NULL || enc.len != l->committed_len ||
+                        memcmp(enc.data, l->committed, enc.len) != 0))
             rc = ll_errmsg_set(rp->v->e, LL_EPROOF,
                                "lot %s: its events, replayed through the "
                                "custody rules, do not give its committed "
@@ -1053,31 +1244,18 @@ static int compare_states(struct replay *rp, size_t *compared)
 static int check_rules(struct vctx *v, struct ll_proof_report *r)
 {
     struct bundle *b = v->b;
-    struct replay rp = {v,
-                        ll_calloc(b->n_lots, sizeof(lotledger_LotState *)),
-                        ll_calloc(b->n_lots, sizeof(bool)),
-                        ll_calloc(b->n_events + 1, sizeof(size_t)),
-                        0,
+    struct replay rp = {v, ll_calloc(b->n_lots, sizeof(lotledger_LotState *)),
+                        ll_calloc(b->n_lots, sizeof(bool)), 0,
                         ll_calloc(b->n_events + 1, sizeof(bool))};
     struct ll_rules_out *out = ll_malloc(sizeof(*out));
     struct ll_signed_event *se = ll_malloc(sizeof(*se));
-    int rc = rp.state == NULL || rp.tainted == NULL || rp.order == NULL ||
-                     rp.applied == NULL || out == NULL || se == NULL
+    int rc = rp.state == NULL || rp.tainted == NULL || rp.applied == NULL ||
+                     out == NULL || se == NULL
                  ? LL_ENOMEM
                  : 0;
-    struct ord *ord = rc == 0 ? ll_calloc(b->n_events + 1, sizeof(*ord)) : NULL;
-    if (rc == 0 && ord == NULL)
-        rc = LL_ENOMEM;
-    for (size_t i = 0; rc == 0 && i < b->n_events; i++)
-        ord[i] = (struct ord){b->events[i].height, b->events[i].index, i};
-    if (rc == 0)
-        qsort(ord, b->n_events, sizeof(*ord), by_commit);
-    for (size_t i = 0; rc == 0 && i < b->n_events; i++)
-        rp.order[i] = ord[i].x;
-    ll_free(ord);
     for (; rc == 0 && rp.done < b->n_events; rp.done++) {
-        rc = apply_one(&rp, out, se, rp.order[rp.done]);
-        rp.applied[rp.order[rp.done]] = true;
+        rc = apply_one(&rp, out, se, rp.done);
+        rp.applied[rp.done] = true;
     }
     size_t compared = 0;
     if (rc == 0)
@@ -1088,7 +1266,6 @@ static int check_rules(struct vctx *v, struct ll_proof_report *r)
     ll_free(rp.state);
     ll_free(rp.tainted);
     ll_free(rp.applied);
-    ll_free(rp.order);
     ll_free(out);
     ll_free(se);
     return rc;
@@ -1136,6 +1313,8 @@ int ll_proof_verify(const struct ll_genesis *g, const uint8_t *bundle,
         used = ll_calloc(b.n_events + 1, sizeof(*used));
         rc = used == NULL ? LL_ENOMEM : check_logs(&v, used);
     }
+    if (rc == 0)
+        rc = check_state_proof(&v);
     if (rc == 0)
         rc = check_closure(&v, r);
     if (rc == 0)

@@ -12,7 +12,7 @@
 #include "chain.h"
 #include "trace.h"
 
-#define LL_PROOF_VERSION   1
+#define LL_PROOF_VERSION   2
 #define LL_PROOF_MAX_BYTES ((size_t)64 << 20)
 
 /* What a verified bundle proves. */

@@ -237,6 +237,57 @@ LL_NODISCARD int ll_smt_verify(struct ll_smt_result *results,
                                const uint8_t *keys, size_t nkeys,
                                const uint8_t *proof, size_t prooflen);
 
+/* ---- compact proofs of present keys ------------------------------------
+ *
+ * A multiproof for keys that are all present, for a verifier that knows
+ * their value hashes already (a trace proof carries the values): no leaf is
+ * sent. In pre-order, one shape bit per position where a single queried
+ * key goes (1: its leaf is here, 0: an inner node) and one per subtree off
+ * the queried paths (1: empty, 0: its hash follows), and the hashes of the
+ * non-empty off-path subtrees. Never larger than format 1 for the same
+ * keys. docs/proof-format.md ("State proof") specifies it; it is canonical
+ * like format 1.
+ */
+
+/*
+ * Convert a format-1 multiproof (ll_smt_prove) of keys that are all present
+ * into the compact form. Reads the proof only (no hashing): verify the
+ * result, not the input.
+ * Returns: 0; LL_EINVAL (NULL arguments, a key twice); LL_ENOMEM;
+ *          LL_ETOOBIG (an output's maximum); LL_EPROOF (a key is absent,
+ *          or the proof is malformed for these keys).
+ * Out:  bits: the shape bits, appended (8 per byte, first bit in the top
+ *       bit of the first byte, the last byte padded with zero bits).
+ *       hashes: the non-empty off-path hashes, appended, 32 bytes each.
+ *       Both are back at their old length on failure (or freed, after
+ *       LL_ETOOBIG/LL_ENOMEM from the buffer).
+ * In:   keys, nkeys: nkeys >= 1 keys of 32 bytes, back to back, any order.
+ *       proof, prooflen: their format-1 multiproof.
+ */
+LL_NODISCARD int ll_smt_proof_compact(struct ll_buf *bits,
+                                      struct ll_buf *hashes,
+                                      const uint8_t *keys, size_t nkeys,
+                                      const uint8_t *proof, size_t prooflen)
+    LL_NONNULL(1, 2);
+
+/*
+ * Verify a compact proof that key i is in the map under root with value
+ * hash value_hashes[i], for every i. Allocates only when nkeys > 16.
+ * Returns: 0; LL_EINVAL (NULL arguments, nkeys == 0, a key twice);
+ *          LL_ENOMEM; LL_ETRUNC (bits or hashes run out); LL_EPROOF (a
+ *          shape rule is broken, or the implied root is not root);
+ *          LL_ETRAILING (bits or hashes left over, or a padding bit set).
+ * In:   root: 32 bytes, the trusted root.
+ *       keys, value_hashes, nkeys: nkeys keys and their value hashes, 32
+ *       bytes each, back to back, any order, distinct keys.
+ *       bits, bitslen; hashes, hashlen: the proof (hostile input).
+ */
+LL_NODISCARD int
+ll_smt_verify_compact(const uint8_t root[static LL_SMT_HASH_LEN],
+                      const uint8_t *keys, const uint8_t *value_hashes,
+                      size_t nkeys, const uint8_t *bits, size_t bitslen,
+                      const uint8_t *hashes, size_t hashlen);
+
 /* ---- in-memory store ----------------------------------------------------- */
 
 /*

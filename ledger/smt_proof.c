@@ -6,6 +6,8 @@
  * make the format canonical: a tree and a key set have exactly one valid
  * proof, so a proof cannot be re-shaped into another one that also passes.
  * Needs no store; recursion is at most LL_SMT_MAX_DEPTH + 1 calls deep.
+ * The compact form for keys known present (trace proofs) is converted from
+ * this format and verified here too.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -281,4 +283,221 @@ int ll_smt_verify(struct ll_smt_result *results,
 {
     uint8_t got[LL_SMT_HASH_LEN];
     return run(got, results, root, keys, nkeys, proof, prooflen);
+}
+
+/* ---- compact proofs of present keys --------------------------------------
+ */
+
+static const uint8_t zero_hash[LL_SMT_HASH_LEN];
+
+struct cvrf {
+    const uint8_t *bits;   /* shape bits */
+    size_t nbits;          /* 8 x their bytes */
+    size_t bit;            /* bits consumed */
+    struct vrf h;          /* hashes (as p, len, off) and the keys */
+    const uint8_t *values; /* value hashes, by kref.idx */
+};
+
+/* The next shape bit, or false when there is none left (*ok false). */
+static bool next_bit(struct cvrf *v, bool *ok)
+{
+    *ok = v->bit < v->nbits;
+    if (!*ok)
+        return false;
+    bool b = (v->bits[v->bit / 8] >> (7 - v->bit % 8) & 1) != 0;
+    v->bit++;
+    return b;
+}
+
+/* Key references for nkeys keys: the stack array, or the heap above 16. */
+static struct kref *kref_get(struct kref *small, size_t nkeys)
+{
+    return nkeys > SMALL_KEYS ? ll_reallocarray(NULL, nkeys, sizeof(*small))
+                              : small;
+}
+
+struct packer {
+    struct vrf in;         /* the format-1 proof being read */
+    struct ll_buf *bits;   /* shape bits out */
+    struct ll_buf *hashes; /* off-path hashes out */
+    uint8_t byte;          /* bits not yet written, from the top */
+    unsigned nbits;        /* how many (0..7) */
+};
+
+static int put_bit(struct packer *pk, bool bit)
+{
+    pk->byte |= (uint8_t)(bit ? 0x80u >> pk->nbits : 0);
+    if (++pk->nbits < 8)
+        return 0;
+    int rc = ll_buf_append_byte(pk->bits, pk->byte);
+    pk->byte = 0;
+    pk->nbits = 0;
+    return rc;
+}
+
+/* One format-1 item at depth for k[lo..hi), rewritten compactly. */
+static int pack_item(struct packer *pk, unsigned depth, size_t lo, size_t hi)
+{
+    const uint8_t *t;
+    const uint8_t *p;
+    int rc = take(&pk->in, &t, 1);
+    if (rc)
+        return LL_EPROOF;
+    if (lo == hi && (*t == LL_SMT_PROOF_EMPTY || *t == LL_SMT_PROOF_HASH)) {
+        rc = put_bit(pk, *t == LL_SMT_PROOF_EMPTY);
+        if (rc || *t == LL_SMT_PROOF_EMPTY)
+            return rc;
+        rc = take(&pk->in, &p, LL_SMT_HASH_LEN);
+        return rc ? LL_EPROOF : ll_buf_append(pk->hashes, p, LL_SMT_HASH_LEN);
+    }
+    if (lo == hi || (*t != LL_SMT_PROOF_LEAF && *t != LL_SMT_PROOF_INNER))
+        return LL_EPROOF; /* an absent key, or not a proof of these keys */
+    if (hi - lo == 1 && (rc = put_bit(pk, *t == LL_SMT_PROOF_LEAF)) != 0)
+        return rc;
+    if (*t == LL_SMT_PROOF_LEAF) {
+        if (hi - lo != 1 || take(&pk->in, &p, LL_SMT_NODE_LEN - 1) != 0 ||
+            memcmp(p, pk->in.k[lo].key, LL_SMT_KEY_LEN) != 0)
+            return LL_EPROOF;
+        return 0;
+    }
+    if (depth >= LL_SMT_MAX_DEPTH)
+        return LL_EPROOF;
+    size_t mid = split(pk->in.k, lo, hi, depth);
+    rc = pack_item(pk, depth + 1, lo, mid);
+    return rc ? rc : pack_item(pk, depth + 1, mid, hi);
+}
+
+int ll_smt_proof_compact(struct ll_buf *bits, struct ll_buf *hashes,
+                         const uint8_t *keys, size_t nkeys,
+                         const uint8_t *proof, size_t prooflen)
+{
+    struct kref small[SMALL_KEYS];
+    size_t bits_at = bits->len;
+    size_t hashes_at = hashes->len;
+    if (keys == NULL || nkeys == 0 || proof == NULL)
+        return LL_EINVAL;
+    struct kref *k = kref_get(small, nkeys);
+    if (k == NULL)
+        return LL_ENOMEM;
+    int rc = sort_refs(k, keys, nkeys);
+    struct packer pk = {
+        {proof, prooflen, 1, k, nkeys, NULL}, bits, hashes, 0, 0};
+    if (rc == 0 && (prooflen == 0 || proof[0] != LL_SMT_PROOF_VERSION))
+        rc = LL_EPROOF;
+    if (rc == 0)
+        rc = pack_item(&pk, 0, 0, nkeys);
+    if (rc == 0 && pk.in.off != prooflen)
+        rc = LL_EPROOF;
+    if (rc == 0 && pk.nbits > 0)
+        rc = ll_buf_append_byte(bits, pk.byte);
+    if (rc && bits->len > bits_at)
+        bits->len = bits_at;
+    if (rc && hashes->len > hashes_at)
+        hashes->len = hashes_at;
+    if (k != small)
+        ll_free(k);
+    return rc;
+}
+
+static int c_item(struct cvrf *v, uint8_t hash[LL_SMT_HASH_LEN],
+                  enum item_kind *kind, unsigned depth, size_t lo, size_t hi);
+
+/*
+ * A child position: on a path (recurse) or off every path: its bit says
+ * empty (1) or a non-zero hash follows (0).
+ */
+static int c_child(struct cvrf *v, uint8_t hash[LL_SMT_HASH_LEN],
+                   enum item_kind *kind, unsigned depth, size_t lo, size_t hi)
+{
+    const uint8_t *h;
+    bool ok;
+    if (lo < hi)
+        return c_item(v, hash, kind, depth, lo, hi);
+    bool empty = next_bit(v, &ok);
+    if (!ok)
+        return LL_ETRUNC;
+    *kind = empty ? ITEM_EMPTY : ITEM_HASH;
+    if (empty) {
+        memset(hash, 0, LL_SMT_HASH_LEN);
+        return 0;
+    }
+    if (take(&v->h, &h, LL_SMT_HASH_LEN) != 0)
+        return LL_ETRUNC;
+    if (memcmp(h, zero_hash, LL_SMT_HASH_LEN) == 0)
+        return LL_EPROOF; /* an empty subtree has its bit */
+    memcpy(hash, h, LL_SMT_HASH_LEN);
+    return 0;
+}
+
+/*
+ * The position at depth where keys k[lo..hi) go (at least one): a leaf if
+ * it is the only key and its bit says so, otherwise an inner node whose
+ * two children follow; then the shape rule of format 1.
+ */
+static int c_item(struct cvrf *v, uint8_t hash[LL_SMT_HASH_LEN],
+                  enum item_kind *kind, unsigned depth, size_t lo, size_t hi)
+{
+    bool leaf = false;
+    bool ok = true;
+    if (hi - lo == 1)
+        leaf = next_bit(v, &ok);
+    if (!ok)
+        return LL_ETRUNC;
+    *kind = leaf ? ITEM_LEAF : ITEM_INNER;
+    if (leaf) {
+        const struct kref *r = &v->h.k[lo];
+        ll_smt_leaf_hash(hash, r->key, v->values + r->idx * LL_SMT_HASH_LEN);
+        return 0;
+    }
+    if (depth >= LL_SMT_MAX_DEPTH)
+        return LL_EPROOF;
+    uint8_t h[2][LL_SMT_HASH_LEN];
+    enum item_kind kd[2];
+    size_t mid = split(v->h.k, lo, hi, depth);
+    int rc = c_child(v, h[0], &kd[0], depth + 1, lo, mid);
+    if (rc == 0)
+        rc = c_child(v, h[1], &kd[1], depth + 1, mid, hi);
+    if (rc)
+        return rc;
+    if ((kd[0] == ITEM_EMPTY && kd[1] == ITEM_LEAF) ||
+        (kd[0] == ITEM_LEAF && kd[1] == ITEM_EMPTY))
+        return LL_EPROOF; /* the tree would have moved the leaf up */
+    ll_smt_node_hash(hash, h[0], h[1]);
+    return 0;
+}
+
+int ll_smt_verify_compact(const uint8_t root[static LL_SMT_HASH_LEN],
+                          const uint8_t *keys, const uint8_t *value_hashes,
+                          size_t nkeys, const uint8_t *bits, size_t bitslen,
+                          const uint8_t *hashes, size_t hashlen)
+{
+    struct kref small[SMALL_KEYS];
+    uint8_t got[LL_SMT_HASH_LEN];
+    enum item_kind kind;
+    if (keys == NULL || value_hashes == NULL || nkeys == 0 ||
+        (bits == NULL && bitslen > 0) || (hashes == NULL && hashlen > 0) ||
+        bitslen > SIZE_MAX / 8)
+        return LL_EINVAL;
+    struct kref *k = kref_get(small, nkeys);
+    if (k == NULL)
+        return LL_ENOMEM;
+    int rc = sort_refs(k, keys, nkeys);
+    struct cvrf v = {bits,
+                     8 * bitslen,
+                     0,
+                     {hashes, hashlen, 0, k, nkeys, NULL},
+                     value_hashes};
+    if (rc == 0)
+        rc = c_item(&v, got, &kind, 0, 0, nkeys);
+    /* Canonical: no byte of bits or hashes left, no padding bit set. */
+    size_t used = (v.bit + 7) / 8;
+    if (rc == 0 && (v.h.off != hashlen || used != bitslen ||
+                    (bits != NULL && v.bit % 8 != 0 &&
+                     (bits[used - 1] & (0xffu >> (v.bit % 8))) != 0)))
+        rc = LL_ETRAILING;
+    if (rc == 0 && memcmp(got, root, LL_SMT_HASH_LEN) != 0)
+        rc = LL_EPROOF;
+    if (k != small)
+        ll_free(k);
+    return rc;
 }

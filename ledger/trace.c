@@ -1,26 +1,44 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Trace queries (trace.h): a breadth-first walk over lots, reading each
- * expanded lot's event log from one snapshot. Lots and events are found
- * again through small open-addressing tables, so each event is read and
- * kept once however many traced lots it names.
+ * Trace queries (trace.h): a breadth-first walk over lots, a level at a
+ * time, reading each expanded lot's event log from one snapshot. Lots and
+ * events are found again through small open-addressing tables, so each
+ * event is read and kept once however many traced lots it names; a
+ * level's new events are read together, in store order. What following
+ * needs from an event (its type, the lots a transform names) is read from
+ * its stored bytes without decoding it.
  */
+#include <stdlib.h>
 #include <string.h>
 
-#include "event_json.h"
 #include "internal.h"
 #include "trace.h"
 
-#define LOT_SLOTS ((size_t)2 * LL_TRACE_MAX_LOTS) /* power of two */
-#define EV_SLOTS  ((size_t)2 * LL_TRACE_MAX_EVENTS)
-#define NO_SLOT   UINT32_MAX
+#define NO_SLOT UINT32_MAX
 
-static uint32_t fnv(const char *s)
+/* Protobuf wire types and the Event fields a trace reads (ledger.proto). */
+#define WT_VARINT   0
+#define WT_I64      1
+#define WT_LEN      2
+#define WT_I32      5
+#define EV_TYPE     3
+#define EV_LOTS     10
+#define EV_OUTPUTS  11
+#define LQ_LOT      1
+#define SIGNED_TAG1 0x0a /* SignedEvent.event, length-delimited */
+
+static uint32_t fnv(const char *s, size_t n)
 {
     uint32_t h = 2166136261u;
-    for (; *s != '\0'; s++)
-        h = (h ^ (uint8_t)*s) * 16777619u;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (uint8_t)s[i]) * 16777619u;
     return h;
+}
+
+static uint32_t ev_hash(uint64_t height, uint32_t index)
+{
+    uint64_t key = (height << 24) ^ index;
+    return (uint32_t)((key * 0x9E3779B97F4A7C15ull) >> 32);
 }
 
 static int grow(void **p, size_t *cap, size_t need, size_t elem, size_t max)
@@ -40,18 +58,68 @@ static int grow(void **p, size_t *cap, size_t need, size_t elem, size_t max)
     return 0;
 }
 
-/* The index of lot in t (adding it at depth if new); NO_SLOT on error. */
-static int find_or_add_lot(struct ll_trace *t, const char *lot, uint32_t depth,
-                           uint32_t *idx, bool *added, struct ll_errmsg *e)
+/*
+ * Keep both tables at most half full: double the one about to pass that
+ * and put every entry back. Tables start small, so a small trace touches
+ * little memory.
+ */
+static int rehash_lots(struct ll_trace *t)
 {
-    uint32_t h = fnv(lot) & (uint32_t)(LOT_SLOTS - 1);
+    if (2 * (t->n_lots + 1) <= t->n_lot_slots)
+        return 0;
+    size_t n = t->n_lot_slots * 2;
+    uint32_t *slots = ll_reallocarray(NULL, n, sizeof(*slots));
+    if (slots == NULL)
+        return LL_ENOMEM;
+    memset(slots, 0xff, n * sizeof(*slots));
+    for (size_t i = 0; i < t->n_lots; i++) {
+        const char *lot = t->lots[i].lot;
+        size_t h = fnv(lot, strlen(lot)) & (n - 1);
+        while (slots[h] != NO_SLOT)
+            h = (h + 1) & (n - 1);
+        slots[h] = (uint32_t)i;
+    }
+    ll_free(t->lot_slots);
+    t->lot_slots = slots;
+    t->n_lot_slots = n;
+    return 0;
+}
+
+static int rehash_events(struct ll_trace *t)
+{
+    if (2 * (t->n_events + 1) <= t->n_ev_slots)
+        return 0;
+    size_t n = t->n_ev_slots * 2;
+    uint64_t *slots = ll_calloc(n, sizeof(*slots));
+    if (slots == NULL)
+        return LL_ENOMEM;
+    for (size_t i = 0; i < t->n_events; i++) {
+        size_t h = ev_hash(t->events[i].height, t->events[i].index) & (n - 1);
+        while (slots[h] != 0)
+            h = (h + 1) & (n - 1);
+        slots[h] = (uint64_t)i + 1;
+    }
+    ll_free(t->ev_slots);
+    t->ev_slots = slots;
+    t->n_ev_slots = n;
+    return 0;
+}
+
+/*
+ * The index of the lot with id lot[0..n) in t, added at depth if new (its
+ * id checked: it comes from stored bytes). added says which.
+ */
+static int find_or_add_lot(struct ll_trace *t, const char *lot, size_t n,
+                           uint32_t depth, uint32_t *idx, bool *added,
+                           struct ll_errmsg *e)
+{
+    size_t mask = t->n_lot_slots - 1;
+    size_t h = fnv(lot, n) & mask;
     *added = false;
-    for (;; h = (h + 1) & (uint32_t)(LOT_SLOTS - 1)) {
-        uint32_t v = t->lot_slots[h];
-        if (v == NO_SLOT)
-            break;
-        if (strcmp(t->lots[v].lot, lot) == 0) {
-            *idx = v;
+    for (; t->lot_slots[h] != NO_SLOT; h = (h + 1) & mask) {
+        const char *have = t->lots[t->lot_slots[h]].lot;
+        if (memcmp(have, lot, n) == 0 && have[n] == '\0') {
+            *idx = t->lot_slots[h];
             return 0;
         }
     }
@@ -62,12 +130,20 @@ static int find_or_add_lot(struct ll_trace *t, const char *lot, uint32_t depth,
                              (unsigned)LL_TRACE_MAX_LOTS);
     int rc = grow((void **)&t->lots, &t->cap_lots, t->n_lots + 1,
                   sizeof(*t->lots), LL_TRACE_MAX_LOTS);
+    if (rc == 0)
+        rc = rehash_lots(t);
     if (rc)
         return ll_errmsg_set(e, rc, "out of memory");
     struct ll_trace_lot *l = &t->lots[t->n_lots];
     memset(l, 0, sizeof(*l));
-    (void)snprintf(l->lot, sizeof(l->lot), "%s", lot);
+    memcpy(l->lot, lot, n);
+    if (ll_lotid_check(l->lot, NULL) != 0)
+        return ll_errmsg_set(e, LL_ECORRUPT, "a stored event names a bad lot");
+    ll_lot_key(l->key, l->lot);
     l->depth = depth;
+    mask = t->n_lot_slots - 1;
+    for (h = fnv(lot, n) & mask; t->lot_slots[h] != NO_SLOT;)
+        h = (h + 1) & mask;
     t->lot_slots[h] = (uint32_t)t->n_lots;
     *idx = (uint32_t)t->n_lots++;
     *added = true;
@@ -90,30 +166,145 @@ static int add_edge(struct ll_trace *t, uint32_t from, uint32_t to, uint32_t ev,
     return 0;
 }
 
+/* A minimal-or-not varint of at most 10 bytes at p[*off..n). */
+static bool varint(const uint8_t *p, size_t n, size_t *off, uint64_t *v)
+{
+    uint64_t x = 0;
+    for (unsigned i = 0; i < 10 && *off < n; i++) {
+        uint8_t b = p[(*off)++];
+        x |= (uint64_t)(b & 0x7f) << (7 * i);
+        if ((b & 0x80) == 0) {
+            *v = x;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Skip a field's payload of wire type wt; false if it does not fit. */
+static bool skip(const uint8_t *p, size_t n, size_t *off, unsigned wt,
+                 uint64_t *len)
+{
+    uint64_t v = 0;
+    if (wt == WT_VARINT)
+        return varint(p, n, off, &v);
+    if (wt == WT_LEN) {
+        if (!varint(p, n, off, len) || *len > n - *off)
+            return false;
+        *off += (size_t)*len;
+        return true;
+    }
+    size_t k = wt == WT_I64 ? 8 : wt == WT_I32 ? 4 : SIZE_MAX;
+    if (k > n - *off)
+        return false;
+    *off += k;
+    return true;
+}
+
+/* The event bytes inside SignedEvent bytes p[0..n): offset and length. */
+static bool envelope(const uint8_t *p, size_t n, size_t *off, size_t *len)
+{
+    uint64_t v = 0;
+    *off = 1;
+    if (n == 0 || p[0] != SIGNED_TAG1 || !varint(p, n, off, &v) || v > n - *off)
+        return false;
+    *len = (size_t)v;
+    return true;
+}
+
+/* Record the lot id of a LotQuantity at t->bytes[off..off+n). */
+static bool add_name(struct ll_trace *t, size_t off, size_t n)
+{
+    const uint8_t *p = t->bytes.data;
+    size_t end = off + n;
+    while (off < end) {
+        uint64_t tag = 0;
+        uint64_t len = 0;
+        if (!varint(p, end, &off, &tag) ||
+            !skip(p, end, &off, (unsigned)(tag & 7), &len))
+            return false;
+        if (tag != (LQ_LOT << 3 | WT_LEN))
+            continue;
+        size_t at = off - (size_t)len;
+        if (len == 0 || len > LL_LOTID_MAX || memchr(p + at, 0, len) != NULL ||
+            grow((void **)&t->names, &t->cap_names, t->n_names + 1,
+                 sizeof(*t->names), SIZE_MAX / sizeof(*t->names)) != 0)
+            return false;
+        t->names[t->n_names++] = (struct ll_trace_name){at, (size_t)len};
+        return true;
+    }
+    return false; /* a LotQuantity without a lot */
+}
+
+/*
+ * What following needs from a stored event, read from its bytes without
+ * decoding it: its type and, for a transform, where its input and output
+ * lot ids are. Committed events are canonical (fields in number order),
+ * but the bytes come from the disk: anything odd is LL_ECORRUPT.
+ */
+static int scan_event(struct ll_trace *t, struct ll_trace_event *x)
+{
+    const uint8_t *p = t->bytes.data + x->off;
+    size_t off = 0;
+    size_t n = 0;
+    uint64_t type = 0;
+    size_t first = t->n_names;
+    unsigned counts[2] = {0, 0};
+    if (!envelope(p, x->len, &off, &n))
+        return LL_ECORRUPT;
+    p += off;
+    for (off = 0; off < n;) {
+        uint64_t tag = 0;
+        uint64_t v = 0;
+        if (!varint(p, n, &off, &tag))
+            return LL_ECORRUPT;
+        unsigned f = (unsigned)(tag >> 3);
+        size_t at = off;
+        if (!skip(p, n, &off, (unsigned)(tag & 7), &v))
+            return LL_ECORRUPT;
+        if (tag == (EV_TYPE << 3 | WT_VARINT))
+            (void)varint(p, n, &at, &type);
+        if ((tag & 7) != WT_LEN || (f != EV_LOTS && f != EV_OUTPUTS))
+            continue;
+        if (++counts[f == EV_OUTPUTS] > UINT8_MAX ||
+            (f == EV_LOTS && counts[1] > 0) ||
+            !add_name(t, (size_t)(p - t->bytes.data) + off - (size_t)v,
+                      (size_t)v))
+            return LL_ECORRUPT;
+    }
+    x->transform = type == lotledger_EventType_TRANSFORM;
+    if (!x->transform) {
+        t->n_names = first;
+        return 0;
+    }
+    x->name_first = (uint32_t)first;
+    x->n_in = (uint8_t)counts[0];
+    x->n_out = (uint8_t)counts[1];
+    return 0;
+}
+
 struct walk {
     struct ll_trace *t;
-    const struct ll_ledger_snap *s;
     struct ll_errmsg *e;
-    struct ll_signed_event *se; /* scratch */
     uint32_t lot;
     int rc;
+    struct ll_buf state; /* the lot's state bytes, before they join t */
 };
 
-/* Read the event at (height, index) into t once; its index in *idx. */
+/*
+ * The index of the event at (height, index) in t, added (without its bytes:
+ * fetch_events reads them) if new.
+ */
 static int event_once(struct walk *w, uint64_t height, uint32_t index,
                       uint32_t *idx)
 {
     struct ll_trace *t = w->t;
-    uint64_t key = (height << 24) ^ index;
-    uint32_t h = (uint32_t)((key * 0x9E3779B97F4A7C15ull) >> 40) &
-                 (uint32_t)(EV_SLOTS - 1);
-    for (;; h = (h + 1) & (uint32_t)(EV_SLOTS - 1)) {
-        uint64_t v = t->ev_slots[h];
-        if (v == 0)
-            break;
-        const struct ll_trace_event *x = &t->events[v - 1];
+    size_t mask = t->n_ev_slots - 1;
+    size_t h = ev_hash(height, index) & mask;
+    for (; t->ev_slots[h] != 0; h = (h + 1) & mask) {
+        const struct ll_trace_event *x = &t->events[t->ev_slots[h] - 1];
         if (x->height == height && x->index == index) {
-            *idx = (uint32_t)(v - 1);
+            *idx = (uint32_t)(t->ev_slots[h] - 1);
             return 0;
         }
     }
@@ -124,33 +315,17 @@ static int event_once(struct walk *w, uint64_t height, uint32_t index,
                              (unsigned)LL_TRACE_MAX_EVENTS);
     int rc = grow((void **)&t->events, &t->cap_events, t->n_events + 1,
                   sizeof(*t->events), LL_TRACE_MAX_EVENTS);
+    if (rc == 0)
+        rc = rehash_events(t);
     if (rc)
         return ll_errmsg_set(w->e, rc, "out of memory");
-    size_t off = t->bytes.len;
-    rc = ll_ledger_event_at(w->s, height, index, &t->bytes);
-    if (rc == LL_ETOOBIG)
-        return ll_errmsg_set(w->e, rc,
-                             "the trace holds more than %u MiB of events; "
-                             "ask for a smaller depth",
-                             (unsigned)(LL_TRACE_MAX_BYTES >> 20));
-    if (rc == LL_ENOTFOUND)
-        rc = LL_ECORRUPT; /* a lot log names an event that is not there */
-    if (rc)
-        return ll_errmsg_set(w->e, rc, "event at %llu/%u: %s",
-                             (unsigned long long)height, index,
-                             ll_strerror(rc));
     struct ll_trace_event *x = &t->events[t->n_events];
+    memset(x, 0, sizeof(*x));
     x->height = height;
     x->index = index;
-    x->off = off;
-    x->len = t->bytes.len - off;
-    lotledger_EventType type;
-    rc = ll_signed_event_peek(t->bytes.data + off, x->len, x->id, &type);
-    if (rc)
-        return ll_errmsg_set(w->e, LL_ECORRUPT, "stored event %llu/%u: %s",
-                             (unsigned long long)height, index,
-                             ll_strerror(rc));
-    x->transform = type == lotledger_EventType_TRANSFORM;
+    mask = t->n_ev_slots - 1;
+    for (h = ev_hash(height, index) & mask; t->ev_slots[h] != 0;)
+        h = (h + 1) & mask;
     t->ev_slots[h] = (uint64_t)t->n_events + 1;
     *idx = (uint32_t)t->n_events++;
     return 0;
@@ -176,28 +351,102 @@ static int log_cb(void *arg, uint64_t seq, uint64_t height, uint32_t index)
     return 0;
 }
 
-/* Follow transform event x from lot i: add the lots on its other side. */
+/* An event still to read: its position, and its index in t->events. */
+struct want {
+    struct ll_ledger_pos pos;
+    size_t x;
+};
+
+static int by_pos(const void *a, const void *b)
+{
+    const struct ll_ledger_pos *p = &((const struct want *)a)->pos;
+    const struct ll_ledger_pos *q = &((const struct want *)b)->pos;
+    if (p->height != q->height)
+        return p->height < q->height ? -1 : 1;
+    return p->index < q->index ? -1 : p->index > q->index;
+}
+
+/*
+ * Read the bytes of events[first..n_events) (the ones the last level's
+ * logs added) in the store's order, so that events of one block come from
+ * one scan, and learn from each what following needs.
+ */
+static int fetch_events(struct ll_trace *t, const struct ll_ledger_snap *s,
+                        size_t first, struct ll_errmsg *e)
+{
+    size_t n = t->n_events - first;
+    struct want *w = ll_calloc(n + 1, sizeof(*w));
+    struct ll_ledger_pos *pos = ll_calloc(n + 1, sizeof(*pos));
+    size_t *lens = ll_calloc(n + 1, sizeof(*lens));
+    size_t off = t->bytes.len;
+    int rc = w == NULL || pos == NULL || lens == NULL ? LL_ENOMEM : 0;
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        w[i] = (struct want){
+            {t->events[first + i].height, t->events[first + i].index},
+            first + i};
+    if (rc == 0)
+        qsort(w, n, sizeof(*w), by_pos);
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        pos[i] = w[i].pos;
+    if (rc == 0)
+        rc = ll_ledger_events_at(s, pos, n, &t->bytes, lens);
+    if (rc == LL_ENOTFOUND)
+        rc = LL_ECORRUPT; /* a lot log names an event that is not there */
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        struct ll_trace_event *x = &t->events[w[i].x];
+        x->off = off;
+        x->len = lens[i];
+        off += lens[i];
+        if (scan_event(t, x) != 0)
+            rc = ll_errmsg_set(e, LL_ECORRUPT, "stored event %llu/%u: %s",
+                               (unsigned long long)x->height, x->index,
+                               ll_strerror(LL_ECORRUPT));
+    }
+    if (rc == LL_ETOOBIG)
+        rc = ll_errmsg_set(e, rc,
+                           "the trace holds more than %u MiB of events; "
+                           "ask for a smaller depth",
+                           (unsigned)(LL_TRACE_MAX_BYTES >> 20));
+    else if (rc && (e == NULL || e->text[0] == '\0'))
+        rc = ll_errmsg_set(e, rc, "reading events: %s", ll_strerror(rc));
+    ll_free(w);
+    ll_free(pos);
+    ll_free(lens);
+    return rc;
+}
+
+/* Does transform x name lot i on side out (1: outputs, 0: inputs)? */
+static bool names_lot(const struct ll_trace *t, const struct ll_trace_event *x,
+                      uint32_t i, bool out)
+{
+    const char *lot = t->lots[i].lot;
+    size_t first = x->name_first + (out ? x->n_in : 0);
+    size_t n = out ? x->n_out : x->n_in;
+    for (size_t k = first; k < first + n; k++) {
+        const struct ll_trace_name *nm = &t->names[k];
+        if (memcmp(t->bytes.data + nm->off, lot, nm->len) == 0 &&
+            lot[nm->len] == '\0')
+            return true;
+    }
+    return false;
+}
+
+/* Follow transform x from lot i: add the lots on its other side. */
 static int follow_one(struct ll_trace *t, uint32_t i, uint32_t x,
-                      struct ll_signed_event *se, struct ll_errmsg *e)
+                      struct ll_errmsg *e)
 {
     const struct ll_trace_event *te = &t->events[x];
     bool back = t->dir == LL_TRACE_BACKWARD;
-    int rc = ll_signed_event_decode(se, t->bytes.data + te->off, te->len, NULL);
-    if (rc)
-        return ll_errmsg_set(e, LL_ECORRUPT, "stored event %llu/%u: %s",
-                             (unsigned long long)te->height, te->index,
-                             ll_strerror(rc));
-    const lotledger_Event *ev = &se->ev;
-    const char *me = t->lots[i].lot;
-    if (back ? !ll_ledger__names(ev->outputs, ev->outputs_count, me)
-             : !ll_ledger__names(ev->lots, ev->lots_count, me))
+    if (!names_lot(t, te, i, back))
         return 0; /* the lot is on this side: nothing to follow */
-    const lotledger_LotQuantity *next = back ? ev->lots : ev->outputs;
-    size_t nn = back ? ev->lots_count : ev->outputs_count;
-    for (size_t j = 0; j < nn && rc == 0; j++) {
+    size_t first = te->name_first + (back ? 0 : te->n_in);
+    size_t n = back ? te->n_in : te->n_out;
+    int rc = 0;
+    for (size_t k = first; k < first + n && rc == 0; k++) {
         uint32_t other = 0;
         bool added = false;
-        rc = find_or_add_lot(t, next[j].lot, t->lots[i].depth + 1, &other,
+        rc = find_or_add_lot(t, (const char *)t->bytes.data + t->names[k].off,
+                             t->names[k].len, t->lots[i].depth + 1, &other,
                              &added, e);
         if (rc == 0)
             rc = back ? add_edge(t, other, i, x, e)
@@ -207,24 +456,38 @@ static int follow_one(struct ll_trace *t, uint32_t i, uint32_t x,
 }
 
 /* Follow lot i's transforms one step in the trace's direction. */
-static int follow(struct ll_trace *t, uint32_t i, struct ll_signed_event *se,
-                  struct ll_errmsg *e)
+static int follow(struct ll_trace *t, uint32_t i, struct ll_errmsg *e)
 {
     int rc = 0;
     for (size_t k = 0; rc == 0 && k < t->lots[i].ev_count; k++) {
         uint32_t x = t->lot_events[t->lots[i].ev_first + k];
-        if (t->events[x].transform) /* known from the first decode */
-            rc = follow_one(t, i, x, se, e);
+        if (t->events[x].transform)
+            rc = follow_one(t, i, x, e);
     }
     return rc;
 }
 
-static int read_state(struct ll_trace *t, const struct ll_ledger_snap *s,
-                      uint32_t i, struct ll_errmsg *e)
+/*
+ * Read lot i's state and, if it is within the depth, its whole log (each
+ * new event listed once; fetch_events reads them).
+ */
+static int read_lot(struct ll_trace *t, const struct ll_ledger_snap *s,
+                    uint32_t i, struct ll_errmsg *e)
 {
     struct ll_trace_lot *l = &t->lots[i];
+    struct walk w = {t, e, i, 0, {0}};
+    l->ev_first = t->n_lot_events;
+    l->expanded = l->depth <= t->max_depth;
+    ll_buf_init(&w.state, lotledger_LotState_size);
+    int rc =
+        ll_ledger_lot_log(s, l->key, &w.state, l->expanded ? log_cb : NULL, &w);
     l->state_off = t->bytes.len;
-    int rc = ll_ledger_lot_bytes(s, l->lot, &t->bytes);
+    l->state_len = w.state.len;
+    if (rc == 0)
+        rc = ll_buf_append(&t->bytes, w.state.data, w.state.len);
+    ll_buf_free(&w.state);
+    if (w.rc != 0)
+        return w.rc;
     if (rc == LL_ENOTFOUND && i == 0)
         return ll_errmsg_set(e, rc, "lot %s: not on this ledger", l->lot);
     if (rc == LL_ENOTFOUND)
@@ -236,8 +499,30 @@ static int read_state(struct ll_trace *t, const struct ll_ledger_snap *s,
                              (unsigned)(LL_TRACE_MAX_BYTES >> 20));
     if (rc)
         return ll_errmsg_set(e, rc, "lot %s: %s", l->lot, ll_strerror(rc));
-    l->state_len = t->bytes.len - l->state_off;
+    if (!l->expanded)
+        t->frontier++;
     return 0;
+}
+
+/*
+ * One level of the breadth-first walk, lots[lo..hi): their states and
+ * logs, then the events new to the trace, then the transforms to follow
+ * (which append the next level's lots, in the order a lot-by-lot walk
+ * would).
+ */
+static int walk_level(struct ll_trace *t, const struct ll_ledger_snap *s,
+                      uint32_t lo, uint32_t hi, struct ll_errmsg *e)
+{
+    size_t first = t->n_events;
+    int rc = 0;
+    for (uint32_t i = lo; rc == 0 && i < hi; i++)
+        rc = read_lot(t, s, i, e);
+    if (rc == 0 && t->n_events > first)
+        rc = fetch_events(t, s, first, e);
+    for (uint32_t i = lo; rc == 0 && i < hi; i++)
+        if (t->lots[i].expanded)
+            rc = follow(t, i, e);
+    return rc;
 }
 
 int ll_trace_build(const struct ll_ledger_snap *s, const char *lot,
@@ -254,50 +539,48 @@ int ll_trace_build(const struct ll_ledger_snap *s, const char *lot,
     if (dir != LL_TRACE_BACKWARD && dir != LL_TRACE_FORWARD)
         return ll_errmsg_set(e, LL_EINVAL, "unknown trace direction");
     struct ll_trace *t = ll_calloc(1, sizeof(*t));
-    struct ll_signed_event *ev = ll_malloc(sizeof(*ev));
     if (t != NULL) {
-        t->lot_slots = ll_malloc(LOT_SLOTS * sizeof(*t->lot_slots));
-        t->ev_slots = ll_calloc(EV_SLOTS, sizeof(*t->ev_slots));
+        t->n_lot_slots = 64;
+        t->n_ev_slots = 256;
+        t->lot_slots = ll_reallocarray(NULL, 64, sizeof(*t->lot_slots));
+        t->ev_slots = ll_calloc(256, sizeof(*t->ev_slots));
     }
-    if (t == NULL || ev == NULL || t->lot_slots == NULL ||
-        t->ev_slots == NULL) {
+    if (t == NULL || t->lot_slots == NULL || t->ev_slots == NULL) {
         ll_trace_free(t);
-        ll_free(ev);
         return ll_errmsg_set(e, LL_ENOMEM, "out of memory");
     }
-    memset(t->lot_slots, 0xff, LOT_SLOTS * sizeof(*t->lot_slots));
+    memset(t->lot_slots, 0xff, t->n_lot_slots * sizeof(*t->lot_slots));
     t->dir = dir;
     t->max_depth = depth;
     ll_buf_init(&t->bytes, LL_TRACE_MAX_BYTES);
     ll_ledger_snap_tip(s, &t->tip);
     uint32_t root;
     bool added;
-    rc = find_or_add_lot(t, lot, 0, &root, &added, e);
-    /* Breadth first: lots are appended in order of discovery. */
-    for (uint32_t i = 0; rc == 0 && i < t->n_lots; i++) {
-        rc = read_state(t, s, i, e);
-        if (rc || t->lots[i].depth > depth) {
-            if (rc == 0)
-                t->frontier++;
-            continue;
-        }
-        t->lots[i].expanded = true;
-        t->lots[i].ev_first = t->n_lot_events;
-        struct walk w = {t, s, e, ev, i, 0};
-        rc = ll_ledger_lot_events(s, t->lots[i].lot, log_cb, &w);
-        if (rc && w.rc == 0)
-            rc = ll_errmsg_set(e, rc, "lot %s: reading its log: %s",
-                               t->lots[i].lot, ll_strerror(rc));
-        if (rc == 0)
-            rc = follow(t, i, ev, e);
+    rc = find_or_add_lot(t, lot, strlen(lot), 0, &root, &added, e);
+    /* Breadth first, a level at a time: each level's lots are appended
+     * while following the one before. */
+    for (uint32_t lo = 0; rc == 0 && lo < t->n_lots;) {
+        uint32_t hi = (uint32_t)t->n_lots;
+        rc = walk_level(t, s, lo, hi, e);
+        lo = hi;
     }
-    ll_free(ev);
     if (rc) {
         ll_trace_free(t);
         return rc;
     }
     *out = t;
     return 0;
+}
+
+void ll_trace_event_id(const struct ll_trace *t, size_t i,
+                       uint8_t id[static 32])
+{
+    const struct ll_trace_event *x = &t->events[i];
+    size_t off = 0;
+    size_t len = 0;
+    bool ok = envelope(t->bytes.data + x->off, x->len, &off, &len);
+    LL_ASSERT(ok); /* checked when the trace read the event */
+    ll_event_id(id, t->bytes.data + x->off + off, len);
 }
 
 void ll_trace_free(struct ll_trace *t)
@@ -308,6 +591,7 @@ void ll_trace_free(struct ll_trace *t)
     ll_free(t->events);
     ll_free(t->lot_events);
     ll_free(t->edges);
+    ll_free(t->names);
     ll_free(t->lot_slots);
     ll_free(t->ev_slots);
     ll_buf_free(&t->bytes);

@@ -34,6 +34,7 @@ enum ll_trace_dir { LL_TRACE_BACKWARD = 0, LL_TRACE_FORWARD = 1 };
 
 struct ll_trace_lot {
     char lot[LL_LOTID_MAX + 1];
+    uint8_t key[32];  /* its state-map key, ll_lot_key(lot) */
     uint32_t depth;   /* transform steps from the starting lot */
     bool expanded;    /* its log was read (depth <= the limit) */
     size_t state_off; /* encoded LotState in bytes */
@@ -43,12 +44,21 @@ struct ll_trace_lot {
 };
 
 struct ll_trace_event {
-    uint8_t id[32];
     uint64_t height;
     uint32_t index;
     size_t off; /* SignedEvent bytes in bytes */
     size_t len;
     bool transform; /* a transform (the only kind a trace follows) */
+    /* private: a transform's lot ids, names[name_first .. +n_in +n_out) */
+    uint32_t name_first;
+    uint8_t n_in;  /* inputs (Event.lots), at most 64 */
+    uint8_t n_out; /* outputs, at most 16 */
+};
+
+/* Where a lot id sits in ll_trace.bytes (not NUL-terminated). */
+struct ll_trace_name {
+    size_t off;
+    size_t len; /* 1 .. LL_LOTID_MAX */
 };
 
 /* Material flows from lot `from` to lot `to` through transform `event`. */
@@ -73,8 +83,13 @@ struct ll_trace {
     size_t frontier; /* lots listed but not expanded */
     struct ll_buf bytes;
     /* private */
-    uint32_t *lot_slots;
-    uint64_t *ev_slots;
+    struct ll_trace_name *names; /* transforms' lot ids */
+    size_t n_names;
+    size_t cap_names;
+    uint32_t *lot_slots; /* open addressing: lot index or UINT32_MAX */
+    size_t n_lot_slots;  /* a power of two, at least twice n_lots */
+    uint64_t *ev_slots;  /* event index + 1, or 0 */
+    size_t n_ev_slots;   /* a power of two, at least twice n_events */
     size_t cap_lots;
     size_t cap_events;
     size_t cap_lot_events;
@@ -92,6 +107,14 @@ LL_NODISCARD int ll_trace_build(const struct ll_ledger_snap *s, const char *lot,
                                 struct ll_trace **out, struct ll_errmsg *e)
     LL_NONNULL(1, 2, 5);
 void ll_trace_free(struct ll_trace *t);
+
+/*
+ * The id of event i of a trace (its tagged hash, docs/events.md): traces
+ * do not compute ids, the renderings do.
+ * Out: id: 32 bytes. In: t, i < t->n_events.
+ */
+void ll_trace_event_id(const struct ll_trace *t, size_t i,
+                       uint8_t id[static 32]) LL_NONNULL(1);
 
 /* "backward" / "forward"; parse returns 0 or LL_EINVAL. */
 const char *ll_trace_dir_name(enum ll_trace_dir d);

@@ -83,9 +83,11 @@ static json_t *lot_json(const struct ll_trace *t, const struct ll_trace_lot *l,
     (void)json_object_set_new(o, "in_transit",
                               json_integer((json_int_t)in_transit));
     (void)json_object_set_new(o, "pending", pend);
-    for (size_t k = 0; k < l->ev_count; k++)
-        (void)json_array_append_new(
-            ev, hex(t->events[t->lot_events[l->ev_first + k]].id, 32));
+    for (size_t k = 0; k < l->ev_count; k++) {
+        uint8_t id[32];
+        ll_trace_event_id(t, t->lot_events[l->ev_first + k], id);
+        (void)json_array_append_new(ev, hex(id, 32));
+    }
     (void)json_object_set_new(o, "events", ev);
     return o;
 }
@@ -123,7 +125,7 @@ int ll_trace_json(const struct ll_trace *t, struct ll_buf *out)
         if (rc)
             break;
         json_t *o = json_object();
-        (void)json_object_set_new(o, "id", hex(x->id, 32));
+        (void)json_object_set_new(o, "id", hex(se->id, 32));
         (void)json_object_set_new(o, "height",
                                   json_integer((json_int_t)x->height));
         (void)json_object_set_new(o, "index", json_integer(x->index));
@@ -136,9 +138,11 @@ int ll_trace_json(const struct ll_trace *t, struct ll_buf *out)
     for (size_t i = 0; rc == 0 && i < t->n_edges; i++) {
         const struct ll_trace_edge *x = &t->edges[i];
         json_t *o = json_object();
+        uint8_t id[32];
+        ll_trace_event_id(t, x->event, id);
         (void)json_object_set_new(o, "from", json_string(t->lots[x->from].lot));
         (void)json_object_set_new(o, "to", json_string(t->lots[x->to].lot));
-        (void)json_object_set_new(o, "event", hex(t->events[x->event].id, 32));
+        (void)json_object_set_new(o, "event", hex(id, 32));
         (void)json_array_append_new(edges, o);
     }
     if (rc == 0) {

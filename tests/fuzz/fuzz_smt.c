@@ -3,14 +3,21 @@
  * Fuzz the sparse Merkle map's two readers of outside bytes: the multiproof
  * verifier and the node decoder behind the store.
  *
- * Input: byte 0 = flags (bits 0-2: number of keys, taken mod 5; bit 7: store
- * mode), then 32 bytes per key, then the body.
+ * Input: byte 0 = flags (bits 0-2: number of keys, taken mod 5; bit 6:
+ * compact mode; bit 7: store mode), then 32 bytes per key, then the body.
  *
  * Proof mode: the body is a multiproof for the keys. Checked: no crash; a
  * proof that verifies against a fixed root implies that root; a proof with
  * an implied root verifies against it with the same results and fails
  * against any other; and the proof is canonical: a store rebuilt from its
  * nodes answers every key the same way and re-proves it byte for byte.
+ * When every key is present, its compact form (ll_smt_proof_compact)
+ * verifies with the keys' value hashes, and fails against another root or
+ * another value hash.
+ *
+ * Compact mode: the body is a compact proof (byte 0: how many bytes of
+ * shape bits follow, then the bits, then the hashes) of the keys, with value
+ * hashes derived from the keys, against a fixed root. Checked: no crash.
  *
  * Store mode: the body is up to 64 encoded nodes of 65 bytes, each put under
  * its leaf or inner hash; the first one is the root. Lookups, a proof and an
@@ -114,6 +121,52 @@ static void check_canonical(const uint8_t *keys, size_t n, const uint8_t *p,
     ll_smt_mem_free(mem);
 }
 
+/* The compact form of a verified proof of present keys verifies too. */
+static void check_compact(const uint8_t *keys, size_t n, const uint8_t *p,
+                          size_t len, uint8_t root[32],
+                          const struct ll_smt_result *res)
+{
+    uint8_t vh[MAX_KEYS * 32];
+    struct ll_buf bits;
+    struct ll_buf hashes;
+    for (size_t i = 0; i < n; i++) {
+        if (!res[i].present)
+            return;
+        memcpy(vh + 32 * i, res[i].value_hash, 32);
+    }
+    ll_buf_init(&bits, MAX_INPUT);
+    ll_buf_init(&hashes, MAX_INPUT);
+    check(ll_smt_proof_compact(&bits, &hashes, keys, n, p, len) == 0);
+    check(bits.len + hashes.len <= len);
+    check(ll_smt_verify_compact(root, keys, vh, n, bits.data, bits.len,
+                                hashes.data, hashes.len) == 0);
+    vh[0] ^= 1;
+    check(ll_smt_verify_compact(root, keys, vh, n, bits.data, bits.len,
+                                hashes.data, hashes.len) == LL_EPROOF);
+    vh[0] ^= 1;
+    root[0] ^= 1;
+    check(ll_smt_verify_compact(root, keys, vh, n, bits.data, bits.len,
+                                hashes.data, hashes.len) == LL_EPROOF);
+    root[0] ^= 1;
+    ll_buf_free(&bits);
+    ll_buf_free(&hashes);
+}
+
+/* Hostile compact proofs: no crash, whatever they claim. */
+static void fuzz_compact(const uint8_t *keys, size_t n, const uint8_t *p,
+                         size_t len)
+{
+    static const uint8_t fixed[32] = {0x5a, 0x5a, 0x5a, 0x5a};
+    uint8_t vh[MAX_KEYS * 32];
+    for (size_t i = 0; i < 32 * n; i++)
+        vh[i] = (uint8_t)(keys[i] ^ 0xa5);
+    if (len == 0 || (size_t)p[0] > len - 1)
+        return;
+    int rc = ll_smt_verify_compact(fixed, keys, vh, n, p + 1, p[0],
+                                   p + 1 + p[0], len - 1 - p[0]);
+    check(rc <= 0 && (rc != 0 || n > 0)); /* no keys: LL_EINVAL */
+}
+
 static void fuzz_proof(const uint8_t *keys, size_t n, const uint8_t *p,
                        size_t len)
 {
@@ -133,6 +186,8 @@ static void fuzz_proof(const uint8_t *keys, size_t n, const uint8_t *p,
     check(ll_smt_verify(res2, root, keys, n, p, len) == LL_EPROOF);
     root[len % 32] ^= 0x01;
     check_canonical(keys, n, p, len, root, res);
+    if (n > 0)
+        check_compact(keys, n, p, len, root, res);
 }
 
 /* After a successful update, read and prove every changed key. */
@@ -232,6 +287,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t len = size - 1 - 32 * n;
     if (data[0] & 0x80u)
         fuzz_store(keys, n, body, len);
+    else if (data[0] & 0x40u)
+        fuzz_compact(keys, n, body, len);
     else
         fuzz_proof(keys, n, body, len);
     return 0;

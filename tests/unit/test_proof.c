@@ -269,12 +269,159 @@ static void test_garbage(void)
     world_free(&w);
 }
 
+/* A top-level field of a bundle: where it starts, its payload, its end. */
+struct span {
+    size_t at;   /* its tag's first byte */
+    size_t data; /* its payload (bytes fields; else after the tag) */
+    size_t len;  /* payload length (bytes fields) */
+    size_t end;  /* one past it */
+};
+
+static size_t varint_at(const uint8_t *p, size_t *off)
+{
+    size_t v = 0;
+    for (unsigned sh = 0;; sh += 7) {
+        uint8_t b = p[(*off)++];
+        v |= (size_t)(b & 0x7f) << sh;
+        if ((b & 0x80) == 0)
+            return v;
+    }
+}
+
+/* Occurrence k (from 0) of field num in p[0..n) (it must be there). */
+static struct span field_of(const uint8_t *p, size_t n, unsigned num,
+                            unsigned k)
+{
+    size_t off = 0;
+    while (off < n) {
+        struct span s = {off, 0, 0, 0};
+        size_t tag = varint_at(p, &off);
+        if ((tag & 7) == 2) {
+            s.len = varint_at(p, &off);
+            s.data = off;
+            off += s.len;
+        } else {
+            s.data = off;
+            (void)varint_at(p, &off);
+        }
+        s.end = off;
+        if ((tag >> 3) == num && k-- == 0)
+            return s;
+    }
+    ll_test_fail(__FILE__, __LINE__, "no field %u", num);
+    return (struct span){0, 0, 0, 0};
+}
+
+/* b with bytes [from, to) replaced by p[0..n). */
+static void splice(struct ll_buf *out, const struct ll_buf *b, size_t from,
+                   size_t to, const void *p, size_t n)
+{
+    ll_buf_init(out, LL_PROOF_MAX_BYTES);
+    ASSERT_OK(ll_buf_append(out, b->data, from));
+    if (n > 0)
+        ASSERT_OK(ll_buf_append(out, p, n));
+    ASSERT_OK(ll_buf_append(out, b->data + to, b->len - to));
+}
+
+/* Another version, or none. */
+static void format_version(const struct world *w, struct ll_buf *b)
+{
+    struct ll_buf nb;
+    ASSERT_EQ(b->data[0], 0x08);
+    ASSERT_EQ(b->data[1], LL_PROOF_VERSION);
+    b->data[1] = 1;
+    expect(w->g, b, LL_EVERSION, "version 1, want 2", NULL);
+    b->data[1] = LL_PROOF_VERSION;
+    splice(&nb, b, 0, 2, NULL, 0);
+    expect(w->g, &nb, LL_EVERSION, "no version", NULL);
+    ll_buf_free(&nb);
+}
+
+/* Positions one varint short, one more, a first height of 0. */
+static void format_positions(const struct world *w, const struct ll_buf *b)
+{
+    struct ll_buf nb;
+    struct span pos = field_of(b->data, b->len, 7, 0);
+    uint8_t p[130];
+    ASSERT_UEQ(pos.data - pos.at, 2); /* tag, one-byte length */
+    ASSERT_LE(pos.len + 3, sizeof(p));
+    memcpy(p, b->data + pos.at, pos.end - pos.at);
+    p[1]--;
+    splice(&nb, b, pos.at, pos.end, p, pos.end - pos.at - 1);
+    expect(w->g, &nb, LL_ETRUNC, "bundle: byte", NULL);
+    ll_buf_free(&nb);
+    p[1] = (uint8_t)(p[1] + 2);
+    p[pos.end - pos.at] = 0;
+    splice(&nb, b, pos.at, pos.end, p, pos.end - pos.at + 1);
+    expect(w->g, &nb, LL_ETRAILING, "bundle: byte", NULL);
+    ll_buf_free(&nb);
+    p[1] = (uint8_t)(p[1] - 1);
+    p[2] = 0;
+    splice(&nb, b, pos.at, pos.end, p, pos.end - pos.at);
+    expect(w->g, &nb, LL_EDECODE, "bundle: byte", NULL);
+    ll_buf_free(&nb);
+}
+
+/*
+ * Version 2 specifics, each with its reason: another version or none,
+ * positions that do not fit the events, a followed lot's state that keeps
+ * its log root, a lot listed twice.
+ */
+static void test_format(void)
+{
+    struct world w;
+    struct ll_buf b;
+    struct ll_buf full;
+    struct ll_buf nb;
+    world_build(&w);
+    struct ll_trace *t = trace(&w, L_D, LL_TRACE_BACKWARD, 16);
+    build(&w, t, &b);
+    format_version(&w, &b);
+    format_positions(&w, &b);
+    /* lots[0]'s state as committed (with its log root): a bundle built
+     * with lots[0] unfollowed has it; put it in the good bundle. */
+    t->lots[0].expanded = false;
+    build(&w, t, &full);
+    t->lots[0].expanded = true;
+    struct span fl = field_of(full.data, full.len, 8, 0);
+    struct span gl = field_of(b.data, b.len, 8, 0);
+    struct span fst = field_of(full.data + fl.data, fl.len, 1, 0);
+    struct span gst = field_of(b.data + gl.data, gl.len, 1, 0);
+    ASSERT_UEQ(fst.len, gst.len + 34);
+    uint8_t lot[256];
+    size_t n = 0;
+    size_t rest = gl.len - gst.end; /* expanded, events */
+    ASSERT_LE(fst.end + rest + 3, sizeof(lot));
+    lot[n++] = 0x42;
+    for (size_t v = fst.end + rest; n == 1 || v > 0; v >>= 7)
+        lot[n++] = (uint8_t)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
+    memcpy(lot + n, full.data + fl.data, fst.end);
+    n += fst.end;
+    memcpy(lot + n, b.data + gl.data + gst.end, rest);
+    n += rest;
+    splice(&nb, &b, gl.at, gl.end, lot, n);
+    expect(w.g, &nb, LL_ENONCANON, "carries its log root", NULL);
+    ll_buf_free(&nb);
+    ll_buf_free(&full);
+    /* lots[3] (B) replaced by lots[1] (C): C twice. */
+    struct span l1 = field_of(b.data, b.len, 8, 1);
+    struct span l3 = field_of(b.data, b.len, 8, 3);
+    splice(&nb, &b, l3.at, l3.end, b.data + l1.at, l1.end - l1.at);
+    expect(w.g, &nb, LL_EPROOF, "lot " L_C ": listed twice", NULL);
+    ll_buf_free(&nb);
+    expect(w.g, &b, 0, NULL, NULL);
+    ll_buf_free(&b);
+    ll_trace_free(t);
+    world_free(&w);
+}
+
 static const struct ll_test tests[] = {
     {"valid", test_valid},
     {"every_byte_flipped", test_every_byte_flipped},
     {"tampered", test_tampered},
     {"no_quorum", test_no_quorum},
     {"garbage", test_garbage},
+    {"format", test_format},
 };
 
 int main(int argc, char **argv)

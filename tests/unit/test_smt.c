@@ -1345,6 +1345,343 @@ static void test_alloc_fail_proofs(void)
     fx_free(&f);
 }
 
+/* ---- cases: compact proofs of present keys ------------------------------- */
+
+struct compact {
+    struct ll_buf bits;
+    struct ll_buf hashes;
+    uint8_t (*vh)[32]; /* the model's value hash of each key */
+};
+
+/* Prove present keys, compact the proof, verify it with the model. */
+static void compact_check(struct fx *f, struct compact *c, const uint8_t *keys,
+                          size_t n)
+{
+    struct ll_buf proof;
+    struct ll_smt_result res[64];
+    ASSERT_LE(n, LL_ARRAY_LEN(res));
+    prove_check(f, &proof, keys, n);
+    ll_buf_init(&c->bits, PROOF_MAX);
+    ll_buf_init(&c->hashes, PROOF_MAX);
+    c->vh = ll_calloc(n, 32);
+    ASSERT_NOT_NULL(c->vh);
+    ASSERT_OK(ll_smt_proof_compact(&c->bits, &c->hashes, keys, n, proof.data,
+                                   proof.len));
+    for (size_t i = 0; i < n; i++) {
+        bool hit;
+        size_t j = ref_find(&f->ref, keys + 32 * i, &hit);
+        ASSERT_TRUE(hit);
+        memcpy(c->vh[i], f->ref.e[j].vh, 32);
+    }
+    ASSERT_OK(ll_smt_verify_compact(f->root, keys, (const uint8_t *)c->vh, n,
+                                    c->bits.data, c->bits.len, c->hashes.data,
+                                    c->hashes.len));
+    /* 32 of the 34 bytes per off-path subtree, no leaves: smaller. */
+    ASSERT_LE(c->bits.len + c->hashes.len, proof.len);
+    ll_buf_free(&proof);
+}
+
+static void compact_free(struct compact *c)
+{
+    ll_buf_free(&c->bits);
+    ll_buf_free(&c->hashes);
+    ll_free(c->vh);
+}
+
+static int compact_verify(const struct fx *f, const struct compact *c,
+                          const uint8_t *keys, size_t n, const uint8_t *bits,
+                          size_t bl, const uint8_t *hashes, size_t hl)
+{
+    return ll_smt_verify_compact(f->root, keys, (const uint8_t *)c->vh, n, bits,
+                                 bl, hashes, hl);
+}
+
+/*
+ * Every change to a valid compact proof fails: each bit of the shape bits
+ * and of the hashes flipped (600 sampled from the hashes when they are
+ * large), every shorter length of either, a byte more of either, another
+ * value hash, a key left out.
+ */
+static void compact_mutations(const struct fx *f, struct compact *c,
+                              const uint8_t *keys, size_t n)
+{
+    struct ll_buf *parts[2] = {&c->bits, &c->hashes};
+    for (int k = 0; k < 2; k++) {
+        struct ll_buf *b = parts[k];
+        size_t bits = b->len * 8;
+        bool all = bits <= 4096;
+        for (size_t s = 0; s < (all ? bits : 600); s++) {
+            size_t x = all ? s : ll_test_rand_below((uint32_t)bits);
+            b->data[x >> 3] = (uint8_t)(b->data[x >> 3] ^ (1u << (x & 7u)));
+            ASSERT_FAILS(compact_verify(f, c, keys, n, c->bits.data,
+                                        c->bits.len, c->hashes.data,
+                                        c->hashes.len));
+            b->data[x >> 3] = (uint8_t)(b->data[x >> 3] ^ (1u << (x & 7u)));
+        }
+        for (size_t len = 0; len < b->len; len++)
+            ASSERT_FAILS(compact_verify(
+                f, c, keys, n, c->bits.data, k == 0 ? len : c->bits.len,
+                c->hashes.data, k == 1 ? len : c->hashes.len));
+        ASSERT_OK(ll_buf_append_byte(b, 0));
+        ASSERT_ERR(compact_verify(f, c, keys, n, c->bits.data, c->bits.len,
+                                  c->hashes.data, c->hashes.len),
+                   LL_ETRAILING);
+        b->len--;
+    }
+    c->vh[n - 1][5] ^= 1;
+    ASSERT_ERR(compact_verify(f, c, keys, n, c->bits.data, c->bits.len,
+                              c->hashes.data, c->hashes.len),
+               LL_EPROOF);
+    c->vh[n - 1][5] ^= 1;
+    if (n > 1)
+        ASSERT_FAILS(compact_verify(f, c, keys, n - 1, c->bits.data,
+                                    c->bits.len, c->hashes.data,
+                                    c->hashes.len));
+    ASSERT_OK(compact_verify(f, c, keys, n, c->bits.data, c->bits.len,
+                             c->hashes.data, c->hashes.len));
+}
+
+/* Distinct keys of the model (near misses make long shared prefixes). */
+static size_t rand_present(const struct ref *r, uint8_t (*keys)[32], size_t max)
+{
+    size_t n = 1 + ll_test_rand_below((uint32_t)(max < r->n ? max : r->n));
+    size_t k = 0;
+    while (k < n) {
+        const uint8_t *key = r->e[ll_test_rand_below((uint32_t)r->n)].key;
+        bool dup = false;
+        for (size_t i = 0; i < k; i++)
+            dup = dup || memcmp(keys[i], key, 32) == 0;
+        if (!dup)
+            memcpy(keys[k++], key, 32);
+    }
+    return n;
+}
+
+static void test_compact_random(void)
+{
+    struct fx f;
+    struct ll_smt_kv kvs[64];
+    uint8_t q[40][32];
+    fx_init(&f);
+    for (int round = 0; round < 40; round++) {
+        size_t n = rand_batch(&f.ref, kvs, LL_ARRAY_LEN(kvs));
+        fx_apply(&f, kvs, n);
+        if (f.ref.n == 0)
+            continue;
+        for (int t = 0; t < 3; t++) {
+            struct compact c;
+            size_t nq = rand_present(&f.ref, q, LL_ARRAY_LEN(q));
+            compact_check(&f, &c, (const uint8_t *)q, nq);
+            if (round % 10 == 0 && t == 0)
+                compact_mutations(&f, &c, (const uint8_t *)q, nq);
+            compact_free(&c);
+        }
+        /* A proof with an absent key does not compact. */
+        struct ll_buf proof;
+        struct ll_buf bits;
+        struct ll_buf hashes;
+        uint8_t absent[2][32];
+        bool hit = true;
+        memcpy(absent[0], f.ref.e[0].key, 32);
+        while (hit) {
+            rand_key(&f.ref, absent[1]);
+            (void)ref_find(&f.ref, absent[1], &hit);
+        }
+        prove_check(&f, &proof, (const uint8_t *)absent, 2);
+        ll_buf_init(&bits, PROOF_MAX);
+        ll_buf_init(&hashes, PROOF_MAX);
+        ASSERT_ERR(ll_smt_proof_compact(&bits, &hashes, (const uint8_t *)absent,
+                                        2, proof.data, proof.len),
+                   LL_EPROOF);
+        ASSERT_UEQ(bits.len + hashes.len, 0);
+        ll_buf_free(&proof);
+        ll_buf_free(&bits);
+        ll_buf_free(&hashes);
+    }
+    fx_free(&f);
+}
+
+/*
+ * The golden map (docs/proof-format.md, "State proof"): k2 alone gives the
+ * bits 0 (inner root), 0 (a hash left: k1's leaf), 0 (inner at 1), 1 (k2's
+ * leaf), 0 (a hash right: k3's leaf); handmade variants break one rule
+ * each.
+ */
+static void test_compact_rules(void)
+{
+    struct fx f;
+    uint8_t keys[3][32];
+    uint8_t vh[3][32];
+    uint8_t h[2][32];
+    uint8_t two[2][32];
+    static const char *const vals[3] = {"one", "two", "three"};
+    fx_init(&f);
+    golden_map(&f, keys);
+    for (int i = 0; i < 3; i++)
+        ll_smt_value_hash(vh[i], vals[i], strlen(vals[i]));
+    ll_smt_leaf_hash(h[0], keys[0], vh[0]);
+    ll_smt_leaf_hash(h[1], keys[2], vh[2]);
+    const uint8_t bits[1] = {0x10};
+    ASSERT_OK(ll_smt_verify_compact(f.root, keys[1], vh[1], 1, bits, 1,
+                                    (const uint8_t *)h, 64));
+    struct compact c;
+    compact_check(&f, &c, keys[1], 1);
+    ASSERT_UEQ(c.bits.len, 1);
+    ASSERT_EQ(c.bits.data[0], 0x10);
+    ASSERT_UEQ(c.hashes.len, 64);
+    ASSERT_MEM_EQ(c.hashes.data, h, 64);
+    compact_free(&c);
+    /* k1 and k3: no bit at the root (two keys), then one bit each. */
+    memcpy(two[0], keys[2], 32);
+    memcpy(two[1], keys[0], 32);
+    compact_check(&f, &c, (const uint8_t *)two, 2);
+    ASSERT_UEQ(c.bits.len, 1);
+    ASSERT_EQ(c.bits.data[0], 0x90); /* k1 leaf; inner; k2's hash; k3 leaf */
+    compact_free(&c);
+    static const uint8_t pad[1] = {0x11};
+    static const uint8_t leaf_at_root[1] = {0x80};
+    static const uint8_t cut[1] = {0x00};
+    struct {
+        const char *name;
+        const uint8_t *bits;
+        size_t bl;
+        size_t hl;
+        int rc;
+    } cases[] = {
+        {"a padding bit", pad, 1, 64, LL_ETRAILING},
+        {"a leaf where an inner node is", leaf_at_root, 1, 0, LL_EPROOF},
+        {"bits run out", cut, 1, 64, LL_ETRUNC},
+        {"no bits", bits, 0, 64, LL_ETRUNC},
+        {"hashes run out", bits, 1, 40, LL_ETRUNC},
+        {"a hash more", bits, 1, 64 + 32, LL_ETRAILING},
+    };
+    uint8_t hb[96] = {0};
+    memcpy(hb, h, 64);
+    for (size_t i = 0; i < LL_ARRAY_LEN(cases); i++) {
+        int rc = ll_smt_verify_compact(f.root, keys[1], vh[1], 1, cases[i].bits,
+                                       cases[i].bl, hb, cases[i].hl);
+        if (rc != cases[i].rc)
+            ll_test_fail(__FILE__, __LINE__, "%s: got %s, want %s",
+                         cases[i].name, ll_err_name(rc),
+                         ll_err_name(cases[i].rc));
+    }
+    /* Shape: k2's leaf beside an empty subtree would have moved up. */
+    uint8_t root[32];
+    static const uint8_t el[1] = {0x18}; /* ... 1 (k2's leaf), 1 (empty) */
+    static const uint8_t zh[1] = {0x10}; /* ... 0 (a hash: zero) */
+    uint8_t he[2][32] = {{0}};
+    memcpy(he[0], h[0], 32);
+    uint8_t n1[32];
+    uint8_t lk2[32];
+    ll_smt_leaf_hash(lk2, keys[1], vh[1]);
+    ll_smt_node_hash(n1, lk2, he[1]);
+    ll_smt_node_hash(root, h[0], n1);
+    ASSERT_ERR(ll_smt_verify_compact(root, keys[1], vh[1], 1, el, 1,
+                                     (const uint8_t *)he, 32),
+               LL_EPROOF);
+    ASSERT_ERR(ll_smt_verify_compact(root, keys[1], vh[1], 1, zh, 1,
+                                     (const uint8_t *)he, 64),
+               LL_EPROOF);
+    /* Arguments: no key, a key twice. */
+    uint8_t dup[2][32];
+    uint8_t dvh[2][32] = {{0}};
+    memcpy(dup[0], keys[1], 32);
+    memcpy(dup[1], keys[1], 32);
+    ASSERT_ERR(ll_smt_verify_compact(f.root, keys[1], vh[1], 0, bits, 1,
+                                     (const uint8_t *)h, 64),
+               LL_EINVAL);
+    ASSERT_ERR(ll_smt_verify_compact(f.root, (const uint8_t *)dup,
+                                     (const uint8_t *)dvh, 2, bits, 1,
+                                     (const uint8_t *)h, 64),
+               LL_EINVAL);
+    fx_free(&f);
+}
+
+/*
+ * A key alone down to depth 256: 256 inner bits, its leaf bit, then the
+ * 256 off-path bits (a hash each) on the way back up.
+ */
+static void test_compact_depth(void)
+{
+    static uint8_t k0[32];
+    static uint8_t v[32] = {9};
+    static uint8_t x[32] = {0x22};
+    uint8_t bits[65] = {0};
+    uint8_t *hashes = ll_calloc(LL_SMT_MAX_DEPTH + 1, 32);
+    uint8_t root[32];
+    init_crypto();
+    ASSERT_NOT_NULL(hashes);
+    ll_smt_leaf_hash(root, k0, v);
+    for (size_t d = LL_SMT_MAX_DEPTH; d-- > 0;) {
+        memcpy(hashes + 32 * d, x, 32);
+        ll_smt_node_hash(root, root, x); /* k0 goes left everywhere */
+    }
+    bits[32] = 0x80; /* bit 256: the leaf */
+    ASSERT_OK(ll_smt_verify_compact(root, k0, v, 1, bits, 65, hashes,
+                                    32 * LL_SMT_MAX_DEPTH));
+    bits[32] = 0x00; /* an inner node at depth 256 */
+    ASSERT_ERR(ll_smt_verify_compact(root, k0, v, 1, bits, 65, hashes,
+                                     32 * LL_SMT_MAX_DEPTH),
+               LL_EPROOF);
+    ll_free(hashes);
+}
+
+static void test_alloc_fail_compact(void)
+{
+    struct fx f;
+    struct ll_smt_kv kvs[200];
+    uint8_t q[40][32];
+    struct compact good;
+    fx_init(&f);
+    for (size_t i = 0; i < LL_ARRAY_LEN(kvs); i++) {
+        uint8_t key[32];
+        ll_test_rand_bytes(key, 32);
+        kv_set(&kvs[i], key, i);
+    }
+    fx_apply(&f, kvs, LL_ARRAY_LEN(kvs));
+    size_t nq;
+    do {
+        nq = rand_present(&f.ref, q, LL_ARRAY_LEN(q));
+    } while (nq <= 16); /* more than the on-stack key arrays hold */
+    compact_check(&f, &good, (const uint8_t *)q, nq);
+    struct ll_buf proof;
+    ll_buf_init(&proof, PROOF_MAX);
+    ASSERT_OK(ll_smt_prove(&f.st, &proof, f.root, (const uint8_t *)q, nq));
+    for (uint64_t k = 1;; k++) {
+        struct ll_buf bits;
+        struct ll_buf hashes;
+        ll_buf_init(&bits, PROOF_MAX);
+        ll_buf_init(&hashes, PROOF_MAX);
+        (void)ll_alloc_fail_at(k);
+        int rc = ll_smt_proof_compact(&bits, &hashes, (const uint8_t *)q, nq,
+                                      proof.data, proof.len);
+        (void)ll_alloc_fail_at(0);
+        if (rc == 0) {
+            ASSERT_UEQ(hashes.len, good.hashes.len);
+            ASSERT_MEM_EQ(bits.data, good.bits.data, good.bits.len);
+        } else {
+            ASSERT_ERR(rc, LL_ENOMEM);
+        }
+        ll_buf_free(&bits);
+        ll_buf_free(&hashes);
+        if (rc == 0)
+            break;
+    }
+    for (uint64_t k = 1;; k++) {
+        (void)ll_alloc_fail_at(k);
+        int rc =
+            compact_verify(&f, &good, (const uint8_t *)q, nq, good.bits.data,
+                           good.bits.len, good.hashes.data, good.hashes.len);
+        (void)ll_alloc_fail_at(0);
+        if (rc == 0)
+            break;
+        ASSERT_ERR(rc, LL_ENOMEM);
+    }
+    ll_buf_free(&proof);
+    compact_free(&good);
+    fx_free(&f);
+}
+
 static const struct ll_test tests[] = {
     {"hashes", test_hashes},
     {"empty_map", test_empty_map},
@@ -1365,6 +1702,10 @@ static const struct ll_test tests[] = {
     {"get_at", test_get_at},
     {"alloc_fail_update", test_alloc_fail_update},
     {"alloc_fail_proofs", test_alloc_fail_proofs},
+    {"compact_random", test_compact_random},
+    {"compact_rules", test_compact_rules},
+    {"compact_depth", test_compact_depth},
+    {"alloc_fail_compact", test_alloc_fail_compact},
 };
 
 LL_TEST_MAIN(tests)

@@ -7,6 +7,7 @@
 #include <jansson.h>
 
 #include "../../ledger/event_json.h"
+#include "../../ledger/store.h"
 #include "trace_world.h"
 
 static bool has_edge(const struct ll_trace *t, const char *from, const char *to)
@@ -181,10 +182,7 @@ static void test_too_many_lots(void)
     struct world w;
     struct ll_errmsg e = {{0}};
     struct ll_buf ev = {0};
-    memset(&w, 0, sizeof(w));
-    ll_test_tmpdir(w.dir, sizeof(w.dir));
-    w.g = fx_genesis();
-    ASSERT_OK(ll_ledger_open(&w.l, w.dir, w.g, &e));
+    world_open(&w);
     /* Root R split 16 ways, each split 16 ways, each split 16 ways. */
     struct ll_block *b = fx_begin(w.l);
     lotledger_Event *x = fx_event(lotledger_EventType_COMMISSION, FX_FARM);
@@ -229,10 +227,209 @@ static void test_too_many_lots(void)
     world_free(&w);
 }
 
+struct positions {
+    uint64_t height[64];
+    uint32_t index[64];
+    size_t n;
+};
+
+static int position_cb(void *arg, uint64_t seq, uint64_t height, uint32_t index)
+{
+    struct positions *p = arg;
+    if (seq != p->n || p->n >= LL_ARRAY_LEN(p->height))
+        return LL_EINVAL;
+    p->height[p->n] = height;
+    p->index[p->n++] = index;
+    return 0;
+}
+
+/*
+ * A log longer than the ledger reads by point lookups (16) is read by a
+ * scan, a short one by lookups: both give the whole log in order, the
+ * same as ll_ledger_lot_events, and ids computed on demand are the
+ * events' ids.
+ */
+static void test_long_log(void)
+{
+    struct world w;
+    struct ll_buf ev = {0};
+    world_open(&w);
+    for (int blk = 0; blk < 2; blk++) {
+        struct ll_block *b = fx_begin(w.l);
+        lotledger_Event *x;
+        if (blk == 0) {
+            x = fx_event(lotledger_EventType_COMMISSION, FX_FARM);
+            fx_lot(x, L_A, 1000, "KGM");
+            fx_lot(x, L_B, 1000, "KGM");
+            fx_sign(&ev, NULL, x, FX_FARM);
+            fx_add(b, &ev);
+        }
+        for (int i = 0; i < 12; i++) {
+            x = fx_event(lotledger_EventType_OBSERVE, FX_FARM);
+            fx_lot(x, L_A, 0, "");
+            x->event_time += 1000 * (12 * blk + i);
+            fx_sign(&ev, NULL, x, FX_FARM);
+            fx_add(b, &ev);
+        }
+        if (blk == 1) {
+            x = fx_event(lotledger_EventType_TRANSFORM, FX_FARM);
+            fx_lot(x, L_A, 1000, "KGM");
+            fx_lot(x, L_B, 1000, "KGM");
+            fx_output(x, L_C, 2000, "KGM");
+            fx_sign(&ev, NULL, x, FX_FARM);
+            fx_add(b, &ev);
+        }
+        fx_commit(w.l, b);
+    }
+    ll_buf_free(&ev);
+    ASSERT_OK(ll_ledger_snap_open(w.l, &w.s));
+    struct ll_trace *t = trace(&w, L_C, LL_TRACE_BACKWARD, 16);
+    ASSERT_UEQ(t->n_lots, 3);
+    ASSERT_STR_EQ(t->lots[1].lot, L_A);
+    ASSERT_UEQ(t->lots[1].ev_count, 26); /* commission, 24 observe, transform */
+    ASSERT_UEQ(t->lots[2].ev_count, 2);  /* commission, transform */
+    ASSERT_UEQ(t->n_events, 26);
+    for (size_t i = 1; i < 3; i++) {
+        struct positions p = {.n = 0};
+        const struct ll_trace_lot *l = &t->lots[i];
+        ASSERT_OK(ll_ledger_lot_events(w.s, l->lot, position_cb, &p));
+        ASSERT_UEQ(p.n, l->ev_count);
+        for (size_t k = 0; k < p.n; k++) {
+            const struct ll_trace_event *x =
+                &t->events[t->lot_events[l->ev_first + k]];
+            ASSERT_UEQ(x->height, p.height[k]);
+            ASSERT_UEQ(x->index, p.index[k]);
+        }
+    }
+    for (size_t i = 0; i < t->n_events; i++) {
+        struct ll_signed_event se;
+        uint8_t id[32];
+        const struct ll_trace_event *x = &t->events[i];
+        ASSERT_OK(
+            ll_signed_event_decode(&se, t->bytes.data + x->off, x->len, NULL));
+        ll_trace_event_id(t, i, id);
+        ASSERT_MEM_EQ(id, se.id, 32);
+        ASSERT_TRUE(x->transform ==
+                    (se.ev.type == lotledger_EventType_TRANSFORM));
+    }
+    ll_trace_free(t);
+    world_free(&w);
+}
+
+/*
+ * Events read by position in one call: lookups for lone events, one scan
+ * for neighbours in a block; the same bytes as one lookup each.
+ */
+static void test_events_at(void)
+{
+    struct world w;
+    world_build(&w); /* block 1: 2 events, block 2: 4 */
+    static const struct ll_ledger_pos pos[] = {{1, 1}, {2, 0}, {2, 2}, {2, 3}};
+    struct ll_buf out;
+    struct ll_buf one;
+    size_t lens[LL_ARRAY_LEN(pos)];
+    ll_buf_init(&out, 1 << 20);
+    ll_buf_init(&one, 1 << 20);
+    ASSERT_OK(ll_ledger_events_at(w.s, pos, LL_ARRAY_LEN(pos), &out, lens));
+    size_t off = 0;
+    for (size_t i = 0; i < LL_ARRAY_LEN(pos); i++) {
+        ll_buf_reset(&one);
+        ASSERT_OK(ll_ledger_event_at(w.s, pos[i].height, pos[i].index, &one));
+        ASSERT_UEQ(lens[i], one.len);
+        ASSERT_MEM_EQ(out.data + off, one.data, one.len);
+        off += lens[i];
+    }
+    ASSERT_UEQ(off, out.len);
+    /* A missing event, alone or at the end of a run; an unsorted list. */
+    static const struct ll_ledger_pos gone[] = {{2, 3}, {2, 9}};
+    static const struct ll_ledger_pos lone[] = {{1, 0}, {7, 0}};
+    static const struct ll_ledger_pos back[] = {{2, 1}, {2, 1}};
+    ASSERT_ERR(ll_ledger_events_at(w.s, gone, 2, &out, lens), LL_ENOTFOUND);
+    ASSERT_ERR(ll_ledger_events_at(w.s, lone, 2, &out, lens), LL_ENOTFOUND);
+    ASSERT_ERR(ll_ledger_events_at(w.s, back, 2, &out, lens), LL_EINVAL);
+    ll_buf_free(&out);
+    ll_buf_free(&one);
+    world_free(&w);
+}
+
+/*
+ * Stored bytes are hostile: an event garbled or cut short (the transform
+ * C -> D, E at 2/2), a log entry or a log length gone wrong, and the trace
+ * fails with LL_ECORRUPT instead of answering.
+ */
+static void test_corrupt_store(void)
+{
+    uint8_t ev_key[13] = {'e'};
+    uint8_t log_key[41] = {'l'};
+    uint8_t lot_key[33] = {'L'};
+    uint8_t short_lot[6] = {0, 2, 0x0a, 0, 1, 0}; /* a 3-byte frontier */
+    ll_store_be64(ev_key + 1, 2);
+    ll_store_be32(ev_key + 9, 2);
+    ll_lot_key(log_key + 1, L_C);
+    ll_store_be64(log_key + 33, 0);
+    ll_lot_key(lot_key + 1, L_C);
+    const struct {
+        const char *what;
+        const uint8_t *key;
+        size_t klen;
+        const char *val; /* NULL: deleted; "=n": the event cut to n bytes */
+        size_t vlen;
+        const char *word;
+    } cases[] = {
+        {"event garbled", ev_key, 13, "junk", 4, "stored event 2/2"},
+        {"event cut short", ev_key, 13, "=40", 0, "stored event 2/2"},
+        {"log entry gone", log_key, 41, NULL, 0, L_C},
+        {"log entry too long", log_key, 41, "0123456789abc", 13, L_C},
+        {"frontier cut short", lot_key, 33, (const char *)short_lot, 6, L_C},
+    };
+    for (size_t i = 0; i < LL_ARRAY_LEN(cases); i++) {
+        struct world w;
+        struct ll_errmsg e = {{0}};
+        struct ll_buf b;
+        struct ll_store *st = NULL;
+        struct ll_store_batch *wb = NULL;
+        world_build(&w);
+        ll_buf_init(&b, 1 << 16);
+        ASSERT_OK(ll_ledger_event_at(w.s, 2, 2, &b));
+        ll_ledger_snap_close(w.s);
+        ll_ledger_close(w.l);
+        ASSERT_OK(ll_store_open(&st, w.dir, false, NULL));
+        ASSERT_OK(ll_store_batch_new(&wb));
+        const char *val = cases[i].val;
+        if (val == NULL)
+            ll_store_batch_del(wb, cases[i].key, cases[i].klen);
+        else if (val[0] == '=')
+            ll_store_batch_put(wb, cases[i].key, cases[i].klen, b.data,
+                               (size_t)strtoul(val + 1, NULL, 10));
+        else
+            ll_store_batch_put(wb, cases[i].key, cases[i].klen, val,
+                               cases[i].vlen);
+        ASSERT_OK(ll_store_write(st, wb, true));
+        ll_store_batch_free(wb);
+        ll_store_close(st);
+        ll_buf_free(&b);
+        ASSERT_OK(ll_ledger_open(&w.l, w.dir, w.g, &e));
+        ASSERT_OK(ll_ledger_snap_open(w.l, &w.s));
+        struct ll_trace *t = NULL;
+        int rc = ll_trace_build(w.s, L_D, LL_TRACE_BACKWARD, 16, &t, &e);
+        if (rc != LL_ECORRUPT || strstr(e.text, cases[i].word) == NULL)
+            ll_test_fail(__FILE__, __LINE__, "%s: got %s '%s'", cases[i].what,
+                         ll_err_name(rc), e.text);
+        ASSERT_TRUE(t == NULL);
+        world_free(&w);
+    }
+}
+
 static const struct ll_test tests[] = {
-    {"backward", test_backward},       {"forward", test_forward},
-    {"depth_limit", test_depth_limit}, {"bad_requests", test_bad_requests},
-    {"render", test_render},           {"too_many_lots", test_too_many_lots},
+    {"backward", test_backward},
+    {"forward", test_forward},
+    {"depth_limit", test_depth_limit},
+    {"bad_requests", test_bad_requests},
+    {"render", test_render},
+    {"too_many_lots", test_too_many_lots},
+    {"long_log", test_long_log},
+    {"events_at", test_events_at},
+    {"corrupt_store", test_corrupt_store},
 };
 
 int main(int argc, char **argv)

@@ -27,16 +27,22 @@ struct world {
  * farm: commission A, B; ship both to packer. packer: receive; transform
  * A+B -> C; transform C -> D, E; ship D to retail.
  */
-FX_FN void world_build(struct world *w)
+/* An empty ledger in a temporary directory (no snapshot yet). */
+FX_FN void world_open(struct world *w)
 {
     struct ll_errmsg e = {{0}};
-    struct ll_buf ev = {0};
-    uint8_t ship[32];
     memset(w, 0, sizeof(*w));
     ll_test_tmpdir(w->dir, sizeof(w->dir));
     w->g = fx_genesis();
     if (ll_ledger_open(&w->l, w->dir, w->g, &e) != 0)
         ll_test_fail(__FILE__, __LINE__, "open: %s", e.text);
+}
+
+FX_FN void world_build(struct world *w)
+{
+    struct ll_buf ev = {0};
+    uint8_t ship[32];
+    world_open(w);
     struct ll_block *b = fx_begin(w->l);
     lotledger_Event *x = fx_event(lotledger_EventType_COMMISSION, FX_FARM);
     fx_lot(x, L_A, 100000, "KGM");
