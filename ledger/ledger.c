@@ -776,9 +776,17 @@ static int load_existing(struct ll_ledger *l, struct ll_errmsg *e)
     struct ll_buf b;
     ll_buf_init(&b, 256);
     int rc = ll_store_get(l->store, NULL, k, key_meta(k, "schema"), &b);
-    if (rc == 0 && (b.len != 4 || ll_load_be32(b.data) != SCHEMA_VERSION))
+    if (rc == 0 && b.len != 4)
+        rc = ll_errmsg_set(e, LL_ECORRUPT,
+                           "ledger: the store's schema record is damaged");
+    else if (rc == 0 && ll_load_be32(b.data) != SCHEMA_VERSION)
         rc = ll_errmsg_set(e, LL_EVERSION,
-                           "ledger: unknown schema version in the store");
+                           "ledger: the store has schema version %u and this "
+                           "build reads version %u: run the build that wrote "
+                           "it, or start from an empty data directory "
+                           "(docs/operations.md, Upgrades)",
+                           (unsigned)ll_load_be32(b.data),
+                           (unsigned)SCHEMA_VERSION);
     if (rc == 0) {
         ll_buf_reset(&b);
         rc = ll_store_get(l->store, NULL, k, key_meta(k, "genesis"), &b);
