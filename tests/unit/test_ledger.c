@@ -1361,11 +1361,161 @@ static void test_lot_codec(void)
     ll_free(b);
 }
 
+/* ---- the hand-written Event decoder against nanopb ----------------------- */
+
+/* A random signed 64-bit value: zero, small either way, or any. */
+static int64_t rand_i64(void)
+{
+    switch (ll_test_rand_below(4)) {
+    case 0:
+        return 0;
+    case 1:
+        return (int64_t)ll_test_rand_below(200) - 100;
+    default:
+        return (int64_t)ll_test_rand();
+    }
+}
+
+static void rand_quantity(lotledger_LotQuantity *q)
+{
+    rand_str(q->lot, sizeof(q->lot));
+    q->quantity = rand_u64();
+    rand_str(q->uom, sizeof(q->uom));
+}
+
+static void rand_sensor(lotledger_SensorReport *sr)
+{
+    rand_str(sr->type, sizeof(sr->type));
+    sr->value = rand_i64();
+    rand_str(sr->uom, sizeof(sr->uom));
+    sr->has_min = ll_test_rand_below(2);
+    sr->min = sr->has_min ? rand_i64() : 0;
+    sr->has_max = ll_test_rand_below(2);
+    sr->max = sr->has_max ? rand_i64() : 0;
+    sr->time = rand_i64();
+    sr->alarm = ll_test_rand_below(2);
+    rand_str(sr->device, sizeof(sr->device));
+}
+
+/* Fill n (a random count, below max) elements with fill. */
+#define RAND_ARRAY(arr, count, max, fill)                                      \
+    do {                                                                       \
+        (count) = (pb_size_t)ll_test_rand_below((max) + 1);                    \
+        for (size_t i_ = 0; i_ < (count); i_++)                                \
+            fill(&(arr)[i_]);                                                  \
+    } while (0)
+
+static void rand_doc(lotledger_BizDocument *d)
+{
+    rand_str(d->type, sizeof(d->type));
+    rand_str(d->number, sizeof(d->number));
+}
+
+static void rand_kde(lotledger_Kde *k)
+{
+    rand_str(k->key, sizeof(k->key));
+    rand_str(k->value, sizeof(k->value));
+}
+
+static void rand_event(lotledger_Event *ev)
+{
+    memset(ev, 0, sizeof(*ev));
+    ev->version = (uint32_t)rand_u64();
+    rand_str(ev->chain_id, sizeof(ev->chain_id));
+    ev->type = (lotledger_EventType)ll_test_rand_below(12);
+    rand_str(ev->biz_step, sizeof(ev->biz_step));
+    rand_str(ev->disposition, sizeof(ev->disposition));
+    ev->event_time = rand_i64();
+    ev->tz_offset = (int32_t)rand_i64();
+    rand_str(ev->org, sizeof(ev->org));
+    ev->key_id.size = (pb_size_t)ll_test_rand_below(9);
+    ll_test_rand_bytes(ev->key_id.bytes, ev->key_id.size);
+    RAND_ARRAY(ev->lots, ev->lots_count, 4, rand_quantity);
+    RAND_ARRAY(ev->outputs, ev->outputs_count, 2, rand_quantity);
+    rand_str(ev->location, sizeof(ev->location));
+    rand_str(ev->counterparty, sizeof(ev->counterparty));
+    ev->ref.size = ll_test_rand_below(2) ? 32 : 0;
+    ll_test_rand_bytes(ev->ref.bytes, ev->ref.size);
+    RAND_ARRAY(ev->docs, ev->docs_count, 2, rand_doc);
+    ev->has_master = ll_test_rand_below(2);
+    rand_str(ev->master.product, sizeof(ev->master.product));
+    ev->master.best_before = (uint32_t)rand_u64();
+    RAND_ARRAY(ev->sensors, ev->sensors_count, 2, rand_sensor);
+    RAND_ARRAY(ev->kdes, ev->kdes_count, 2, rand_kde);
+    rand_str(ev->reason, sizeof(ev->reason));
+    rand_str(ev->fsma_cte, sizeof(ev->fsma_cte));
+}
+
+/* Encode ev with nanopb; it must give exactly want. */
+static void event_encode_eq(const lotledger_Event *ev, const uint8_t *want,
+                            size_t len)
+{
+    struct ll_buf b;
+    ll_buf_init(&b, LL_EVENT_MAX_BYTES);
+    ASSERT_OK(ll_ledger__pb_encode(&b, lotledger_Event_fields, ev,
+                                   LL_EVENT_MAX_BYTES));
+    ASSERT_UEQ(b.len, len);
+    if (len > 0)
+        ASSERT_MEM_EQ(b.data, want, len);
+    ll_buf_free(&b);
+}
+
+/* One mutation: both decoders accept it (to the same event) or refuse. */
+static void event_mutation(const uint8_t *enc, size_t len, lotledger_Event *a,
+                           lotledger_Event *b)
+{
+    uint8_t m[4096];
+    size_t at = 0;
+    ASSERT_LT(len, sizeof(m));
+    memcpy(m, enc, len);
+    size_t ml = mutate(m, len);
+    int mine = ll_ledger__event_decode(a, m, ml, &at);
+    int ref = ll_ledger__pb_decode(lotledger_Event_fields, b, sizeof(*b), m,
+                                   ml, "event", NULL);
+    if ((mine == 0) != (ref == 0))
+        ll_test_fail(__FILE__, __LINE__,
+                     "mutation at %zu bytes: mine %s, nanopb %s", ml,
+                     ll_err_name(mine), ll_err_name(ref));
+    if (mine == 0)
+        event_encode_eq(a, m, ml);
+}
+
+/*
+ * The hand-written Event decoder accepts exactly what nanopb's strict
+ * decode accepts, to the same event.
+ */
+static void test_event_codec(void)
+{
+    lotledger_Event *ev = ll_malloc(sizeof(*ev));
+    lotledger_Event *a = ll_malloc(sizeof(*a));
+    lotledger_Event *b = ll_malloc(sizeof(*b));
+    ASSERT_NOT_NULL(ev);
+    ASSERT_NOT_NULL(a);
+    ASSERT_NOT_NULL(b);
+    for (int round = 0; round < 300; round++) {
+        struct ll_buf enc;
+        size_t at = 0;
+        rand_event(ev);
+        ll_buf_init(&enc, LL_EVENT_MAX_BYTES);
+        ASSERT_OK(ll_ledger__pb_encode(&enc, lotledger_Event_fields, ev,
+                                       LL_EVENT_MAX_BYTES));
+        ASSERT_OK(ll_ledger__event_decode(a, enc.data, enc.len, &at));
+        event_encode_eq(a, enc.data, enc.len);
+        for (int k = 0; k < 20 && enc.len > 0; k++)
+            event_mutation(enc.data, enc.len, a, b);
+        ll_buf_free(&enc);
+    }
+    ll_free(ev);
+    ll_free(a);
+    ll_free(b);
+}
+
 static const struct ll_test tests[] = {
     {"nodes_pruned", test_nodes_pruned},
     {"lot_codec", test_lot_codec},
     {"org_index", test_org_index},
     {"dropped_block", test_dropped_block},
+    {"event_codec", test_event_codec},
     {"story", test_story},
     {"rules_table", test_rules_table},
     {"status_lifecycle", test_status_lifecycle},
