@@ -44,6 +44,16 @@ int ll_ledger__lot_encode(uint8_t *out, size_t cap, size_t *len,
 int ll_ledger__lot_decode(lotledger_LotState *out, const uint8_t *buf,
                           size_t len);
 
+/*
+ * Decode an Event, accepting exactly the bytes ll_ledger__pb_decode accepts
+ * for it (canonical nanopb encodings); ll_event_decode's engine. Only the
+ * used part of the arrays is written.
+ * Returns: 0, LL_EINVAL (buf NULL), LL_EDECODE, LL_ENONCANON, LL_ETOOBIG.
+ * On failure *out is zeroed and *at is about where the input went wrong.
+ */
+int ll_ledger__event_decode(lotledger_Event *out, const uint8_t *buf,
+                            size_t len, size_t *at);
+
 /* ---- sparse Merkle map helpers (smt.c, smt_proof.c) ---------------------- */
 
 /* Bit i of a 32-byte key, counting from the most significant bit. */

@@ -71,8 +71,10 @@ struct ll_ledger {
     bool building;                    /* a block is open */
     struct lot_slot *lcache;          /* LOT_CACHE_SLOTS; owned */
     struct node_slot *ncache;         /* NODE_CACHE_SLOTS; owned */
+    struct upper_page *upper;         /* UPPER_PAGES; owned */
     struct ll_pubkey (*pks)[8];       /* parsed org keys, as g->orgs; owned */
     uint8_t (*kids)[8][LL_KEYID_LEN]; /* their key ids; owned */
+    struct nmap *upd;                 /* the builder's map-update scratch */
     struct bloom ids;                 /* filter of committed event ids */
     struct bloom lots;                /* filter of committed lot keys */
 };
@@ -248,11 +250,22 @@ struct page {
     uint8_t node[PAGE_SLOTS][LL_SMT_NODE_LEN]; /* the nodes by position */
 };
 
-/* Nodes by hash (open addressing; an all-zero hash marks an empty slot). */
+/*
+ * Nodes by hash, open addressing. A slot is in use when its generation is
+ * the map's, so emptying the map for the next block is one increment (the
+ * builder keeps its map, grown to its largest block, across blocks).
+ */
+struct nmap_entry {
+    uint8_t hash[32];
+    uint8_t node[LL_SMT_NODE_LEN];
+    uint32_t gen;
+};
+
 struct nmap {
-    uint8_t (*e)[32 + LL_SMT_NODE_LEN]; /* hash || node; owned */
-    size_t cap;                         /* power of two */
-    size_t n;                           /* in use */
+    struct nmap_entry *e; /* owned */
+    size_t cap;           /* power of two, or 0 */
+    size_t n;             /* in use */
+    uint32_t gen;         /* current generation, > 0 */
 };
 
 static bool is_zero32(const uint8_t *p)
@@ -261,17 +274,39 @@ static bool is_zero32(const uint8_t *p)
     return memcmp(p, zero, 32) == 0;
 }
 
+/* Empty the map, keeping its table. */
+static void nmap_reset(struct nmap *m)
+{
+    m->n = 0;
+    if (++m->gen == 0) {
+        for (size_t i = 0; i < m->cap; i++)
+            m->e[i].gen = 0;
+        m->gen = 1;
+    }
+}
+
 static const uint8_t *nmap_get(const struct nmap *m, const uint8_t h[32])
 {
     if (m == NULL || m->cap == 0)
         return NULL;
     for (size_t j = ll_load_le32(h) & (m->cap - 1);;
          j = (j + 1) & (m->cap - 1)) {
-        if (is_zero32(m->e[j]))
+        const struct nmap_entry *e = &m->e[j];
+        if (e->gen != m->gen)
             return NULL;
-        if (memcmp(m->e[j], h, 32) == 0)
-            return m->e[j] + 32;
+        if (memcmp(e->hash, h, 32) == 0)
+            return e->node;
     }
+}
+
+/* The slot for h in a table (h absent or there). */
+static struct nmap_entry *nmap_slot(struct nmap_entry *t, size_t cap,
+                                    uint32_t gen, const uint8_t h[32])
+{
+    size_t j = ll_load_le32(h) & (cap - 1);
+    while (t[j].gen == gen && memcmp(t[j].hash, h, 32) != 0)
+        j = (j + 1) & (cap - 1);
+    return &t[j];
 }
 
 /* Insert (or keep) h -> node. Returns 0 or LL_ENOMEM (m unchanged). */
@@ -280,38 +315,48 @@ static int nmap_put(struct nmap *m, const uint8_t h[32],
 {
     if (2 * (m->n + 1) > m->cap) {
         size_t cap = m->cap ? 2 * m->cap : 4096;
-        uint8_t(*t)[32 + LL_SMT_NODE_LEN] = ll_calloc(cap, sizeof(*t));
+        struct nmap_entry *t = ll_calloc(cap, sizeof(*t));
         if (t == NULL)
             return LL_ENOMEM;
-        for (size_t i = 0; i < m->cap; i++) {
-            if (is_zero32(m->e[i]))
-                continue;
-            size_t j = ll_load_le32(m->e[i]) & (cap - 1);
-            while (!is_zero32(t[j]))
-                j = (j + 1) & (cap - 1);
-            memcpy(t[j], m->e[i], sizeof(*t));
-        }
+        for (size_t i = 0; i < m->cap; i++)
+            if (m->e[i].gen == m->gen)
+                *nmap_slot(t, cap, m->gen, m->e[i].hash) = m->e[i];
         ll_free(m->e);
         m->e = t;
         m->cap = cap;
     }
-    size_t j = ll_load_le32(h) & (m->cap - 1);
-    while (!is_zero32(m->e[j])) {
-        if (memcmp(m->e[j], h, 32) == 0)
-            return 0;
-        j = (j + 1) & (m->cap - 1);
-    }
-    memcpy(m->e[j], h, 32);
-    memcpy(m->e[j] + 32, node, LL_SMT_NODE_LEN);
+    struct nmap_entry *e = nmap_slot(m->e, m->cap, m->gen, h);
+    if (e->gen == m->gen)
+        return 0;
+    memcpy(e->hash, h, 32);
+    memcpy(e->node, node, LL_SMT_NODE_LEN);
+    e->gen = m->gen;
     m->n++;
     return 0;
 }
+
+/*
+ * The builder's copy of the upper pages, those at depths 0, 4, 8 and 12 (at
+ * most 4369), by position. A block of a thousand lots rewrites most of
+ * them, so they are read and rebuilt from memory. A position is used only
+ * when its hash is the one asked for, so the copy is right for any version
+ * of the map, and one a failed commit left behind is merely a miss.
+ */
+#define UPPER_TIERS 4
+#define UPPER_PAGES (1 + 16 + 256 + 4096)
+
+struct upper_page {
+    unsigned ok;                               /* positions held (checked) */
+    uint8_t hash[PAGE_SLOTS][32];              /* their hashes */
+    uint8_t node[PAGE_SLOTS][LL_SMT_NODE_LEN]; /* their nodes */
+};
 
 struct node_ctx {
     struct ll_store *store;           /* where committed pages live */
     const struct ll_store_snap *snap; /* read view, or NULL for latest */
     struct ll_store_batch *wb;        /* where new pages go (may be NULL) */
     struct node_slot *cache;          /* builder's node cache, or NULL */
+    struct upper_page *upper;         /* builder's upper pages, or NULL */
     struct page *pages; /* the last page read per tier; owned, lazy */
     struct nmap *upd;   /* an update's new and moved nodes, or NULL */
     int upd_rc;         /* first failure adding to upd */
@@ -427,12 +472,45 @@ static bool node_hash_ok(const uint8_t node[LL_SMT_NODE_LEN],
     return memcmp(h, hash, 32) == 0;
 }
 
-/* Find the node: in the cache, else in its page. */
+/* The upper page holding the node at depth on ref's path, or NULL. */
+static struct upper_page *upper_page(struct upper_page *up, unsigned depth,
+                                     const uint8_t *ref)
+{
+    unsigned top = depth - depth % PAGE_LEVELS;
+    size_t base = 0;
+    size_t bits = 0;
+    if (up == NULL || top >= UPPER_TIERS * PAGE_LEVELS)
+        return NULL;
+    for (unsigned t = 0; t < top / PAGE_LEVELS; t++)
+        base = 16 * base + 1; /* pages above this tier: 1, 17, 273 */
+    for (unsigned i = 0; i < top; i++)
+        bits = (bits << 1) | ll_smt__key_bit(ref, i);
+    return &up[base + bits];
+}
+
+static void upper_put(struct upper_page *up, unsigned pos,
+                      const uint8_t hash[32],
+                      const uint8_t node[LL_SMT_NODE_LEN])
+{
+    memcpy(up->hash[pos], hash, 32);
+    memcpy(up->node[pos], node, LL_SMT_NODE_LEN);
+    up->ok |= 1u << pos;
+}
+
+/* Find the node: in the upper pages or the cache, else in its page. */
 static int node_lookup(struct node_ctx *c, uint8_t node[LL_SMT_NODE_LEN],
                        const uint8_t hash[LL_SMT_HASH_LEN], const uint8_t *ref,
                        unsigned depth)
 {
-    if (c->cache != NULL) {
+    struct upper_page *up = upper_page(c->upper, depth, ref);
+    unsigned pos = page_pos(depth, ref);
+    if (up != NULL && ((up->ok >> pos) & 1u) != 0 &&
+        memcmp(up->hash[pos], hash, 32) == 0) {
+        memcpy(node, up->node[pos], LL_SMT_NODE_LEN);
+        return LL_SMT_GET_VERIFIED; /* checked when it was put there */
+    }
+    /* The node cache holds the nodes below the upper pages. */
+    if (c->cache != NULL && up == NULL) {
         const struct node_slot *ns = node_slot(c->cache, hash);
         if (ns->used && memcmp(ns->hash, hash, 32) == 0) {
             memcpy(node, ns->node, LL_SMT_NODE_LEN);
@@ -444,14 +522,16 @@ static int node_lookup(struct node_ctx *c, uint8_t node[LL_SMT_NODE_LEN],
     int rc = page_read(c, depth, ref, &pg);
     if (rc)
         return rc;
-    unsigned pos = page_pos(depth, ref);
     if ((pg->used & (1u << pos)) == 0)
         return LL_ENOTFOUND;
     memcpy(node, pg->node[pos], LL_SMT_NODE_LEN);
     /* Only a node that hashes to its address is cached; a corrupt one
      * goes to the map uncached, which rejects it. */
-    if (c->cache != NULL && node_hash_ok(node, hash)) {
-        node_cache_put(c->cache, hash, node);
+    if ((c->cache != NULL || up != NULL) && node_hash_ok(node, hash)) {
+        if (up != NULL)
+            upper_put(up, pos, hash, node);
+        else
+            node_cache_put(c->cache, hash, node);
         return LL_SMT_GET_VERIFIED;
     }
     return 0;
@@ -477,10 +557,8 @@ static int node_put(void *ctx, const uint8_t hash[LL_SMT_HASH_LEN],
     struct node_ctx *c = ctx;
     if (c->upd == NULL)
         return LL_EINVAL;
-    int rc = nmap_put(c->upd, hash, node);
-    if (rc == 0 && c->cache != NULL)
-        node_cache_put(c->cache, hash, node);
-    return rc;
+    /* The caches learn the new nodes as their pages are written. */
+    return nmap_put(c->upd, hash, node);
 }
 
 static void node_store(struct ll_smt_store *out, struct node_ctx *c)
@@ -497,6 +575,7 @@ static void node_store(struct ll_smt_store *out, struct node_ctx *c)
 /* A page being written. */
 struct page_out {
     unsigned used;                             /* bitmap of positions */
+    uint8_t hash[PAGE_SLOTS][32];              /* by position */
     uint8_t node[PAGE_SLOTS][LL_SMT_NODE_LEN]; /* by position */
 };
 
@@ -537,6 +616,7 @@ static int page_fill(struct node_ctx *c, struct page_out *po,
     int rc = node_for_page(c, po->node[pos], hash, ref, depth);
     if (rc)
         return rc;
+    memcpy(po->hash[pos], hash, 32);
     po->used |= 1u << pos;
     const uint8_t *node = po->node[pos];
     if (node[0] != LL_SMT_NODE_INNER)
@@ -579,23 +659,35 @@ static int page_write(struct node_ctx *c, const uint8_t top[32], unsigned d,
     }
     uint8_t k[PAGE_KEY_MAX];
     ll_store_batch_put(c->wb, k, page_key(k, d, ref), v, n);
+    struct upper_page *up = upper_page(c->upper, d, ref);
+    if (up != NULL)
+        up->ok = 0;
+    for (unsigned i = 0; i < PAGE_SLOTS; i++) {
+        if ((po.used & (1u << i)) == 0)
+            continue;
+        if (up != NULL)
+            upper_put(up, i, po.hash[i], po.node[i]);
+        else if (c->cache != NULL)
+            node_cache_put(c->cache, po.hash[i], po.node[i]);
+    }
     return 0;
 }
 
 /*
  * Apply kvs (inserts and updates: the ledger never removes an entry) to
  * the map at old_root, reading the latest committed pages (through cache,
- * if not NULL), and queue the pages it changes in wb.
+ * if not NULL), and queue the pages it changes in wb. upd is an empty map
+ * to work in; it is left empty.
  * Returns 0, LL_EINVAL (a delete), or an ll_smt_update error.
  * Out: new_root only on success.
  */
 static int state_update(struct ll_store *st, struct ll_store_batch *wb,
-                        struct node_slot *cache, uint8_t new_root[32],
+                        struct node_slot *cache, struct upper_page *upper,
+                        struct nmap *upd, uint8_t new_root[32],
                         const uint8_t old_root[32], const struct ll_smt_kv *kvs,
                         size_t n)
 {
-    struct nmap upd = {NULL, 0, 0};
-    struct node_ctx c = {st, NULL, wb, cache, NULL, &upd, 0};
+    struct node_ctx c = {st, NULL, wb, cache, upper, NULL, upd, 0};
     struct ll_smt_store ns;
     uint8_t root[32];
     for (size_t i = 0; i < n; i++)
@@ -605,14 +697,14 @@ static int state_update(struct ll_store *st, struct ll_store_batch *wb,
     int rc = ll_smt_update(&ns, root, old_root, kvs, n);
     if (rc == 0)
         rc = c.upd_rc;
-    if (rc == 0 && nmap_get(&upd, root) != NULL) {
+    if (rc == 0 && nmap_get(upd, root) != NULL) {
         uint8_t ref[32] = {0};
         rc = page_write(&c, root, 0, ref);
     }
     if (rc == 0)
         memcpy(new_root, root, 32);
     node_ctx_free(&c);
-    ll_free(upd.e);
+    nmap_reset(upd);
     return rc;
 }
 
@@ -744,8 +836,8 @@ static int init_genesis(struct ll_ledger *l, struct ll_errmsg *e)
     }
     static const uint8_t zero[32];
     struct ll_ledger_tip tip = {0};
-    rc = state_update(l->store, wb, NULL, tip.state_root, zero, kvs,
-                      l->g->norgs);
+    rc = state_update(l->store, wb, NULL, NULL, l->upd, tip.state_root, zero,
+                      kvs, l->g->norgs);
     if (rc)
         goto out;
     memcpy(tip.hash, l->g->hash, 32);
@@ -832,8 +924,10 @@ static int ledger_open(struct ll_ledger **out, const char *dir,
     l->ncache = ll_calloc(NODE_CACHE_SLOTS, sizeof(*l->ncache));
     l->pks = ll_calloc(l->g->norgs, sizeof(*l->pks));
     l->kids = ll_calloc(l->g->norgs, sizeof(*l->kids));
+    l->upd = ll_calloc(1, sizeof(*l->upd));
+    l->upper = ll_calloc(UPPER_PAGES, sizeof(*l->upper));
     if (l->lcache == NULL || l->ncache == NULL || l->pks == NULL ||
-        l->kids == NULL) {
+        l->kids == NULL || l->upd == NULL || l->upper == NULL) {
         rc = LL_ENOMEM;
         goto out;
     }
@@ -847,6 +941,7 @@ static int ledger_open(struct ll_ledger **out, const char *dir,
     }
     if (rc)
         goto out;
+    l->upd->gen = 1;
     rc = ll_store_open(&l->store, dir, create, e);
     if (rc)
         goto out;
@@ -893,8 +988,12 @@ void ll_ledger_close(struct ll_ledger *l)
             ll_free(l->lcache[i].rec);
     ll_free(l->lcache);
     ll_free(l->ncache);
+    ll_free(l->upper);
     ll_free(l->pks);
     ll_free(l->kids);
+    if (l->upd != NULL)
+        ll_free(l->upd->e);
+    ll_free(l->upd);
     ll_free(l->ids.bits);
     ll_free(l->lots.bits);
     ll_free(l->g);
@@ -1589,8 +1688,8 @@ int ll_block_seal(struct ll_block *b, struct ll_header *h)
         ll_store_batch_put(b->wb, k, key_hash(k, K_LOT, le->key), le->rec,
                            le->rec_len);
     }
-    rc = state_update(b->l->store, b->wb, b->l->ncache, b->h.state_root,
-                      b->l->tip.state_root, kvs, n);
+    rc = state_update(b->l->store, b->wb, b->l->ncache, b->l->upper, b->l->upd,
+                      b->h.state_root, b->l->tip.state_root, kvs, n);
     ll_free(kvs);
     if (rc)
         return rc;
@@ -1956,6 +2055,7 @@ int ll_ledger_state_proof(const struct ll_ledger_snap *s, const uint8_t *keys,
     /* Nodes are addressed by their hash, so the ledger's cache answers
      * for any version of the map (and learns the nodes read here). */
     c.cache = s->l->ncache;
+    c.upper = s->l->upper;
     node_store(&st, &c);
     int rc = ll_smt_prove(&st, out, s->tip.state_root, keys, nkeys);
     node_ctx_free(&c);
@@ -2249,7 +2349,8 @@ static int verify_state_root(struct verify_ctx *v)
     ll_smt_mem_free(mem);
     /* The stored state-map nodes (what proofs are built from) must hold
      * every entry at the tip root. */
-    struct node_ctx nc = {v->l->store, v->s->snap, NULL, NULL, NULL, NULL, 0};
+    struct node_ctx nc = {v->l->store, v->s->snap, NULL, NULL,
+                          NULL,        NULL,       NULL, 0};
     struct ll_smt_store ns;
     node_store(&ns, &nc);
     for (size_t i = 0; i < v->nkv && rc == 0; i++) {
