@@ -72,3 +72,35 @@ const char *ll_cli_str(struct json_t *o, const char *k)
     const char *s = json_string_value(json_object_get(o, k));
     return s != NULL ? s : "";
 }
+
+void ll_cli_qty(char *buf, size_t cap, long long q)
+{
+    long long whole = q / 1000;
+    long long frac = (q < 0 ? -q : q) % 1000;
+    int digits = 3;
+    while (digits > 0 && frac % 10 == 0) {
+        frac /= 10;
+        digits--;
+    }
+    if (digits == 0)
+        (void)snprintf(buf, cap, "%lld", whole);
+    else
+        (void)snprintf(buf, cap, "%s%lld.%0*lld",
+                       q < 0 && whole == 0 ? "-" : "", whole, digits, frac);
+}
+
+int ll_cli_lots_arg(const char *cmd, const char *a, const char **lots,
+                    size_t *n, size_t max)
+{
+    struct ll_errmsg e = {{0}};
+    if (a[0] == '-' || *n >= max) {
+        ll_cli_error(cmd, "unexpected argument '%s' (see --help)", a);
+        return LL_EXIT_USAGE;
+    }
+    if (ll_lotid_check(a, &e) != 0) {
+        ll_cli_error(cmd, "%s", e.text);
+        return LL_EXIT_USAGE;
+    }
+    lots[(*n)++] = a;
+    return 0;
+}

@@ -53,6 +53,13 @@ void ll_cli_node_error(const char *cmd, long status, const struct ll_buf *resp);
  * errors. Returns 0 or LL_EIO.
  */
 struct json_t;
+/*
+ * A lot's trace from the node (GET /v1/lots/{lot}/trace, depth 64), as
+ * JSON with "lots" and "events" arrays (json_decref it), or NULL
+ * (reported on stderr).
+ */
+struct json_t *ll_cli_trace(const char *cmd, const char *node, const char *lot,
+                            bool forward);
 /* A string member of a JSON object from the node, or "" if absent. */
 const char *ll_cli_str(struct json_t *o, const char *k);
 int ll_cli_closure(const char *cmd, const char *node,
@@ -64,6 +71,16 @@ int ll_cli_closure(const char *cmd, const char *node,
  * Returns 0 or LL_ETOOBIG (out needs up to 3 x strlen(s) + 1 bytes).
  */
 int ll_cli_escape(char *out, size_t cap, const char *s, bool keep_slash);
+
+/* A quantity in thousandths as a decimal without trailing zeros ("12.5"). */
+void ll_cli_qty(char *buf, size_t cap, long long q);
+
+/*
+ * A LOT_ID argument: checked (ll_lotid_check) and appended to lots (at
+ * most max). Reports its own error. Returns 0 or LL_EXIT_USAGE.
+ */
+int ll_cli_lots_arg(const char *cmd, const char *a, const char **lots,
+                    size_t *n, size_t max);
 
 /* Print "lotledger <cmd>: <message>" to stderr. */
 void ll_cli_error(const char *cmd, const char *fmt, ...) LL_PRINTF(2, 3);
@@ -84,16 +101,18 @@ int ll_cmd_trace(int argc, char **argv);
 int ll_cmd_proof(int argc, char **argv);
 int ll_cmd_recall_impact(int argc, char **argv);
 int ll_cmd_qr(int argc, char **argv);
+int ll_cmd_scan(int argc, char **argv);
+int ll_cmd_fsma(int argc, char **argv);
 int ll_cmd_expiring(int argc, char **argv);
 
 /*
  * The GS1 Digital Link URI of a GS1 lot id on base (no trailing slash
  * kept): base/01/<GTIN>/10/<lot, percent-encoded>[?17=YYMMDD] (expiry
- * YYYYMMDD, 0 = none). Returns 0, LL_EINVAL (not 01/<GTIN>/10/<lot>),
- * LL_ETOOBIG.
+ * YYYYMMDD, 0 = none). Returns 0, LL_EINVAL (not 01/<GTIN>/10/<lot>, or
+ * a value GS1 refuses: e says which), LL_ETOOBIG.
  */
 int ll_cli_digital_link(char *out, size_t cap, const char *base,
-                        const char *lot, uint32_t expiry);
+                        const char *lot, uint32_t expiry, struct ll_errmsg *e);
 int ll_cmd_verify(int argc, char **argv);
 
 #endif

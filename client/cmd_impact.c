@@ -24,16 +24,8 @@ static const char usage[] =
 
 #define MAX_SUSPECTS 64
 
-static void qty(char *buf, size_t cap, long long q)
-{
-    if (q % 1000 == 0)
-        (void)snprintf(buf, cap, "%lld", q / 1000);
-    else
-        (void)snprintf(buf, cap, "%lld.%03lld", q / 1000, q % 1000);
-}
-
-/* The forward trace of one lot from the node, or NULL (reported). */
-static json_t *forward(const char *cmd, const char *node, const char *lot)
+json_t *ll_cli_trace(const char *cmd, const char *node, const char *lot,
+                     bool forward)
 {
     char esc[3 * LL_LOTID_MAX + 1];
     char url[4096];
@@ -42,7 +34,8 @@ static json_t *forward(const char *cmd, const char *node, const char *lot)
         return NULL;
     }
     (void)snprintf(url, sizeof(url),
-                   "%s/v1/lots/%s/trace?direction=forward&depth=64", node, esc);
+                   "%s/v1/lots/%s/trace?direction=%s&depth=64", node, esc,
+                   forward ? "forward" : "backward");
     struct ll_buf resp;
     struct ll_errmsg e = {{0}};
     long status = 0;
@@ -56,7 +49,8 @@ static json_t *forward(const char *cmd, const char *node, const char *lot)
     } else {
         json_error_t je;
         j = json_loadb((const char *)resp.data, resp.len, 0, &je);
-        if (!json_is_array(json_object_get(j, "lots"))) {
+        if (!json_is_array(json_object_get(j, "lots")) ||
+            !json_is_array(json_object_get(j, "events"))) {
             ll_cli_error(cmd, "the node's answer is not a trace");
             json_decref(j);
             j = NULL;
@@ -96,8 +90,8 @@ static void print_table(json_t *lots, long long height, bool complete)
         for (size_t i = 0; i < json_array_size(h) && used < sizeof(where);
              i++) {
             json_t *x = json_array_get(h, i);
-            qty(q, sizeof(q),
-                json_integer_value(json_object_get(x, "quantity")));
+            ll_cli_qty(q, sizeof(q),
+                       json_integer_value(json_object_get(x, "quantity")));
             int n = snprintf(where + used, sizeof(where) - used, "%s%s %s %s",
                              used ? ", " : "", ll_cli_str(x, "org"), q,
                              ll_cli_str(l, "uom"));
@@ -106,8 +100,8 @@ static void print_table(json_t *lots, long long height, bool complete)
         for (size_t i = 0; i < json_array_size(p) && used < sizeof(where);
              i++) {
             json_t *x = json_array_get(p, i);
-            qty(q, sizeof(q),
-                json_integer_value(json_object_get(x, "quantity")));
+            ll_cli_qty(q, sizeof(q),
+                       json_integer_value(json_object_get(x, "quantity")));
             int n = snprintf(where + used, sizeof(where) - used,
                              "%s%s -> %s %s %s (in transit)", used ? ", " : "",
                              ll_cli_str(x, "from"), ll_cli_str(x, "to"), q,
@@ -140,7 +134,7 @@ static void csv_row(json_t *l, const char *party, const char *state,
 {
     char q[32] = "";
     if (quantity >= 0)
-        qty(q, sizeof(q), quantity);
+        ll_cli_qty(q, sizeof(q), quantity);
     csv(ll_cli_str(l, "lot"), false);
     csv(ll_cli_str(l, "product"), false);
     csv(ll_cli_str(l, "status"), false);
@@ -183,7 +177,7 @@ int ll_cli_closure(const char *cmd, const char *node,
 {
     json_t *lots = json_object();
     for (size_t i = 0; i < n; i++) {
-        json_t *t = forward(cmd, node, suspects[i]);
+        json_t *t = ll_cli_trace(cmd, node, suspects[i], true);
         if (t == NULL) {
             json_decref(lots);
             return LL_EIO;
@@ -206,7 +200,6 @@ struct iopts {
 static int impact_args(int argc, char **argv, struct iopts *o)
 {
     const char *cmd = argv[0];
-    struct ll_errmsg e = {{0}};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
@@ -217,14 +210,9 @@ static int impact_args(int argc, char **argv, struct iopts *o)
             o->format = a + 2;
         } else if (strcmp(a, "--node") == 0 && i + 1 < argc) {
             o->node = argv[++i];
-        } else if (a[0] == '-' || o->ns >= MAX_SUSPECTS) {
-            ll_cli_error(cmd, "unexpected argument '%s' (see --help)", a);
+        } else if (ll_cli_lots_arg(cmd, a, o->suspects, &o->ns, MAX_SUSPECTS) !=
+                   0) {
             return LL_EXIT_USAGE;
-        } else if (ll_lotid_check(a, &e) != 0) {
-            ll_cli_error(cmd, "%s", e.text);
-            return LL_EXIT_USAGE;
-        } else {
-            o->suspects[o->ns++] = a;
         }
     }
     if (o->ns == 0) {
@@ -266,7 +254,7 @@ int ll_cmd_recall_impact(int argc, char **argv)
     bool complete = true;
     st = LL_EXIT_OK;
     for (size_t i = 0; i < o.ns && st == LL_EXIT_OK; i++) {
-        json_t *t = forward(cmd, o.node, o.suspects[i]);
+        json_t *t = ll_cli_trace(cmd, o.node, o.suspects[i], true);
         if (t == NULL) {
             st = LL_EXIT_FAIL;
             break;

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../ledger/gs1.h"
 #include "client.h"
 
 static const char usage[] =
@@ -27,32 +28,38 @@ static const char usage[] =
 #define QUIET 4
 
 /*
- * The Digital Link URI of a GS1 lot id: the lot is percent-encoded except
- * for RFC 3986 unreserved characters, as GS1 Digital Link requires.
+ * The Digital Link URI of a GS1 lot id, written by the GS1 codec
+ * (ledger/gs1.c) from the AIs (01), (10) and (17): every value checked
+ * (check digit, character set, date), everything but RFC 3986 unreserved
+ * characters percent-encoded, as GS1 Digital Link requires.
  */
 int ll_cli_digital_link(char *out, size_t cap, const char *base,
-                        const char *lot, uint32_t expiry)
+                        const char *lot, uint32_t expiry, struct ll_errmsg *e)
 {
+    static struct ll_gs1_msg m;
+    char ai[LL_LOTID_MAX * 2 + 64];
+    size_t k = 0;
     if (strncmp(lot, "01/", 3) != 0 || strlen(lot) < 3 + 14 + 4 + 1 ||
         strncmp(lot + 17, "/10/", 4) != 0)
-        return LL_EINVAL;
-    size_t blen = strlen(base);
-    while (blen > 0 && base[blen - 1] == '/')
-        blen--;
-    int n = snprintf(out, cap, "%.*s/01/%.14s/10/", (int)blen, base, lot + 3);
-    if (n < 0 || (size_t)n >= cap)
-        return LL_ETOOBIG;
-    size_t k = (size_t)n;
-    if (ll_cli_escape(out + k, cap - k, lot + 21, false) != 0)
-        return LL_ETOOBIG;
-    k += strlen(out + k);
-    if (expiry != 0) {
-        n = snprintf(out + k, cap - k, "?17=%06u",
-                     (unsigned)(expiry % 1000000));
-        if (n < 0 || (size_t)n >= cap - k)
-            return LL_ETOOBIG;
+        return ll_errmsg_set(e, LL_EINVAL,
+                             "%s: a Digital Link needs a GS1 lot id "
+                             "(01/<GTIN-14>/10/<lot>)",
+                             lot);
+    k += (size_t)snprintf(ai, sizeof(ai), "(01)%.14s(10)", lot + 3);
+    for (const char *p = lot + 21; *p != '\0' && k + 3 < sizeof(ai); p++) {
+        if (*p == '(')
+            ai[k++] = '\\';
+        ai[k++] = *p;
     }
-    return 0;
+    ai[k] = '\0';
+    if (expiry != 0 && k + 12 < sizeof(ai))
+        (void)snprintf(ai + k, sizeof(ai) - k, "(17)%06u",
+                       (unsigned)(expiry % 1000000));
+    if (ll_gs1_parse(&m, ai, strlen(ai), 0, e) != 0)
+        return LL_EINVAL;
+    return ll_gs1_to_dl(&m, base, out, cap, e) == 0
+               ? 0
+               : ll_errmsg_set(e, LL_ETOOBIG, "the URI is too long");
 }
 
 static bool dark(const QRcode *q, int x, int y)
@@ -173,12 +180,9 @@ int ll_cmd_qr(int argc, char **argv)
         ll_cli_error(cmd, "%s", e.text);
         return LL_EXIT_USAGE;
     }
-    if (ll_cli_digital_link(uri, sizeof(uri), o.base, o.lot,
-                            (uint32_t)o.expiry) != 0) {
-        ll_cli_error(cmd,
-                     "%s: a Digital Link needs a GS1 lot id "
-                     "(01/<GTIN-14>/10/<lot>)",
-                     o.lot);
+    if (ll_cli_digital_link(uri, sizeof(uri), o.base, o.lot, (uint32_t)o.expiry,
+                            &e) != 0) {
+        ll_cli_error(cmd, "%s", e.text);
         return LL_EXIT_USAGE;
     }
     size_t ol = strlen(o.out);

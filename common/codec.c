@@ -22,16 +22,15 @@ int ll_hex_encode(char *out, size_t outcap, const uint8_t *in, size_t n)
     return 0;
 }
 
-/* The value of a hex digit, or 0xff if c is not one. */
-static uint8_t hexval(char c)
+int ll_hex_digit(char c)
 {
     if (c >= '0' && c <= '9')
-        return (uint8_t)(c - '0');
+        return c - '0';
     if (c >= 'a' && c <= 'f')
-        return (uint8_t)(c - 'a' + 10);
+        return c - 'a' + 10;
     if (c >= 'A' && c <= 'F')
-        return (uint8_t)(c - 'A' + 10);
-    return 0xff;
+        return c - 'A' + 10;
+    return -1;
 }
 
 int ll_hex_decode(uint8_t *out, size_t n, const char *hex, size_t hexlen)
@@ -39,11 +38,12 @@ int ll_hex_decode(uint8_t *out, size_t n, const char *hex, size_t hexlen)
     if (n > SIZE_MAX / 2 || hexlen != 2 * n)
         return LL_EDECODE;
     for (size_t i = 0; i < hexlen; i++) {
-        if (hexval(hex[i]) > 15)
+        if (ll_hex_digit(hex[i]) < 0)
             return LL_EDECODE;
     }
     for (size_t i = 0; i < n; i++)
-        out[i] = (uint8_t)(hexval(hex[2 * i]) << 4 | hexval(hex[2 * i + 1]));
+        out[i] = (uint8_t)((unsigned)ll_hex_digit(hex[2 * i]) << 4 |
+                           (unsigned)ll_hex_digit(hex[2 * i + 1]));
     return 0;
 }
 

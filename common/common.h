@@ -163,6 +163,8 @@ LL_NODISCARD int ll_log_level_parse(enum ll_log_level *out, const char *s)
  */
 LL_NODISCARD int ll_hex_encode(char *out, size_t outcap, const uint8_t *in,
                                size_t n);
+/* The value (0-15) of a hex digit of either case, or -1. */
+int ll_hex_digit(char c);
 /*
  * Decode exactly n bytes from a hex string of length 2n (either case).
  * Returns 0, LL_EDECODE (bad digit or wrong length). out is untouched on

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "epcis.h"
+#include "gs1.h"
 #include "event_json.h"
 
 #define GLN_LEN 13
@@ -39,17 +40,6 @@ static char check_digit(const char *d, size_t n)
     return (char)('0' + (10 - sum % 10) % 10);
 }
 
-static int hexv(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Percent-decode [s, s+n) into out; false if malformed or too long. */
 static bool pct_decode(char *out, size_t cap, const char *s, size_t n)
 {
@@ -59,8 +49,8 @@ static bool pct_decode(char *out, size_t cap, const char *s, size_t n)
         if (c == '%') {
             if (i + 2 >= n)
                 return false;
-            int hi = hexv(s[i + 1]);
-            int lo = hexv(s[i + 2]);
+            int hi = ll_hex_digit(s[i + 1]);
+            int lo = ll_hex_digit(s[i + 2]);
             if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
                 return false;
             c = (char)(hi * 16 + lo);
@@ -112,29 +102,26 @@ static int lgtin(char gtin[15], char *lot, size_t cap, const char *cls,
     return 0;
 }
 
-/* https://<host>/[...]/01/<GTIN>/10/<lot> -> GTIN-14 and the lot. */
-static int digital_link(char gtin[15], char *lot, size_t cap, const char *cls,
-                        const char *path, struct ll_errmsg *e)
+/* A GS1 Digital Link of a lot -> its lot id (gs1.c checks every AI). */
+static int digital_link(char *out, size_t cap, const char *cls,
+                        struct ll_errmsg *e)
 {
-    const char *p = strstr(path, "/01/");
-    const char *l = p != NULL ? p + 4 + 14 : NULL;
-    if (p == NULL || strlen(p + 4) < 14 || !all_digits(p + 4, 14) ||
-        strncmp(l, "/10/", 4) != 0)
-        return ll_errmsg_set(e, LL_EINVAL,
-                             "epcClass '%s': a Digital Link lot class is "
-                             "https://<host>/01/<GTIN-14>/10/<lot>",
-                             cls);
-    memcpy(gtin, p + 4, 14);
-    gtin[14] = '\0';
-    size_t n = strcspn(l + 4, "/?#");
-    if (l[4 + n] == '/')
+    struct ll_gs1_msg m;
+    struct ll_errmsg why = {{0}};
+    if (ll_gs1_parse(&m, cls, strlen(cls), LL_GS1_PARTIAL, &why) != 0)
+        return ll_errmsg_set(e, LL_EINVAL, "epcClass '%s': %s", cls, why.text);
+    if (ll_gs1_get(&m, "21") != NULL || ll_gs1_get(&m, "22") != NULL ||
+        ll_gs1_get(&m, "235") != NULL)
         return ll_errmsg_set(e, LL_EINVAL,
                              "epcClass '%s': names more than a lot "
-                             "(lotledger tracks lots, not serials)",
+                             "(lotledger tracks lots, not serials or "
+                             "variants)",
                              cls);
-    if (!pct_decode(lot, cap, l + 4, n))
+    if (ll_gs1_lot_id(&m, out, cap) != 0)
         return ll_errmsg_set(e, LL_EINVAL,
-                             "epcClass '%s': bad escape in the lot", cls);
+                             "epcClass '%s': a Digital Link lot class is "
+                             "https://<host>/01/<GTIN>/10/<lot>",
+                             cls);
     return 0;
 }
 
@@ -142,12 +129,14 @@ int ll_epcis_lot_id(char *out, size_t cap, const char *cls, struct ll_errmsg *e)
 {
     char gtin[15];
     char lot[LL_GS1_LOT_MAX * 3 + 1];
-    const char *path = uri_path(cls);
     int rc;
     if (strncmp(cls, "urn:epc:class:lgtin:", 20) == 0) {
         rc = lgtin(gtin, lot, sizeof(lot), cls, e);
-    } else if (path != NULL) {
-        rc = digital_link(gtin, lot, sizeof(lot), cls, path, e);
+    } else if (uri_path(cls) != NULL) {
+        rc = digital_link(out, cap, cls, e);
+        if (rc == 0 && (rc = ll_lotid_check(out, NULL)) != 0)
+            return ll_errmsg_set(e, rc, "epcClass '%s': not a lot id", cls);
+        return rc;
     } else {
         /* A lotledger lot id as is (e.g. a tlc/... traceability lot code). */
         if (ll_lotid_check(cls, NULL) != 0 || strlen(cls) >= cap)

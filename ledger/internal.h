@@ -25,6 +25,35 @@ int ll_ledger__pb_decode(const pb_msgdesc_t *fields, void *msg, size_t msgsize,
                          const uint8_t *buf, size_t len, const char *what,
                          struct ll_errmsg *e);
 
+/*
+ * Encode a LotState exactly as nanopb does, into out (cap bytes).
+ * Returns: 0, LL_ETOOBIG (cap too small), LL_EINVAL (a count, size or
+ * status out of range, or a string without its terminator).
+ * Out: *len only on success.
+ */
+int ll_ledger__lot_encode(uint8_t *out, size_t cap, size_t *len,
+                          const lotledger_LotState *st);
+
+/*
+ * Decode a LotState, accepting exactly the bytes ll_ledger__lot_encode
+ * writes (the canonical encoding; see ll_ledger__pb_decode) with a status
+ * of at most INT32_MAX. Only the used part of the arrays is written.
+ * Returns: 0, LL_EINVAL (buf NULL), LL_EDECODE, LL_ENONCANON, LL_ETRUNC,
+ * LL_ETOOBIG. On failure *out is zeroed.
+ */
+int ll_ledger__lot_decode(lotledger_LotState *out, const uint8_t *buf,
+                          size_t len);
+
+/*
+ * Decode an Event, accepting exactly the bytes ll_ledger__pb_decode accepts
+ * for it (canonical nanopb encodings); ll_event_decode's engine. Only the
+ * used part of the arrays is written.
+ * Returns: 0, LL_EINVAL (buf NULL), LL_EDECODE, LL_ENONCANON, LL_ETOOBIG.
+ * On failure *out is zeroed and *at is about where the input went wrong.
+ */
+int ll_ledger__event_decode(lotledger_Event *out, const uint8_t *buf,
+                            size_t len, size_t *at);
+
 /* ---- sparse Merkle map helpers (smt.c, smt_proof.c) ---------------------- */
 
 /* Bit i of a 32-byte key, counting from the most significant bit. */

@@ -15,7 +15,7 @@
 #include "ledger.h"
 #include "store.h"
 
-#define SCHEMA_VERSION 1u
+#define SCHEMA_VERSION 2u
 
 /* Key prefixes (docs/store.md). */
 #define K_META   'm'
@@ -30,6 +30,8 @@
 #define K_NODE   'n'
 
 #define TIP_LEN (8 + 32 + 32 + 8)
+/* Longest lot record: u16 length, LotState, frontier. */
+#define REC_MAX (2 + lotledger_LotState_size + LL_MERKLE_FRONTIER_ENC_MAX)
 #define MAX_KEY 128
 
 /*
@@ -53,18 +55,28 @@ struct node_slot {
     bool used;                     /* slot holds a node */
 };
 
+/* A Bloom filter over 32-byte keys (hashes) stored under one prefix. */
+struct bloom {
+    uint64_t *bits; /* owned */
+    size_t nbits;   /* a power of two */
+    uint64_t n;     /* keys added */
+    uint8_t prefix; /* K_ID or K_LOT */
+};
+
 struct ll_ledger {
-    struct ll_store *store;     /* the database; owned */
-    struct ll_genesis *g;       /* copy of the genesis; owned */
-    struct ll_valset vs;        /* validator set */
-    struct ll_ledger_tip tip;   /* last committed block */
-    bool building;              /* a block is open */
-    struct lot_slot *lcache;    /* LOT_CACHE_SLOTS; owned */
-    struct node_slot *ncache;   /* NODE_CACHE_SLOTS; owned */
-    struct ll_pubkey (*pks)[8]; /* parsed org keys, as g->orgs; owned */
-    uint64_t *bloom;            /* Bloom filter of committed event ids */
-    size_t bloom_bits;          /* its size in bits, a power of two */
-    uint64_t bloom_n;           /* ids in it */
+    struct ll_store *store;           /* the database; owned */
+    struct ll_genesis *g;             /* copy of the genesis; owned */
+    struct ll_valset vs;              /* validator set */
+    struct ll_ledger_tip tip;         /* last committed block */
+    bool building;                    /* a block is open */
+    struct lot_slot *lcache;          /* LOT_CACHE_SLOTS; owned */
+    struct node_slot *ncache;         /* NODE_CACHE_SLOTS; owned */
+    struct upper_page *upper;         /* UPPER_PAGES; owned */
+    struct ll_pubkey (*pks)[8];       /* parsed org keys, as g->orgs; owned */
+    uint8_t (*kids)[8][LL_KEYID_LEN]; /* their key ids; owned */
+    struct nmap *upd;                 /* the builder's map-update scratch */
+    struct bloom ids;                 /* filter of committed event ids */
+    struct bloom lots;                /* filter of committed lot keys */
 };
 
 struct ll_ledger_snap {
@@ -73,15 +85,16 @@ struct ll_ledger_snap {
     struct ll_ledger_tip tip;   /* the tip it sees */
 };
 
-/* One lot touched by the block being built. */
+/*
+ * One lot touched by the block being built: its record after the block
+ * (the 'L' value: encoded state and frontier), so the table stays small
+ * and sealing only hashes and stores it.
+ */
 struct lot_entry {
-    uint8_t key[32];              /* state-map key */
-    bool used;                    /* slot in use */
-    uint8_t *state;               /* encoded LotState after the block */
-    size_t state_len;             /* its length */
-    struct ll_merkle_frontier fr; /* the lot's log after the block */
-    uint8_t *rec;                 /* the record to store (after seal) */
-    size_t rec_len;               /* its length */
+    uint8_t key[32]; /* state-map key */
+    bool used;       /* slot in use */
+    uint8_t *rec;    /* the lot record after the block; owned */
+    size_t rec_len;  /* its length */
 };
 
 struct ll_block {
@@ -97,6 +110,7 @@ struct ll_block {
     uint8_t (*ids)[32]; /* event ids; owned */
     uint8_t **bytes;    /* SignedEvent copies; owned */
     size_t *lens;       /* their lengths */
+    uint32_t *orgi;     /* each event's organisation (genesis index) */
     /* Open-addressing sets: ids (index + 1 into ids) and touched lots. */
     uint32_t *idset;        /* owned; 0 = empty */
     size_t idset_cap;       /* power of two */
@@ -106,9 +120,16 @@ struct ll_block {
     /* Scratch, reused per event. */
     struct ll_signed_event *se;              /* decoded event */
     struct ll_rules_out *ro;                 /* rule output */
-    size_t enc_len[LL_RULES_MAX_LOTS];       /* encoded state lengths */
+    size_t enc_len[LL_RULES_MAX_LOTS];       /* staged record lengths */
     uint8_t lot_keys[LL_RULES_MAX_LOTS][32]; /* keys of one event's lots */
     struct ll_merkle_frontier *fr;           /* frontiers of one event's lots */
+    uint8_t *scratch;                        /* REC_MAX bytes */
+    /* Lot keys the view computed, by change slot: a cache from lot id to
+     * key (one hash per lot and event instead of two). */
+    struct {
+        char lot[sizeof(((lotledger_LotState *)0)->lot)];
+        uint8_t key[32];
+    } memo[LL_RULES_MAX_LOTS];
 };
 
 /* ---- keys -------------------------------------------------------------------
@@ -183,16 +204,14 @@ static size_t key_org(uint8_t *k, const char *org)
     return 1 + put_str(k + 1, org);
 }
 
-/* 'O' || u8 len || org id || u64 height || u32 index */
-static size_t key_orglog(uint8_t *k, const char *org, uint64_t height,
-                         uint32_t index)
+/* 'O' || u8 len || org id || u64 height */
+static size_t key_orglog(uint8_t *k, const char *org, uint64_t height)
 {
     k[0] = K_ORGLOG;
     size_t n = put_str(k + 2, org);
     k[1] = (uint8_t)n;
     ll_store_be64(k + 2 + n, height);
-    ll_store_be32(k + 10 + n, index);
-    return n + 14;
+    return n + 10;
 }
 
 static size_t key_meta(uint8_t *k, const char *name)
@@ -202,20 +221,227 @@ static size_t key_meta(uint8_t *k, const char *name)
 }
 
 /* ---- the state map's node store over LevelDB ------------------------------
+ *
+ * Nodes are stored by position, several tree levels per record. A page
+ * holds the nodes at depths D .. D + 3 (D a multiple of PAGE_LEVELS) below
+ * the node at depth D on one path, under the key 'n' || u8 D / 4 || the
+ * path's first D bits (ceil(D / 8) bytes, unused low bits zero). Its value
+ * is a u16 BE bitmap of the positions in use (bit i: position i, in heap
+ * order: 0 the page's top, the children of i at 2i + 1 and 2i + 2), then
+ * the 65-byte node of each position in use, in position order.
+ *
+ * A block rewrites, in place, the pages holding nodes its update put or
+ * moved. The ledger never removes a map entry, so a position once used
+ * stays used: no page is ever left behind, and the store holds exactly the
+ * tree at the tip (older trees stay readable through snapshots taken before
+ * a commit). Key layout: docs/store.md.
  */
+#define PAGE_LEVELS  4
+#define PAGE_SLOTS   15 /* 2^PAGE_LEVELS - 1 positions */
+#define PAGE_MAX     (2 + PAGE_SLOTS * LL_SMT_NODE_LEN)
+#define PAGE_KEY_MAX (2 + 32)
+#define PAGE_TIERS   (LL_SMT_MAX_DEPTH / PAGE_LEVELS + 1) /* D / 4 = 0..64 */
 
-struct hset;
-static int hset_add(struct hset *s, const uint8_t h[32]);
-static bool is_zero32(const uint8_t *p);
+/* A page as read from the store. */
+struct page {
+    uint8_t key[PAGE_KEY_MAX];                 /* its key */
+    size_t klen;                               /* its length; 0 = none */
+    unsigned used;                             /* bitmap of positions */
+    uint8_t node[PAGE_SLOTS][LL_SMT_NODE_LEN]; /* the nodes by position */
+};
+
+/*
+ * Nodes by hash, open addressing. A slot is in use when its generation is
+ * the map's, so emptying the map for the next block is one increment (the
+ * builder keeps its map, grown to its largest block, across blocks).
+ */
+struct nmap_entry {
+    uint8_t hash[32];
+    uint8_t node[LL_SMT_NODE_LEN];
+    uint32_t gen;
+};
+
+struct nmap {
+    struct nmap_entry *e; /* owned */
+    size_t cap;           /* power of two, or 0 */
+    size_t n;             /* in use */
+    uint32_t gen;         /* current generation, > 0 */
+};
+
+static bool is_zero32(const uint8_t *p)
+{
+    static const uint8_t zero[32];
+    return memcmp(p, zero, 32) == 0;
+}
+
+/* Empty the map, keeping its table. */
+static void nmap_reset(struct nmap *m)
+{
+    m->n = 0;
+    if (++m->gen == 0) {
+        for (size_t i = 0; i < m->cap; i++)
+            m->e[i].gen = 0;
+        m->gen = 1;
+    }
+}
+
+static const uint8_t *nmap_get(const struct nmap *m, const uint8_t h[32])
+{
+    if (m == NULL || m->cap == 0)
+        return NULL;
+    for (size_t j = ll_load_le32(h) & (m->cap - 1);;
+         j = (j + 1) & (m->cap - 1)) {
+        const struct nmap_entry *e = &m->e[j];
+        if (e->gen != m->gen)
+            return NULL;
+        if (memcmp(e->hash, h, 32) == 0)
+            return e->node;
+    }
+}
+
+/* The slot for h in a table (h absent or there). */
+static struct nmap_entry *nmap_slot(struct nmap_entry *t, size_t cap,
+                                    uint32_t gen, const uint8_t h[32])
+{
+    size_t j = ll_load_le32(h) & (cap - 1);
+    while (t[j].gen == gen && memcmp(t[j].hash, h, 32) != 0)
+        j = (j + 1) & (cap - 1);
+    return &t[j];
+}
+
+/* Insert (or keep) h -> node. Returns 0 or LL_ENOMEM (m unchanged). */
+static int nmap_put(struct nmap *m, const uint8_t h[32],
+                    const uint8_t node[LL_SMT_NODE_LEN])
+{
+    if (2 * (m->n + 1) > m->cap) {
+        size_t cap = m->cap ? 2 * m->cap : 4096;
+        struct nmap_entry *t = ll_calloc(cap, sizeof(*t));
+        if (t == NULL)
+            return LL_ENOMEM;
+        for (size_t i = 0; i < m->cap; i++)
+            if (m->e[i].gen == m->gen)
+                *nmap_slot(t, cap, m->gen, m->e[i].hash) = m->e[i];
+        ll_free(m->e);
+        m->e = t;
+        m->cap = cap;
+    }
+    struct nmap_entry *e = nmap_slot(m->e, m->cap, m->gen, h);
+    if (e->gen == m->gen)
+        return 0;
+    memcpy(e->hash, h, 32);
+    memcpy(e->node, node, LL_SMT_NODE_LEN);
+    e->gen = m->gen;
+    m->n++;
+    return 0;
+}
+
+/*
+ * The builder's copy of the upper pages, those at depths 0, 4, 8 and 12 (at
+ * most 4369), by position. A block of a thousand lots rewrites most of
+ * them, so they are read and rebuilt from memory. A position is used only
+ * when its hash is the one asked for, so the copy is right for any version
+ * of the map, and one a failed commit left behind is merely a miss.
+ */
+#define UPPER_TIERS 4
+#define UPPER_PAGES (1 + 16 + 256 + 4096)
+
+struct upper_page {
+    unsigned ok;                               /* positions held (checked) */
+    uint8_t hash[PAGE_SLOTS][32];              /* their hashes */
+    uint8_t node[PAGE_SLOTS][LL_SMT_NODE_LEN]; /* their nodes */
+};
 
 struct node_ctx {
-    struct ll_store *store;           /* where committed nodes live */
+    struct ll_store *store;           /* where committed pages live */
     const struct ll_store_snap *snap; /* read view, or NULL for latest */
-    struct ll_store_batch *wb;        /* where new nodes go (may be NULL) */
+    struct ll_store_batch *wb;        /* where new pages go (may be NULL) */
     struct node_slot *cache;          /* builder's node cache, or NULL */
-    struct hset *kept; /* put nodes and their children, or NULL */
-    int kept_rc;       /* first failure adding to kept */
+    struct upper_page *upper;         /* builder's upper pages, or NULL */
+    struct page *pages; /* the last page read per tier; owned, lazy */
+    struct nmap *upd;   /* an update's new and moved nodes, or NULL */
+    int upd_rc;         /* first failure adding to upd */
 };
+
+static void node_ctx_free(struct node_ctx *c)
+{
+    ll_free(c->pages);
+    c->pages = NULL;
+}
+
+/* 'n' || u8 D / 4 || the first D bits of ref. */
+static size_t page_key(uint8_t *k, unsigned d, const uint8_t *ref)
+{
+    size_t nb = (d + 7) / 8;
+    k[0] = K_NODE;
+    k[1] = (uint8_t)(d / PAGE_LEVELS);
+    memcpy(k + 2, ref, nb);
+    if (d % 8 != 0)
+        k[1 + nb] &= (uint8_t)(0xff00u >> (d % 8));
+    return 2 + nb;
+}
+
+/* The position of the node at depth on ref's path in its page. */
+static unsigned page_pos(unsigned depth, const uint8_t *ref)
+{
+    unsigned top = depth - depth % PAGE_LEVELS;
+    unsigned bits = 0;
+    for (unsigned i = top; i < depth; i++)
+        bits = (bits << 1) | ll_smt__key_bit(ref, i);
+    return (1u << (depth - top)) - 1 + bits;
+}
+
+static int page_parse(struct page *pg, const uint8_t *v, size_t len)
+{
+    if (len < 2)
+        return LL_ECORRUPT;
+    unsigned used = ((unsigned)v[0] << 8) | v[1];
+    size_t off = 2;
+    if (used >> PAGE_SLOTS != 0)
+        return LL_ECORRUPT;
+    for (unsigned i = 0; i < PAGE_SLOTS; i++) {
+        if ((used & (1u << i)) == 0)
+            continue;
+        if (len - off < LL_SMT_NODE_LEN)
+            return LL_ECORRUPT;
+        memcpy(pg->node[i], v + off, LL_SMT_NODE_LEN);
+        off += LL_SMT_NODE_LEN;
+    }
+    if (off != len)
+        return LL_ECORRUPT;
+    pg->used = used;
+    return 0;
+}
+
+/* The page holding the node at depth on ref's path (the last one read for
+ * its tier, or from the store). */
+static int page_read(struct node_ctx *c, unsigned depth, const uint8_t *ref,
+                     const struct page **out)
+{
+    unsigned top = depth - depth % PAGE_LEVELS;
+    if (c->pages == NULL) {
+        c->pages = ll_calloc(PAGE_TIERS, sizeof(*c->pages));
+        if (c->pages == NULL)
+            return LL_ENOMEM;
+    }
+    struct page *pg = &c->pages[top / PAGE_LEVELS];
+    uint8_t k[PAGE_KEY_MAX];
+    size_t kl = page_key(k, top, ref);
+    if (pg->klen != kl || memcmp(pg->key, k, kl) != 0) {
+        struct ll_buf b;
+        ll_buf_init(&b, PAGE_MAX + 1);
+        pg->klen = 0;
+        int rc = ll_store_get(c->store, c->snap, k, kl, &b);
+        if (rc == 0)
+            rc = page_parse(pg, b.data, b.len);
+        ll_buf_free(&b);
+        if (rc)
+            return rc;
+        memcpy(pg->key, k, kl);
+        pg->klen = kl;
+    }
+    *out = pg;
+    return 0;
+}
 
 static struct node_slot *node_slot(struct node_slot *cache,
                                    const uint8_t hash[32])
@@ -246,11 +472,45 @@ static bool node_hash_ok(const uint8_t node[LL_SMT_NODE_LEN],
     return memcmp(h, hash, 32) == 0;
 }
 
-static int node_get(void *ctx, uint8_t node[LL_SMT_NODE_LEN],
-                    const uint8_t hash[LL_SMT_HASH_LEN])
+/* The upper page holding the node at depth on ref's path, or NULL. */
+static struct upper_page *upper_page(struct upper_page *up, unsigned depth,
+                                     const uint8_t *ref)
 {
-    struct node_ctx *c = ctx;
-    if (c->cache != NULL) {
+    unsigned top = depth - depth % PAGE_LEVELS;
+    size_t base = 0;
+    size_t bits = 0;
+    if (up == NULL || top >= UPPER_TIERS * PAGE_LEVELS)
+        return NULL;
+    for (unsigned t = 0; t < top / PAGE_LEVELS; t++)
+        base = 16 * base + 1; /* pages above this tier: 1, 17, 273 */
+    for (unsigned i = 0; i < top; i++)
+        bits = (bits << 1) | ll_smt__key_bit(ref, i);
+    return &up[base + bits];
+}
+
+static void upper_put(struct upper_page *up, unsigned pos,
+                      const uint8_t hash[32],
+                      const uint8_t node[LL_SMT_NODE_LEN])
+{
+    memcpy(up->hash[pos], hash, 32);
+    memcpy(up->node[pos], node, LL_SMT_NODE_LEN);
+    up->ok |= 1u << pos;
+}
+
+/* Find the node: in the upper pages or the cache, else in its page. */
+static int node_lookup(struct node_ctx *c, uint8_t node[LL_SMT_NODE_LEN],
+                       const uint8_t hash[LL_SMT_HASH_LEN], const uint8_t *ref,
+                       unsigned depth)
+{
+    struct upper_page *up = upper_page(c->upper, depth, ref);
+    unsigned pos = page_pos(depth, ref);
+    if (up != NULL && ((up->ok >> pos) & 1u) != 0 &&
+        memcmp(up->hash[pos], hash, 32) == 0) {
+        memcpy(node, up->node[pos], LL_SMT_NODE_LEN);
+        return LL_SMT_GET_VERIFIED; /* checked when it was put there */
+    }
+    /* The node cache holds the nodes below the upper pages. */
+    if (c->cache != NULL && up == NULL) {
         const struct node_slot *ns = node_slot(c->cache, hash);
         if (ns->used && memcmp(ns->hash, hash, 32) == 0) {
             memcpy(node, ns->node, LL_SMT_NODE_LEN);
@@ -258,23 +518,36 @@ static int node_get(void *ctx, uint8_t node[LL_SMT_NODE_LEN],
             return LL_SMT_GET_VERIFIED;
         }
     }
-    uint8_t k[33];
-    uint8_t v[LL_SMT_NODE_LEN + 1];
-    struct ll_buf b;
-    ll_buf_init(&b, sizeof(v));
-    int rc = ll_store_get(c->store, c->snap, k, key_hash(k, K_NODE, hash), &b);
-    if (rc == 0 && b.len != LL_SMT_NODE_LEN)
-        rc = LL_ECORRUPT;
-    if (rc == 0) {
-        memcpy(node, b.data, LL_SMT_NODE_LEN);
-        /* Only a node that hashes to its address is cached; a corrupt one
-         * goes to the map uncached, which rejects it. */
-        if (c->cache != NULL && node_hash_ok(node, hash)) {
+    const struct page *pg = NULL;
+    int rc = page_read(c, depth, ref, &pg);
+    if (rc)
+        return rc;
+    if ((pg->used & (1u << pos)) == 0)
+        return LL_ENOTFOUND;
+    memcpy(node, pg->node[pos], LL_SMT_NODE_LEN);
+    /* Only a node that hashes to its address is cached; a corrupt one
+     * goes to the map uncached, which rejects it. */
+    if ((c->cache != NULL || up != NULL) && node_hash_ok(node, hash)) {
+        if (up != NULL)
+            upper_put(up, pos, hash, node);
+        else
             node_cache_put(c->cache, hash, node);
-            rc = LL_SMT_GET_VERIFIED;
-        }
+        return LL_SMT_GET_VERIFIED;
     }
-    ll_buf_free(&b);
+    return 0;
+}
+
+static int node_get_at(void *ctx, uint8_t node[LL_SMT_NODE_LEN],
+                       const uint8_t hash[LL_SMT_HASH_LEN],
+                       const uint8_t ref[LL_SMT_KEY_LEN], unsigned depth)
+{
+    struct node_ctx *c = ctx;
+    int rc = node_lookup(c, node, hash, ref, depth);
+    /* A leaf an update reads may move (an insert pushes it down): its
+     * new place is written with the update's own nodes. */
+    if (c->upd != NULL && c->upd_rc == 0 &&
+        (rc == 0 || rc == LL_SMT_GET_VERIFIED) && node[0] == LL_SMT_NODE_LEAF)
+        c->upd_rc = nmap_put(c->upd, hash, node);
     return rc;
 }
 
@@ -282,90 +555,234 @@ static int node_put(void *ctx, const uint8_t hash[LL_SMT_HASH_LEN],
                     const uint8_t node[LL_SMT_NODE_LEN])
 {
     struct node_ctx *c = ctx;
-    uint8_t k[33];
-    if (c->wb == NULL)
+    if (c->upd == NULL)
         return LL_EINVAL;
-    ll_store_batch_put(c->wb, k, key_hash(k, K_NODE, hash), node,
-                       LL_SMT_NODE_LEN);
-    if (c->cache != NULL)
-        node_cache_put(c->cache, hash, node);
-    if (c->kept != NULL && c->kept_rc == 0) {
-        c->kept_rc = hset_add(c->kept, hash);
-        if (c->kept_rc == 0 && node[0] == LL_SMT_NODE_INNER) {
-            if (!is_zero32(node + 1))
-                c->kept_rc = hset_add(c->kept, node + 1);
-            if (c->kept_rc == 0 && !is_zero32(node + 33))
-                c->kept_rc = hset_add(c->kept, node + 33);
-        }
-    }
-    return 0;
+    /* The caches learn the new nodes as their pages are written. */
+    return nmap_put(c->upd, hash, node);
 }
 
 static void node_store(struct ll_smt_store *out, struct node_ctx *c)
 {
-    out->get = node_get;
+    out->get = NULL;
+    out->get_at = node_get_at;
     out->put = node_put;
     out->ctx = c;
 }
 
-/* ---- the committed-id filter ----------------------------------------------
+/* ---- writing the pages an update changed ---------------------------------
+ */
+
+/* A page being written. */
+struct page_out {
+    unsigned used;                             /* bitmap of positions */
+    uint8_t hash[PAGE_SLOTS][32];              /* by position */
+    uint8_t node[PAGE_SLOTS][LL_SMT_NODE_LEN]; /* by position */
+};
+
+/*
+ * The node hash at (depth, ref) for a page being written: one the update
+ * put or moved, else (unchanged, so in the same place) from the cache or
+ * the stored page, checked against its hash.
+ */
+static int node_for_page(struct node_ctx *c, uint8_t node[LL_SMT_NODE_LEN],
+                         const uint8_t hash[32], const uint8_t *ref,
+                         unsigned depth)
+{
+    const uint8_t *n = nmap_get(c->upd, hash);
+    if (n != NULL) {
+        memcpy(node, n, LL_SMT_NODE_LEN);
+        return 0;
+    }
+    int rc = node_lookup(c, node, hash, ref, depth);
+    if (rc == LL_SMT_GET_VERIFIED)
+        return 0;
+    if (rc == 0 && !node_hash_ok(node, hash))
+        rc = LL_ECORRUPT;
+    return rc == LL_ENOTFOUND ? LL_ECORRUPT : rc;
+}
+
+static int page_write(struct node_ctx *c, const uint8_t top[32], unsigned d,
+                      uint8_t ref[32]);
+
+/*
+ * Put the node hash at depth into position pos of po, with its subtree
+ * down to the page's last level; write the pages below it that hold nodes
+ * of the update. ref's first depth bits are the node's path.
+ */
+static int page_fill(struct node_ctx *c, struct page_out *po,
+                     const uint8_t hash[32], unsigned depth, unsigned pos,
+                     uint8_t ref[32])
+{
+    int rc = node_for_page(c, po->node[pos], hash, ref, depth);
+    if (rc)
+        return rc;
+    memcpy(po->hash[pos], hash, 32);
+    po->used |= 1u << pos;
+    const uint8_t *node = po->node[pos];
+    if (node[0] != LL_SMT_NODE_INNER)
+        return 0;
+    if (depth >= LL_SMT_MAX_DEPTH)
+        return LL_ECORRUPT;
+    for (unsigned s = 0; s < 2 && rc == 0; s++) {
+        const uint8_t *h = node + 1 + (size_t)32 * s;
+        uint8_t mask = (uint8_t)(0x80u >> (depth % 8));
+        if (is_zero32(h))
+            continue;
+        ref[depth / 8] =
+            (uint8_t)(s ? ref[depth / 8] | mask : ref[depth / 8] & ~mask);
+        if ((depth + 1) % PAGE_LEVELS != 0)
+            rc = page_fill(c, po, h, depth + 1, 2 * pos + 1 + s, ref);
+        else if (nmap_get(c->upd, h) != NULL)
+            rc = page_write(c, h, depth + 1, ref);
+    }
+    return rc;
+}
+
+/* Write the page whose top is the node top at depth d (ref: its path). */
+static int page_write(struct node_ctx *c, const uint8_t top[32], unsigned d,
+                      uint8_t ref[32])
+{
+    struct page_out po;
+    po.used = 0;
+    int rc = page_fill(c, &po, top, d, 0, ref);
+    if (rc)
+        return rc;
+    uint8_t v[PAGE_MAX];
+    size_t n = 2;
+    v[0] = (uint8_t)(po.used >> 8);
+    v[1] = (uint8_t)po.used;
+    for (unsigned i = 0; i < PAGE_SLOTS; i++) {
+        if ((po.used & (1u << i)) == 0)
+            continue;
+        memcpy(v + n, po.node[i], LL_SMT_NODE_LEN);
+        n += LL_SMT_NODE_LEN;
+    }
+    uint8_t k[PAGE_KEY_MAX];
+    ll_store_batch_put(c->wb, k, page_key(k, d, ref), v, n);
+    struct upper_page *up = upper_page(c->upper, d, ref);
+    if (up != NULL)
+        up->ok = 0;
+    for (unsigned i = 0; i < PAGE_SLOTS; i++) {
+        if ((po.used & (1u << i)) == 0)
+            continue;
+        if (up != NULL)
+            upper_put(up, i, po.hash[i], po.node[i]);
+        else if (c->cache != NULL)
+            node_cache_put(c->cache, po.hash[i], po.node[i]);
+    }
+    return 0;
+}
+
+/*
+ * Apply kvs (inserts and updates: the ledger never removes an entry) to
+ * the map at old_root, reading the latest committed pages (through cache,
+ * if not NULL), and queue the pages it changes in wb. upd is an empty map
+ * to work in; it is left empty.
+ * Returns 0, LL_EINVAL (a delete), or an ll_smt_update error.
+ * Out: new_root only on success.
+ */
+static int state_update(struct ll_store *st, struct ll_store_batch *wb,
+                        struct node_slot *cache, struct upper_page *upper,
+                        struct nmap *upd, uint8_t new_root[32],
+                        const uint8_t old_root[32], const struct ll_smt_kv *kvs,
+                        size_t n)
+{
+    struct node_ctx c = {st, NULL, wb, cache, upper, NULL, upd, 0};
+    struct ll_smt_store ns;
+    uint8_t root[32];
+    for (size_t i = 0; i < n; i++)
+        if (kvs[i].del)
+            return LL_EINVAL;
+    node_store(&ns, &c);
+    int rc = ll_smt_update(&ns, root, old_root, kvs, n);
+    if (rc == 0)
+        rc = c.upd_rc;
+    if (rc == 0 && nmap_get(upd, root) != NULL) {
+        uint8_t ref[32] = {0};
+        rc = page_write(&c, root, 0, ref);
+    }
+    if (rc == 0)
+        memcpy(new_root, root, 32);
+    node_ctx_free(&c);
+    nmap_reset(upd);
+    return rc;
+}
+
+/* ---- the committed-id and lot filters ------------------------------------
  *
- * Replay detection asks "is this id already recorded?" for every event,
- * and the answer is almost always no. A Bloom filter over the committed ids
- * (4 probes taken from the id itself, a uniform hash; at least 16 bits per
- * id, about 0.2% false positives) answers most of those without a LevelDB
- * read; a "maybe" is settled by the store. It is rebuilt from the 'i' keys
- * at open and whenever it fills up.
+ * Replay detection asks "is this id already recorded?" for every event, and
+ * creating a lot asks "does this lot exist?"; the answer is almost always
+ * no. A Bloom filter over the committed ids, and one over the committed lot
+ * keys (4 probes taken from the key itself, a uniform hash; at least 16
+ * bits per key, about 0.2% false positives) answer most of those without a
+ * LevelDB read; a "maybe" is settled by the store. Each is rebuilt from its
+ * keys ('i', 'L') at open and whenever it fills up.
  */
 #define BLOOM_MIN_BITS ((size_t)1 << 24)
 
-static void bloom_add(struct ll_ledger *l, const uint8_t id[32])
+static void bloom_add(struct bloom *f, const uint8_t key[32])
 {
     for (size_t j = 0; j < 4; j++) {
-        uint64_t bit = ll_load_le64(id + 8 * j) & (l->bloom_bits - 1);
-        l->bloom[bit / 64] |= (uint64_t)1 << (bit % 64);
+        uint64_t bit = ll_load_le64(key + 8 * j) & (f->nbits - 1);
+        f->bits[bit / 64] |= (uint64_t)1 << (bit % 64);
     }
-    l->bloom_n++;
+    f->n++;
 }
 
-static bool bloom_maybe(const struct ll_ledger *l, const uint8_t id[32])
+static bool bloom_maybe(const struct bloom *f, const uint8_t key[32])
 {
     for (size_t j = 0; j < 4; j++) {
-        uint64_t bit = ll_load_le64(id + 8 * j) & (l->bloom_bits - 1);
-        if ((l->bloom[bit / 64] & ((uint64_t)1 << (bit % 64))) == 0)
+        uint64_t bit = ll_load_le64(key + 8 * j) & (f->nbits - 1);
+        if ((f->bits[bit / 64] & ((uint64_t)1 << (bit % 64))) == 0)
             return false;
     }
     return true;
 }
 
-/* (Re)build the filter from every committed id, sized for want ids. */
-static int bloom_build(struct ll_ledger *l, uint64_t want)
+/*
+ * (Re)build a filter from every committed key under its prefix, sized for
+ * want keys. On failure the filter is left as it was (a partial one would
+ * have false negatives).
+ */
+static int bloom_build(struct bloom *f, struct ll_store *st, uint64_t want)
 {
-    size_t bits = BLOOM_MIN_BITS;
-    while ((uint64_t)bits < 32 * want)
-        bits *= 2;
-    uint64_t *f = ll_calloc(bits / 64, sizeof(*f));
-    if (f == NULL)
+    struct bloom nf = {NULL, BLOOM_MIN_BITS, 0, f->prefix};
+    while ((uint64_t)nf.nbits < 32 * want)
+        nf.nbits *= 2;
+    nf.bits = ll_calloc(nf.nbits / 64, sizeof(*nf.bits));
+    if (nf.bits == NULL)
         return LL_ENOMEM;
-    ll_free(l->bloom);
-    l->bloom = f;
-    l->bloom_bits = bits;
-    l->bloom_n = 0;
     struct ll_store_iter *it = NULL;
-    uint8_t p = K_ID;
-    int rc = ll_store_iter_open(l->store, NULL, &p, 1, NULL, 0, &it);
-    if (rc)
-        return rc;
+    uint8_t p = f->prefix;
+    int rc = ll_store_iter_open(st, NULL, &p, 1, NULL, 0, &it);
     const uint8_t *k;
     const uint8_t *v;
     size_t kl;
     size_t vl;
-    while (ll_store_iter_next(it, &k, &kl, &v, &vl))
+    while (rc == 0 && ll_store_iter_next(it, &k, &kl, &v, &vl))
         if (kl == 33)
-            bloom_add(l, k + 1);
-    rc = ll_store_iter_error(it);
+            bloom_add(&nf, k + 1);
+    if (rc == 0)
+        rc = ll_store_iter_error(it);
     ll_store_iter_close(it);
-    return rc;
+    if (rc) {
+        ll_free(nf.bits);
+        return rc;
+    }
+    ll_free(f->bits);
+    *f = nf;
+    return 0;
+}
+
+/* Add a committed key; past 16 bits per key, rebuild at twice the size. A
+ * failed rebuild only costs speed: the old filter stays in use and still
+ * has no false negatives. */
+static void bloom_commit(struct bloom *f, struct ll_store *st,
+                         const uint8_t key[32])
+{
+    bloom_add(f, key);
+    if (16 * f->n > f->nbits && bloom_build(f, st, f->n) != 0)
+        ll_log(LL_LOG_WARN, "component=ledger msg=\"key filter not grown\"");
 }
 
 /* ---- open and genesis ------------------------------------------------------
@@ -417,12 +834,10 @@ static int init_genesis(struct ll_ledger *l, struct ll_errmsg *e)
         ll_smt_value_hash(kvs[i].value_hash, enc.data, enc.len);
         ll_store_batch_put(wb, k, key_org(k, o->id), enc.data, enc.len);
     }
-    struct node_ctx nc = {l->store, NULL, wb, NULL, NULL, 0};
-    struct ll_smt_store ns;
-    node_store(&ns, &nc);
     static const uint8_t zero[32];
     struct ll_ledger_tip tip = {0};
-    rc = ll_smt_update(&ns, tip.state_root, zero, kvs, l->g->norgs);
+    rc = state_update(l->store, wb, NULL, NULL, l->upd, tip.state_root, zero,
+                      kvs, l->g->norgs);
     if (rc)
         goto out;
     memcpy(tip.hash, l->g->hash, 32);
@@ -453,9 +868,17 @@ static int load_existing(struct ll_ledger *l, struct ll_errmsg *e)
     struct ll_buf b;
     ll_buf_init(&b, 256);
     int rc = ll_store_get(l->store, NULL, k, key_meta(k, "schema"), &b);
-    if (rc == 0 && (b.len != 4 || ll_load_be32(b.data) != SCHEMA_VERSION))
+    if (rc == 0 && b.len != 4)
+        rc = ll_errmsg_set(e, LL_ECORRUPT,
+                           "ledger: the store's schema record is damaged");
+    else if (rc == 0 && ll_load_be32(b.data) != SCHEMA_VERSION)
         rc = ll_errmsg_set(e, LL_EVERSION,
-                           "ledger: unknown schema version in the store");
+                           "ledger: the store has schema version %u and this "
+                           "build reads version %u: run the build that wrote "
+                           "it, or start from an empty data directory "
+                           "(docs/operations.md, Upgrades)",
+                           (unsigned)ll_load_be32(b.data),
+                           (unsigned)SCHEMA_VERSION);
     if (rc == 0) {
         ll_buf_reset(&b);
         rc = ll_store_get(l->store, NULL, k, key_meta(k, "genesis"), &b);
@@ -500,7 +923,11 @@ static int ledger_open(struct ll_ledger **out, const char *dir,
     l->lcache = ll_calloc(LOT_CACHE_SLOTS, sizeof(*l->lcache));
     l->ncache = ll_calloc(NODE_CACHE_SLOTS, sizeof(*l->ncache));
     l->pks = ll_calloc(l->g->norgs, sizeof(*l->pks));
-    if (l->lcache == NULL || l->ncache == NULL || l->pks == NULL) {
+    l->kids = ll_calloc(l->g->norgs, sizeof(*l->kids));
+    l->upd = ll_calloc(1, sizeof(*l->upd));
+    l->upper = ll_calloc(UPPER_PAGES, sizeof(*l->upper));
+    if (l->lcache == NULL || l->ncache == NULL || l->pks == NULL ||
+        l->kids == NULL || l->upd == NULL || l->upper == NULL) {
         rc = LL_ENOMEM;
         goto out;
     }
@@ -509,10 +936,12 @@ static int ledger_open(struct ll_ledger **out, const char *dir,
             if (ll_pubkey_parse(&l->pks[i][j],
                                 l->g->orgs[i].keys[j].pk.bytes) != 0)
                 rc = ll_errmsg_set(e, LL_EBADKEY, "ledger: bad genesis key");
+            ll_keyid(l->kids[i][j], l->g->orgs[i].keys[j].pk.bytes);
         }
     }
     if (rc)
         goto out;
+    l->upd->gen = 1;
     rc = ll_store_open(&l->store, dir, create, e);
     if (rc)
         goto out;
@@ -522,8 +951,12 @@ static int ledger_open(struct ll_ledger **out, const char *dir,
         rc = init_genesis(l, e);
     else
         rc = ll_errmsg_set(e, LL_ENOTFOUND, "ledger: no ledger in %s", dir);
+    l->ids.prefix = K_ID;
+    l->lots.prefix = K_LOT;
     if (rc == 0)
-        rc = bloom_build(l, 0);
+        rc = bloom_build(&l->ids, l->store, 0);
+    if (rc == 0)
+        rc = bloom_build(&l->lots, l->store, 0);
 out:
     if (rc) {
         ll_ledger_close(l);
@@ -555,8 +988,14 @@ void ll_ledger_close(struct ll_ledger *l)
             ll_free(l->lcache[i].rec);
     ll_free(l->lcache);
     ll_free(l->ncache);
+    ll_free(l->upper);
     ll_free(l->pks);
-    ll_free(l->bloom);
+    ll_free(l->kids);
+    if (l->upd != NULL)
+        ll_free(l->upd->e);
+    ll_free(l->upd);
+    ll_free(l->ids.bits);
+    ll_free(l->lots.bits);
     ll_free(l->g);
     ll_free(l);
 }
@@ -647,6 +1086,10 @@ static int grow_events(struct ll_block *b)
     if (lens == NULL)
         return LL_ENOMEM;
     b->lens = lens;
+    uint32_t *orgi = ll_reallocarray(b->orgi, cap, sizeof(*orgi));
+    if (orgi == NULL)
+        return LL_ENOMEM;
+    b->orgi = orgi;
     b->cap = cap;
     return 0;
 }
@@ -715,8 +1158,7 @@ static const lotledger_OrgState *view_org(void *arg, const char *id)
 
 static int decode_lot(lotledger_LotState *out, const uint8_t *p, size_t n)
 {
-    int rc = ll_ledger__pb_decode(lotledger_LotState_fields, out, sizeof(*out),
-                                  p, n, "lot state", NULL);
+    int rc = ll_ledger__lot_decode(out, p, n);
     return rc ? LL_ECORRUPT : 0;
 }
 
@@ -762,7 +1204,7 @@ static int read_lot(struct ll_store *st, const struct ll_store_snap *snap,
 {
     uint8_t k[33];
     struct ll_buf b;
-    ll_buf_init(&b, lotledger_LotState_size + LL_MERKLE_FRONTIER_ENC_MAX + 2);
+    ll_buf_init(&b, REC_MAX);
     int rc = ll_store_get(st, snap, k, key_hash(k, K_LOT, key), &b);
     if (rc == 0)
         rc = parse_lot_record(b.data, b.len, out, NULL);
@@ -797,10 +1239,11 @@ static int builder_lot_record(struct ll_ledger *l, const uint8_t key[32],
 {
     struct lot_slot *ls = lot_slot(l, key);
     if (ls->rec == NULL || memcmp(ls->key, key, 32) != 0) {
+        if (!bloom_maybe(&l->lots, key))
+            return LL_ENOTFOUND;
         uint8_t k[33];
         struct ll_buf b;
-        ll_buf_init(&b,
-                    lotledger_LotState_size + LL_MERKLE_FRONTIER_ENC_MAX + 2);
+        ll_buf_init(&b, REC_MAX);
         int rc = ll_store_get(l->store, NULL, k, key_hash(k, K_LOT, key), &b);
         if (rc) {
             ll_buf_free(&b);
@@ -815,12 +1258,18 @@ static int builder_lot_record(struct ll_ledger *l, const uint8_t key[32],
 
 static int view_lot(void *arg, const char *lot, lotledger_LotState *out)
 {
-    const struct ll_block *b = arg;
+    struct ll_block *b = arg;
     uint8_t key[32];
+    size_t slot = b->ro->n; /* the change slot the rules are filling */
     ll_lot_key(key, lot);
+    if (slot < LL_ARRAY_LEN(b->memo) &&
+        strlen(lot) < sizeof(b->memo[slot].lot)) {
+        memcpy(b->memo[slot].lot, lot, strlen(lot) + 1);
+        memcpy(b->memo[slot].key, key, 32);
+    }
     const struct lot_entry *le = lots_find(b, key);
     if (le != NULL)
-        return decode_lot(out, le->state, le->state_len);
+        return parse_lot_record(le->rec, le->rec_len, out, NULL);
     const uint8_t *rec;
     size_t len;
     int rc = builder_lot_record(b->l, key, &rec, &len);
@@ -835,7 +1284,7 @@ static bool view_has_event(void *arg, const uint8_t id[32])
     uint8_t k[33];
     if (idset_find(b, id) != 0)
         return true;
-    if (!bloom_maybe(b->l, id))
+    if (!bloom_maybe(&b->l->ids, id))
         return false;
     return ll_store_has(b->l->store, NULL, k, key_hash(k, K_ID, id));
 }
@@ -901,7 +1350,8 @@ int ll_block_begin(struct ll_ledger *l, struct ll_block **out, int64_t time_ms,
     b->se = ll_malloc(sizeof(*b->se));
     b->ro = ll_malloc(sizeof(*b->ro));
     b->fr = ll_malloc(LL_RULES_MAX_LOTS * sizeof(*b->fr));
-    if (b->se == NULL || b->ro == NULL || b->fr == NULL ||
+    b->scratch = ll_malloc(REC_MAX);
+    if (b->se == NULL || b->ro == NULL || b->fr == NULL || b->scratch == NULL ||
         ll_store_batch_new(&b->wb) != 0) {
         ll_block_free(b);
         return LL_ENOMEM;
@@ -927,19 +1377,19 @@ void ll_block_free(struct ll_block *b)
     for (size_t i = 0; i < b->n; i++)
         ll_free(b->bytes[i]);
     for (size_t i = 0; i < b->lots_cap; i++) {
-        if (b->lots[i].used) {
-            ll_free(b->lots[i].state);
+        if (b->lots[i].used)
             ll_free(b->lots[i].rec);
-        }
     }
     ll_free(b->ids);
     ll_free(b->bytes);
     ll_free(b->lens);
+    ll_free(b->orgi);
     ll_free(b->idset);
     ll_free(b->lots);
     ll_free(b->se);
     ll_free(b->ro);
     ll_free(b->fr);
+    ll_free(b->scratch);
     ll_store_batch_free(b->wb);
     b->l->building = false;
     ll_free(b);
@@ -956,10 +1406,8 @@ static int lot_frontier(const struct ll_block *b, const uint8_t key[32],
                         bool created, struct ll_merkle_frontier *fr)
 {
     const struct lot_entry *le = lots_find(b, key);
-    if (le != NULL) {
-        *fr = le->fr;
-        return 0;
-    }
+    if (le != NULL)
+        return parse_lot_record(le->rec, le->rec_len, NULL, fr);
     if (created) {
         ll_merkle_frontier_init(fr);
         return 0;
@@ -973,20 +1421,55 @@ static int lot_frontier(const struct ll_block *b, const uint8_t key[32],
 }
 
 /*
+ * Encode a lot's record ('L' value): u16 BE length of the state, the
+ * encoded LotState, then the encoded frontier of its log.
+ * Returns 0, LL_EINVAL, LL_ETOOBIG or LL_ENOMEM. Out: *rec (heap) only on
+ * success.
+ */
+static int lot_record_encode(const lotledger_LotState *st,
+                             const struct ll_merkle_frontier *fr,
+                             uint8_t scratch[static REC_MAX], uint8_t **rec,
+                             size_t *len)
+{
+    size_t sl = 0;
+    size_t fl = 0;
+    int rc =
+        ll_ledger__lot_encode(scratch + 2, lotledger_LotState_size, &sl, st);
+    if (rc == 0)
+        rc = ll_merkle_frontier_encode(scratch + 2 + sl, REC_MAX - 2 - sl, &fl,
+                                       fr);
+    if (rc)
+        return rc;
+    /* sl <= lotledger_LotState_size < 2^16 */
+    scratch[0] = (uint8_t)(sl >> 8);
+    scratch[1] = (uint8_t)sl;
+    uint8_t *r = ll_malloc(2 + sl + fl);
+    if (r == NULL)
+        return LL_ENOMEM;
+    memcpy(r, scratch, 2 + sl + fl);
+    *rec = r;
+    *len = 2 + sl + fl;
+    return 0;
+}
+
+/*
  * Phase 1 of installing an accepted event: append it to each touched lot's
- * log (in scratch frontiers) and encode each lot's next state (in scratch
- * memory, copied to the heap in *copies). Touches nothing in the block.
+ * log (in scratch frontiers) and encode each lot's next record (on the
+ * heap, in *copies). Touches nothing in the block.
  */
 static int stage_lots(struct ll_block *b, const uint8_t id[32], uint32_t index,
                       uint8_t **copies, struct ll_errmsg *e)
 {
-    struct ll_buf enc;
     int rc = 0;
     for (size_t i = 0; i < b->ro->n && rc == 0; i++) {
         struct ll_lot_change *c = &b->ro->lots[i];
         const uint8_t *key = b->lot_keys[i];
         uint8_t leaf[32];
-        ll_lot_key(b->lot_keys[i], c->state.lot); /* install reuses it */
+        /* install reuses the key */
+        if (strcmp(b->memo[i].lot, c->state.lot) == 0)
+            memcpy(b->lot_keys[i], b->memo[i].key, 32);
+        else
+            ll_lot_key(b->lot_keys[i], c->state.lot);
         rc = lot_frontier(b, key, c->created, &b->fr[i]);
         if (rc) {
             rc = ll_errmsg_set(e, rc, "lot %s: its stored log is corrupt",
@@ -1000,15 +1483,8 @@ static int stage_lots(struct ll_block *b, const uint8_t id[32], uint32_t index,
         c->state.events = b->fr[i].size;
         c->state.log_root.size = 32;
         ll_merkle_frontier_root(c->state.log_root.bytes, &b->fr[i]);
-        ll_buf_init(&enc, lotledger_LotState_size);
-        rc = ll_ledger__pb_encode(&enc, lotledger_LotState_fields, &c->state,
-                                  lotledger_LotState_size);
-        if (rc == 0) {
-            copies[i] = enc.data;
-            b->enc_len[i] = enc.len;
-        } else {
-            ll_buf_free(&enc);
-        }
+        rc = lot_record_encode(&c->state, &b->fr[i], b->scratch, &copies[i],
+                               &b->enc_len[i]);
     }
     if (rc) {
         for (size_t i = 0; i < b->ro->n; i++)
@@ -1019,7 +1495,7 @@ static int stage_lots(struct ll_block *b, const uint8_t id[32], uint32_t index,
 
 /* Phase 2: install the staged lots and the event. Cannot fail. */
 static void install(struct ll_block *b, uint8_t *copy, size_t len,
-                    uint8_t **copies)
+                    uint8_t **copies, uint32_t orgi)
 {
     uint32_t index = (uint32_t)b->n;
     uint64_t height = b->h.height;
@@ -1033,22 +1509,44 @@ static void install(struct ll_block *b, uint8_t *copy, size_t len,
         struct lot_entry *le = lots_find(b, key);
         if (le == NULL)
             le = lots_insert(b, key);
-        ll_free(le->state);
-        le->state = copies[i];
-        le->state_len = b->enc_len[i];
-        le->fr = b->fr[i];
-        ll_store_batch_put(b->wb, k, key_lotlog(k, key, le->fr.size - 1), v,
+        ll_free(le->rec);
+        le->rec = copies[i];
+        le->rec_len = b->enc_len[i];
+        ll_store_batch_put(b->wb, k, key_lotlog(k, key, b->fr[i].size - 1), v,
                            sizeof(v));
     }
     ll_store_batch_put(b->wb, k, key_event(k, height, index), copy, len);
     ll_store_batch_put(b->wb, k, key_hash(k, K_ID, id), v, sizeof(v));
-    ll_store_batch_put(b->wb, k, key_orglog(k, b->se->ev.org, height, index),
-                       NULL, 0);
     memcpy(b->ids[b->n], id, 32);
+    b->orgi[b->n] = orgi;
     b->bytes[b->n] = copy;
     b->lens[b->n] = len;
     b->n++;
     idset_insert(b, (uint32_t)b->n);
+}
+
+/*
+ * As ll_rules_key, for an organisation of the genesis, with the key ids
+ * computed at open. Out: *kidx (the key's index in org->keys) on success.
+ */
+static int org_key(const struct ll_ledger *l, const lotledger_OrgState *org,
+                   const uint8_t *key_id, size_t key_id_len, uint64_t height,
+                   size_t *kidx)
+{
+    size_t oi = (size_t)(org - l->g->orgs);
+    if (key_id == NULL || key_id_len != LL_KEYID_LEN)
+        return LL_EKEY;
+    for (size_t i = 0; i < org->keys_count && i < 8; i++) {
+        const lotledger_OrgKey *k = &org->keys[i];
+        if (k->pk.size != LL_PUBKEY_LEN ||
+            memcmp(l->kids[oi][i], key_id, LL_KEYID_LEN) != 0)
+            continue;
+        if (height < k->from || (k->until != 0 && height >= k->until))
+            continue;
+        *kidx = i;
+        return 0;
+    }
+    return LL_EKEY;
 }
 
 /*
@@ -1060,17 +1558,12 @@ static bool verify_cached(const struct ll_ledger *l,
                           const struct ll_signed_event *se, uint64_t height)
 {
     const lotledger_OrgState *org = ll_genesis_org(l->g, se->ev.org);
-    uint8_t pk[LL_PUBKEY_LEN];
-    if (org == NULL || ll_rules_key(pk, org, se->ev.key_id.bytes,
-                                    se->ev.key_id.size, height) != 0)
+    size_t k = 0;
+    if (org == NULL || org_key(l, org, se->ev.key_id.bytes, se->ev.key_id.size,
+                               height, &k) != 0)
         return false;
     size_t oi = (size_t)(org - l->g->orgs);
-    for (size_t k = 0; k < org->keys_count && k < 8; k++) {
-        if (memcmp(org->keys[k].pk.bytes, pk, LL_PUBKEY_LEN) == 0)
-            return ll_schnorr_verify_parsed(se->sig, se->id, &l->pks[oi][k]) ==
-                   0;
-    }
-    return false;
+    return ll_schnorr_verify_parsed(se->sig, se->id, &l->pks[oi][k]) == 0;
 }
 
 int ll_block_add(struct ll_block *b, const uint8_t *bytes, size_t len,
@@ -1093,6 +1586,11 @@ int ll_block_add(struct ll_block *b, const uint8_t *bytes, size_t len,
                         b->h.time_ms, sig_verified, e);
     if (rc)
         return rc;
+    /* The rules found the organisation. */
+    const lotledger_OrgState *org = ll_genesis_org(b->l->g, b->se->ev.org);
+    if (org == NULL)
+        return ll_errmsg_set(e, LL_EUNKNOWNORG, "org %s: not a member",
+                             b->se->ev.org);
     rc = reserve(b, b->ro->n);
     if (rc)
         return ll_errmsg_set(e, rc, "block: out of memory");
@@ -1109,150 +1607,41 @@ int ll_block_add(struct ll_block *b, const uint8_t *bytes, size_t len,
         *index = (uint32_t)b->n;
     if (id != NULL)
         memcpy(id, b->se->id, 32);
-    install(b, copy, len, copies);
+    install(b, copy, len, copies, (uint32_t)(org - b->l->g->orgs));
     return 0;
-}
-
-/* ---- pruning replaced state-map nodes ------------------------------------
- *
- * Proofs are served as of the latest height (older heights stay readable
- * through snapshots taken before a commit), so the nodes a block replaces
- * are deleted in the block's own batch. Along the old path of a key whose
- * value changes, every node's subtree changes, so the node leaves the tree,
- * except a leaf that only moves (an insert pushes it down, a delete pulls
- * it up); a moved leaf is always a child of a node the update put. So:
- * delete the old paths' nodes that are neither put by the update nor a
- * child of a node it put. Nodes are unique per position (a leaf hash binds
- * its key), so nothing else can still reference them.
- */
-struct hset {
-    uint8_t (*h)[32]; /* slots; all-zero = empty (never a node hash) */
-    size_t cap;       /* power of two */
-    size_t n;         /* in use */
-};
-
-static bool is_zero32(const uint8_t *p)
-{
-    static const uint8_t zero[32];
-    return memcmp(p, zero, 32) == 0;
-}
-
-/* Add h; returns 0, or LL_ENOMEM. Growing keeps the set at most half full. */
-static int hset_add(struct hset *s, const uint8_t h[32])
-{
-    if (2 * (s->n + 1) > s->cap) {
-        size_t cap = s->cap ? 2 * s->cap : 4096;
-        uint8_t(*t)[32] = ll_calloc(cap, 32);
-        if (t == NULL)
-            return LL_ENOMEM;
-        for (size_t i = 0; i < s->cap; i++) {
-            if (is_zero32(s->h[i]))
-                continue;
-            size_t j = ll_load_le32(s->h[i]) & (cap - 1);
-            while (!is_zero32(t[j]))
-                j = (j + 1) & (cap - 1);
-            memcpy(t[j], s->h[i], 32);
-        }
-        ll_free(s->h);
-        s->h = t;
-        s->cap = cap;
-    }
-    size_t j = ll_load_le32(h) & (s->cap - 1);
-    while (!is_zero32(s->h[j])) {
-        if (memcmp(s->h[j], h, 32) == 0)
-            return 0;
-        j = (j + 1) & (s->cap - 1);
-    }
-    memcpy(s->h[j], h, 32);
-    s->n++;
-    return 0;
-}
-
-static bool hset_has(const struct hset *s, const uint8_t h[32])
-{
-    if (s->cap == 0)
-        return false;
-    size_t j = ll_load_le32(h) & (s->cap - 1);
-    while (!is_zero32(s->h[j])) {
-        if (memcmp(s->h[j], h, 32) == 0)
-            return true;
-        j = (j + 1) & (s->cap - 1);
-    }
-    return false;
 }
 
 /*
- * Walk the old tree from root along kv's key and add the path's nodes to
- * old, unless the walk ends at kv's own leaf with kv's value (no change).
+ * The per-organisation index: for each organisation with events in the
+ * block, one 'O' record listing their indexes (u32 BE, ascending).
  */
-static int old_path(const struct ll_smt_store *ns, const uint8_t root[32],
-                    const struct ll_smt_kv *kv, struct hset *old)
+static int org_index(struct ll_block *b)
 {
-    uint8_t path[257][32];
-    uint8_t node[LL_SMT_NODE_LEN];
-    size_t n = 0;
-    memcpy(path[0], root, 32);
-    while (n <= 256 && !is_zero32(path[n])) {
-        int rc = ns->get(ns->ctx, node, path[n]);
-        if (rc != 0 && rc != LL_SMT_GET_VERIFIED)
-            return rc;
-        n++;
-        if (node[0] != LL_SMT_NODE_INNER) {
-            if (!kv->del && memcmp(node + 1, kv->key, 32) == 0 &&
-                memcmp(node + 33, kv->value_hash, 32) == 0)
-                return 0; /* unchanged entry: its path stays */
-            break;
-        }
-        if (n > 256)
-            break;
-        unsigned bit = ll_smt__key_bit(kv->key, (unsigned)(n - 1));
-        memcpy(path[n], node + 1 + (size_t)32 * bit, 32);
-    }
-    for (size_t i = 0; i < n; i++) {
-        int rc = hset_add(old, path[i]);
-        if (rc)
-            return rc;
-    }
-    return 0;
-}
-
-static int prune_nodes(struct ll_block *b, const struct ll_smt_store *ns,
-                       const struct ll_smt_kv *kvs, size_t n,
-                       const struct hset *kept)
-{
-    struct hset old = {NULL, 0, 0};
-    int rc = 0;
-    for (size_t i = 0; i < n && rc == 0; i++)
-        rc = old_path(ns, b->l->tip.state_root, &kvs[i], &old);
-    for (size_t i = 0; i < old.cap && rc == 0; i++) {
-        const uint8_t *h = old.h[i];
-        uint8_t k[33];
-        if (is_zero32(h) || hset_has(kept, h))
-            continue;
-        ll_store_batch_del(b->wb, k, key_hash(k, K_NODE, h));
-    }
-    ll_free(old.h);
-    return rc;
-}
-
-/* Build a lot's record (state + frontier) for the store. */
-static int make_record(struct lot_entry *le)
-{
-    uint8_t fe[LL_MERKLE_FRONTIER_ENC_MAX];
-    size_t fl = 0;
-    if (le->state_len > 0xffff ||
-        ll_merkle_frontier_encode(fe, sizeof(fe), &fl, &le->fr) != 0)
-        return LL_EINVAL;
-    uint8_t *rec = ll_malloc(2 + le->state_len + fl);
-    if (rec == NULL)
+    size_t norgs = b->l->g->norgs;
+    size_t *at = ll_calloc(norgs + 1, sizeof(*at));
+    uint8_t *v = ll_malloc(b->n ? 4 * b->n : 1);
+    if (at == NULL || v == NULL) {
+        ll_free(at);
+        ll_free(v);
         return LL_ENOMEM;
-    rec[0] = (uint8_t)(le->state_len >> 8);
-    rec[1] = (uint8_t)le->state_len;
-    memcpy(rec + 2, le->state, le->state_len);
-    memcpy(rec + 2 + le->state_len, fe, fl);
-    ll_free(le->rec);
-    le->rec = rec;
-    le->rec_len = 2 + le->state_len + fl;
+    }
+    /* Counting sort by organisation: at[o + 1] counts, then offsets. */
+    for (size_t i = 0; i < b->n; i++)
+        at[b->orgi[i] + 1]++;
+    for (size_t o = 0; o < norgs; o++)
+        at[o + 1] += at[o];
+    for (size_t i = 0; i < b->n; i++)
+        ll_store_be32(v + 4 * at[b->orgi[i]]++, (uint32_t)i);
+    /* Now at[o] is the end of organisation o's run. */
+    for (size_t o = 0, start = 0; o < norgs; start = at[o], o++) {
+        uint8_t k[MAX_KEY];
+        if (at[o] > start)
+            ll_store_batch_put(b->wb, k,
+                               key_orglog(k, b->l->g->orgs[o].id, b->h.height),
+                               v + 4 * start, 4 * (at[o] - start));
+    }
+    ll_free(at);
+    ll_free(v);
     return 0;
 }
 
@@ -1274,6 +1663,8 @@ int ll_block_seal(struct ll_block *b, struct ll_header *h)
     if (b->sealed)
         return LL_EINVAL;
     int rc = tx_root(b, b->h.tx_root);
+    if (rc == 0)
+        rc = org_index(b);
     if (rc)
         return rc;
     struct ll_smt_kv *kvs = ll_calloc(b->nlots ? b->nlots : 1, sizeof(*kvs));
@@ -1285,27 +1676,20 @@ int ll_block_seal(struct ll_block *b, struct ll_header *h)
         struct lot_entry *le = &b->lots[i];
         if (!le->used)
             continue;
+        const uint8_t *sp = NULL;
+        const uint8_t *fp = NULL;
+        size_t sl = 0;
+        size_t fl = 0;
+        /* Built by stage_lots, so it splits. */
+        (void)lot_record_split(le->rec, le->rec_len, &sp, &sl, &fp, &fl);
         memcpy(kvs[n].key, le->key, 32);
-        ll_smt_value_hash(kvs[n].value_hash, le->state, le->state_len);
+        ll_smt_value_hash(kvs[n].value_hash, sp, sl);
         n++;
-        rc = make_record(le);
-        if (rc) {
-            ll_free(kvs);
-            return rc;
-        }
         ll_store_batch_put(b->wb, k, key_hash(k, K_LOT, le->key), le->rec,
                            le->rec_len);
     }
-    struct hset kept = {NULL, 0, 0};
-    struct node_ctx nc = {b->l->store, NULL, b->wb, b->l->ncache, &kept, 0};
-    struct ll_smt_store ns;
-    node_store(&ns, &nc);
-    rc = ll_smt_update(&ns, b->h.state_root, b->l->tip.state_root, kvs, n);
-    if (rc == 0)
-        rc = nc.kept_rc;
-    if (rc == 0)
-        rc = prune_nodes(b, &ns, kvs, n, &kept);
-    ll_free(kept.h);
+    rc = state_update(b->l->store, b->wb, b->l->ncache, b->l->upper, b->l->upd,
+                      b->h.state_root, b->l->tip.state_root, kvs, n);
     ll_free(kvs);
     if (rc)
         return rc;
@@ -1366,14 +1750,11 @@ int ll_ledger_commit_finish(struct ll_ledger *l, struct ll_block *b, int rc,
     }
     l->tip = b->new_tip;
     for (size_t i = 0; i < b->n; i++)
-        bloom_add(l, b->ids[i]);
-    /* Past 16 bits per id, rebuild at twice the size. A failure only
-     * costs speed: the old filter stays in use and still has no false
-     * negatives. */
-    if (16 * l->bloom_n > l->bloom_bits && bloom_build(l, l->bloom_n) != 0)
-        ll_log(LL_LOG_WARN, "component=ledger msg=\"id filter not grown\"");
+        bloom_commit(&l->ids, l->store, b->ids[i]);
     for (size_t i = 0; i < b->lots_cap; i++) {
         struct lot_entry *le = &b->lots[i];
+        if (le->used && !bloom_maybe(&l->lots, le->key))
+            bloom_commit(&l->lots, l->store, le->key);
         if (le->used && le->rec != NULL) {
             lot_cache_put(l, le->key, le->rec, le->rec_len);
             le->rec = NULL;
@@ -1674,8 +2055,11 @@ int ll_ledger_state_proof(const struct ll_ledger_snap *s, const uint8_t *keys,
     /* Nodes are addressed by their hash, so the ledger's cache answers
      * for any version of the map (and learns the nodes read here). */
     c.cache = s->l->ncache;
+    c.upper = s->l->upper;
     node_store(&st, &c);
-    return ll_smt_prove(&st, out, s->tip.state_root, keys, nkeys);
+    int rc = ll_smt_prove(&st, out, s->tip.state_root, keys, nkeys);
+    node_ctx_free(&c);
+    return rc;
 }
 
 int ll_ledger_block(const struct ll_ledger_snap *s, uint64_t height,
@@ -1965,7 +2349,8 @@ static int verify_state_root(struct verify_ctx *v)
     ll_smt_mem_free(mem);
     /* The stored state-map nodes (what proofs are built from) must hold
      * every entry at the tip root. */
-    struct node_ctx nc = {v->l->store, v->s->snap, NULL, NULL, NULL, 0};
+    struct node_ctx nc = {v->l->store, v->s->snap, NULL, NULL,
+                          NULL,        NULL,       NULL, 0};
     struct ll_smt_store ns;
     node_store(&ns, &nc);
     for (size_t i = 0; i < v->nkv && rc == 0; i++) {
@@ -1979,6 +2364,7 @@ static int verify_state_root(struct verify_ctx *v)
                                "%zu of %zu at the tip root (%s)",
                                i, v->nkv, grc ? ll_strerror(grc) : "mismatch");
     }
+    node_ctx_free(&nc);
     return rc;
 }
 

@@ -75,6 +75,12 @@ void ll_smt_node_hash(uint8_t out[static LL_SMT_HASH_LEN],
 
 /* ---- reading nodes ------------------------------------------------------- */
 
+/* True if the store has a way to read nodes. */
+static bool can_read(const struct ll_smt_store *st)
+{
+    return st->get != NULL || st->get_at != NULL;
+}
+
 /*
  * Read the node stored under hash and check what can be checked without
  * knowing where it sits: a known type, that it hashes to hash (catches disk
@@ -83,11 +89,13 @@ void ll_smt_node_hash(uint8_t out[static LL_SMT_HASH_LEN],
  */
 static int load_node(const struct ll_smt_store *st,
                      uint8_t node[LL_SMT_NODE_LEN],
-                     const uint8_t hash[LL_SMT_HASH_LEN])
+                     const uint8_t hash[LL_SMT_HASH_LEN], const uint8_t *ref,
+                     unsigned depth)
 {
     uint8_t buf[LL_SMT_NODE_LEN];
     uint8_t h[LL_SMT_HASH_LEN];
-    int rc = st->get(st->ctx, buf, hash);
+    int rc = st->get_at != NULL ? st->get_at(st->ctx, buf, hash, ref, depth)
+                                : st->get(st->ctx, buf, hash);
     bool verified = rc == LL_SMT_GET_VERIFIED;
     if (verified)
         rc = 0;
@@ -126,7 +134,7 @@ static int load_at(const struct ll_smt_store *st, uint8_t node[LL_SMT_NODE_LEN],
                    unsigned depth, bool sib_empty)
 {
     uint8_t buf[LL_SMT_NODE_LEN];
-    int rc = load_node(st, buf, hash);
+    int rc = load_node(st, buf, hash, ref, depth);
     if (rc)
         goto out;
     if (buf[0] == LL_SMT_NODE_LEAF) {
@@ -210,7 +218,7 @@ int ll_smt_get(const struct ll_smt_store *store, bool *found,
     bool sib_empty = false;
     int rc = 0;
 
-    if (store->get == NULL)
+    if (!can_read(store))
         return LL_EINVAL;
     memcpy(h, root, sizeof(h));
     /* load_at fails on an inner node at depth 256, so this ends. */
@@ -430,7 +438,7 @@ int ll_smt_update(const struct ll_smt_store *store,
     struct sub res;
     int rc = 0;
 
-    if (store->get == NULL || store->put == NULL || (kvs == NULL && n > 0))
+    if (!can_read(store) || store->put == NULL || (kvs == NULL && n > 0))
         return LL_EINVAL;
     if (n == 0) {
         memmove(new_root, old_root, LL_SMT_HASH_LEN);
@@ -521,7 +529,7 @@ int ll_smt_prove(const struct ll_smt_store *store, struct ll_buf *out,
     size_t start = out->len;
     int rc;
 
-    if (store->get == NULL || (keys == NULL && nkeys > 0))
+    if (!can_read(store) || (keys == NULL && nkeys > 0))
         return LL_EINVAL;
     if (nkeys > SMALL_KEYS) {
         sorted = ll_reallocarray(NULL, nkeys, sizeof(*sorted));

@@ -76,6 +76,16 @@ struct ll_smt_store {
     int (*put)(void *ctx, const uint8_t hash[LL_SMT_HASH_LEN],
                const uint8_t node[LL_SMT_NODE_LEN]); /* write a node */
     void *ctx;                                       /* store's own state */
+    /*
+     * Optional (NULL: use get). As get, told where the node sits: depth
+     * (0 = the root) and ref, a key whose first depth bits are the path to
+     * it, so a store may keep nodes by position (the ledger stores several
+     * tree levels per record). When set, every read goes through it and
+     * get may be NULL.
+     */
+    int (*get_at)(void *ctx, uint8_t node[LL_SMT_NODE_LEN],
+                  const uint8_t hash[LL_SMT_HASH_LEN],
+                  const uint8_t ref[LL_SMT_KEY_LEN], unsigned depth);
 };
 
 /* One change in a batch update. */
@@ -124,11 +134,11 @@ void ll_smt_node_hash(uint8_t out[static LL_SMT_HASH_LEN],
 
 /*
  * Look a key up in the map with the given root.
- * Returns: 0; LL_EINVAL (store without get); LL_ENOTFOUND (a node on the
- *          key's path, or the root, is not in the store); LL_ECORRUPT (a node
- *          on the path is malformed, does not hash to its address, or breaks
- *          a shape rule); or an error of store->get.
- * Args: store: the node store (only get is used).
+ * Returns: 0; LL_EINVAL (store with no getter); LL_ENOTFOUND (a node on
+ *          the key's path, or the root, is not in the store); LL_ECORRUPT (a
+ *          node on the path is malformed, does not hash to its address, or
+ *          breaks a shape rule); or an error of the store's getter.
+ * Args: store: the node store (only its getter is used).
  * Out:  found: whether key is in the map.
  *       value_hash: 32 bytes, written only when *found is true.
  * In:   root: 32 bytes; 32 zero bytes is the empty map.
@@ -147,9 +157,9 @@ LL_NODISCARD int ll_smt_get(const struct ll_smt_store *store, bool *found,
  * no-op; deletes collapse the tree back to its canonical shape, so the new
  * root depends only on the resulting set of entries. The order of kvs does
  * not matter; n == 0 gives back old_root without reading the store.
- * Returns: 0; LL_EINVAL (store without get/put, kvs NULL with n > 0, or a
- *          key twice in kvs); LL_ENOMEM; LL_ENOTFOUND; LL_ECORRUPT (as for
- *          ll_smt_get); or an error of the store.
+ * Returns: 0; LL_EINVAL (store with no getter or put, kvs NULL with
+ *          n > 0, or a key twice in kvs); LL_ENOMEM; LL_ENOTFOUND;
+ *          LL_ECORRUPT (as for ll_smt_get); or an error of the store.
  * Args: store: the node store.
  * Out:  new_root: 32 bytes, written only on success (it may alias old_root).
  * In:   old_root: 32 bytes, the root to start from.
@@ -169,11 +179,11 @@ LL_NODISCARD int ll_smt_update(const struct ll_smt_store *store,
  * Build one multiproof for a set of keys, present or absent, and append it
  * to out. The proof is canonical: for a given tree and key set there is
  * exactly one valid proof, and this function produces it.
- * Returns: 0; LL_EINVAL (store without get, keys NULL with nkeys > 0, or a
- *          key twice); LL_ENOMEM; LL_ETOOBIG (out would pass its maximum;
- *          out is then freed, as ll_buf_append does); LL_ENOTFOUND,
+ * Returns: 0; LL_EINVAL (store with no getter, keys NULL with nkeys > 0,
+ *          or a key twice); LL_ENOMEM; LL_ETOOBIG (out would pass its
+ *          maximum; out is then freed, as ll_buf_append does); LL_ENOTFOUND,
  *          LL_ECORRUPT or a store error (as for ll_smt_get).
- * Args: store: the node store (only get is used).
+ * Args: store: the node store (only its getter is used).
  * Out:  out: the proof is appended; on failure out->len is back to its
  *       length at the call (or out is freed after LL_ETOOBIG/LL_ENOMEM).
  * In:   root: 32 bytes.

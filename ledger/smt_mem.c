@@ -197,6 +197,7 @@ void ll_smt_mem_store(struct ll_smt_store *out, struct ll_smt_mem *mem)
     out->get = mem_get;
     out->put = mem_put;
     out->ctx = mem;
+    out->get_at = NULL;
 }
 
 size_t ll_smt_mem_count(const struct ll_smt_mem *mem)

@@ -51,9 +51,19 @@ interval_ms = 200
 INI
 fi
 
-: >"$dir/node.log"
-"$node" --config "$dir/node.ini" 2>>"$dir/node.log" &
-pid=$!
+start_node() {
+    : >"$dir/node.log"
+    "$node" --config "$dir/node.ini" 2>>"$dir/node.log" &
+    pid=$!
+    url=
+    for _ in $(seq 100); do
+        url=$(grep -o 'url=http://[0-9.:]*' "$dir/node.log" | head -n 1 | cut -d= -f2 || true)
+        [ -n "$url" ] && return 0
+        kill -0 "$pid" 2>/dev/null || return 1
+        sleep 0.1
+    done
+    return 1
+}
 stop() {
     trap - INT TERM
     echo
@@ -64,16 +74,20 @@ stop() {
     exit 0
 }
 trap stop INT TERM
-url=
-for _ in $(seq 100); do
-    url=$(grep -o 'url=http://[0-9.:]*' "$dir/node.log" | head -n 1 | cut -d= -f2 || true)
-    [ -n "$url" ] && break
-    if ! kill -0 "$pid" 2>/dev/null; then
-        echo "lotledgerd did not start:"; cat "$dir/node.log"; exit 1
+if ! start_node; then
+    # A ledger written by a build with another storage schema cannot be
+    # read (docs/operations.md, Upgrades): keep it aside, start a new one.
+    if grep -q "schema version" "$dir/node.log" && [ -d "$dir/data" ]; then
+        old=$dir/data.schema-$(date +%Y%m%d%H%M%S)
+        mv "$dir/data" "$old"
+        echo "devnet: $dir/data was written by another build; moved to $old"
+        start_node || { echo "lotledgerd did not start:"; cat "$dir/node.log"; exit 1; }
+    else
+        echo "lotledgerd did not start:"; cat "$dir/node.log"
+        kill "$pid" 2>/dev/null || true
+        exit 1
     fi
-    sleep 0.1
-done
-[ -n "$url" ] || { echo "lotledgerd did not start"; kill "$pid"; exit 1; }
+fi
 
 height=$(curl -s "$url/v1/status" | grep -o '"height":[0-9]*' | cut -d: -f2)
 if [ "$height" = 0 ]; then
@@ -95,6 +109,10 @@ Try:
   curl -s '$url/v1/lots/$lot/trace?direction=backward'
   $cli proof $lot --node $url -o proof.bin
   $cli verify --genesis $dir/genesis.json proof.bin     # offline: no node needed
+  $cli fsma204 $lot --node $url --genesis $dir/genesis.json -o fsma.csv
+  $cli qr $lot --base-url $url -o label.png   # the package's QR code
+  $cli scan "\$(zbarimg -q --raw label.png)"    # what a scanner reads from it
+  $url/$lot   # the consumer page (open it in a browser)
   $cli block 1 --node $url
   curl -s $url/metrics
   $cli release --node $url --org retail2 --keystore $dir/keys/retail2.key \\

@@ -343,29 +343,20 @@ static const http_parser_settings settings = {
     .on_message_complete = on_complete,
 };
 
-static int hexval(char ch)
-{
-    if (ch >= '0' && ch <= '9')
-        return ch - '0';
-    if (ch >= 'a' && ch <= 'f')
-        return ch - 'a' + 10;
-    if (ch >= 'A' && ch <= 'F')
-        return ch - 'A' + 10;
-    return -1;
-}
-
 /* Split the target into a percent-decoded path and the raw query. */
 static bool split_url(struct ll_http_req *r, const char *url, size_t len)
 {
     size_t q = 0;
     while (q < len && url[q] != '?')
         q++;
+    if (q >= sizeof(r->raw_path))
+        return false;
     size_t o = 0;
     for (size_t i = 0; i < q; i++) {
         char ch = url[i];
         if (ch == '%') {
-            int hi = i + 2 < q ? hexval(url[i + 1]) : -1;
-            int lo = i + 2 < q ? hexval(url[i + 2]) : -1;
+            int hi = i + 2 < q ? ll_hex_digit(url[i + 1]) : -1;
+            int lo = i + 2 < q ? ll_hex_digit(url[i + 2]) : -1;
             if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
                 return false;
             ch = (char)(hi * 16 + lo);
@@ -376,6 +367,8 @@ static bool split_url(struct ll_http_req *r, const char *url, size_t len)
         r->path[o++] = ch;
     }
     r->path[o] = '\0';
+    memcpy(r->raw_path, url, q); /* q <= the decoded length's bound */
+    r->raw_path[q] = '\0';
     size_t ql = q < len ? len - q - 1 : 0;
     if (ql >= sizeof(r->query))
         return false;
@@ -603,8 +596,8 @@ static int qdecode(const char *p, const char *end, char *out, size_t cap)
         if (c == '+') {
             c = ' ';
         } else if (c == '%') {
-            int hi = end - p > 2 ? hexval(p[1]) : -1;
-            int lo = end - p > 2 ? hexval(p[2]) : -1;
+            int hi = end - p > 2 ? ll_hex_digit(p[1]) : -1;
+            int lo = end - p > 2 ? ll_hex_digit(p[2]) : -1;
             if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
                 return LL_EDECODE;
             c = hi * 16 + lo;

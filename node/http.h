@@ -21,15 +21,16 @@ struct ll_http_conn;
 
 /* A complete request, valid for the duration of the handler call. */
 struct ll_http_req {
-    const char *method;           /* "GET", "POST", ... */
-    char path[LL_HTTP_PATH_MAX];  /* decoded path, without the query */
-    char query[LL_HTTP_PATH_MAX]; /* raw query string, without '?' */
-    char content_type[128];       /* lower-cased media type */
-    char accept[256];             /* the Accept header */
-    char authorization[256];      /* the Authorization header */
-    const uint8_t *body;          /* request body */
-    size_t body_len;              /* its length */
-    char peer[64];                /* client address */
+    const char *method;              /* "GET", "POST", ... */
+    char path[LL_HTTP_PATH_MAX];     /* decoded path, without the query */
+    char raw_path[LL_HTTP_PATH_MAX]; /* the path as sent (%-escapes kept) */
+    char query[LL_HTTP_PATH_MAX];    /* raw query string, without '?' */
+    char content_type[128];          /* lower-cased media type */
+    char accept[256];                /* the Accept header */
+    char authorization[256];         /* the Authorization header */
+    const uint8_t *body;             /* request body */
+    size_t body_len;                 /* its length */
+    char peer[64];                   /* client address */
 };
 
 /*

@@ -15,6 +15,7 @@
 #include <uv.h>
 
 #include "../ledger/epcis.h"
+#include "../ledger/gs1.h"
 #include "../ledger/event_json.h"
 #include "../ledger/ledger.h"
 #include "../ledger/proof.h"
@@ -163,23 +164,39 @@ static int begin_block(struct node *n)
     return ll_block_begin(n->l, &n->open, now, n->key.pk);
 }
 
+/*
+ * The answer to an accepted event, {"id", "status", "height", "index"}:
+ * formatted here rather than through jansson, since every event gets one
+ * (hex and numbers only, nothing to escape).
+ */
+static void reply_event(struct ll_http_conn *c, int status,
+                        const uint8_t id[32], const char *what, uint64_t height,
+                        uint32_t index)
+{
+    char hex[65];
+    char body[192];
+    if (ll_hex_encode(hex, sizeof(hex), id, 32) != 0)
+        hex[0] = '\0';
+    int n = snprintf(body, sizeof(body),
+                     "{\"id\":\"%s\",\"status\":\"%s\",\"height\":%llu,"
+                     "\"index\":%u}\n",
+                     hex, what, (unsigned long long)height, (unsigned)index);
+    if (n > 0 && (size_t)n < sizeof(body))
+        ll_http_respond(c, status, "application/json", body, (size_t)n);
+    else
+        reply_error(c, 500, "internal", LL_ETOOBIG, "answer too long");
+}
+
 /* Answer the ?wait=commit requests of a block just committed (or not). */
 static void answer_waiters(struct waiter *ws, size_t n, int rc, uint64_t height)
 {
     for (size_t i = 0; i < n; i++) {
         struct waiter *w = &ws[i];
-        if (rc) {
+        if (rc)
             reply_error(w->conn, 500, "commit_failed", rc,
                         "the block holding this event was not committed");
-            continue;
-        }
-        json_t *j = json_object();
-        (void)json_object_set_new(j, "id", hex_json(w->id, 32));
-        (void)json_object_set_new(j, "status", json_string("committed"));
-        (void)json_object_set_new(j, "height",
-                                  json_integer((json_int_t)height));
-        (void)json_object_set_new(j, "index", json_integer(w->index));
-        reply_json(w->conn, 201, j);
+        else
+            reply_event(w->conn, 201, w->id, "committed", height, w->index);
     }
 }
 
@@ -470,13 +487,7 @@ static void admit(struct node *n, struct ll_http_conn *c, const uint8_t *bytes,
     }
     struct ll_ledger_tip tip;
     ll_ledger_tip(n->l, &tip);
-    json_t *j = json_object();
-    (void)json_object_set_new(j, "id", hex_json(id, 32));
-    (void)json_object_set_new(j, "status", json_string("accepted"));
-    (void)json_object_set_new(j, "height",
-                              json_integer((json_int_t)tip.height + 1));
-    (void)json_object_set_new(j, "index", json_integer(index));
-    reply_json(c, 202, j);
+    reply_event(c, 202, id, "accepted", tip.height + 1, index);
 }
 
 /* Loop thread: apply the rules and answer. */
@@ -953,10 +964,16 @@ static void get_metrics(struct node *n, struct ll_http_conn *c)
         ll_http_stats(n->http, &hs);
     int rc = ll_buf_printf(
         &b,
+        "# HELP lotledger_block_height Height of the last committed block.\n"
         "# TYPE lotledger_block_height gauge\nlotledger_block_height %llu\n"
+        "# HELP lotledger_mempool_events Events accepted into the next block.\n"
         "# TYPE lotledger_mempool_events gauge\nlotledger_mempool_events %zu\n"
+        "# HELP lotledger_events_accepted_total Events that passed the custody "
+        "rules.\n"
         "# TYPE lotledger_events_accepted_total counter\n"
         "lotledger_events_accepted_total %llu\n"
+        "# HELP lotledger_events_rejected_total Events refused, by error "
+        "code.\n"
         "# TYPE lotledger_events_rejected_total counter\n",
         (unsigned long long)tip.height,
         n->open ? ll_block_count(n->open) : (size_t)0,
@@ -969,7 +986,11 @@ static void get_metrics(struct node *n, struct ll_http_conn *c)
                                ll_err_name(-(int)i),
                                (unsigned long long)n->rejected[i]);
     if (rc == 0)
-        rc = ll_buf_printf(&b, "# TYPE lotledger_commit_seconds histogram\n");
+        rc = ll_buf_printf(
+            &b,
+            "# HELP lotledger_commit_seconds Time from sealing a block to its "
+            "synced write.\n"
+            "# TYPE lotledger_commit_seconds histogram\n");
     for (size_t i = 0; i < COMMIT_BUCKETS && rc == 0; i++)
         rc = ll_buf_printf(
             &b, "lotledger_commit_seconds_bucket{le=\"%g\"} %llu\n",
@@ -979,7 +1000,8 @@ static void get_metrics(struct node *n, struct ll_http_conn *c)
             &b,
             "lotledger_commit_seconds_bucket{le=\"+Inf\"} %llu\n"
             "lotledger_commit_seconds_sum %g\nlotledger_commit_seconds_count "
-            "%llu\n# TYPE lotledger_http_requests_total counter\n",
+            "%llu\n# HELP lotledger_http_requests_total HTTP answers by status "
+            "class.\n# TYPE lotledger_http_requests_total counter\n",
             (unsigned long long)n->commit_hist[COMMIT_BUCKETS],
             n->commit_ms_sum / 1000.0,
             (unsigned long long)n->commit_hist[COMMIT_BUCKETS]);
@@ -989,13 +1011,16 @@ static void get_metrics(struct node *n, struct ll_http_conn *c)
                            "%llu\n",
                            k, (unsigned long long)hs.by_status[k]);
     if (rc == 0)
-        rc = ll_buf_printf(&b,
-                           "# TYPE lotledger_http_connections gauge\n"
-                           "lotledger_http_connections %llu\n"
-                           "# TYPE lotledger_http_rate_limited_total counter\n"
-                           "lotledger_http_rate_limited_total %llu\n",
-                           (unsigned long long)hs.connections,
-                           (unsigned long long)n->limited);
+        rc = ll_buf_printf(
+            &b,
+            "# HELP lotledger_http_connections Open HTTP connections.\n"
+            "# TYPE lotledger_http_connections gauge\n"
+            "lotledger_http_connections %llu\n"
+            "# HELP lotledger_http_rate_limited_total Requests refused with "
+            "429.\n"
+            "# TYPE lotledger_http_rate_limited_total counter\n"
+            "lotledger_http_rate_limited_total %llu\n",
+            (unsigned long long)hs.connections, (unsigned long long)n->limited);
     if (rc == 0)
         ll_http_respond(c, 200, "text/plain; version=0.0.4", b.data, b.len);
     else
@@ -1193,20 +1218,34 @@ static int page_build(struct node *n, struct ll_ledger_snap *s, const char *lot,
  * GET /01/{gtin}/10/{lot}: the consumer page of a lot (GS1 Digital Link;
  * query parameters such as 17= or linkType are ignored).
  */
+/*
+ * The lot a Digital Link path names (/01/<GTIN>[/22/..]/10/<lot>[/21/..]
+ * with an optional query, GS1 Digital Link syntax, every AI checked), or
+ * why it names none.
+ */
+static const char *page_lot(const struct ll_http_req *r, char *lot, size_t cap,
+                            struct ll_errmsg *e)
+{
+    static struct ll_gs1_msg m; /* loop thread only */
+    char uri[2 * LL_HTTP_PATH_MAX + 32];
+    int len = snprintf(uri, sizeof(uri), "https://node%s%s%s", r->raw_path,
+                       r->query[0] ? "?" : "", r->query);
+    if (len < 0 || (size_t)len >= sizeof(uri))
+        return "the link is too long";
+    if (ll_gs1_parse(&m, uri, (size_t)len, 0, e) != 0)
+        return e->text;
+    if (ll_gs1_lot_id(&m, lot, cap) != 0 || ll_lotid_check(lot, e) != 0)
+        return "this link names a product but not a lot (no /10/<lot>)";
+    return NULL;
+}
+
 static void get_page(struct node *n, struct ll_http_conn *c,
                      const struct ll_http_req *r)
 {
     char lot[LL_LOTID_MAX + 1];
     struct ll_errmsg e = {{0}};
     bool as_json = strstr(r->accept, "application/json") != NULL;
-    const char *why = "not a GS1 Digital Link path";
-    if (strlen(r->path) <= LL_LOTID_MAX) {
-        (void)snprintf(lot, sizeof(lot), "%s", r->path + 1);
-        if (ll_lotid_check(lot, &e) == 0)
-            why = NULL;
-        else
-            why = e.text;
-    }
+    const char *why = page_lot(r, lot, sizeof(lot), &e);
     if (why != NULL && as_json) {
         reply_error(c, 400, "bad_lot_id", LL_EINVAL, why);
         return;

@@ -201,6 +201,45 @@ static long proc_kb(pid_t pid, const char *field)
     return kb;
 }
 
+/* Seconds of CPU (user + system) a process has used, all its threads. */
+static double proc_cpu(pid_t pid)
+{
+    char path[64];
+    char buf[1024];
+    (void)snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(path, "r");
+    size_t n = f != NULL ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+    if (f != NULL)
+        (void)fclose(f);
+    buf[n] = '\0';
+    /* Fields after the ")" that ends the command name: state is field 3,
+     * utime and stime fields 14 and 15 (clock ticks). */
+    const char *p = strrchr(buf, ')');
+    if (p == NULL)
+        return -1.0;
+    p += 2;
+    for (int field = 3; field < 14 && p != NULL; field++) {
+        p = strchr(p, ' ');
+        p = p != NULL ? p + 1 : NULL;
+    }
+    if (p == NULL)
+        return -1.0;
+    char *end = NULL;
+    unsigned long long ut = strtoull(p, &end, 10);
+    unsigned long long st = strtoull(end, NULL, 10);
+    return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* Seconds of CPU this process (the load generator) has used. */
+static double self_cpu(void)
+{
+    struct rusage ru;
+    if (getrusage(RUSAGE_SELF, &ru) != 0)
+        return -1.0;
+    return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+           (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+}
+
 static int conn_open(int port)
 {
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
@@ -290,6 +329,8 @@ int main(int argc, char **argv)
     size_t done = 0;
     size_t failed = 0;
     uint64_t start = ll_now_ns();
+    double node_cpu0 = proc_cpu(node);
+    double self_cpu0 = self_cpu();
     for (size_t i = 0; i < nconn && next < n; i++) {
         cs[i].fd = conn_open(port);
         cs[i].ev = next++;
@@ -354,6 +395,8 @@ int main(int argc, char **argv)
         }
     }
     double secs = (double)(ll_now_ns() - start) / 1e9;
+    double node_cpu = proc_cpu(node) - node_cpu0;
+    double gen_cpu = self_cpu() - self_cpu0;
     long hwm = proc_kb(node, "VmHWM:");
     for (size_t i = 0; i < nconn; i++)
         if (cs[i].fd > 0)
@@ -381,6 +424,15 @@ int main(int argc, char **argv)
     ll_bench_row("submit-to-commit latency p99", lat[done * 99 / 100], "ms",
                  "");
     ll_bench_row("node peak RSS", (double)hwm / 1024.0, "MiB", "VmHWM");
+    (void)snprintf(note, sizeof(note),
+                   "user + system, all threads, during the load; the target "
+                   "leaves 2 cores / %.0f events/s = %.0f us, one verify is "
+                   "%.0f us",
+                   verify, 2e6 / verify, 1e6 / verify);
+    ll_bench_row("node CPU per committed event", node_cpu * 1e6 / (double)done,
+                 "us", note);
+    ll_bench_row("load generator CPU per event", gen_cpu * 1e6 / (double)done,
+                 "us", "the same two cores");
     ll_bench_row("BIP-340 verify, one core (this run)", verify, "verifies/s",
                  "the reference");
     (void)snprintf(note, sizeof(note),

@@ -40,6 +40,8 @@ static const struct {
     {"event", ll_cmd_event_get},
     {"recall-impact", ll_cmd_recall_impact},
     {"proof", ll_cmd_proof}, /* -o is refused without a node answer */
+    {"scan", ll_cmd_scan},
+    {"fsma204", ll_cmd_fsma}, /* writes -o only after the node answers */
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

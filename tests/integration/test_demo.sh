@@ -87,6 +87,12 @@ out=$(ev ship --org farm --keystore keys/farm.key --lot "$lot=1 EA" 2>&1); rc=$?
 
 # Queries.
 "$cli" status --node "$url" | grep -q '"chain_id":"demo-test"' || fail "status"
+# /metrics as Prometheus reads it: promtool (Prometheus's own checker)
+# accepts the exposition, rejections by reason included.
+curl -s "$url/metrics" >metrics.txt || fail "metrics"
+grep -q 'lotledger_events_rejected_total{reason="LL_ELOTSTATUS"} 1' metrics.txt ||
+    fail "metrics: rejection by reason: $(cat metrics.txt)"
+out=$(promtool check metrics <metrics.txt 2>&1) || fail "promtool: $out"
 "$cli" lot "$lot" --node "$url" | grep -q '"status":"active"' || fail "lot"
 "$cli" event-get "$ship" --node "$url" | grep -q '"type":"ship"' || fail "event-get"
 "$cli" block 1 --node "$url" | grep -q '"height":1' || fail "block"
@@ -95,6 +101,50 @@ out=$("$cli" lot "01/00614141777778/10/NOPE" --node "$url" 2>&1); rc=$?
 out=$("$cli" lot --node "$url" 2>&1); rc=$?
 [ $rc -eq 2 ] || fail "lot without an id: $rc $out"
 "$cli" event get "$ship" --node "$url" | grep -q '"sig":"' || fail "event get"
+
+# FSMA 204: the sortable spreadsheet of the salad lot's supply chain has
+# every critical tracking event with its key data elements, in time order.
+"$cli" fsma204 "$lot" --node "$url" --genesis genesis.json -o fsma.csv || fail "fsma204"
+python3 - "$lot" fsma.csv <<'PY' || fail "fsma204 spreadsheet: $(head -c 600 fsma.csv)"
+import csv, sys
+lot, path = sys.argv[1], sys.argv[2]
+raw = open(path, newline="").read()
+assert raw.endswith("\r\n"), "rows end with CRLF (RFC 4180)"
+rows = list(csv.DictReader(open(path, newline="")))
+ctes = {r["Critical Tracking Event"] for r in rows}
+want = {"Harvesting", "Cooling", "Initial packing", "Shipping", "Receiving",
+        "Transformation"}
+assert want <= ctes, ctes
+times = [r["Event Time"] for r in rows]
+assert all(len(t) == 25 for t in times), times[:3]
+tr = [r for r in rows if r["Critical Tracking Event"] == "Transformation"
+      and r["Traceability Lot Code"] == lot]
+assert len(tr) == 1 and tr[0]["Input Lots"].count("01/") == 2, tr
+assert tr[0]["Reference Document Number"] == "PO-SAL-5521", tr
+rc = [r for r in rows if r["Critical Tracking Event"] == "Receiving"
+      and r["Traceability Lot Code"] == lot
+      and r["Location Name"] == "distributor"]
+assert rc and rc[0]["Partner Name"] == "processor", rc
+assert rc[0]["Reference Document Number"] == "BOL-S-1204", rc
+hv = [r for r in rows if r["Critical Tracking Event"] == "Harvesting"]
+assert hv and "field_name=" in hv[0]["Other KDEs"], hv
+assert all(r["Event ID"] and r["Block Height"] for r in rows)
+PY
+out=$("$cli" fsma204 "$lot" --node "$url" --org distributor --from 2026-01-01)
+grep -q ",Shipping," <<<"$out" && ! grep -q ",Harvesting," <<<"$out" ||
+    fail "fsma204 --org: $out"
+# A product named like a formula is not a formula in a spreadsheet.
+ev commission --org farm --keystore keys/farm.key --lot "tlc/gln/0614141000005/EQ-1=1 KGM" \
+    --product "=HYPERLINK(\"x\")" --cte harvesting --location 0614141000005 --wait >/dev/null ||
+    fail "commission =product"
+"$cli" fsma204 "tlc/gln/0614141000005/EQ-1" --node "$url" | grep -q ",\"'=HYPERLINK(\"\"x\"\")\"," ||
+    fail "fsma204 formula cell: $("$cli" fsma204 tlc/gln/0614141000005/EQ-1 --node "$url")"
+out=$("$cli" fsma204 "$lot" --from 2026-02-30x --node "$url" 2>&1); rc=$?
+[ $rc -eq 2 ] && grep -q "a date YYYY-MM-DD" <<<"$out" || fail "fsma204 bad date: $rc $out"
+out=$("$cli" fsma204 "$lot" --backward --forward --node "$url" -o never.csv 2>&1); rc=$?
+[ $rc -eq 0 ] && [ -s never.csv ] || fail "fsma204 both directions: $rc $out"
+out=$("$cli" fsma204 "01/00614141777778/10/NOPE" --node "$url" -o none.csv 2>&1); rc=$?
+[ $rc -eq 1 ] && [ ! -e none.csv ] && [ ! -e none.csv.tmp ] || fail "fsma204 unknown lot: $rc $out"
 
 # Traces: the salad came from the two packed lots and the two harvest lots.
 out=$("$cli" trace "$lot" --node "$url") || fail "trace: $out"
@@ -141,6 +191,23 @@ out=$("$cli" qr "$lot" --base-url "$url" -o label.png --expiry 20261205) || fail
 [ "$out" = "$url/$lot?17=261205" ] || fail "qr uri: $out"
 scanned=$(zbarimg -q --raw label.png) || fail "zbarimg cannot read label.png"
 [ "$scanned" = "$out" ] || fail "scanned '$scanned', wrote '$out'"
+# lotledger scan reads the same URI back to the lot id.
+sl=$("$cli" scan "$scanned" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["lot_id"])') ||
+    fail "scan of the QR label's URI"
+[ "$sl" = "$lot" ] || fail "scan gave lot '$sl', wanted '$lot'"
+# A GS1-128 case label made by another encoder (zint), read by zbarimg: the
+# raw data, GS separators included, names the lot; a bad check digit is
+# refused by AI.
+zint -b 16 --gs1 -d "[01]${lot:3:14}[17]261205[10]${lot:21}" -o case.png >/dev/null 2>&1 ||
+    fail "zint cannot write a GS1-128 label"
+raw=$(zbarimg -q --raw case.png) || fail "zbarimg cannot read case.png"
+out=$("$cli" scan "]C1$raw") || fail "scan of GS1-128 data: $out"
+grep -q "lot id:         $lot" <<<"$out" || fail "scan GS1-128: $out"
+grep -q "USE BY or EXPIRY (2026-12-05)" <<<"$out" || fail "scan date: $out"
+out=$("$cli" scan "(01)${lot:3:13}$(( (${lot:16:1} + 1) % 10 ))(10)X" 2>&1); rc=$?
+[ $rc -eq 1 ] && grep -q "AI (01)" <<<"$out" || fail "scan bad check digit: $rc $out"
+out=$("$cli" scan 2>&1); rc=$?
+[ $rc -eq 2 ] || fail "scan without data: $rc $out"
 page=$(curl -s "$scanned")
 grep -q "Garden salad mix, 300 g bag" <<<"$page" || fail "consumer page: $page"
 grep -q "Verified: the history is complete and signed." <<<"$page" || fail "page verification: $page"
@@ -148,6 +215,9 @@ grep -q "Verified: the history is complete and signed." <<<"$page" || fail "page
 grep -q '<path fill="#000" d="M' label.svg || fail "svg: $(head -c 200 label.svg)"
 out=$("$cli" qr "$harvest" --base-url "$url" -o x.png 2>&1); rc=$?
 [ $rc -eq 2 ] && grep -q "needs a GS1 lot id" <<<"$out" || fail "qr of a TLC lot: $rc $out"
+out=$("$cli" qr "$lot" --base-url "$url" -o x.png --expiry 20260231 2>&1); rc=$?
+[ $rc -eq 2 ] && grep -q "AI (17) '260231'" <<<"$out" && [ ! -e x.png ] ||
+    fail "qr with 31 February: $rc $out"
 
 # Expiring stock: the salad retail1 holds expires within a week (FEFO).
 out=$("$cli" expiring --org retail1 --within 14d --node "$url") || fail "expiring: $out"
@@ -172,8 +242,11 @@ grep -q "complete as of height" <<<"$out" || fail "verify complete: $out"
 # One byte changed in the middle of the bundle: rejected, with a reason.
 size=$(stat -c %s proof.bin)
 cp proof.bin bad.bin
-printf '\x%02x' $(( ($(od -An -tu1 -j $((size / 2)) -N1 proof.bin) + 1) % 256 )) |
+byte=$(( ($(od -An -tu1 -j $((size / 2)) -N1 proof.bin) + 1) % 256 ))
+# shellcheck disable=SC2059 # the format is the one byte, as an octal escape
+printf "$(printf '\\%03o' "$byte")" |
     dd of=bad.bin bs=1 seek=$((size / 2)) conv=notrunc status=none
+cmp -l proof.bin bad.bin | wc -l | grep -qx 1 || fail "tampering changed more than one byte"
 out=$("$cli" verify --genesis genesis.json bad.bin 2>&1); rc=$?
 [ $rc -eq 1 ] && grep -q "REJECTED" <<<"$out" || fail "tampered bundle: $rc $out"
 out=$("$cli" verify --genesis genesis.json missing.bin 2>&1); rc=$?
@@ -189,5 +262,5 @@ pid=
 [ $rc -eq 0 ] || fail "node exit $rc after SIGTERM"
 grep -q "event=stopped" node.log || fail "no clean stop"
 out=$("$cli" verify-chain --genesis genesis.json data/ledger) || fail "verify-chain: $out"
-grep -q "events 21, lots 6" <<<"$out" || fail "verify report: $out"
+grep -q "events 22, lots 7" <<<"$out" || fail "verify report: $out"
 exit 0

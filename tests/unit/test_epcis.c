@@ -43,6 +43,11 @@ static void test_identifiers(void)
         lot, sizeof(lot), "https://brand.example/p/01/00614141777778/10/A%2B1",
         &e));
     ASSERT_STR_EQ(lot, "01/00614141777778/10/A+1");
+    /* Any Digital Link spelling: a GTIN-12, data attributes, linkType. */
+    ASSERT_OK(ll_epcis_lot_id(
+        lot, sizeof(lot),
+        "https://id.gs1.org/01/614141777778/10/B?17=261231&linkType=x", &e));
+    ASSERT_STR_EQ(lot, "01/00614141777778/10/B");
     ASSERT_OK(
         ll_epcis_lot_id(lot, sizeof(lot), "tlc/gln/0614141000005/K-1", &e));
     ASSERT_STR_EQ(lot, "tlc/gln/0614141000005/K-1");
@@ -54,6 +59,9 @@ static void test_identifiers(void)
         "https://id.gs1.org/01/70614141123452/10/1",      /* check digit */
         "https://id.gs1.org/01/70614141123451/21/1",      /* serial, no lot */
         "https://id.gs1.org/01/70614141123451/10/1/21/5", /* an instance */
+        "https://id.gs1.org/01/70614141123451/22/V/10/1", /* a variant */
+        "https://id.gs1.org/01/70614141123451/10/1?17=261399", /* a date */
+        "https://id.gs1.org/01/70614141123451/10/1/22/V",      /* key order */
         "urn:epc:id:sgtin:0614141.107346.2018",
         "",
         "lot-without-scheme",

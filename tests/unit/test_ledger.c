@@ -645,6 +645,28 @@ static void test_status_lifecycle(void)
     world_free(&w);
 }
 
+/*
+ * After a restart, the lots stored before it (the lot filter is rebuilt
+ * from them) and one committed since cannot be created again.
+ */
+static void recommission(struct world *w)
+{
+    static const char *const lots[] = {FX_LOT_A, "tlc/fda/42/NEW-1",
+                                       "tlc/fda/42/NEW-1"};
+    struct ll_buf ev = {0};
+    for (size_t i = 0; i < LL_ARRAY_LEN(lots); i++) {
+        lotledger_Event *e = fx_event(lotledger_EventType_COMMISSION, FX_FARM);
+        fx_lot(e, lots[i], 1000, "KGM");
+        (void)snprintf(e->reason, sizeof(e->reason), "try %zu", i);
+        fx_sign(&ev, NULL, e, FX_FARM);
+        struct ll_block *b = fx_begin(w->l);
+        int rc = ll_block_add(b, ev.data, ev.len, false, NULL, NULL, NULL);
+        ASSERT_ERR(rc, i == 1 ? LL_OK : LL_ELOTEXISTS);
+        fx_commit(w->l, b);
+    }
+    ll_buf_free(&ev);
+}
+
 static void test_restart_and_genesis_mismatch(void)
 {
     struct world w;
@@ -670,6 +692,7 @@ static void test_restart_and_genesis_mismatch(void)
     fx_add(b, &ev);
     fx_commit(w.l, b);
     ll_buf_free(&ev);
+    recommission(&w);
     ll_ledger_close(w.l);
     w.l = NULL;
     /* Another genesis may not open this directory. */
@@ -683,6 +706,49 @@ static void test_restart_and_genesis_mismatch(void)
     ASSERT_TRUE(strstr(e2.text, "another genesis") != NULL);
     ll_free(g2);
     world_open(&w);
+    world_free(&w);
+}
+
+/* Write the schema record (docs/store.md: key 'm' "schema", u32 BE). */
+static void put_schema(const char *dir, uint32_t v)
+{
+    struct ll_store *st = NULL;
+    struct ll_store_batch *b = NULL;
+    uint8_t val[4];
+    ll_store_be32(val, v);
+    ASSERT_OK(ll_store_open(&st, dir, false, NULL));
+    ASSERT_OK(ll_store_batch_new(&b));
+    ll_store_batch_put(b, "mschema", 7, val, v == 0 ? 3 : 4);
+    ASSERT_OK(ll_store_write(st, b, true));
+    ll_store_batch_free(b);
+    ll_store_close(st);
+}
+
+/* A store of another schema version is refused with both versions named,
+ * a damaged schema record as corrupt; neither changes the store. */
+static void test_schema_version(void)
+{
+    struct world w;
+    world_init(&w);
+    world_story(&w);
+    struct ll_ledger_tip before;
+    ll_ledger_tip(w.l, &before);
+    ll_ledger_close(w.l);
+    w.l = NULL;
+    put_schema(w.dir, 1);
+    struct ll_errmsg e = {{0}};
+    ASSERT_ERR(ll_ledger_open(&w.l, w.dir, w.g, &e), LL_EVERSION);
+    ASSERT_TRUE(strstr(e.text, "schema version 1 and this build reads "
+                               "version 2") != NULL);
+    put_schema(w.dir, 0); /* three bytes */
+    ASSERT_ERR(ll_ledger_open(&w.l, w.dir, w.g, &e), LL_ECORRUPT);
+    put_schema(w.dir, 2);
+    world_open(&w);
+    struct ll_ledger_tip after;
+    ll_ledger_tip(w.l, &after);
+    ASSERT_UEQ(after.height, before.height);
+    ASSERT_MEM_EQ(after.state_root, before.state_root, 32);
+    ASSERT_OK(ll_ledger_verify(w.l, &(struct ll_verify_report){0}, NULL));
     world_free(&w);
 }
 
@@ -826,6 +892,22 @@ static void test_verify_detects_corruption(void)
                        FX_LOT_A);
     /* A lot's state (holdings) altered: the state root no longer matches. */
     alter_lot_and_verify();
+    /* The state map's top page garbled, replaced by a page with another
+     * node, or deleted: proofs could no longer be built from it. */
+    uint8_t page[2 + LL_SMT_NODE_LEN];
+    k[0] = 'n';
+    k[1] = 0;
+    corrupt_and_verify("state-map page garbled", k, 2,
+                       (const uint8_t *)"\x00\x01junk", 6, LL_ECORRUPT,
+                       "state map");
+    memset(page, 0x11, sizeof(page));
+    page[0] = 0;
+    page[1] = 1;
+    page[2] = LL_SMT_NODE_LEAF;
+    corrupt_and_verify("state-map page replaced", k, 2, page, sizeof(page),
+                       LL_ECORRUPT, "state map");
+    corrupt_and_verify("state-map page deleted", k, 2, NULL, 0, LL_ECORRUPT,
+                       "state map");
 }
 
 static size_t count_prefix(struct world *w, char prefix)
@@ -849,46 +931,85 @@ static size_t count_prefix(struct world *w, char prefix)
     return n;
 }
 
-/* Count the state-map nodes reachable from root in the stored tree. */
-static size_t count_from(struct ll_store *s, const uint8_t h[32])
+/*
+ * Read the state-map node at (depth, path) from its page as docs/store.md
+ * lays it out ('n' || u8 depth / 4 || the path's first bits; a bitmap of
+ * positions, then their 65-byte nodes) and check it hashes to h.
+ */
+static void read_node(struct ll_store *s, uint8_t node[LL_SMT_NODE_LEN],
+                      const uint8_t h[32], unsigned depth,
+                      const uint8_t path[32])
 {
-    static const uint8_t zero[32];
-    if (memcmp(h, zero, 32) == 0)
-        return 0;
-    uint8_t k[33];
+    unsigned top = depth - depth % 4;
+    uint8_t k[34];
+    size_t nb = (top + 7) / 8;
     struct ll_buf b;
     k[0] = 'n';
-    memcpy(k + 1, h, 32);
-    ll_buf_init(&b, 128);
-    ASSERT_OK(ll_store_get(s, NULL, k, 33, &b));
-    ASSERT_UEQ(b.len, LL_SMT_NODE_LEN);
-    size_t n = 1;
-    if (b.data[0] == LL_SMT_NODE_INNER) {
-        uint8_t l[32];
-        uint8_t r[32];
-        memcpy(l, b.data + 1, 32);
-        memcpy(r, b.data + 33, 32);
-        n += count_from(s, l) + count_from(s, r);
-    }
+    k[1] = (uint8_t)(top / 4);
+    memcpy(k + 2, path, nb);
+    if (top % 8 != 0)
+        k[1 + nb] &= (uint8_t)(0xff00u >> (top % 8));
+    ll_buf_init(&b, 2048);
+    ASSERT_OK(ll_store_get(s, NULL, k, 2 + nb, &b));
+    ASSERT_GE(b.len, 2);
+    unsigned used = ((unsigned)b.data[0] << 8) | b.data[1];
+    unsigned pos = (1u << (depth - top)) - 1;
+    for (unsigned i = top; i < depth; i++)
+        pos += ll_smt__key_bit(path, i) << (depth - 1 - i);
+    ASSERT_TRUE((used >> pos) & 1u);
+    size_t off = 2;
+    for (unsigned i = 0; i < pos; i++)
+        off += (size_t)((used >> i) & 1u) * LL_SMT_NODE_LEN;
+    ASSERT_LE(off + LL_SMT_NODE_LEN, b.len);
+    memcpy(node, b.data + off, LL_SMT_NODE_LEN);
     ll_buf_free(&b);
+    uint8_t got[32];
+    if (node[0] == LL_SMT_NODE_LEAF)
+        ll_smt_leaf_hash(got, node + 1, node + 33);
+    else
+        ll_smt_node_hash(got, node + 1, node + 33);
+    ASSERT_MEM_EQ(got, h, 32);
+}
+
+/* Count the pages the tree under h (at depth, on path) is stored in: one
+ * per node at a depth that is a multiple of 4. */
+static size_t count_from(struct ll_store *s, const uint8_t h[32],
+                         unsigned depth, uint8_t path[32])
+{
+    static const uint8_t zero[32];
+    uint8_t node[LL_SMT_NODE_LEN];
+    if (memcmp(h, zero, 32) == 0)
+        return 0;
+    read_node(s, node, h, depth, path);
+    size_t n = depth % 4 == 0;
+    if (node[0] == LL_SMT_NODE_INNER) {
+        uint8_t mask = (uint8_t)(0x80u >> (depth % 8));
+        path[depth / 8] &= (uint8_t)~mask;
+        n += count_from(s, node + 1, depth + 1, path);
+        path[depth / 8] |= mask;
+        n += count_from(s, node + 33, depth + 1, path);
+    }
     return n;
 }
 
-static size_t reachable_nodes(struct world *w, const uint8_t root[32])
+static size_t reachable_pages(struct world *w, const uint8_t root[32])
 {
+    uint8_t path[32] = {0};
     ll_ledger_close(w->l);
     struct ll_store *s = NULL;
     ASSERT_OK(ll_store_open(&s, w->dir, false, NULL));
-    size_t n = count_from(s, root);
+    size_t n = count_from(s, root, 0, path);
     ll_store_close(s);
     world_open(w);
     return n;
 }
 
 /*
- * Replaced state-map nodes are deleted with the block that replaces them:
- * forty blocks each changing lot B leave a store no bigger than one tree,
- * and every entry stays readable from the stored nodes (verify checks).
+ * State-map pages are rewritten in place: forty blocks each changing lot B
+ * leave a store no bigger than one tree, blocks inserting several lots
+ * (leaves pushed down, across page boundaries too) leave exactly the pages
+ * of the tip's tree, and every entry stays readable from them (verify
+ * checks).
  */
 static void test_nodes_pruned(void)
 {
@@ -910,9 +1031,9 @@ static void test_nodes_pruned(void)
         fx_commit(w.l, b);
     }
     /* Blocks inserting several lots at once (leaves pushed down). */
-    for (int blk = 0; blk < 10; blk++) {
+    for (int blk = 0; blk < 30; blk++) {
         struct ll_block *b = fx_begin(w.l);
-        for (int i = 0; i < 6; i++) {
+        for (int i = 0; i < 1 + blk % 12; i++) {
             char lot[64];
             (void)snprintf(lot, sizeof(lot), "tlc/fda/42/P%d-%d", blk, i);
             lotledger_Event *e =
@@ -924,10 +1045,10 @@ static void test_nodes_pruned(void)
         fx_commit(w.l, b);
     }
     size_t after = count_prefix(&w, 'n');
-    /* Exactly the nodes reachable from the tip's root remain. */
+    /* Exactly the pages of the tree at the tip's root remain. */
     struct ll_ledger_tip tip;
     ll_ledger_tip(w.l, &tip);
-    ASSERT_UEQ(after, reachable_nodes(&w, tip.state_root));
+    ASSERT_UEQ(after, reachable_pages(&w, tip.state_root));
     ASSERT_GT(after, before);
     struct ll_errmsg e = {{0}};
     int rc = ll_ledger_verify(w.l, &(struct ll_verify_report){0}, &e);
@@ -937,12 +1058,512 @@ static void test_nodes_pruned(void)
     world_free(&w);
 }
 
+/* The event at (height, index) was recorded by org. */
+static void check_event_org(struct ll_ledger_snap *snap,
+                            struct ll_signed_event *se, uint64_t height,
+                            uint32_t index, const char *org)
+{
+    struct ll_buf ev;
+    ll_buf_init(&ev, LL_EVENT_MAX_BYTES);
+    ASSERT_OK(ll_ledger_event_at(snap, height, index, &ev));
+    ASSERT_OK(ll_signed_event_decode(se, ev.data, ev.len, NULL));
+    ASSERT_STR_EQ(se->ev.org, org);
+    ll_buf_free(&ev);
+}
+
+/* Check one 'O' record: its key's organisation recorded every event it
+ * lists, in ascending order. Returns the number of events listed. */
+static size_t check_org_record(struct ll_ledger_snap *snap,
+                               struct ll_signed_event *se, const uint8_t *k,
+                               size_t kl, const uint8_t *v, size_t vl)
+{
+    char org[66];
+    ASSERT_GE(kl, 11);
+    ASSERT_UEQ(kl, (size_t)k[1] + 10);
+    memcpy(org, k + 2, k[1]);
+    org[k[1]] = '\0';
+    uint64_t height = ll_load_be64(k + 2 + k[1]);
+    ASSERT_TRUE(vl > 0 && vl % 4 == 0);
+    for (size_t i = 0; i < vl; i += 4) {
+        uint32_t index = ll_load_be32(v + i);
+        if (i > 0)
+            ASSERT_LT(ll_load_be32(v + i - 4), index);
+        check_event_org(snap, se, height, index, org);
+    }
+    return vl / 4;
+}
+
+/*
+ * The per-organisation index holds one record per organisation and block
+ * listing exactly that organisation's events, and covers every event.
+ */
+/* The 'O' records of a closed ledger. */
+struct org_recs {
+    struct {
+        uint8_t k[128];
+        uint8_t v[256];
+        size_t kl;
+        size_t vl;
+    } rec[32];
+    size_t n;
+};
+
+static void read_org_recs(const char *dir, struct org_recs *r)
+{
+    struct ll_store *s = NULL;
+    struct ll_store_iter *it = NULL;
+    const uint8_t *k;
+    const uint8_t *v;
+    size_t kl;
+    size_t vl;
+    r->n = 0;
+    ASSERT_OK(ll_store_open(&s, dir, false, NULL));
+    ASSERT_OK(ll_store_iter_open(s, NULL, "O", 1, NULL, 0, &it));
+    while (ll_store_iter_next(it, &k, &kl, &v, &vl)) {
+        ASSERT_LT(r->n, LL_ARRAY_LEN(r->rec));
+        ASSERT_LE(kl, sizeof(r->rec[0].k));
+        ASSERT_LE(vl, sizeof(r->rec[0].v));
+        memcpy(r->rec[r->n].k, k, kl);
+        memcpy(r->rec[r->n].v, v, vl);
+        r->rec[r->n].kl = kl;
+        r->rec[r->n].vl = vl;
+        r->n++;
+    }
+    ASSERT_OK(ll_store_iter_error(it));
+    ll_store_iter_close(it);
+    ll_store_close(s);
+}
+
+/*
+ * The per-organisation index holds one record per organisation and block
+ * listing exactly that organisation's events, and covers every event.
+ */
+static void test_org_index(void)
+{
+    struct world w;
+    struct ll_ledger_snap *snap = NULL;
+    struct ll_verify_report r = {0};
+    struct ll_signed_event *se = ll_malloc(sizeof(*se));
+    struct org_recs *recs = ll_malloc(sizeof(*recs));
+    size_t listed = 0;
+    ASSERT_NOT_NULL(se);
+    ASSERT_NOT_NULL(recs);
+    world_init(&w);
+    world_story(&w);
+    ASSERT_OK(ll_ledger_verify(w.l, &r, NULL));
+    ll_ledger_close(w.l);
+    read_org_recs(w.dir, recs);
+    world_open(&w);
+    ASSERT_OK(ll_ledger_snap_open(w.l, &snap));
+    for (size_t i = 0; i < recs->n; i++)
+        listed += check_org_record(snap, se, recs->rec[i].k, recs->rec[i].kl,
+                                   recs->rec[i].v, recs->rec[i].vl);
+    ASSERT_UEQ(listed, r.events);
+    ASSERT_GT(listed, 3);
+    ll_ledger_snap_close(snap);
+    ll_free(recs);
+    ll_free(se);
+    world_free(&w);
+}
+
+/* A block commissioning n lots named prefix-0 .. prefix-(n-1), sealed. */
+static struct ll_block *lots_block(struct ll_ledger *l, const char *prefix,
+                                   int n)
+{
+    struct ll_buf ev = {0};
+    struct ll_block *b = fx_begin(l);
+    for (int i = 0; i < n; i++) {
+        char lot[64];
+        (void)snprintf(lot, sizeof(lot), "tlc/fda/42/%s-%d", prefix, i);
+        lotledger_Event *e = fx_event(lotledger_EventType_COMMISSION, FX_FARM);
+        fx_lot(e, lot, 1000, "EA");
+        fx_sign(&ev, NULL, e, FX_FARM);
+        fx_add(b, &ev);
+    }
+    ll_buf_free(&ev);
+    return b;
+}
+
+/* A state proof for lots A, B and C from s verifies against its root. */
+static void prove_lots(struct ll_ledger_snap *s)
+{
+    uint8_t keys[3][32];
+    struct ll_smt_result res[3];
+    struct ll_ledger_tip tip;
+    struct ll_buf proof;
+    ll_lot_key(keys[0], FX_LOT_A);
+    ll_lot_key(keys[1], FX_LOT_B);
+    ll_lot_key(keys[2], FX_LOT_C);
+    ll_buf_init(&proof, 1 << 16);
+    ll_ledger_snap_tip(s, &tip);
+    ASSERT_OK(ll_ledger_state_proof(s, keys[0], 3, &proof));
+    ASSERT_OK(
+        ll_smt_verify(res, tip.state_root, keys[0], 3, proof.data, proof.len));
+    ASSERT_TRUE(res[0].present && res[1].present && res[2].present);
+    ll_buf_free(&proof);
+}
+
+/*
+ * The builder's copies of the map's pages stay right when a sealed block
+ * is dropped (its pages were never written) and when a proof reads an
+ * older version through a snapshot opened before a commit.
+ */
+static void test_dropped_block(void)
+{
+    struct world w;
+    struct ll_ledger_snap *old = NULL;
+    struct ll_header h;
+    world_init(&w);
+    world_story(&w);
+    struct ll_block *b = lots_block(w.l, "DROP", 40);
+    ASSERT_OK(ll_block_seal(b, &h));
+    ll_block_free(b);
+    ASSERT_OK(ll_ledger_snap_open(w.l, &old));
+    fx_commit(w.l, lots_block(w.l, "KEEP", 40));
+    prove_lots(old);
+    fx_commit(w.l, lots_block(w.l, "MORE", 40));
+    prove_lots(old);
+    ll_ledger_snap_close(old);
+    ASSERT_OK(ll_ledger_snap_open(w.l, &old));
+    prove_lots(old);
+    ll_ledger_snap_close(old);
+    ASSERT_OK(ll_ledger_verify(w.l, &(struct ll_verify_report){0}, NULL));
+    /* The dropped block's lots do not exist; the kept ones do. */
+    lotledger_LotState *st = ll_malloc(sizeof(*st));
+    ASSERT_NOT_NULL(st);
+    ASSERT_OK(ll_ledger_snap_open(w.l, &old));
+    ASSERT_ERR(ll_ledger_lot(old, "tlc/fda/42/DROP-1", st), LL_ENOTFOUND);
+    ASSERT_OK(ll_ledger_lot(old, "tlc/fda/42/KEEP-1", st));
+    ll_ledger_snap_close(old);
+    ll_free(st);
+    world_free(&w);
+}
+
+/* ---- the hand-written LotState codec against nanopb --------------------- */
+
+/* A random string in char[size]: empty a quarter of the time. */
+static void rand_str(char *out, size_t size)
+{
+    static const char cs[] = "abcXYZ019/-. ";
+    size_t n = ll_test_rand_below(4) == 0
+                   ? 0
+                   : 1 + ll_test_rand_below((uint32_t)(size - 1));
+    for (size_t i = 0; i < n; i++)
+        out[i] = cs[ll_test_rand_below(sizeof(cs) - 1)];
+    out[n] = '\0';
+}
+
+/* A random 64-bit value: zero, small or large. */
+static uint64_t rand_u64(void)
+{
+    switch (ll_test_rand_below(3)) {
+    case 0:
+        return 0;
+    case 1:
+        return ll_test_rand_below(300);
+    default:
+        return ll_test_rand();
+    }
+}
+
+static void rand_lot_state(lotledger_LotState *st)
+{
+    memset(st, 0, sizeof(*st));
+    rand_str(st->lot, sizeof(st->lot));
+    rand_str(st->originator, sizeof(st->originator));
+    rand_str(st->uom, sizeof(st->uom));
+    st->events = rand_u64();
+    st->log_root.size = (pb_size_t)ll_test_rand_below(33);
+    ll_test_rand_bytes(st->log_root.bytes, st->log_root.size);
+    st->status = (lotledger_LotStatus)(rand_u64() & 0x7fffffff);
+    rand_str(st->status_by, sizeof(st->status_by));
+    st->holdings_count =
+        (pb_size_t)ll_test_rand_below(ll_test_rand_below(8) == 0 ? 65 : 4);
+    for (size_t i = 0; i < st->holdings_count; i++) {
+        rand_str(st->holdings[i].org, sizeof(st->holdings[i].org));
+        st->holdings[i].quantity = rand_u64();
+    }
+    st->pending_count = (pb_size_t)ll_test_rand_below(4);
+    for (size_t i = 0; i < st->pending_count; i++) {
+        lotledger_Pending *p = &st->pending[i];
+        p->ship.size = ll_test_rand_below(2) ? 32 : 0;
+        ll_test_rand_bytes(p->ship.bytes, p->ship.size);
+        rand_str(p->from, sizeof(p->from));
+        rand_str(p->to, sizeof(p->to));
+        p->quantity = rand_u64();
+    }
+    st->created_height = rand_u64();
+    st->discrepancies = rand_u64();
+    st->has_master = ll_test_rand_below(2);
+    rand_str(st->master.product, sizeof(st->master.product));
+    st->master.expiry = (uint32_t)rand_u64();
+    st->master.harvest_date = (uint32_t)rand_u64();
+    rand_str(st->master.country, sizeof(st->master.country));
+}
+
+/* Change, drop or add one byte of b (len bytes; room for one more). */
+static size_t mutate(uint8_t *b, size_t len)
+{
+    size_t at = ll_test_rand_below((uint32_t)len);
+    switch (ll_test_rand_below(4)) {
+    case 0:
+        memmove(b + at, b + at + 1, len - at - 1);
+        return len - 1;
+    case 1:
+        memmove(b + at + 1, b + at, len - at);
+        b[at] = (uint8_t)ll_test_rand();
+        return len + 1;
+    case 2:
+        return at; /* truncated */
+    default:
+        b[at] = (uint8_t)(b[at] ^ (1u << ll_test_rand_below(8)));
+        return len;
+    }
+}
+
+/* Encode st by hand and check it against the bytes in want. */
+static void lot_encode_eq(const lotledger_LotState *st, const uint8_t *want,
+                          size_t len)
+{
+    uint8_t enc[lotledger_LotState_size];
+    size_t got = 0;
+    ASSERT_OK(ll_ledger__lot_encode(enc, sizeof(enc), &got, st));
+    ASSERT_UEQ(got, len);
+    ASSERT_MEM_EQ(enc, want, len);
+}
+
+/* One mutation of enc: both decoders accept it (to the same state) or
+ * both refuse it. */
+static void lot_codec_mutation(const uint8_t *enc, size_t len,
+                               lotledger_LotState *a, lotledger_LotState *b)
+{
+    uint8_t m[lotledger_LotState_size + 1];
+    memcpy(m, enc, len);
+    size_t ml = mutate(m, len);
+    int mine = ll_ledger__lot_decode(a, m, ml);
+    int ref = ll_ledger__pb_decode(lotledger_LotState_fields, b, sizeof(*b), m,
+                                   ml, "lot", NULL);
+    /* The one difference: a status past INT32_MAX (nanopb keeps it as a
+     * uint32 in the enum) is refused. */
+    if (mine != 0 && ref == 0 && (unsigned)b->status > INT32_MAX)
+        return;
+    if ((mine == 0) != (ref == 0))
+        ll_test_fail(__FILE__, __LINE__,
+                     "mutation at %zu bytes: mine %s, nanopb %s", ml,
+                     ll_err_name(mine), ll_err_name(ref));
+    if (mine == 0)
+        lot_encode_eq(a, m, ml);
+}
+
+/* A random state: nanopb's bytes, the hand encoder's, and both decoders. */
+static void lot_codec_round(lotledger_LotState *st, lotledger_LotState *a,
+                            lotledger_LotState *b)
+{
+    struct ll_buf ref;
+    uint8_t small[lotledger_LotState_size];
+    size_t len = 0;
+    rand_lot_state(st);
+    ll_buf_init(&ref, lotledger_LotState_size);
+    ASSERT_OK(ll_ledger__pb_encode(&ref, lotledger_LotState_fields, st,
+                                   lotledger_LotState_size));
+    lot_encode_eq(st, ref.data, ref.len);
+    ASSERT_OK(ll_ledger__lot_decode(a, ref.data, ref.len));
+    lot_encode_eq(a, ref.data, ref.len);
+    if (ref.len > 0) {
+        /* Too small a buffer is refused, not overrun. */
+        ASSERT_ERR(ll_ledger__lot_encode(small, ref.len - 1, &len, st),
+                   LL_ETOOBIG);
+        for (int k = 0; k < 20; k++)
+            lot_codec_mutation(ref.data, ref.len, a, b);
+    }
+    ll_buf_free(&ref);
+}
+
+/*
+ * The hand-written LotState codec writes nanopb's bytes and accepts
+ * exactly what nanopb's strict decode accepts.
+ */
+static void test_lot_codec(void)
+{
+    lotledger_LotState *st = ll_malloc(sizeof(*st));
+    lotledger_LotState *a = ll_malloc(sizeof(*a));
+    lotledger_LotState *b = ll_malloc(sizeof(*b));
+    uint8_t enc[64];
+    size_t len = 0;
+    ASSERT_NOT_NULL(st);
+    ASSERT_NOT_NULL(a);
+    ASSERT_NOT_NULL(b);
+    for (int round = 0; round < 400; round++)
+        lot_codec_round(st, a, b);
+    /* An unterminated string cannot be encoded. */
+    memset(st, 0, sizeof(*st));
+    memset(st->uom, 'A', sizeof(st->uom));
+    ASSERT_ERR(ll_ledger__lot_encode(enc, sizeof(enc), &len, st), LL_EINVAL);
+    ll_free(st);
+    ll_free(a);
+    ll_free(b);
+}
+
+/* ---- the hand-written Event decoder against nanopb ----------------------- */
+
+/* A random signed 64-bit value: zero, small either way, or any. */
+static int64_t rand_i64(void)
+{
+    switch (ll_test_rand_below(4)) {
+    case 0:
+        return 0;
+    case 1:
+        return (int64_t)ll_test_rand_below(200) - 100;
+    default:
+        return (int64_t)ll_test_rand();
+    }
+}
+
+static void rand_quantity(lotledger_LotQuantity *q)
+{
+    rand_str(q->lot, sizeof(q->lot));
+    q->quantity = rand_u64();
+    rand_str(q->uom, sizeof(q->uom));
+}
+
+static void rand_sensor(lotledger_SensorReport *sr)
+{
+    rand_str(sr->type, sizeof(sr->type));
+    sr->value = rand_i64();
+    rand_str(sr->uom, sizeof(sr->uom));
+    sr->has_min = ll_test_rand_below(2);
+    sr->min = sr->has_min ? rand_i64() : 0;
+    sr->has_max = ll_test_rand_below(2);
+    sr->max = sr->has_max ? rand_i64() : 0;
+    sr->time = rand_i64();
+    sr->alarm = ll_test_rand_below(2);
+    rand_str(sr->device, sizeof(sr->device));
+}
+
+/* Fill n (a random count, below max) elements with fill. */
+#define RAND_ARRAY(arr, count, max, fill)                                      \
+    do {                                                                       \
+        (count) = (pb_size_t)ll_test_rand_below((max) + 1);                    \
+        for (size_t i_ = 0; i_ < (count); i_++)                                \
+            fill(&(arr)[i_]);                                                  \
+    } while (0)
+
+static void rand_doc(lotledger_BizDocument *d)
+{
+    rand_str(d->type, sizeof(d->type));
+    rand_str(d->number, sizeof(d->number));
+}
+
+static void rand_kde(lotledger_Kde *k)
+{
+    rand_str(k->key, sizeof(k->key));
+    rand_str(k->value, sizeof(k->value));
+}
+
+static void rand_event(lotledger_Event *ev)
+{
+    memset(ev, 0, sizeof(*ev));
+    ev->version = (uint32_t)rand_u64();
+    rand_str(ev->chain_id, sizeof(ev->chain_id));
+    ev->type = (lotledger_EventType)ll_test_rand_below(12);
+    rand_str(ev->biz_step, sizeof(ev->biz_step));
+    rand_str(ev->disposition, sizeof(ev->disposition));
+    ev->event_time = rand_i64();
+    ev->tz_offset = (int32_t)rand_i64();
+    rand_str(ev->org, sizeof(ev->org));
+    ev->key_id.size = (pb_size_t)ll_test_rand_below(9);
+    ll_test_rand_bytes(ev->key_id.bytes, ev->key_id.size);
+    RAND_ARRAY(ev->lots, ev->lots_count, 4, rand_quantity);
+    RAND_ARRAY(ev->outputs, ev->outputs_count, 2, rand_quantity);
+    rand_str(ev->location, sizeof(ev->location));
+    rand_str(ev->counterparty, sizeof(ev->counterparty));
+    ev->ref.size = ll_test_rand_below(2) ? 32 : 0;
+    ll_test_rand_bytes(ev->ref.bytes, ev->ref.size);
+    RAND_ARRAY(ev->docs, ev->docs_count, 2, rand_doc);
+    ev->has_master = ll_test_rand_below(2);
+    rand_str(ev->master.product, sizeof(ev->master.product));
+    ev->master.best_before = (uint32_t)rand_u64();
+    RAND_ARRAY(ev->sensors, ev->sensors_count, 2, rand_sensor);
+    RAND_ARRAY(ev->kdes, ev->kdes_count, 2, rand_kde);
+    rand_str(ev->reason, sizeof(ev->reason));
+    rand_str(ev->fsma_cte, sizeof(ev->fsma_cte));
+}
+
+/* Encode ev with nanopb; it must give exactly want. */
+static void event_encode_eq(const lotledger_Event *ev, const uint8_t *want,
+                            size_t len)
+{
+    struct ll_buf b;
+    ll_buf_init(&b, LL_EVENT_MAX_BYTES);
+    ASSERT_OK(ll_ledger__pb_encode(&b, lotledger_Event_fields, ev,
+                                   LL_EVENT_MAX_BYTES));
+    ASSERT_UEQ(b.len, len);
+    if (len > 0)
+        ASSERT_MEM_EQ(b.data, want, len);
+    ll_buf_free(&b);
+}
+
+/* One mutation: both decoders accept it (to the same event) or refuse. */
+static void event_mutation(const uint8_t *enc, size_t len, lotledger_Event *a,
+                           lotledger_Event *b)
+{
+    uint8_t m[4096];
+    size_t at = 0;
+    ASSERT_LT(len, sizeof(m));
+    memcpy(m, enc, len);
+    size_t ml = mutate(m, len);
+    int mine = ll_ledger__event_decode(a, m, ml, &at);
+    int ref = ll_ledger__pb_decode(lotledger_Event_fields, b, sizeof(*b), m,
+                                   ml, "event", NULL);
+    if ((mine == 0) != (ref == 0))
+        ll_test_fail(__FILE__, __LINE__,
+                     "mutation at %zu bytes: mine %s, nanopb %s", ml,
+                     ll_err_name(mine), ll_err_name(ref));
+    if (mine == 0)
+        event_encode_eq(a, m, ml);
+}
+
+/*
+ * The hand-written Event decoder accepts exactly what nanopb's strict
+ * decode accepts, to the same event.
+ */
+static void test_event_codec(void)
+{
+    lotledger_Event *ev = ll_malloc(sizeof(*ev));
+    lotledger_Event *a = ll_malloc(sizeof(*a));
+    lotledger_Event *b = ll_malloc(sizeof(*b));
+    ASSERT_NOT_NULL(ev);
+    ASSERT_NOT_NULL(a);
+    ASSERT_NOT_NULL(b);
+    for (int round = 0; round < 300; round++) {
+        struct ll_buf enc;
+        size_t at = 0;
+        rand_event(ev);
+        ll_buf_init(&enc, LL_EVENT_MAX_BYTES);
+        ASSERT_OK(ll_ledger__pb_encode(&enc, lotledger_Event_fields, ev,
+                                       LL_EVENT_MAX_BYTES));
+        ASSERT_OK(ll_ledger__event_decode(a, enc.data, enc.len, &at));
+        event_encode_eq(a, enc.data, enc.len);
+        for (int k = 0; k < 20 && enc.len > 0; k++)
+            event_mutation(enc.data, enc.len, a, b);
+        ll_buf_free(&enc);
+    }
+    ll_free(ev);
+    ll_free(a);
+    ll_free(b);
+}
+
 static const struct ll_test tests[] = {
     {"nodes_pruned", test_nodes_pruned},
+    {"lot_codec", test_lot_codec},
+    {"org_index", test_org_index},
+    {"dropped_block", test_dropped_block},
+    {"event_codec", test_event_codec},
     {"story", test_story},
     {"rules_table", test_rules_table},
     {"status_lifecycle", test_status_lifecycle},
     {"restart_and_genesis_mismatch", test_restart_and_genesis_mismatch},
+    {"schema_version", test_schema_version},
     {"commit_needs_quorum", test_commit_needs_quorum},
     {"verify_detects_corruption", test_verify_detects_corruption},
 };

@@ -909,6 +909,22 @@ static void test_consumer_page(void)
     /* A wrong check digit: a friendly 400 page. Unknown lot: 404 page. */
     http(&n, "GET", "/01/00614141777779/10/A", "text/plain", NULL, 0, &r);
     expect(&r, 400, "not a valid product link");
+    ASSERT_TRUE(strstr(r.body, "check digit is 9, should be 8") != NULL);
+    /* Any Digital Link spelling of the lot: a GTIN-13, a serial number of
+     * an item in the lot; a product without a lot, a bad date: 400. */
+    http(&n, "GET", "/01/0614141777778/10/A%3C%26%3E%22", "text/plain", NULL, 0,
+         &r);
+    expect(&r, 200, "RECALLED");
+    http(&n, "GET", "/01/00614141777778/10/A%3C%26%3E%22/21/S-1", "text/plain",
+         NULL, 0, &r);
+    expect(&r, 200, "RECALLED");
+    http(&n, "GET", "/01/00614141777778", "text/plain", NULL, 0, &r);
+    expect(&r, 400, "names a product but not a lot");
+    http(&n, "GET", "/01/00614141777778/10/A?17=261332", "text/plain", NULL, 0,
+         &r);
+    expect(&r, 400, "month 13 does not exist");
+    http(&n, "GET", "/01/00614141777778/21/S/10/A", "text/plain", NULL, 0, &r);
+    expect(&r, 400, "in that order");
     http(&n, "GET", "/01/00614141777778/10/NOPE", "text/plain", NULL, 0, &r);
     expect(&r, 404, "Unknown lot");
     node_stop(&n);

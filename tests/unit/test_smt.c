@@ -1064,6 +1064,116 @@ static void test_buffered_puts(void)
     fx_free(&f);
 }
 
+/*
+ * A store read by position only (get is NULL): get_at checks that the
+ * depth and path it is told are where the node was reached from (a node's
+ * children are learnt when it is read; each read of the root starts a new
+ * walk) and that a leaf's key starts with that path.
+ */
+struct positional {
+    struct ll_smt_store inner;
+    const uint8_t *root; /* the root being read */
+    struct {
+        uint8_t hash[32];
+        uint8_t path[32];
+        unsigned depth;
+    } seen[1 << 15];
+    size_t nseen;
+    size_t reads;
+};
+
+static unsigned seen_depth(const struct positional *p, const uint8_t hash[32],
+                           const uint8_t *ref)
+{
+    for (size_t i = p->nseen; i-- > 0;) {
+        if (memcmp(p->seen[i].hash, hash, 32) != 0)
+            continue;
+        for (unsigned b = 0; b < p->seen[i].depth; b++)
+            ASSERT_UEQ(bit_of(ref, b), bit_of(p->seen[i].path, b));
+        return p->seen[i].depth;
+    }
+    ll_test_fail(__FILE__, __LINE__,
+                 "get_at: a node not reached from the root");
+    return 0;
+}
+
+/* Learn where the children of an inner node read at (depth, ref) sit. */
+static void learn_children(struct positional *p,
+                           const uint8_t node[LL_SMT_NODE_LEN],
+                           const uint8_t ref[32], unsigned depth)
+{
+    for (unsigned s = 0; s < 2; s++) {
+        ASSERT_LT(p->nseen, LL_ARRAY_LEN(p->seen));
+        memcpy(p->seen[p->nseen].hash, node + 1 + (size_t)32 * s, 32);
+        memcpy(p->seen[p->nseen].path, ref, 32);
+        p->seen[p->nseen].path[depth / 8] &= (uint8_t) ~(0x80u >> (depth % 8));
+        p->seen[p->nseen].path[depth / 8] |= (uint8_t)(s << (7 - depth % 8));
+        p->seen[p->nseen].depth = depth + 1;
+        p->nseen++;
+    }
+}
+
+static int positional_get_at(void *ctx, uint8_t node[LL_SMT_NODE_LEN],
+                             const uint8_t hash[32], const uint8_t ref[32],
+                             unsigned depth)
+{
+    struct positional *p = ctx;
+    if (depth == 0) {
+        ASSERT_MEM_EQ(hash, p->root, 32);
+        p->nseen = 0;
+    } else {
+        ASSERT_UEQ(seen_depth(p, hash, ref), depth);
+    }
+    int rc = p->inner.get(p->inner.ctx, node, hash);
+    if (rc)
+        return rc;
+    p->reads++;
+    if (node[0] == LL_SMT_NODE_INNER)
+        learn_children(p, node, ref, depth);
+    for (unsigned b = 0; node[0] == LL_SMT_NODE_LEAF && b < depth; b++)
+        ASSERT_UEQ(bit_of(node + 1, b), bit_of(ref, b));
+    return rc;
+}
+
+static int positional_put(void *ctx, const uint8_t hash[32],
+                          const uint8_t node[LL_SMT_NODE_LEN])
+{
+    const struct positional *p = ctx;
+    return p->inner.put(p->inner.ctx, hash, node);
+}
+
+/* Updates, lookups and proofs read through get_at when a store has it. */
+static void test_get_at(void)
+{
+    struct fx f;
+    struct ll_smt_kv kvs[64];
+    uint8_t q[16][32];
+    struct positional *p = ll_calloc(1, sizeof(*p));
+    ASSERT_NOT_NULL(p);
+    fx_init(&f);
+    p->inner = f.st;
+    p->root = f.root;
+    f.st.get = NULL;
+    f.st.get_at = positional_get_at;
+    f.st.put = positional_put;
+    f.st.ctx = p;
+    for (int round = 0; round < 40; round++) {
+        size_t n = rand_batch(&f.ref, kvs, LL_ARRAY_LEN(kvs));
+        fx_apply(&f, kvs, n);
+        check_gets(&f);
+        struct ll_buf proof;
+        size_t nq = rand_query(&f.ref, q, LL_ARRAY_LEN(q));
+        prove_check(&f, &proof, (const uint8_t *)q, nq);
+        ll_buf_free(&proof);
+    }
+    ASSERT_GT(p->reads, 1000);
+    f.st.get_at = NULL;
+    ASSERT_ERR(ll_smt_get(&f.st, &(bool){false}, q[0], f.root, q[0]),
+               LL_EINVAL);
+    ll_free(p);
+    fx_free(&f);
+}
+
 /* Put a handmade node under its own hash. */
 static void put_raw(struct fx *f, uint8_t hash[32], uint8_t type,
                     const uint8_t *a, const uint8_t *b)
@@ -1589,6 +1699,7 @@ static const struct ll_test tests[] = {
     {"store_errors", test_store_errors},
     {"store_shapes", test_store_shapes},
     {"buffered_puts", test_buffered_puts},
+    {"get_at", test_get_at},
     {"alloc_fail_update", test_alloc_fail_update},
     {"alloc_fail_proofs", test_alloc_fail_proofs},
     {"compact_random", test_compact_random},
