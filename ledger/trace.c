@@ -288,7 +288,6 @@ struct walk {
     struct ll_errmsg *e;
     uint32_t lot;
     int rc;
-    struct ll_buf state; /* the lot's state bytes, before they join t */
 };
 
 /*
@@ -475,17 +474,15 @@ static int read_lot(struct ll_trace *t, const struct ll_ledger_snap *s,
                     uint32_t i, struct ll_errmsg *e)
 {
     struct ll_trace_lot *l = &t->lots[i];
-    struct walk w = {t, e, i, 0, {0}};
+    struct walk w = {t, e, i, 0};
     l->ev_first = t->n_lot_events;
     l->expanded = l->depth <= t->max_depth;
-    ll_buf_init(&w.state, lotledger_LotState_size);
-    int rc =
-        ll_ledger_lot_log(s, l->key, &w.state, l->expanded ? log_cb : NULL, &w);
     l->state_off = t->bytes.len;
-    l->state_len = w.state.len;
-    if (rc == 0)
-        rc = ll_buf_append(&t->bytes, w.state.data, w.state.len);
-    ll_buf_free(&w.state);
+    /* The state is appended first; log_cb appends nothing to t->bytes
+     * (fetch_events reads the events later), so the state ends here. */
+    int rc = ll_ledger_lot_log(s, l->key, &t->bytes,
+                               l->expanded ? log_cb : NULL, &w);
+    l->state_len = rc == 0 ? t->bytes.len - l->state_off : 0;
     if (w.rc != 0)
         return w.rc;
     if (rc == LL_ENOTFOUND && i == 0)
