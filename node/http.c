@@ -32,6 +32,7 @@ struct ll_http_conn {
     int err_status;         /* a limit hit by a parser callback */
     bool complete;          /* a whole request is parsed */
     bool busy;              /* handler has not answered yet */
+    bool in_process;        /* process() is on the stack for it */
     bool keep_alive;        /* after the answer */
     bool closing;           /* uv_close called */
     bool peer_gone;         /* closed or broke while busy: close after the
@@ -135,19 +136,39 @@ static void write_done(uv_write_t *req, int status)
     ll_free(w);
 }
 
-/* Queue raw bytes; close the connection after them if asked. */
+/*
+ * Send raw bytes; close the connection after them if asked. Most answers
+ * fit the socket's buffer: written at once with uv_try_write, nothing is
+ * copied or allocated. The rest (or everything, when earlier writes are
+ * still queued) is copied into a write request.
+ */
 static void send_raw(struct ll_http_conn *c, const char *hdr, size_t hlen,
                      const void *body, size_t blen, bool close_after)
 {
-    struct write_req *w = ll_malloc(sizeof(*w) + hlen + blen);
+    uv_buf_t parts[2] = {uv_buf_init((char *)(uintptr_t)hdr, (unsigned)hlen),
+                         uv_buf_init((char *)(uintptr_t)body, (unsigned)blen)};
+    int sent = uv_try_write((uv_stream_t *)&c->tcp, parts, blen > 0 ? 2 : 1);
+    size_t done = sent > 0 ? (size_t)sent : 0;
+    if (done == hlen + blen) {
+        if (close_after)
+            conn_close(c);
+        return;
+    }
+    size_t rest = hlen + blen - done;
+    struct write_req *w = ll_malloc(sizeof(*w) + rest);
     if (w == NULL) {
         conn_close(c);
         return;
     }
-    memcpy(w->data, hdr, hlen);
+    size_t k = 0;
+    if (done < hlen) {
+        memcpy(w->data, hdr + done, hlen - done);
+        k = hlen - done;
+    }
     if (blen > 0)
-        memcpy(w->data + hlen, body, blen);
-    w->len = hlen + blen;
+        memcpy(w->data + k,
+               (const char *)body + (done > hlen ? done - hlen : 0), rest - k);
+    w->len = rest;
     w->close_after = close_after;
     w->req.data = c;
     uv_buf_t b = uv_buf_init(w->data, (unsigned)w->len);
@@ -404,8 +425,17 @@ static void dispatch(struct ll_http_conn *c)
 
 /* Feed queued bytes to the parser until a request is complete or they run
  * out; answer protocol errors and limit breaches here. */
+/*
+ * Parse and dispatch the requests waiting in c's input, one at a time: a
+ * handler that answers at once lets the loop go on to the next pipelined
+ * request here, iteratively (ll_http_respond does not recurse into this
+ * while it runs), so any number of pipelined requests costs no stack.
+ */
 static void process(struct ll_http_conn *c)
 {
+    if (c->in_process)
+        return;
+    c->in_process = true;
     while (!c->busy && !c->closing && c->in.len > 0) {
         size_t n = http_parser_execute(&c->parser, &settings,
                                        (const char *)c->in.data, c->in.len);
@@ -425,18 +455,28 @@ static void process(struct ll_http_conn *c)
                    "request line or headers over the limit");
         else
             refuse(c, 400, "bad_request", http_errno_name(err));
+        c->in_process = false;
         return;
     }
+    c->in_process = false;
     if (!c->busy && !c->closing)
         resume_reading(c);
 }
+
+/*
+ * One read buffer for every connection: the loop reads one socket at a
+ * time and read_cb copies what arrived into the connection's own buffer
+ * before the next read, so nothing is allocated per read. Its size bounds
+ * what one read adds to a connection's input, which is capped (pipelined
+ * requests are parsed between reads).
+ */
+static char read_slab[65536];
 
 static void alloc_cb(uv_handle_t *h, size_t hint, uv_buf_t *buf)
 {
     (void)h;
     (void)hint;
-    char *p = ll_malloc(16384);
-    *buf = uv_buf_init(p, p != NULL ? 16384 : 0);
+    *buf = uv_buf_init(read_slab, sizeof(read_slab));
 }
 
 static void read_cb(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
@@ -467,7 +507,7 @@ static void read_cb(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
             process(c);
         }
     }
-    ll_free(buf->base);
+    (void)buf; /* the slab: nothing to free */
 }
 
 static void resume_reading(struct ll_http_conn *c)

@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/wait.h>
@@ -932,6 +933,65 @@ static void test_consumer_page(void)
     ll_test_rmrf(n.dir);
 }
 
+/*
+ * Many pipelined requests whose answers the client does not read yet: the
+ * node's writes go from immediate (uv_try_write) to partial to queued, and
+ * every answer still arrives whole and in order.
+ */
+static void test_pipelined_backlog(void)
+{
+    enum { N = 3000 };
+    struct node n;
+    node_setup(&n);
+    /* A small stack for the node: answering pipelined requests must not
+     * recurse once per request (it did, and a client could crash it). */
+    struct rlimit rl = {(rlim_t)256 << 10, (rlim_t)256 << 10};
+    struct rlimit old;
+    ASSERT_EQ(getrlimit(RLIMIT_STACK, &old), 0);
+    rl.rlim_max = old.rlim_max;
+    ASSERT_EQ(setrlimit(RLIMIT_STACK, &rl), 0);
+    node_start(&n, "--rate-limit", "1000000");
+    ASSERT_EQ(setrlimit(RLIMIT_STACK, &old), 0);
+    int fd = connect_node(&n);
+    ASSERT_GE(fd, 0);
+    static const char get[] = "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n";
+    static const char last[] =
+        "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+    struct ll_buf req;
+    ll_buf_init(&req, (size_t)1 << 20);
+    for (int i = 0; i < N - 1; i++)
+        ASSERT_OK(ll_buf_append(&req, get, sizeof(get) - 1));
+    ASSERT_OK(ll_buf_append(&req, last, sizeof(last) - 1));
+    for (size_t off = 0; off < req.len;) {
+        ssize_t k = write(fd, req.data + off, req.len - off);
+        ASSERT_GT(k, 0);
+        off += (size_t)k;
+    }
+    ll_buf_free(&req);
+    (void)usleep(300 * 1000); /* let the node's answers back up */
+    size_t cap = (size_t)64 << 20;
+    char *buf = ll_malloc(cap);
+    ASSERT_NOT_NULL(buf);
+    read_all(fd, buf, cap);
+    size_t answers = 0;
+    const char *p = buf;
+    while (strncmp(p, "HTTP/1.1 200 ", 13) == 0) {
+        const char *cl = strstr(p, "Content-Length: ");
+        const char *end = strstr(p, "\r\n\r\n");
+        ASSERT_TRUE(cl != NULL && end != NULL && cl < end);
+        p = end + 4 + strtoul(cl + 16, NULL, 10);
+        answers++;
+    }
+    if (answers != N)
+        (void)fprintf(stderr, "    after %zu answers: '%.200s'\n", answers, p);
+    ASSERT_UEQ(answers, N);
+    ASSERT_TRUE(*p == '\0');
+    ASSERT_TRUE(strstr(p - 3, "ok\n") == p - 3);
+    ll_free(buf);
+    node_stop(&n);
+    ll_test_rmrf(n.dir);
+}
+
 static const struct ll_test tests[] = {
     {"sigkill_during_ingest", test_sigkill_during_ingest},
     {"events_end_to_end", test_events_end_to_end},
@@ -941,6 +1001,7 @@ static const struct ll_test tests[] = {
     {"capture", test_capture},
     {"concurrent_ingest", test_concurrent_ingest},
     {"consumer_page", test_consumer_page},
+    {"pipelined_backlog", test_pipelined_backlog},
 };
 
 LL_TEST_MAIN(tests)
