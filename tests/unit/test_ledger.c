@@ -1470,8 +1470,8 @@ static void event_mutation(const uint8_t *enc, size_t len, lotledger_Event *a,
     memcpy(m, enc, len);
     size_t ml = mutate(m, len);
     int mine = ll_ledger__event_decode(a, m, ml, &at);
-    int ref = ll_ledger__pb_decode(lotledger_Event_fields, b, sizeof(*b), m,
-                                   ml, "event", NULL);
+    int ref = ll_ledger__pb_decode(lotledger_Event_fields, b, sizeof(*b), m, ml,
+                                   "event", NULL);
     if ((mine == 0) != (ref == 0))
         ll_test_fail(__FILE__, __LINE__,
                      "mutation at %zu bytes: mine %s, nanopb %s", ml,
