@@ -251,17 +251,20 @@ struct page {
 };
 
 /*
- * Nodes by hash, open addressing. A slot is in use when its generation is
- * the map's, so emptying the map for the next block is one increment (the
- * builder keeps its map, grown to its largest block, across blocks).
+ * Nodes by hash, open addressing. Each slot has a 64-bit tag, its
+ * generation and 32 bits of its hash, in an array of its own: probes,
+ * mostly for absent nodes, read that small array and touch an entry only
+ * on a tag match. A slot is in use when its generation is the map's, so
+ * emptying the map for the next block is one increment (the builder keeps
+ * its map, grown to its largest block, across blocks).
  */
 struct nmap_entry {
     uint8_t hash[32];
     uint8_t node[LL_SMT_NODE_LEN];
-    uint32_t gen;
 };
 
 struct nmap {
+    uint64_t *tag;        /* generation << 32 | hash bytes 4..7; owned */
     struct nmap_entry *e; /* owned */
     size_t cap;           /* power of two, or 0 */
     size_t n;             /* in use */
@@ -274,39 +277,46 @@ static bool is_zero32(const uint8_t *p)
     return memcmp(p, zero, 32) == 0;
 }
 
+static void nmap_free(struct nmap *m)
+{
+    ll_free(m->tag);
+    ll_free(m->e);
+}
+
 /* Empty the map, keeping its table. */
 static void nmap_reset(struct nmap *m)
 {
     m->n = 0;
     if (++m->gen == 0) {
         for (size_t i = 0; i < m->cap; i++)
-            m->e[i].gen = 0;
+            m->tag[i] = 0;
         m->gen = 1;
     }
+}
+
+static uint64_t nmap_tag(uint32_t gen, const uint8_t h[32])
+{
+    return ((uint64_t)gen << 32) | ll_load_le32(h + 4);
+}
+
+/* The slot of h in a table: where it is, or the empty slot it would take. */
+static size_t nmap_slot(const uint64_t *tag, const struct nmap_entry *e,
+                        size_t cap, uint32_t gen, const uint8_t h[32])
+{
+    uint64_t want = nmap_tag(gen, h);
+    size_t j = ll_load_le32(h) & (cap - 1);
+    while ((tag[j] >> 32) == gen &&
+           (tag[j] != want || memcmp(e[j].hash, h, 32) != 0))
+        j = (j + 1) & (cap - 1);
+    return j;
 }
 
 static const uint8_t *nmap_get(const struct nmap *m, const uint8_t h[32])
 {
     if (m == NULL || m->cap == 0)
         return NULL;
-    for (size_t j = ll_load_le32(h) & (m->cap - 1);;
-         j = (j + 1) & (m->cap - 1)) {
-        const struct nmap_entry *e = &m->e[j];
-        if (e->gen != m->gen)
-            return NULL;
-        if (memcmp(e->hash, h, 32) == 0)
-            return e->node;
-    }
-}
-
-/* The slot for h in a table (h absent or there). */
-static struct nmap_entry *nmap_slot(struct nmap_entry *t, size_t cap,
-                                    uint32_t gen, const uint8_t h[32])
-{
-    size_t j = ll_load_le32(h) & (cap - 1);
-    while (t[j].gen == gen && memcmp(t[j].hash, h, 32) != 0)
-        j = (j + 1) & (cap - 1);
-    return &t[j];
+    size_t j = nmap_slot(m->tag, m->e, m->cap, m->gen, h);
+    return (m->tag[j] >> 32) == m->gen ? m->e[j].node : NULL;
 }
 
 /* Insert (or keep) h -> node. Returns 0 or LL_ENOMEM (m unchanged). */
@@ -315,22 +325,31 @@ static int nmap_put(struct nmap *m, const uint8_t h[32],
 {
     if (2 * (m->n + 1) > m->cap) {
         size_t cap = m->cap ? 2 * m->cap : 4096;
-        struct nmap_entry *t = ll_calloc(cap, sizeof(*t));
-        if (t == NULL)
+        uint64_t *tag = ll_calloc(cap, sizeof(*tag));
+        struct nmap_entry *e = ll_reallocarray(NULL, cap, sizeof(*e));
+        if (tag == NULL || e == NULL) {
+            ll_free(tag);
+            ll_free(e);
             return LL_ENOMEM;
-        for (size_t i = 0; i < m->cap; i++)
-            if (m->e[i].gen == m->gen)
-                *nmap_slot(t, cap, m->gen, m->e[i].hash) = m->e[i];
-        ll_free(m->e);
-        m->e = t;
+        }
+        for (size_t i = 0; i < m->cap; i++) {
+            if ((m->tag[i] >> 32) != m->gen)
+                continue;
+            size_t j = nmap_slot(tag, e, cap, m->gen, m->e[i].hash);
+            tag[j] = m->tag[i];
+            e[j] = m->e[i];
+        }
+        nmap_free(m);
+        m->tag = tag;
+        m->e = e;
         m->cap = cap;
     }
-    struct nmap_entry *e = nmap_slot(m->e, m->cap, m->gen, h);
-    if (e->gen == m->gen)
+    size_t j = nmap_slot(m->tag, m->e, m->cap, m->gen, h);
+    if ((m->tag[j] >> 32) == m->gen)
         return 0;
-    memcpy(e->hash, h, 32);
-    memcpy(e->node, node, LL_SMT_NODE_LEN);
-    e->gen = m->gen;
+    m->tag[j] = nmap_tag(m->gen, h);
+    memcpy(m->e[j].hash, h, 32);
+    memcpy(m->e[j].node, node, LL_SMT_NODE_LEN);
     m->n++;
     return 0;
 }
@@ -588,6 +607,14 @@ static int node_for_page(struct node_ctx *c, uint8_t node[LL_SMT_NODE_LEN],
                          const uint8_t hash[32], const uint8_t *ref,
                          unsigned depth)
 {
+    /* Most of a rewritten upper page is unchanged: look there first. */
+    const struct upper_page *up = upper_page(c->upper, depth, ref);
+    unsigned pos = page_pos(depth, ref);
+    if (up != NULL && ((up->ok >> pos) & 1u) != 0 &&
+        memcmp(up->hash[pos], hash, 32) == 0) {
+        memcpy(node, up->node[pos], LL_SMT_NODE_LEN);
+        return 0;
+    }
     const uint8_t *n = nmap_get(c->upd, hash);
     if (n != NULL) {
         memcpy(node, n, LL_SMT_NODE_LEN);
@@ -992,7 +1019,7 @@ void ll_ledger_close(struct ll_ledger *l)
     ll_free(l->pks);
     ll_free(l->kids);
     if (l->upd != NULL)
-        ll_free(l->upd->e);
+        nmap_free(l->upd);
     ll_free(l->upd);
     ll_free(l->ids.bits);
     ll_free(l->lots.bits);

@@ -76,7 +76,11 @@ int ll_store_open(struct ll_store **out, const char *dir, bool create,
     leveldb_options_set_paranoid_checks(s->opts, 1);
     leveldb_options_set_cache(s->opts, s->cache);
     leveldb_options_set_filter_policy(s->opts, s->filter);
-    leveldb_options_set_write_buffer_size(s->opts, (size_t)32 << 20);
+    /* 8 MiB: the block builder's batch goes into the memtable on the
+     * writing thread, and inserts into a smaller skiplist cost less
+     * (about 0.7 us per event less than 32 MiB in bench_ledger), at the
+     * price of more, smaller flushes for the compaction thread. */
+    leveldb_options_set_write_buffer_size(s->opts, (size_t)8 << 20);
     leveldb_options_set_max_open_files(s->opts, 512);
     leveldb_options_set_compression(s->opts, leveldb_snappy_compression);
     leveldb_readoptions_set_verify_checksums(s->ropts, 1);

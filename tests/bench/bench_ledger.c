@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../../ledger/internal.h"
@@ -186,21 +187,56 @@ static void free_stories(struct story *s, uint64_t n)
 }
 
 static int64_t block_time = 1780000000000;
-/* Where apply's time goes (ns): adding events, sealing, committing. */
+/*
+ * Where apply's time goes (ns): adding events, sealing, committing; as
+ * elapsed time and as this thread's CPU time (which other load on a shared
+ * machine, and waiting for fsync, do not count).
+ */
 static uint64_t t_add, t_seal, t_commit;
+static uint64_t c_add, c_seal, c_commit;
+
+static uint64_t cpu_ns(void)
+{
+    struct timespec ts;
+    if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
+        return 0;
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void times_reset(void)
+{
+    t_add = t_seal = t_commit = 0;
+    c_add = c_seal = c_commit = 0;
+}
+
+/* Print the split per event of k events, as "what: ..." on stderr. */
+static void times_print(const char *what, uint64_t k)
+{
+    double n = (double)k * 1e3;
+    (void)fprintf(stderr,
+                  "  %s: per event add %.1f us, seal %.1f us, commit %.1f us "
+                  "(CPU %.1f, %.1f, %.1f)\n",
+                  what, (double)t_add / n, (double)t_seal / n,
+                  (double)t_commit / n, (double)c_add / n, (double)c_seal / n,
+                  (double)c_commit / n);
+}
 
 static void finish_block(struct ll_ledger *l, struct ll_block *b)
 {
     struct ll_header h;
     struct ll_commit c = {0};
     uint64_t t0 = ll_now_ns();
+    uint64_t c0 = cpu_ns();
     ll_bench_check(ll_block_seal(b, &h), "seal");
     uint64_t t1 = ll_now_ns();
+    uint64_t c1 = cpu_ns();
     ll_bench_check(ll_commit_sign(&c, ll_ledger_valset(l), &h, &keys[NORGS]),
                    "commit sign");
     ll_bench_check(ll_ledger_commit(l, b, &c, NULL), "commit");
     t_seal += t1 - t0;
     t_commit += ll_now_ns() - t1;
+    c_seal += c1 - c0;
+    c_commit += cpu_ns() - c1;
 }
 
 /*
@@ -223,9 +259,11 @@ static uint64_t apply(struct ll_ledger *l, struct story *s, uint64_t n,
             struct ll_errmsg e = {{0}};
             const struct ll_buf *ev = &s[i].ev[k];
             uint64_t t0 = ll_now_ns();
+            uint64_t c0 = cpu_ns();
             int rc = ll_block_add(b, ev->data, ev->len, sig_verified, NULL,
                                   NULL, &e);
             t_add += ll_now_ns() - t0;
+            c_add += cpu_ns() - c0;
             if (rc) {
                 (void)fprintf(stderr, "bench: event refused: %s\n", e.text);
                 exit(1);
@@ -417,16 +455,13 @@ int main(void)
     for (size_t z = 0; z < LL_ARRAY_LEN(sizes); z++) {
         uint64_t more = 5000; /* lots: 5 x 10^4 events */
         struct story *m = gen_stories(lots + z * more, more, 1 + (int)z);
-        t_add = t_seal = t_commit = 0;
+        times_reset();
         uint64_t t1 = ll_now_ns();
         uint64_t k = apply(l, m, more, sizes[z], false);
         double rate = (double)k * 1e9 / (double)(ll_now_ns() - t1);
-        (void)fprintf(stderr,
-                      "  blocks of %zu: per event add %.1f us, seal %.1f us, "
-                      "commit %.1f us\n",
-                      sizes[z], (double)t_add / 1e3 / (double)k,
-                      (double)t_seal / 1e3 / (double)k,
-                      (double)t_commit / 1e3 / (double)k);
+        char what[32];
+        (void)snprintf(what, sizeof(what), "blocks of %zu", sizes[z]);
+        times_print(what, k);
         free_stories(m, more);
         char name[96];
         char note[128];
@@ -439,16 +474,11 @@ int main(void)
     {
         uint64_t more = 5000;
         struct story *m = gen_stories(lots + 2 * more, more, 3);
-        t_add = t_seal = t_commit = 0;
+        times_reset();
         uint64_t t1 = ll_now_ns();
         uint64_t k = apply(l, m, more, 10000, true);
         double rate = (double)k * 1e9 / (double)(ll_now_ns() - t1);
-        (void)fprintf(stderr,
-                      "  no sig: per event add %.1f us, seal %.1f us, "
-                      "commit %.1f us\n",
-                      (double)t_add / 1e3 / (double)k,
-                      (double)t_seal / 1e3 / (double)k,
-                      (double)t_commit / 1e3 / (double)k);
+        times_print("no sig", k);
         free_stories(m, more);
         ll_bench_row("apply without signature checks, blocks of 10^4", rate,
                      "events/s",
