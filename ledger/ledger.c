@@ -35,12 +35,15 @@
 #define MAX_KEY 128
 
 /*
- * Builder-thread caches over committed data. Both are direct-mapped (a new
- * entry replaces whatever shares its slot). Nodes are content addressed, so
- * a cached node is never stale; lot records are updated when a block
- * commits, since only the builder writes them.
+ * Builder-thread caches over committed data. The node cache is
+ * direct-mapped (a new entry replaces whatever shares its slot); the lot
+ * cache is 4-way set associative, so that a ledger with 10^5 lots in 2^18
+ * slots rarely evicts a lot it is about to touch. Nodes are content
+ * addressed, so a cached node is never stale; lot records are updated when
+ * a block commits, since only the builder writes them.
  */
 #define LOT_CACHE_SLOTS  (1u << 18)
+#define LOT_CACHE_WAYS   4
 #define NODE_CACHE_SLOTS (1u << 20)
 
 struct lot_slot {
@@ -70,6 +73,7 @@ struct ll_ledger {
     struct ll_ledger_tip tip;         /* last committed block */
     bool building;                    /* a block is open */
     struct lot_slot *lcache;          /* LOT_CACHE_SLOTS; owned */
+    unsigned lcache_clock;            /* picks the way a full set evicts */
     struct node_slot *ncache;         /* NODE_CACHE_SLOTS; owned */
     struct upper_page *upper;         /* UPPER_PAGES; owned */
     struct ll_pubkey (*pks)[8];       /* parsed org keys, as g->orgs; owned */
@@ -1239,21 +1243,46 @@ static int read_lot(struct ll_store *st, const struct ll_store_snap *snap,
     return rc;
 }
 
-static struct lot_slot *lot_slot(const struct ll_ledger *l,
-                                 const uint8_t key[32])
+/* The set of LOT_CACHE_WAYS slots a lot key may occupy. */
+static struct lot_slot *lot_set(const struct ll_ledger *l,
+                                const uint8_t key[32])
 {
-    return &l->lcache[ll_load_le32(key) & (LOT_CACHE_SLOTS - 1)];
+    size_t sets = LOT_CACHE_SLOTS / LOT_CACHE_WAYS;
+    return &l->lcache[(ll_load_le32(key) & (sets - 1)) * LOT_CACHE_WAYS];
 }
 
-/* Install a committed lot record in the cache (takes ownership of rec). */
-static void lot_cache_put(struct ll_ledger *l, const uint8_t key[32],
-                          uint8_t *rec, size_t len)
+/* The cached record of a lot, or NULL. */
+static struct lot_slot *lot_find(const struct ll_ledger *l,
+                                 const uint8_t key[32])
 {
-    struct lot_slot *ls = lot_slot(l, key);
+    struct lot_slot *set = lot_set(l, key);
+    for (size_t i = 0; i < LOT_CACHE_WAYS; i++)
+        if (set[i].rec != NULL && memcmp(set[i].key, key, 32) == 0)
+            return &set[i];
+    return NULL;
+}
+
+/*
+ * Install a committed lot record in the cache (takes ownership of rec):
+ * over the lot's old record, else in a free way, else over a way picked in
+ * turn. Returns its slot.
+ */
+static struct lot_slot *lot_cache_put(struct ll_ledger *l,
+                                      const uint8_t key[32], uint8_t *rec,
+                                      size_t len)
+{
+    struct lot_slot *set = lot_set(l, key);
+    struct lot_slot *ls = lot_find(l, key);
+    for (size_t i = 0; ls == NULL && i < LOT_CACHE_WAYS; i++)
+        if (set[i].rec == NULL)
+            ls = &set[i];
+    if (ls == NULL)
+        ls = &set[l->lcache_clock++ % LOT_CACHE_WAYS];
     ll_free(ls->rec);
     memcpy(ls->key, key, 32);
     ls->rec = rec;
     ls->len = len;
+    return ls;
 }
 
 /*
@@ -1264,8 +1293,8 @@ static void lot_cache_put(struct ll_ledger *l, const uint8_t key[32],
 static int builder_lot_record(struct ll_ledger *l, const uint8_t key[32],
                               const uint8_t **rec, size_t *len)
 {
-    struct lot_slot *ls = lot_slot(l, key);
-    if (ls->rec == NULL || memcmp(ls->key, key, 32) != 0) {
+    struct lot_slot *ls = lot_find(l, key);
+    if (ls == NULL) {
         if (!bloom_maybe(&l->lots, key))
             return LL_ENOTFOUND;
         uint8_t k[33];
@@ -1276,7 +1305,7 @@ static int builder_lot_record(struct ll_ledger *l, const uint8_t key[32],
             ll_buf_free(&b);
             return rc;
         }
-        lot_cache_put(l, key, b.data, b.len);
+        ls = lot_cache_put(l, key, b.data, b.len);
     }
     *rec = ls->rec;
     *len = ls->len;
