@@ -5,6 +5,7 @@
 # SIGTERM, then verify-chain on what the node wrote.
 set -u
 build=$(cd "${LL_BUILD:?}" && pwd)
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cli=$build/lotledger
 fail() { echo "  FAIL: $*"; [ -f "$dir/node.log" ] && tail -5 "$dir/node.log"; exit 1; }
 dir=$(mktemp -d)
@@ -249,6 +250,14 @@ printf "$(printf '\\%03o' "$byte")" |
 cmp -l proof.bin bad.bin | wc -l | grep -qx 1 || fail "tampering changed more than one byte"
 out=$("$cli" verify --genesis genesis.json bad.bin 2>&1); rc=$?
 [ $rc -eq 1 ] && grep -q "REJECTED" <<<"$out" || fail "tampered bundle: $rc $out"
+# The same bundles through the independent verifier written from docs/ alone.
+vpy=$root/tests/interop/verify_proof.py
+out=$(python3 "$vpy" genesis.json proof.bin) || fail "verify_proof.py: $out"
+grep -q "^ok: backward trace of $lot" <<<"$out" || fail "verify_proof.py report: $out"
+out=$(python3 "$vpy" genesis.json fwd.bin) || fail "verify_proof.py forward: $out"
+grep -q "^ok: forward trace of $harvest" <<<"$out" || fail "verify_proof.py forward report: $out"
+out=$(python3 "$vpy" genesis.json bad.bin 2>&1); rc=$?
+[ $rc -eq 1 ] && grep -q "^REJECTED: " <<<"$out" || fail "verify_proof.py tampered bundle: $rc $out"
 out=$("$cli" verify --genesis genesis.json missing.bin 2>&1); rc=$?
 [ $rc -eq 2 ] && grep -q "cannot read 'missing.bin'" <<<"$out" || fail "missing bundle: $rc $out"
 out=$("$cli" proof "$lot" --node "$url" 2>&1); rc=$?
