@@ -22,5 +22,11 @@ fi
 if grep -nE '[[:space:]]+$' $src Makefile README.md docs/*.md 2>/dev/null; then
     echo "lint: trailing whitespace"; status=1
 fi
+# docs/events.md carries the exact ledger.proto for third-party verifiers.
+if [ -f ledger/ledger.proto ] &&
+    ! sed -n '/^## Message layouts/,$p' docs/events.md |
+        sed -n '/^```protobuf$/,/^```$/p' | sed '1d;$d' | cmp -s - ledger/ledger.proto; then
+    echo "lint: docs/events.md 'Message layouts' differs from ledger/ledger.proto"; status=1
+fi
 [ $status -eq 0 ] && echo "lint: clean"
 exit $status
