@@ -3,6 +3,7 @@
  * Helpers every command shares: error lines and number arguments.
  */
 #include <jansson.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <string.h>
 
@@ -44,27 +45,7 @@ void ll_cli_error(const char *cmd, const char *fmt, ...)
 
 int ll_cli_escape(char *out, size_t cap, const char *s, bool keep_slash)
 {
-    static const char hexd[] = "0123456789ABCDEF";
-    size_t n = 0;
-    for (; *s != '\0'; s++) {
-        unsigned char c = (unsigned char)*s;
-        bool keep = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-                    (c >= '0' && c <= '9') || c == '-' || c == '.' ||
-                    c == '_' || c == '~' || (keep_slash && c == '/');
-        if (n + 4 > cap)
-            return LL_ETOOBIG;
-        if (keep) {
-            out[n++] = (char)c;
-        } else {
-            out[n++] = '%';
-            out[n++] = hexd[c >> 4];
-            out[n++] = hexd[c & 15];
-        }
-    }
-    if (cap == 0)
-        return LL_ETOOBIG;
-    out[n] = '\0';
-    return 0;
+    return ll_pct_encode(out, cap, s, keep_slash ? UINT_MAX : 0);
 }
 
 const char *ll_cli_str(struct json_t *o, const char *k)

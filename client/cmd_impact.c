@@ -29,7 +29,7 @@ json_t *ll_cli_trace(const char *cmd, const char *node, const char *lot,
 {
     char esc[3 * LL_LOTID_MAX + 1];
     char url[4096];
-    if (ll_cli_escape(esc, sizeof(esc), lot, true) != 0) {
+    if (ll_lotid_url_escape(esc, sizeof(esc), lot) != 0) {
         ll_cli_error(cmd, "lot id '%s' too long", lot);
         return NULL;
     }

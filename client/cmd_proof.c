@@ -81,7 +81,7 @@ int ll_cmd_proof(int argc, char **argv)
         return st;
     char esc[3 * LL_LOTID_MAX + 1];
     char url[4096];
-    if (ll_cli_escape(esc, sizeof(esc), o.lot, true) != 0 ||
+    if (ll_lotid_url_escape(esc, sizeof(esc), o.lot) != 0 ||
         snprintf(url, sizeof(url), "%s/v1/lots/%s/proof?direction=%s&depth=%u",
                  o.node, esc, o.dir, (unsigned)o.depth) >= (int)sizeof(url)) {
         ll_cli_error(cmd, "--node URL too long");

@@ -26,6 +26,23 @@ int ll_cmd_event_get(int argc, char **argv)
     return ll_cmd_query(argc - 1, argv + 1);
 }
 
+/* The URL of a query: the argument escaped (a lot id as a lot id). */
+static int query_url(char *url, size_t cap, const char *cmd, const char *node,
+                     const char *arg)
+{
+    const char *path = strcmp(cmd, "status") == 0  ? "/v1/status"
+                       : strcmp(cmd, "lot") == 0   ? "/v1/lots/"
+                       : strcmp(cmd, "block") == 0 ? "/v1/blocks/"
+                                                   : "/v1/events/";
+    char esc[3 * LL_LOTID_MAX + 1] = "";
+    int rc = arg == NULL ? 0
+             : strcmp(cmd, "lot") == 0
+                 ? ll_lotid_url_escape(esc, sizeof(esc), arg)
+                 : ll_cli_escape(esc, sizeof(esc), arg, false);
+    int n = snprintf(url, cap, "%s%s%s", node, path, esc);
+    return rc != 0 || n < 0 || (size_t)n >= cap ? LL_ETOOBIG : 0;
+}
+
 int ll_cmd_query(int argc, char **argv)
 {
     const char *cmd = strcmp(argv[0], "get") == 0 ? "event-get" : argv[0];
@@ -50,13 +67,8 @@ int ll_cmd_query(int argc, char **argv)
         ll_cli_error(cmd, "which one? (see --help)");
         return LL_EXIT_USAGE;
     }
-    const char *path = strcmp(cmd, "status") == 0  ? "/v1/status"
-                       : strcmp(cmd, "lot") == 0   ? "/v1/lots/"
-                       : strcmp(cmd, "block") == 0 ? "/v1/blocks/"
-                                                   : "/v1/events/";
     char url[2048];
-    int n = snprintf(url, sizeof(url), "%s%s%s", node, path, arg ? arg : "");
-    if (n < 0 || (size_t)n >= sizeof(url)) {
+    if (query_url(url, sizeof(url), cmd, node, arg) != 0) {
         ll_cli_error(cmd, "argument too long");
         return LL_EXIT_USAGE;
     }

@@ -283,7 +283,7 @@ int ll_cmd_trace(int argc, char **argv)
     }
     char esc[3 * LL_LOTID_MAX + 1];
     char url[4096];
-    if (ll_cli_escape(esc, sizeof(esc), o.lot, true) != 0 ||
+    if (ll_lotid_url_escape(esc, sizeof(esc), o.lot) != 0 ||
         snprintf(url, sizeof(url),
                  "%s/v1/lots/%s/trace?direction=%s&depth=%u&format=%s", o.node,
                  esc, o.dir, (unsigned)o.depth,

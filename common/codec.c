@@ -9,6 +9,7 @@
 #include "common.h"
 
 static const char hexdigits[] = "0123456789abcdef";
+static const char hexdigits_upper[] = "0123456789ABCDEF";
 
 int ll_hex_encode(char *out, size_t outcap, const uint8_t *in, size_t n)
 {
@@ -128,5 +129,32 @@ int ll_base64_decode(uint8_t *out, size_t outcap, size_t *outlen,
             out[o++] = t[j];
     }
     *outlen = n;
+    return 0;
+}
+
+int ll_pct_encode(char *out, size_t cap, const char *s, unsigned keep_slashes)
+{
+    size_t n = 0;
+    unsigned slashes = 0;
+    for (; *s != '\0'; s++) {
+        unsigned char c = (unsigned char)*s;
+        bool keep = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+                    (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+                    c == '_' || c == '~' ||
+                    (c == '/' && slashes < keep_slashes);
+        slashes += c == '/' ? 1u : 0u;
+        if (n + 4 > cap)
+            return LL_ETOOBIG;
+        if (keep) {
+            out[n++] = (char)c;
+        } else {
+            out[n++] = '%';
+            out[n++] = hexdigits_upper[c >> 4];
+            out[n++] = hexdigits_upper[c & 15];
+        }
+    }
+    if (cap == 0)
+        return LL_ETOOBIG;
+    out[n] = '\0';
     return 0;
 }

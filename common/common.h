@@ -163,6 +163,15 @@ LL_NODISCARD int ll_log_level_parse(enum ll_log_level *out, const char *s)
  */
 LL_NODISCARD int ll_hex_encode(char *out, size_t outcap, const uint8_t *in,
                                size_t n);
+/*
+ * Percent-encode s for a URL path: RFC 3986 unreserved characters stay,
+ * so do the first keep_slashes '/' (UINT_MAX: all), everything else
+ * becomes %XX. Returns 0 or LL_ETOOBIG (out needs up to 3 x strlen(s) + 1
+ * bytes).
+ */
+LL_NODISCARD int ll_pct_encode(char *out, size_t cap, const char *s,
+                               unsigned keep_slashes);
+
 /* The value (0-15) of a hex digit of either case, or -1. */
 int ll_hex_digit(char c);
 /*

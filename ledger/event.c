@@ -1036,3 +1036,8 @@ int ll_ledger__event_decode(lotledger_Event *out, const uint8_t *buf,
     }
     return rc == LL_ETRUNC ? LL_EDECODE : rc;
 }
+
+int ll_lotid_url_escape(char *out, size_t cap, const char *id)
+{
+    return ll_pct_encode(out, cap, id, 3);
+}

@@ -160,4 +160,14 @@ bool ll_gs1_check_digit_ok(const char *digits, size_t n);
 LL_NODISCARD int ll_lotid_check(const char *id, struct ll_errmsg *e)
     LL_NONNULL(1);
 
+/*
+ * A lot id as a URL path segment sequence: its first three '/' (the
+ * structure: 01/<GTIN>/10/, tlc/gln/<GLN>/, tlc/fda/<n>/) kept, every
+ * other byte but RFC 3986 unreserved ones percent-encoded, '/' in the lot
+ * code included, so /v1/lots/{lot}/trace is unambiguous for any code.
+ * Returns 0 or LL_ETOOBIG (out needs up to 3 x strlen(id) + 1 bytes).
+ */
+LL_NODISCARD int ll_lotid_url_escape(char *out, size_t cap, const char *id)
+    LL_NONNULL(1, 3);
+
 #endif

@@ -1110,24 +1110,13 @@ static size_t page_events(const struct ll_trace *t, struct ll_page_event *pe,
 
 #define PAGE_EVENTS 256
 
-/* /v1/lots/{lot}/proof with the lot percent-encoded ('/' kept). */
+/* /v1/lots/{lot}/proof, the lot escaped as ll_lotid_url_escape does. */
 static void page_proof_url(char *out, size_t cap, const char *lot)
 {
-    static const char hexd[] = "0123456789ABCDEF";
-    int n = snprintf(out, cap, "/v1/lots/");
-    size_t k = n > 0 ? (size_t)n : 0;
-    for (const char *q = lot; *q != '\0' && k + 4 < cap; q++) {
-        unsigned char ch = (unsigned char)*q;
-        if ((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
-            (ch >= '0' && ch <= '9') || strchr("-._~/", ch) != NULL) {
-            out[k++] = (char)ch;
-        } else {
-            out[k++] = '%';
-            out[k++] = hexd[ch >> 4];
-            out[k++] = hexd[ch & 15];
-        }
-    }
-    (void)snprintf(out + k, cap - k, "/proof");
+    char esc[3 * LL_LOTID_MAX + 1];
+    if (ll_lotid_url_escape(esc, sizeof(esc), lot) != 0)
+        esc[0] = '\0';
+    (void)snprintf(out, cap, "/v1/lots/%s/proof", esc);
 }
 
 /*
@@ -1465,11 +1454,16 @@ static void handle(void *arg, struct ll_http_conn *c,
     } else if (strcmp(p, "/metrics") == 0) {
         get_metrics(n, c);
     } else if (strncmp(p, "/v1/lots/", 9) == 0) {
+        /* The suffix as sent: a lot code ending in "/trace" is asked for
+         * with that '/' escaped (%2F), and is then a lot, not a route. */
         size_t len = strlen(p);
-        if (len > 15 && strcmp(p + len - 6, "/trace") == 0)
-            get_trace(n, c, r, p + 9, len - 15, false);
-        else if (len > 15 && strcmp(p + len - 6, "/proof") == 0)
-            get_trace(n, c, r, p + 9, len - 15, true);
+        size_t rl = strlen(r->raw_path);
+        bool trace =
+            len > 15 && rl > 15 && strcmp(r->raw_path + rl - 6, "/trace") == 0;
+        bool proof =
+            len > 15 && rl > 15 && strcmp(r->raw_path + rl - 6, "/proof") == 0;
+        if (trace || proof)
+            get_trace(n, c, r, p + 9, len - 15, proof);
         else
             get_lot(n, c, p + 9);
     } else if (strncmp(p, "/v1/events/", 11) == 0) {

@@ -933,6 +933,43 @@ static void test_consumer_page(void)
     ll_test_rmrf(n.dir);
 }
 
+/* A lot code may end in "/trace" or "/proof": escaped, it is a lot. */
+static void test_lot_named_like_a_route(void)
+{
+    static const char lot[] = "tlc/gln/0614141000005/X/trace";
+    char esc[3 * sizeof(lot)];
+    ASSERT_OK(ll_lotid_url_escape(esc, sizeof(esc), lot));
+    ASSERT_STR_EQ(esc, "tlc/gln/0614141000005/X%2Ftrace");
+    ASSERT_ERR(ll_lotid_url_escape(esc, 10, lot), LL_ETOOBIG);
+    struct node n;
+    struct resp r;
+    struct ll_buf ev = {0};
+    node_setup(&n);
+    node_start(&n, NULL, NULL);
+    lotledger_Event *e = fx_event(lotledger_EventType_COMMISSION, FX_FARM);
+    fx_lot(e, lot, 1000, "KGM");
+    fx_sign(&ev, NULL, e, FX_FARM);
+    http(&n, "POST", "/v1/events?wait=commit", "application/x-protobuf",
+         ev.data, ev.len, &r);
+    expect(&r, 201, "committed");
+    http(&n, "GET", "/v1/lots/tlc/gln/0614141000005/X%2Ftrace", "text/plain",
+         NULL, 0, &r);
+    expect(&r, 200, "\"lot\":\"tlc/gln/0614141000005/X/trace\"");
+    ASSERT_TRUE(strstr(r.body, "\"holdings\"") != NULL);
+    http(&n, "GET", "/v1/lots/tlc/gln/0614141000005/X%2Ftrace/trace",
+         "text/plain", NULL, 0, &r);
+    expect(&r, 200, "\"direction\":\"backward\"");
+    ASSERT_TRUE(strstr(r.body, "\"lot\":\"tlc/gln/0614141000005/X/trace\"") !=
+                NULL);
+    /* Unescaped, the suffix is the route: the lot "X" does not exist. */
+    http(&n, "GET", "/v1/lots/tlc/gln/0614141000005/X/trace", "text/plain",
+         NULL, 0, &r);
+    ASSERT_EQ(r.status, 404);
+    node_stop(&n);
+    ll_buf_free(&ev);
+    ll_test_rmrf(n.dir);
+}
+
 /*
  * Many pipelined requests whose answers the client does not read yet: the
  * node's writes go from immediate (uv_try_write) to partial to queued, and
@@ -1002,6 +1039,7 @@ static const struct ll_test tests[] = {
     {"concurrent_ingest", test_concurrent_ingest},
     {"consumer_page", test_consumer_page},
     {"pipelined_backlog", test_pipelined_backlog},
+    {"lot_named_like_a_route", test_lot_named_like_a_route},
 };
 
 LL_TEST_MAIN(tests)
