@@ -75,7 +75,8 @@ struct world {
     json_t *lots;   /* lot id -> trace lot */
     struct ll_genesis *g; /* or NULL */
     const struct fopts *o;
-    json_t *rows; /* array of {t, lot, cte_rank, cells[]} */
+    json_t *rows;    /* array of {t, lot, cte_rank, cells[]} */
+    json_t *made_at; /* lot id -> location of the event that created it */
 };
 
 /* ---- arguments ----------------------------------------------------------- */
@@ -236,8 +237,12 @@ static void join(char *buf, size_t cap, const char *s)
 
 /* ---- building rows ------------------------------------------------------- */
 
-/* The event that created lot (commission, or transform output), or NULL. */
-static json_t *creator(const struct world *w, const char *lot)
+/*
+ * Index, once, where each lot of the traces was created: the location of
+ * its commission, or of the transform that output it (a lot is created
+ * once on a ledger).
+ */
+static void index_creators(struct world *w)
 {
     const char *id;
     json_t *te;
@@ -245,15 +250,15 @@ static json_t *creator(const struct world *w, const char *lot)
     {
         json_t *ev = json_object_get(te, "event");
         const char *type = ll_cli_str(ev, "type");
-        json_t *a = json_object_get(
-            ev, strcmp(type, "transform") == 0 ? "outputs" : "lots");
         if (strcmp(type, "commission") != 0 && strcmp(type, "transform") != 0)
             continue;
+        json_t *a = json_object_get(
+            ev, strcmp(type, "transform") == 0 ? "outputs" : "lots");
         for (size_t i = 0; i < json_array_size(a); i++)
-            if (strcmp(ll_cli_str(json_array_get(a, i), "lot"), lot) == 0)
-                return ev;
+            (void)json_object_set_new(w->made_at,
+                                      ll_cli_str(json_array_get(a, i), "lot"),
+                                      json_string(ll_cli_str(ev, "location")));
     }
-    return NULL;
 }
 
 /* Traceability lot code source: the GLN or FDA registration number the
@@ -267,8 +272,9 @@ static void tlc_source(const struct world *w, const char *lot, char *out,
         (void)snprintf(out, cap, "FDA FFRN %.*s", (int)strcspn(lot + 8, "/"),
                        lot + 8);
     } else {
-        json_t *c = creator(w, lot);
-        const char *gln = c != NULL ? ll_cli_str(c, "location") : "";
+        const char *gln = json_string_value(json_object_get(w->made_at, lot));
+        if (gln == NULL)
+            gln = "";
         (void)snprintf(out, cap, "%s%s", gln[0] ? "GLN " : "", gln);
     }
 }
@@ -545,6 +551,7 @@ static int fsma_run(const char *cmd, struct world *w)
     bool complete = true;
     if (gather(cmd, w, &complete) != 0)
         return LL_EXIT_FAIL;
+    index_creators(w);
     if (!complete)
         ll_cli_error(cmd, "warning: a trace reached its depth limit; rows "
                           "beyond it are missing");
@@ -579,7 +586,8 @@ int ll_cmd_fsma(int argc, char **argv)
     int st = fsma_args(argc, argv, &o);
     if (st >= 0)
         return st;
-    struct world w = {json_object(), json_object(), NULL, &o, json_array()};
+    struct world w = {json_object(), json_object(), NULL, &o,
+                      json_array(),  json_object()};
     if (o.genesis != NULL) {
         struct ll_errmsg e = {{0}};
         w.g = ll_calloc(1, sizeof(*w.g));
@@ -594,6 +602,7 @@ int ll_cmd_fsma(int argc, char **argv)
     json_decref(w.events);
     json_decref(w.lots);
     json_decref(w.rows);
+    json_decref(w.made_at);
     ll_free(w.g);
     return st;
 }

@@ -122,6 +122,10 @@ tr = [r for r in rows if r["Critical Tracking Event"] == "Transformation"
       and r["Traceability Lot Code"] == lot]
 assert len(tr) == 1 and tr[0]["Input Lots"].count("01/") == 2, tr
 assert tr[0]["Reference Document Number"] == "PO-SAL-5521", tr
+# A GS1 lot's source is where it was made: the transformation's location.
+src = {r["Traceability Lot Code Source"] for r in rows
+       if r["Traceability Lot Code"] == lot}
+assert src == {"GLN " + tr[0]["Location GLN"]}, src
 rc = [r for r in rows if r["Critical Tracking Event"] == "Receiving"
       and r["Traceability Lot Code"] == lot
       and r["Location Name"] == "distributor"]
