@@ -259,6 +259,14 @@ static void expect(const struct resp *r, int status, const char *word)
                      r->status, r->body, status, word);
 }
 
+/* POST a signed event with ?wait=commit; it must be committed (201). */
+static void post_commit(struct node *n, const struct ll_buf *ev, struct resp *r)
+{
+    http(n, "POST", "/v1/events?wait=commit", "application/x-protobuf",
+         ev->data, ev->len, r);
+    expect(r, 201, "committed");
+}
+
 /* GET a proof bundle (raw bytes) and verify it against the fixture. */
 static void proof_check(struct node *n, const char *path)
 {
@@ -742,9 +750,7 @@ static void test_capture(void)
     fx_lot(e, FX_LOT_B, 5000, "KGM");
     (void)snprintf(e->counterparty, sizeof(e->counterparty), "val");
     fx_sign(&ev, ship, e, FX_FARM);
-    http(&n, "POST", "/v1/events?wait=commit", "application/x-protobuf",
-         ev.data, ev.len, &r);
-    expect(&r, 201, "committed");
+    post_commit(&n, &ev, &r);
     static const char receiving[] =
         EPCIS_HEAD "\"action\":\"OBSERVE\",\"bizStep\":\"receiving\","
                    "\"quantityList\":[{\"epcClass\":\"urn:epc:class:lgtin:"
@@ -767,9 +773,7 @@ static void test_capture(void)
         fx_lot(e, FX_LOT_A, (uint64_t)k * 1000, "KGM");
         (void)snprintf(e->counterparty, sizeof(e->counterparty), "val");
         fx_sign(&ev, NULL, e, FX_FARM);
-        http(&n, "POST", "/v1/events?wait=commit", "application/x-protobuf",
-             ev.data, ev.len, &r);
-        expect(&r, 201, "committed");
+        post_commit(&n, &ev, &r);
     }
     static const char receive5[] =
         EPCIS_HEAD "\"action\":\"OBSERVE\",\"bizStep\":\"receiving\","
@@ -878,9 +882,7 @@ static void test_consumer_page(void)
                    "<script>alert(1)</script> kale");
     (void)snprintf(e->master.country, sizeof(e->master.country), "US");
     fx_sign(&ev, NULL, e, FX_FARM);
-    http(&n, "POST", "/v1/events?wait=commit", "application/x-protobuf",
-         ev.data, ev.len, &r);
-    expect(&r, 201, "committed");
+    post_commit(&n, &ev, &r);
     static const char path[] = "/01/00614141777778/10/A%3C%26%3E%22?17=261205"
                                "&linkType=all";
     http(&n, "GET", path, "text/plain", NULL, 0, &r);
@@ -895,9 +897,7 @@ static void test_consumer_page(void)
     fx_lot(e, "01/00614141777778/10/A<&>\"", 0, NULL);
     (void)snprintf(e->reason, sizeof(e->reason), "Listeria");
     fx_sign(&ev, NULL, e, FX_FARM);
-    http(&n, "POST", "/v1/events?wait=commit", "application/x-protobuf",
-         ev.data, ev.len, &r);
-    expect(&r, 201, "committed");
+    post_commit(&n, &ev, &r);
     http(&n, "GET", path, "text/plain", NULL, 0, &r);
     expect(&r, 200, "RECALLED: do not eat");
     static const char get_json[] =
@@ -949,9 +949,7 @@ static void test_lot_named_like_a_route(void)
     lotledger_Event *e = fx_event(lotledger_EventType_COMMISSION, FX_FARM);
     fx_lot(e, lot, 1000, "KGM");
     fx_sign(&ev, NULL, e, FX_FARM);
-    http(&n, "POST", "/v1/events?wait=commit", "application/x-protobuf",
-         ev.data, ev.len, &r);
-    expect(&r, 201, "committed");
+    post_commit(&n, &ev, &r);
     http(&n, "GET", "/v1/lots/tlc/gln/0614141000005/X%2Ftrace", "text/plain",
          NULL, 0, &r);
     expect(&r, 200, "\"lot\":\"tlc/gln/0614141000005/X/trace\"");
