@@ -1605,13 +1605,8 @@ static int org_key(const struct ll_ledger *l, const lotledger_OrgState *org,
     return LL_EKEY;
 }
 
-/*
- * Check an event's signature with the organisation's pre-parsed key. True
- * only if it verifies; anything else (unknown org or key, bad signature) is
- * left for the rules to find and report in their order.
- */
-static bool verify_cached(const struct ll_ledger *l,
-                          const struct ll_signed_event *se, uint64_t height)
+bool ll_ledger_sig_ok(const struct ll_ledger *l,
+                      const struct ll_signed_event *se, uint64_t height)
 {
     const lotledger_OrgState *org = ll_genesis_org(l->g, se->ev.org);
     size_t k = 0;
@@ -1637,7 +1632,7 @@ int ll_block_add(struct ll_block *b, const uint8_t *bytes, size_t len,
     struct ll_rules_view view = {view_org, view_lot, view_has_event, view_event,
                                  b};
     if (!sig_verified)
-        sig_verified = verify_cached(b->l, b->se, b->h.height);
+        sig_verified = ll_ledger_sig_ok(b->l, b->se, b->h.height);
     rc = ll_rules_apply(b->ro, &view, b->se, b->l->g->chain_id, b->h.height,
                         b->h.time_ms, sig_verified, e);
     if (rc)

@@ -84,6 +84,18 @@ LL_NODISCARD int ll_block_begin(struct ll_ledger *l, struct ll_block **out,
     LL_NONNULL(1, 2);
 
 /*
+ * Check a decoded event's signature against the key its organisation (of
+ * the genesis) holds at height, with the keys parsed and their ids computed
+ * once at open. True only if it verifies; anything else (unknown org or
+ * key, bad signature) is left for ll_block_add's rules to find and report
+ * in their order. Reads only what ll_ledger_open set up and never changes,
+ * so any thread may call it while the ledger is open.
+ */
+LL_NODISCARD bool ll_ledger_sig_ok(const struct ll_ledger *l,
+                                   const struct ll_signed_event *se,
+                                   uint64_t height) LL_NONNULL(1, 2);
+
+/*
  * Add one signed event (SignedEvent bytes, copied) to the block: decode it,
  * apply the custody rules against the ledger and the events already in the
  * block, and stage its effects. sig_verified: the caller already checked

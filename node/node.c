@@ -348,6 +348,7 @@ struct submit {
     bool sig_ok;               /* the worker verified the signature */
     bool wait;                 /* ?wait=commit: answer once committed */
     bool json;                 /* the body is the JSON form */
+    uint64_t height;           /* the height it was submitted for */
     int json_rc;               /* its decoding failed with this */
     struct ll_errmsg json_err; /* and this message */
     struct ll_buf pb;          /* the SignedEvent decoded from JSON */
@@ -382,15 +383,10 @@ static void verify_work(uv_work_t *req)
         bytes = s->pb.data;
         len = s->pb.len;
     }
-    uint8_t pk[LL_PUBKEY_LEN];
-    const lotledger_OrgState *org = NULL;
-    if (ll_signed_event_decode(se, bytes, len, NULL) == 0)
-        org = ll_genesis_org(s->n->g, se->ev.org);
-    /* Keys come from the genesis and are valid from height 0 on. */
-    if (org != NULL &&
-        ll_rules_key(pk, org, se->ev.key_id.bytes, se->ev.key_id.size, 1) ==
-            0 &&
-        ll_signed_event_verify(se, pk) == 0)
+    /* The ledger's pre-parsed genesis keys; the rules check again, on the
+     * loop, that the key is valid at the height the event lands in. */
+    if (ll_signed_event_decode(se, bytes, len, NULL) == 0 &&
+        ll_ledger_sig_ok(s->n->l, se, s->height))
         s->sig_ok = true;
     ll_free(se);
 }
@@ -691,6 +687,9 @@ static void post_event(struct node *n, struct ll_http_conn *c,
     s->conn = c;
     s->wait = q == 1;
     s->json = json;
+    struct ll_ledger_tip tip;
+    ll_ledger_tip(n->l, &tip);
+    s->height = tip.height + 1;
     ll_buf_init(&s->pb, LL_EVENT_MAX_BYTES);
     s->len = r->body_len;
     if (r->body_len > 0)
