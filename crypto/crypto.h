@@ -33,9 +33,12 @@ LL_NODISCARD int ll_crypto_init(void);
 /* One-shot SHA-256. */
 void ll_sha256(uint8_t out[static 32], const void *msg, size_t len);
 
+/* Which SHA-256 ll_sha256 uses: "x86 SHA extensions" or "libsodium". */
+const char *ll_sha256_impl(void);
+
 /* Incremental SHA-256 (and tagged-hash) state. Opaque contents. */
 struct ll_sha256 {
-    _Alignas(16) uint8_t opaque[128]; /* crypto_hash_sha256_state */
+    _Alignas(16) uint8_t opaque[128]; /* libsodium's or hash.c's state */
 };
 
 void ll_sha256_init(struct ll_sha256 *st) LL_NONNULL(1);

@@ -1599,9 +1599,9 @@ static int start(struct node *n, struct ll_errmsg *e)
     ll_ledger_tip(n->l, &tip);
     ll_log(LL_LOG_INFO,
            "component=node event=listening url=http://%s:%d chain=%s "
-           "height=%llu org=%s validator=%s",
+           "height=%llu org=%s validator=%s sha256=\"%s\"",
            ip, bound, n->g->chain_id, (unsigned long long)tip.height,
-           n->cfg->org, n->validator ? "yes" : "no");
+           n->cfg->org, n->validator ? "yes" : "no", ll_sha256_impl());
     n->timer.data = n;
     n->sigint.data = n;
     n->sigterm.data = n;

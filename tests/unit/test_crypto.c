@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "../../crypto/crypto.h"
+#include "../../crypto/internal.h"
 #include "test.h"
 
 /* Decode a hex literal of exactly n bytes or fail the case. */
@@ -44,6 +45,65 @@ static void test_sha256_kat(void)
         for (size_t k = 0; k < strlen(vec[i][0]); k++)
             ll_sha256_update(&st, vec[i][0] + k, 1);
         ll_sha256_final(&st, got);
+        ASSERT_MEM_EQ(got, want, 32);
+    }
+}
+
+/*
+ * The SHA-NI path against libsodium: FIPS 180-4 vectors that cross the
+ * padding boundaries, every length up to 300 bytes, and messages fed in
+ * random pieces. ll_sha256 must use SHA-NI exactly when the CPU has it.
+ */
+static void ni_hash(uint8_t out[32], const uint8_t *m, size_t len,
+                    uint32_t seed)
+{
+    struct ll_sha256 st;
+    ll_crypto__sha256_ni_init(&st);
+    size_t off = 0;
+    while (off < len) {
+        seed = seed * 1103515245u + 12345u;
+        size_t piece = seed % 2 ? (seed >> 8) % 150 : (seed >> 8) % 3;
+        if (piece > len - off)
+            piece = len - off;
+        ll_crypto__sha256_ni_update(&st, m + off, piece);
+        off += piece;
+    }
+    ll_crypto__sha256_ni_final(&st, out);
+}
+
+static void test_sha256_ni(void)
+{
+    init();
+    if (!ll_crypto__shani_ok()) {
+        ASSERT_STR_EQ(ll_sha256_impl(), "libsodium");
+        (void)fprintf(stderr, "  sha256_ni: this CPU has no SHA extensions; "
+                              "only the libsodium path runs\n");
+        return;
+    }
+    ASSERT_STR_EQ(ll_sha256_impl(), "x86 SHA extensions");
+    uint8_t want[32];
+    uint8_t got[32];
+    const char *b2 = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+    hex(want, 32,
+        "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+    ni_hash(got, (const uint8_t *)b2, strlen(b2), 1);
+    ASSERT_MEM_EQ(got, want, 32);
+    /* One million 'a' (FIPS 180-2 B.3). */
+    uint8_t *ma = ll_malloc(1000000);
+    ASSERT_NOT_NULL(ma);
+    memset(ma, 'a', 1000000);
+    hex(want, 32,
+        "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+    ni_hash(got, ma, 1000000, 2);
+    ASSERT_MEM_EQ(got, want, 32);
+    ll_free(ma);
+    uint8_t m[300];
+    ll_crypto_random(m, sizeof(m));
+    for (size_t len = 0; len <= sizeof(m); len++) {
+        ll_crypto__sha256_sodium(want, m, len);
+        ni_hash(got, m, len, (uint32_t)len);
+        ASSERT_MEM_EQ(got, want, 32);
+        ll_sha256(got, m, len);
         ASSERT_MEM_EQ(got, want, 32);
     }
 }
@@ -420,6 +480,7 @@ static void test_keystore_file(void)
 
 static const struct ll_test tests[] = {
     {"sha256_kat", test_sha256_kat},
+    {"sha256_ni", test_sha256_ni},
     {"tagged_hash_kat", test_tagged_hash_kat},
     {"tags_distinct", test_tags_distinct},
     {"bip340_vectors", test_bip340_vectors},
