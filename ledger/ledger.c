@@ -15,7 +15,7 @@
 #include "ledger.h"
 #include "store.h"
 
-#define SCHEMA_VERSION 2u
+#define SCHEMA_VERSION 3u
 
 /* Key prefixes (docs/store.md). */
 #define K_META   'm'
@@ -231,8 +231,13 @@ static size_t key_meta(uint8_t *k, const char *name)
  * the node at depth D on one path, under the key 'n' || u8 D / 4 || the
  * path's first D bits (ceil(D / 8) bytes, unused low bits zero). Its value
  * is a u16 BE bitmap of the positions in use (bit i: position i, in heap
- * order: 0 the page's top, the children of i at 2i + 1 and 2i + 2), then
- * the 65-byte node of each position in use, in position order.
+ * order: 0 the page's top, the children of i at 2i + 1 and 2i + 2), a u16
+ * BE bitmap of the positions that hold leaves, then 64 bytes for each leaf
+ * (key, value hash) and each inner node of the page's last level (left and
+ * right child hash), in position order. An inner node above the last
+ * level stores nothing: its children are in the page, so the reader
+ * rebuilds it (and every hash in the page) bottom-up, and half of a full
+ * page's bytes were hashes the page already implies.
  *
  * A block rewrites, in place, the pages holding nodes its update put or
  * moved. The ledger never removes a map entry, so a position once used
@@ -242,7 +247,8 @@ static size_t key_meta(uint8_t *k, const char *name)
  */
 #define PAGE_LEVELS  4
 #define PAGE_SLOTS   15 /* 2^PAGE_LEVELS - 1 positions */
-#define PAGE_MAX     (2 + PAGE_SLOTS * LL_SMT_NODE_LEN)
+#define PAGE_MAX     (4 + PAGE_SLOTS * 64)
+#define PAGE_LAST    7 /* positions 7..14: the page's last level */
 #define PAGE_KEY_MAX (2 + 32)
 #define PAGE_TIERS   (LL_SMT_MAX_DEPTH / PAGE_LEVELS + 1) /* D / 4 = 0..64 */
 
@@ -252,6 +258,7 @@ struct page {
     size_t klen;                               /* its length; 0 = none */
     unsigned used;                             /* bitmap of positions */
     uint8_t node[PAGE_SLOTS][LL_SMT_NODE_LEN]; /* the nodes by position */
+    uint8_t hash[PAGE_SLOTS][32];              /* and their hashes */
 };
 
 /*
@@ -413,24 +420,65 @@ static unsigned page_pos(unsigned depth, const uint8_t *ref)
     return (1u << (depth - top)) - 1 + bits;
 }
 
+/* True if a page's bitmaps describe a tree: every used position but the
+ * top has an inner node above it, and every inner node above the last
+ * level has a child in the page. */
+static bool page_shape_ok(unsigned used, unsigned leaf)
+{
+    if (used >> PAGE_SLOTS != 0 || (leaf & ~used) != 0 || (used & 1u) == 0)
+        return false;
+    for (unsigned i = 1; i < PAGE_SLOTS; i++) {
+        unsigned up = (i - 1) / 2;
+        if ((used >> i & 1u) && (!(used >> up & 1u) || (leaf >> up & 1u)))
+            return false;
+    }
+    for (unsigned i = 0; i < PAGE_LAST; i++)
+        if ((used >> i & 1u) && !(leaf >> i & 1u) &&
+            !((used >> (2 * i + 1)) & 1u) && !((used >> (2 * i + 2)) & 1u))
+            return false;
+    return true;
+}
+
+/* Rebuild a page's nodes and hashes from its stored form (see above). */
 static int page_parse(struct page *pg, const uint8_t *v, size_t len)
 {
-    if (len < 2)
+    static const uint8_t zero[32];
+    if (len < 4)
         return LL_ECORRUPT;
     unsigned used = ((unsigned)v[0] << 8) | v[1];
-    size_t off = 2;
-    if (used >> PAGE_SLOTS != 0)
+    unsigned leaf = ((unsigned)v[2] << 8) | v[3];
+    if (!page_shape_ok(used, leaf))
         return LL_ECORRUPT;
+    size_t off = 4;
     for (unsigned i = 0; i < PAGE_SLOTS; i++) {
-        if ((used & (1u << i)) == 0)
+        bool is_leaf = (leaf >> i & 1u) != 0;
+        if ((used >> i & 1u) == 0 || (!is_leaf && i < PAGE_LAST))
             continue;
-        if (len - off < LL_SMT_NODE_LEN)
+        if (len - off < 64)
             return LL_ECORRUPT;
-        memcpy(pg->node[i], v + off, LL_SMT_NODE_LEN);
-        off += LL_SMT_NODE_LEN;
+        pg->node[i][0] = is_leaf ? LL_SMT_NODE_LEAF : LL_SMT_NODE_INNER;
+        memcpy(pg->node[i] + 1, v + off, 64);
+        off += 64;
     }
     if (off != len)
         return LL_ECORRUPT;
+    for (unsigned i = PAGE_SLOTS; i-- > 0;) {
+        if ((used >> i & 1u) == 0)
+            continue;
+        uint8_t *node = pg->node[i];
+        if ((leaf >> i & 1u) != 0) {
+            ll_smt_leaf_hash(pg->hash[i], node + 1, node + 33);
+            continue;
+        }
+        if (i < PAGE_LAST) {
+            unsigned l = 2 * i + 1;
+            unsigned r = 2 * i + 2;
+            node[0] = LL_SMT_NODE_INNER;
+            memcpy(node + 1, (used >> l & 1u) ? pg->hash[l] : zero, 32);
+            memcpy(node + 33, (used >> r & 1u) ? pg->hash[r] : zero, 32);
+        }
+        ll_smt_node_hash(pg->hash[i], node + 1, node + 33);
+    }
     pg->used = used;
     return 0;
 }
@@ -548,16 +596,16 @@ static int node_lookup(struct node_ctx *c, uint8_t node[LL_SMT_NODE_LEN],
     if ((pg->used & (1u << pos)) == 0)
         return LL_ENOTFOUND;
     memcpy(node, pg->node[pos], LL_SMT_NODE_LEN);
-    /* Only a node that hashes to its address is cached; a corrupt one
-     * goes to the map uncached, which rejects it. */
-    if ((c->cache != NULL || up != NULL) && node_hash_ok(node, hash)) {
-        if (up != NULL)
-            upper_put(up, pos, hash, node);
-        else
-            node_cache_put(c->cache, hash, node);
-        return LL_SMT_GET_VERIFIED;
-    }
-    return 0;
+    /* The page's hashes were computed as it was read. Only a node that
+     * hashes to its address is cached; a corrupt one goes to the map
+     * unverified, which rejects it. */
+    if (memcmp(pg->hash[pos], hash, 32) != 0)
+        return 0;
+    if (up != NULL)
+        upper_put(up, pos, hash, node);
+    else if (c->cache != NULL)
+        node_cache_put(c->cache, hash, node);
+    return LL_SMT_GET_VERIFIED;
 }
 
 static int node_get_at(void *ctx, uint8_t node[LL_SMT_NODE_LEN],
@@ -679,15 +727,22 @@ static int page_write(struct node_ctx *c, const uint8_t top[32], unsigned d,
     if (rc)
         return rc;
     uint8_t v[PAGE_MAX];
-    size_t n = 2;
-    v[0] = (uint8_t)(po.used >> 8);
-    v[1] = (uint8_t)po.used;
+    size_t n = 4;
+    unsigned leaf = 0;
     for (unsigned i = 0; i < PAGE_SLOTS; i++) {
         if ((po.used & (1u << i)) == 0)
             continue;
-        memcpy(v + n, po.node[i], LL_SMT_NODE_LEN);
-        n += LL_SMT_NODE_LEN;
+        bool is_leaf = po.node[i][0] == LL_SMT_NODE_LEAF;
+        leaf |= is_leaf ? 1u << i : 0;
+        if (!is_leaf && i < PAGE_LAST)
+            continue; /* rebuilt from the positions below it */
+        memcpy(v + n, po.node[i] + 1, 64);
+        n += 64;
     }
+    v[0] = (uint8_t)(po.used >> 8);
+    v[1] = (uint8_t)po.used;
+    v[2] = (uint8_t)(leaf >> 8);
+    v[3] = (uint8_t)leaf;
     uint8_t k[PAGE_KEY_MAX];
     ll_store_batch_put(c->wb, k, page_key(k, d, ref), v, n);
     struct upper_page *up = upper_page(c->upper, d, ref);

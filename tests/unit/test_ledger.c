@@ -739,10 +739,10 @@ static void test_schema_version(void)
     struct ll_errmsg e = {{0}};
     ASSERT_ERR(ll_ledger_open(&w.l, w.dir, w.g, &e), LL_EVERSION);
     ASSERT_TRUE(strstr(e.text, "schema version 1 and this build reads "
-                               "version 2") != NULL);
+                               "version 3") != NULL);
     put_schema(w.dir, 0); /* three bytes */
     ASSERT_ERR(ll_ledger_open(&w.l, w.dir, w.g, &e), LL_ECORRUPT);
-    put_schema(w.dir, 2);
+    put_schema(w.dir, 3);
     world_open(&w);
     struct ll_ledger_tip after;
     ll_ledger_tip(w.l, &after);
@@ -894,16 +894,28 @@ static void test_verify_detects_corruption(void)
     alter_lot_and_verify();
     /* The state map's top page garbled, replaced by a page with another
      * node, or deleted: proofs could no longer be built from it. */
-    uint8_t page[2 + LL_SMT_NODE_LEN];
+    uint8_t page[4 + 64];
     k[0] = 'n';
     k[1] = 0;
     corrupt_and_verify("state-map page garbled", k, 2,
-                       (const uint8_t *)"\x00\x01junk", 6, LL_ECORRUPT,
+                       (const uint8_t *)"\x00\x01\x00\x01junk", 8, LL_ECORRUPT,
+                       "state map");
+    /* Bitmaps that describe no tree: a child without its parent, a leaf
+     * not in use, an inner node above the last level without children. */
+    corrupt_and_verify("state-map page misshapen", k, 2,
+                       (const uint8_t *)"\x00\x02\x00\x02", 4, LL_ECORRUPT,
+                       "state map");
+    corrupt_and_verify("state-map page leaf unused", k, 2,
+                       (const uint8_t *)"\x00\x01\x00\x03", 4, LL_ECORRUPT,
+                       "state map");
+    corrupt_and_verify("state-map page childless", k, 2,
+                       (const uint8_t *)"\x00\x01\x00\x00", 4, LL_ECORRUPT,
                        "state map");
     memset(page, 0x11, sizeof(page));
     page[0] = 0;
     page[1] = 1;
-    page[2] = LL_SMT_NODE_LEAF;
+    page[2] = 0;
+    page[3] = 1;
     corrupt_and_verify("state-map page replaced", k, 2, page, sizeof(page),
                        LL_ECORRUPT, "state map");
     corrupt_and_verify("state-map page deleted", k, 2, NULL, 0, LL_ECORRUPT,
@@ -932,9 +944,47 @@ static size_t count_prefix(struct world *w, char prefix)
 }
 
 /*
- * Read the state-map node at (depth, path) from its page as docs/store.md
- * lays it out ('n' || u8 depth / 4 || the path's first bits; a bitmap of
- * positions, then their 65-byte nodes) and check it hashes to h.
+ * The node at position pos of a page value as docs/store.md lays it out
+ * (u16 positions in use, u16 leaves, then 64 bytes per leaf and per inner
+ * node of the last level, in position order; an inner node above the last
+ * level is rebuilt from its children). Out: its 65-byte node and hash.
+ */
+static void page_node(const struct ll_buf *b, unsigned pos,
+                      uint8_t node[LL_SMT_NODE_LEN], uint8_t h[32])
+{
+    static const uint8_t zero[32];
+    unsigned used = ((unsigned)b->data[0] << 8) | b->data[1];
+    unsigned leaf = ((unsigned)b->data[2] << 8) | b->data[3];
+    ASSERT_TRUE((used >> pos) & 1u);
+    bool is_leaf = (leaf >> pos) & 1u;
+    if (is_leaf || pos >= 7) {
+        unsigned stored = used & (leaf | 0x7f80u);
+        size_t off = 4;
+        for (unsigned i = 0; i < pos; i++)
+            off += (size_t)((stored >> i) & 1u) * 64;
+        ASSERT_LE(off + 64, b->len);
+        node[0] = is_leaf ? LL_SMT_NODE_LEAF : LL_SMT_NODE_INNER;
+        memcpy(node + 1, b->data + off, 64);
+    } else {
+        uint8_t child[LL_SMT_NODE_LEN];
+        node[0] = LL_SMT_NODE_INNER;
+        for (unsigned s = 0; s < 2; s++) {
+            unsigned c = 2 * pos + 1 + s;
+            if ((used >> c) & 1u)
+                page_node(b, c, child, node + 1 + 32 * s);
+            else
+                memcpy(node + 1 + 32 * s, zero, 32);
+        }
+    }
+    if (is_leaf)
+        ll_smt_leaf_hash(h, node + 1, node + 33);
+    else
+        ll_smt_node_hash(h, node + 1, node + 33);
+}
+
+/*
+ * Read the state-map node at (depth, path) from its page ('n' || u8
+ * depth / 4 || the path's first bits) and check it hashes to h.
  */
 static void read_node(struct ll_store *s, uint8_t node[LL_SMT_NODE_LEN],
                       const uint8_t h[32], unsigned depth,
@@ -951,23 +1001,13 @@ static void read_node(struct ll_store *s, uint8_t node[LL_SMT_NODE_LEN],
         k[1 + nb] &= (uint8_t)(0xff00u >> (top % 8));
     ll_buf_init(&b, 2048);
     ASSERT_OK(ll_store_get(s, NULL, k, 2 + nb, &b));
-    ASSERT_GE(b.len, 2);
-    unsigned used = ((unsigned)b.data[0] << 8) | b.data[1];
+    ASSERT_GE(b.len, 4);
     unsigned pos = (1u << (depth - top)) - 1;
     for (unsigned i = top; i < depth; i++)
         pos += ll_smt__key_bit(path, i) << (depth - 1 - i);
-    ASSERT_TRUE((used >> pos) & 1u);
-    size_t off = 2;
-    for (unsigned i = 0; i < pos; i++)
-        off += (size_t)((used >> i) & 1u) * LL_SMT_NODE_LEN;
-    ASSERT_LE(off + LL_SMT_NODE_LEN, b.len);
-    memcpy(node, b.data + off, LL_SMT_NODE_LEN);
-    ll_buf_free(&b);
     uint8_t got[32];
-    if (node[0] == LL_SMT_NODE_LEAF)
-        ll_smt_leaf_hash(got, node + 1, node + 33);
-    else
-        ll_smt_node_hash(got, node + 1, node + 33);
+    page_node(&b, pos, node, got);
+    ll_buf_free(&b);
     ASSERT_MEM_EQ(got, h, 32);
 }
 
