@@ -67,15 +67,16 @@ struct bloom {
 };
 
 struct ll_ledger {
-    struct ll_store *store;           /* the database; owned */
-    struct ll_genesis *g;             /* copy of the genesis; owned */
-    struct ll_valset vs;              /* validator set */
-    struct ll_ledger_tip tip;         /* last committed block */
-    bool building;                    /* a block is open */
-    struct lot_slot *lcache;          /* LOT_CACHE_SLOTS; owned */
-    unsigned lcache_clock;            /* picks the way a full set evicts */
-    struct node_slot *ncache;         /* NODE_CACHE_SLOTS; owned */
-    struct upper_page *upper;         /* UPPER_PAGES; owned */
+    struct ll_store *store;   /* the database; owned */
+    struct ll_genesis *g;     /* copy of the genesis; owned */
+    struct ll_valset vs;      /* validator set */
+    struct ll_ledger_tip tip; /* last committed block */
+    bool building;            /* a block is open */
+    struct lot_slot *lcache;  /* LOT_CACHE_SLOTS; owned */
+    unsigned lcache_clock;    /* picks the way a full set evicts */
+    struct node_slot *ncache; /* NODE_CACHE_SLOTS; owned */
+    bool sealing;             /* a block is sealed elsewhere: caches are its */
+    struct upper_page *upper; /* UPPER_PAGES; owned */
     struct ll_pubkey (*pks)[8];       /* parsed org keys, as g->orgs; owned */
     uint8_t (*kids)[8][LL_KEYID_LEN]; /* their key ids; owned */
     struct nmap *upd;                 /* the builder's map-update scratch */
@@ -2150,6 +2151,11 @@ int ll_ledger_lots_scan(const struct ll_ledger_snap *s, ll_ledger_lot_cb cb,
     return rc;
 }
 
+void ll_ledger_set_sealing(struct ll_ledger *l, bool sealing)
+{
+    l->sealing = sealing;
+}
+
 int ll_ledger_state_proof(const struct ll_ledger_snap *s, const uint8_t *keys,
                           size_t nkeys, struct ll_buf *out)
 {
@@ -2159,9 +2165,12 @@ int ll_ledger_state_proof(const struct ll_ledger_snap *s, const uint8_t *keys,
     c.store = s->l->store;
     c.snap = s->snap;
     /* Nodes are addressed by their hash, so the ledger's cache answers
-     * for any version of the map (and learns the nodes read here). */
-    c.cache = s->l->ncache;
-    c.upper = s->l->upper;
+     * for any version of the map (and learns the nodes read here), unless
+     * another thread is sealing a block with it. */
+    if (!s->l->sealing) {
+        c.cache = s->l->ncache;
+        c.upper = s->l->upper;
+    }
     node_store(&st, &c);
     int rc = ll_smt_prove(&st, out, s->tip.state_root, keys, nkeys);
     node_ctx_free(&c);

@@ -84,6 +84,14 @@ LL_NODISCARD int ll_block_begin(struct ll_ledger *l, struct ll_block **out,
     LL_NONNULL(1, 2);
 
 /*
+ * Say whether a block of this ledger is being sealed or committed on
+ * another thread. Meanwhile the builder's caches are that thread's:
+ * ll_ledger_state_proof (and the proofs built on it) then reads only the
+ * store. Call it from the thread that opens snapshots and builds proofs.
+ */
+void ll_ledger_set_sealing(struct ll_ledger *l, bool sealing) LL_NONNULL(1);
+
+/*
  * Check a decoded event's signature against the key its organisation (of
  * the genesis) holds at height, with the keys parsed and their ids computed
  * once at open. True only if it verifies; anything else (unknown org or

@@ -55,10 +55,13 @@ struct node {
     struct waiter *waiters; /* owned */
     size_t nwait;
     size_t capwait;
-    /* The block being written on the thread pool, its waiters, and the
-     * events that arrived meanwhile (applied once it is written). */
+    /* The block being sealed, signed and written on the thread pool, its
+     * waiters, and the events that arrived meanwhile (applied once it is
+     * written). */
     struct ll_block *writing; /* owned while in flight, or NULL */
     int write_rc;
+    bool write_prepared;      /* sealed and prepared: write_rc is the write's */
+    struct ll_errmsg write_e; /* why sealing or preparing failed */
     uint64_t write_t0;
     uv_work_t write_req;
     struct waiter *wwaiters; /* owned */
@@ -204,11 +207,32 @@ static void admit(struct node *n, struct ll_http_conn *c, const uint8_t *bytes,
                   size_t len, bool sig_ok, bool wait);
 static void produce(struct node *n);
 
-/* Thread pool: the block's one synced LevelDB write. */
+/*
+ * Thread pool: seal the block (tx root, state map), sign the commit,
+ * prepare and write it (one synced LevelDB batch). The loop thread holds
+ * new events meanwhile and keeps its readers off the builder's caches
+ * (ll_ledger_set_sealing), so this thread has them to itself.
+ */
 static void write_work(uv_work_t *req)
 {
     struct node *n = req->data;
-    n->write_rc = ll_ledger_commit_write(n->writing);
+    struct ll_header h;
+    struct ll_commit c;
+    memset(&c, 0, sizeof(c));
+    memset(&h, 0, sizeof(h));
+    n->write_prepared = false;
+    n->write_e.text[0] = '\0';
+    int rc = ll_block_seal(n->writing, &h);
+    n->writing_height = h.height;
+    if (rc == 0)
+        rc = ll_commit_sign(&c, ll_ledger_valset(n->l), &h, &n->key);
+    if (rc == 0)
+        rc = ll_ledger_commit_prepare(n->l, n->writing, &c, &n->write_e);
+    if (rc == 0) {
+        n->write_prepared = true;
+        rc = ll_ledger_commit_write(n->writing);
+    }
+    n->write_rc = rc;
 }
 
 /* Loop thread: the write is done; take the new tip, answer, go on. */
@@ -219,14 +243,20 @@ static void after_write(uv_work_t *req, int status)
     struct ll_errmsg e = {{0}};
     uint64_t height = n->writing_height;
     (void)status;
-    int rc = ll_ledger_commit_finish(n->l, b, n->write_rc, &e);
+    ll_ledger_set_sealing(n->l, false);
+    int rc = n->write_rc;
+    if (n->write_prepared)
+        rc = ll_ledger_commit_finish(n->l, b, n->write_rc, &e);
+    else if (rc)
+        e = n->write_e;
     n->writing = NULL;
     answer_waiters(n->wwaiters, n->nwwait, rc, height);
     n->nwwait = 0;
     if (rc) {
         ll_log(LL_LOG_ERROR,
                "component=node event=commit_failed height=%llu error=\"%s\"",
-               (unsigned long long)height, e.text);
+               (unsigned long long)height,
+               e.text[0] ? e.text : ll_strerror(rc));
         ll_block_free(b);
         n->fatal = rc;
         uv_stop(&n->loop);
@@ -254,36 +284,14 @@ static void after_write(uv_work_t *req, int status)
 }
 
 /*
- * Seal and commit the open block if it holds events: sealed and signed
- * here, written (fsync) on the thread pool while new events are held.
+ * Hand the open block, if it holds events, to the thread pool to be
+ * sealed, signed and written, while new events are held.
  */
 static void produce(struct node *n)
 {
     if (n->writing != NULL || n->open == NULL || ll_block_count(n->open) == 0)
         return;
     n->write_t0 = uv_hrtime();
-    struct ll_header h;
-    struct ll_commit c;
-    struct ll_errmsg e = {{0}};
-    memset(&c, 0, sizeof(c));
-    int rc = ll_block_seal(n->open, &h);
-    if (rc == 0)
-        rc = ll_commit_sign(&c, ll_ledger_valset(n->l), &h, &n->key);
-    if (rc == 0)
-        rc = ll_ledger_commit_prepare(n->l, n->open, &c, &e);
-    if (rc) {
-        answer_waiters(n->waiters, n->nwait, rc, h.height);
-        n->nwait = 0;
-        ll_log(LL_LOG_ERROR,
-               "component=node event=commit_failed height=%llu error=\"%s\"",
-               (unsigned long long)h.height,
-               e.text[0] ? e.text : ll_strerror(rc));
-        ll_block_free(n->open);
-        n->open = NULL;
-        n->fatal = rc;
-        uv_stop(&n->loop);
-        return;
-    }
     /* The open block's waiters become the written block's. */
     struct waiter *tw = n->wwaiters;
     n->wwaiters = n->waiters;
@@ -294,14 +302,14 @@ static void produce(struct node *n)
     n->capwait = tc;
     n->nwait = 0;
     n->writing = n->open;
-    n->writing_height = h.height;
-    n->writing_events = h.n_events;
+    n->writing_events = ll_block_count(n->open);
     n->open = NULL;
     n->write_req.data = n;
     n->write_rc = 0;
+    ll_ledger_set_sealing(n->l, true);
     if (uv_queue_work(&n->loop, &n->write_req, write_work, after_write) != 0) {
-        /* No thread pool: write here. */
-        n->write_rc = ll_ledger_commit_write(n->writing);
+        /* No thread pool: do it here. */
+        write_work(&n->write_req);
         after_write(&n->write_req, 0);
     }
 }

@@ -5,6 +5,8 @@
  * to change nothing), restart, quorum, chain verification and corruption
  * detection.
  */
+#include <pthread.h>
+
 #include "../../ledger/internal.h"
 #include "../../ledger/store.h"
 #include "ledger_fixture.h"
@@ -1243,6 +1245,58 @@ static void prove_lots(struct ll_ledger_snap *s)
     ll_buf_free(&proof);
 }
 
+static int seal_rc = -1;
+
+static void *seal_thread(void *arg)
+{
+    struct ll_header h;
+    seal_rc = ll_block_seal(arg, &h);
+    return NULL;
+}
+
+/*
+ * A node seals blocks on a worker thread (ll_ledger_set_sealing) while its
+ * loop thread builds proofs: those then read only the store, and come out
+ * byte for byte as they do with the builder's caches.
+ */
+static void test_proof_while_sealing(void)
+{
+    struct world w;
+    struct ll_ledger_snap *s = NULL;
+    uint8_t keys[3][32];
+    struct ll_buf want;
+    struct ll_buf got;
+    world_init(&w);
+    world_story(&w);
+    ll_lot_key(keys[0], FX_LOT_A);
+    ll_lot_key(keys[1], FX_LOT_B);
+    ll_lot_key(keys[2], FX_LOT_C);
+    ll_buf_init(&want, 1 << 16);
+    ll_buf_init(&got, 1 << 16);
+    ASSERT_OK(ll_ledger_snap_open(w.l, &s));
+    ASSERT_OK(ll_ledger_state_proof(s, keys[0], 3, &want));
+    struct ll_block *b = lots_block(w.l, "SEAL", 400);
+    pthread_t t;
+    ll_ledger_set_sealing(w.l, true);
+    ASSERT_EQ(pthread_create(&t, NULL, seal_thread, b), 0);
+    for (int i = 0; i < 50; i++) {
+        got.len = 0;
+        ASSERT_OK(ll_ledger_state_proof(s, keys[0], 3, &got));
+        ASSERT_UEQ(got.len, want.len);
+        ASSERT_MEM_EQ(got.data, want.data, want.len);
+    }
+    ASSERT_EQ(pthread_join(t, NULL), 0);
+    ll_ledger_set_sealing(w.l, false);
+    ASSERT_OK(seal_rc);
+    ll_block_free(b);
+    prove_lots(s);
+    ll_ledger_snap_close(s);
+    ll_buf_free(&want);
+    ll_buf_free(&got);
+    ASSERT_OK(ll_ledger_verify(w.l, &(struct ll_verify_report){0}, NULL));
+    world_free(&w);
+}
+
 /*
  * The builder's copies of the map's pages stay right when a sealed block
  * is dropped (its pages were never written) and when a proof reads an
@@ -1668,6 +1722,7 @@ static const struct ll_test tests[] = {
     {"status_lifecycle", test_status_lifecycle},
     {"restart_and_genesis_mismatch", test_restart_and_genesis_mismatch},
     {"schema_version", test_schema_version},
+    {"proof_while_sealing", test_proof_while_sealing},
     {"commit_needs_quorum", test_commit_needs_quorum},
     {"verify_detects_corruption", test_verify_detects_corruption},
 };
