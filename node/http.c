@@ -581,7 +581,7 @@ int ll_http_listen(struct ll_http_server **out, uv_loop_t *loop, const char *ip,
     s->tcp.data = s;
     r = uv_tcp_bind(&s->tcp, (const struct sockaddr *)&addr, 0);
     if (r == 0)
-        r = uv_listen((uv_stream_t *)&s->tcp, 128, on_connection);
+        r = uv_listen((uv_stream_t *)&s->tcp, LL_HTTP_BACKLOG, on_connection);
     if (r != 0) {
         (void)ll_errmsg_set(e, LL_EIO, "http: cannot listen on %s:%d: %s", ip,
                             port, uv_strerror(r));

@@ -8,6 +8,14 @@
 #ifndef LL_NODE_HTTP_H
 #define LL_NODE_HTTP_H
 
+/*
+ * Connections the kernel may hold completed before the node accepts them
+ * (capped by net.core.somaxconn). A burst of clients larger than this has
+ * its handshakes dropped and retried after 1, 2, 4 ... seconds: 128, the
+ * old value, stalled thousands of clients connecting at once.
+ */
+#define LL_HTTP_BACKLOG 4096
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>

@@ -60,10 +60,19 @@ struct node {
      * written). */
     struct ll_block *writing; /* owned while in flight, or NULL */
     int write_rc;
-    bool write_prepared;      /* sealed and prepared: write_rc is the write's */
+    bool write_prepared; /* sealed and prepared: write_rc is the write's */
+    /* The committer thread: it seals and writes n->writing when told
+     * (commit_go), then wakes the loop through commit_done. */
+    uv_thread_t committer;
+    bool committer_up;
+    uv_mutex_t commit_mu;
+    uv_cond_t commit_cv;
+    bool commit_go;   /* under commit_mu: a block is handed over */
+    bool commit_quit; /* under commit_mu: stop the thread */
+    bool commit_end;  /* under commit_mu: the handed block is done */
+    uv_async_t commit_done;
     struct ll_errmsg write_e; /* why sealing or preparing failed */
     uint64_t write_t0;
-    uv_work_t write_req;
     struct waiter *wwaiters; /* owned */
     size_t nwwait;
     size_t capwwait;
@@ -208,14 +217,16 @@ static void admit(struct node *n, struct ll_http_conn *c, const uint8_t *bytes,
 static void produce(struct node *n);
 
 /*
- * Thread pool: seal the block (tx root, state map), sign the commit,
+ * Committer thread: seal the block (tx root, state map), sign the commit,
  * prepare and write it (one synced LevelDB batch). The loop thread holds
  * new events meanwhile and keeps its readers off the builder's caches
- * (ll_ledger_set_sealing), so this thread has them to itself.
+ * (ll_ledger_set_sealing), so this thread has them to itself. A thread of
+ * its own rather than the libuv pool: there the block would queue behind
+ * thousands of signature checks, and it is what every waiting client is
+ * waiting for.
  */
-static void write_work(uv_work_t *req)
+static void write_work(struct node *n)
 {
-    struct node *n = req->data;
     struct ll_header h;
     struct ll_commit c;
     memset(&c, 0, sizeof(c));
@@ -235,14 +246,43 @@ static void write_work(uv_work_t *req)
     n->write_rc = rc;
 }
 
-/* Loop thread: the write is done; take the new tip, answer, go on. */
-static void after_write(uv_work_t *req, int status)
+static void committer_main(void *arg)
 {
-    struct node *n = req->data;
+    struct node *n = arg;
+    uv_mutex_lock(&n->commit_mu);
+    for (;;) {
+        while (!n->commit_go && !n->commit_quit)
+            uv_cond_wait(&n->commit_cv, &n->commit_mu);
+        if (n->commit_quit)
+            break;
+        n->commit_go = false;
+        uv_mutex_unlock(&n->commit_mu);
+        write_work(n);
+        /* Publish the results (write_rc, ...) to the loop thread. */
+        uv_mutex_lock(&n->commit_mu);
+        n->commit_end = true;
+        uv_mutex_unlock(&n->commit_mu);
+        (void)uv_async_send(&n->commit_done);
+        uv_mutex_lock(&n->commit_mu);
+    }
+    uv_mutex_unlock(&n->commit_mu);
+}
+
+/* Loop thread: the write is done; take the new tip, answer, go on. */
+static void after_write(uv_async_t *a)
+{
+    struct node *n = a->data;
+    uv_mutex_lock(&n->commit_mu);
+    bool end = n->commit_end;
+    n->commit_end = false;
+    uv_mutex_unlock(&n->commit_mu);
+    if (!end || n->writing == NULL)
+        return; /* a wake-up with nothing finished */
     struct ll_block *b = n->writing;
     struct ll_errmsg e = {{0}};
     uint64_t height = n->writing_height;
-    (void)status;
+    /* Nothing in flight: the loop may end without this handle. */
+    uv_unref((uv_handle_t *)&n->commit_done);
     ll_ledger_set_sealing(n->l, false);
     int rc = n->write_rc;
     if (n->write_prepared)
@@ -284,7 +324,7 @@ static void after_write(uv_work_t *req, int status)
 }
 
 /*
- * Hand the open block, if it holds events, to the thread pool to be
+ * Hand the open block, if it holds events, to the committer thread to be
  * sealed, signed and written, while new events are held.
  */
 static void produce(struct node *n)
@@ -304,14 +344,51 @@ static void produce(struct node *n)
     n->writing = n->open;
     n->writing_events = ll_block_count(n->open);
     n->open = NULL;
-    n->write_req.data = n;
     n->write_rc = 0;
     ll_ledger_set_sealing(n->l, true);
-    if (uv_queue_work(&n->loop, &n->write_req, write_work, after_write) != 0) {
-        /* No thread pool: do it here. */
-        write_work(&n->write_req);
-        after_write(&n->write_req, 0);
+    uv_ref((uv_handle_t *)&n->commit_done); /* the loop waits for it */
+    uv_mutex_lock(&n->commit_mu);
+    n->commit_go = true;
+    uv_cond_signal(&n->commit_cv);
+    uv_mutex_unlock(&n->commit_mu);
+}
+
+/* Start the committer thread. Returns 0 or an errmsg'd LL_EIO. */
+static int committer_start(struct node *n, struct ll_errmsg *e)
+{
+    int rc = uv_async_init(&n->loop, &n->commit_done, after_write);
+    if (rc != 0)
+        return ll_errmsg_set(e, LL_EIO, "committer: %s", uv_strerror(rc));
+    n->commit_done.data = n;
+    uv_unref((uv_handle_t *)&n->commit_done);
+    if ((rc = uv_mutex_init(&n->commit_mu)) != 0)
+        return ll_errmsg_set(e, LL_EIO, "committer: %s", uv_strerror(rc));
+    if ((rc = uv_cond_init(&n->commit_cv)) != 0) {
+        uv_mutex_destroy(&n->commit_mu);
+        return ll_errmsg_set(e, LL_EIO, "committer: %s", uv_strerror(rc));
     }
+    if ((rc = uv_thread_create(&n->committer, committer_main, n)) != 0) {
+        uv_cond_destroy(&n->commit_cv);
+        uv_mutex_destroy(&n->commit_mu);
+        return ll_errmsg_set(e, LL_EIO, "committer: %s", uv_strerror(rc));
+    }
+    n->committer_up = true;
+    return 0;
+}
+
+/* Stop the committer thread (nothing is in flight by then). */
+static void committer_stop(struct node *n)
+{
+    if (!n->committer_up)
+        return;
+    uv_mutex_lock(&n->commit_mu);
+    n->commit_quit = true;
+    uv_cond_signal(&n->commit_cv);
+    uv_mutex_unlock(&n->commit_mu);
+    (void)uv_thread_join(&n->committer);
+    uv_cond_destroy(&n->commit_cv);
+    uv_mutex_destroy(&n->commit_mu);
+    n->committer_up = false;
 }
 
 static void on_timer(uv_timer_t *t)
@@ -1586,6 +1663,8 @@ static int start(struct node *n, struct ll_errmsg *e)
     int rc = open_ledger(n, e);
     if (rc == 0)
         rc = unlock_key(n, e);
+    if (rc == 0)
+        rc = committer_start(n, e);
     if (rc)
         return rc;
     char ip[64];
@@ -1642,6 +1721,7 @@ int ll_node_run(const struct ll_node_config *cfg, struct ll_errmsg *e)
         rc = n->fatal;
     }
     /* Close whatever is still open and let the callbacks run. */
+    committer_stop(n);
     ll_http_close(n->http);
     uv_walk(&n->loop, on_close_walk, NULL);
     (void)uv_run(&n->loop, UV_RUN_DEFAULT);

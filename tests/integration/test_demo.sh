@@ -39,6 +39,13 @@ for _ in $(seq 200); do
     sleep 0.05
 done
 [ -n "$url" ] || fail "node did not start"
+# The listening socket takes bursts of connections: its backlog (ss's
+# Send-Q for a listener) is 4096 or the kernel's cap, not 128, which made a
+# burst of thousands of clients wait seconds for SYN retransmissions.
+backlog=$(ss -Hltn "sport = :${url##*:}" | awk '{print $3}')
+cap=$(cat /proc/sys/net/core/somaxconn)
+want=$((cap < 4096 ? cap : 4096))
+[ "$backlog" = "$want" ] || fail "listen backlog $backlog, want $want"
 
 "$cli" demo --node "$url" --keys keys --passphrase-file pass >demo.txt 2>&1 || fail "demo: $(cat demo.txt)"
 lot=$(sed -n 's/^finished lot: //p' demo.txt)
