@@ -111,8 +111,7 @@ int main(void)
     (void)snprintf(what, sizeof(what),
                    "libsodium's portable code, for comparison: %.2f x slower",
                    sha / sha_sodium);
-    ll_bench_row("SHA-256, 64-byte msg, libsodium", sha_sodium, "hash/s",
-                 what);
+    ll_bench_row("SHA-256, 64-byte msg, libsodium", sha_sodium, "hash/s", what);
 
     static uint8_t ks[LL_KEYSTORE_LEN];
     const struct ll_keystore_params def = {LL_KEYSTORE_OPS_DEFAULT,
