@@ -989,7 +989,7 @@ static int load_existing(struct ll_ledger *l, struct ll_errmsg *e)
 
 static int ledger_open(struct ll_ledger **out, const char *dir,
                        const struct ll_genesis *g, bool create,
-                       struct ll_errmsg *e)
+                       size_t write_buffer, struct ll_errmsg *e)
 {
     uint8_t k[32];
     int rc;
@@ -1029,7 +1029,7 @@ static int ledger_open(struct ll_ledger **out, const char *dir,
     if (rc)
         goto out;
     l->upd->gen = 1;
-    rc = ll_store_open(&l->store, dir, create, e);
+    rc = ll_store_open(&l->store, dir, create, write_buffer, e);
     if (rc)
         goto out;
     if (ll_store_has(l->store, NULL, k, key_meta(k, "schema")))
@@ -1056,13 +1056,20 @@ out:
 int ll_ledger_open(struct ll_ledger **out, const char *dir,
                    const struct ll_genesis *g, struct ll_errmsg *e)
 {
-    return ledger_open(out, dir, g, true, e);
+    return ledger_open(out, dir, g, true, 0, e);
+}
+
+int ll_ledger_open_buffered(struct ll_ledger **out, const char *dir,
+                            const struct ll_genesis *g, size_t write_buffer,
+                            struct ll_errmsg *e)
+{
+    return ledger_open(out, dir, g, true, write_buffer, e);
 }
 
 int ll_ledger_open_existing(struct ll_ledger **out, const char *dir,
                             const struct ll_genesis *g, struct ll_errmsg *e)
 {
-    return ledger_open(out, dir, g, false, e);
+    return ledger_open(out, dir, g, false, 0, e);
 }
 
 void ll_ledger_close(struct ll_ledger *l)

@@ -51,6 +51,15 @@ LL_NODISCARD int ll_ledger_open(struct ll_ledger **out, const char *dir,
                                 const struct ll_genesis *g, struct ll_errmsg *e)
     LL_NONNULL(1, 2, 3);
 /*
+ * As ll_ledger_open, with LevelDB's write buffer (memtable) of write_buffer
+ * bytes instead of the default 8 MiB (0 keeps it). Larger costs the
+ * writing thread more per insert and the compaction thread less.
+ */
+LL_NODISCARD int
+ll_ledger_open_buffered(struct ll_ledger **out, const char *dir,
+                        const struct ll_genesis *g, size_t write_buffer,
+                        struct ll_errmsg *e) LL_NONNULL(1, 2, 3);
+/*
  * As ll_ledger_open, but never create: a directory without a ledger gives
  * LL_ENOTFOUND (for tools that inspect an existing ledger).
  */

@@ -23,15 +23,19 @@ struct ll_store_snap;  /* a consistent read view */
 struct ll_store_batch; /* writes applied atomically by ll_store_write */
 struct ll_store_iter;  /* a forward scan over a key prefix */
 
+/* LevelDB's write buffer (memtable) unless the caller asks otherwise. */
+#define LL_STORE_WRITE_BUFFER_DEFAULT ((size_t)8 << 20)
+
 /*
- * Open (creating if asked) the database in directory dir.
+ * Open (creating if asked) the database in directory dir, with a write
+ * buffer of write_buffer bytes (0: LL_STORE_WRITE_BUFFER_DEFAULT).
  * Returns: 0, LL_ENOTFOUND (absent and !create), LL_ESTORE (LevelDB refused,
  * e.g. locked by another process or corrupt: e has LevelDB's text),
  * LL_ENOMEM. Out: *out only on success. Close with ll_store_close.
  */
 LL_NODISCARD int ll_store_open(struct ll_store **out, const char *dir,
-                               bool create, struct ll_errmsg *e)
-    LL_NONNULL(1, 2);
+                               bool create, size_t write_buffer,
+                               struct ll_errmsg *e) LL_NONNULL(1, 2);
 /* Close the database. Accepts NULL. */
 void ll_store_close(struct ll_store *s);
 

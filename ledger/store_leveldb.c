@@ -50,7 +50,7 @@ static int store_error(const char *what, char *err, struct ll_errmsg *e)
 }
 
 int ll_store_open(struct ll_store **out, const char *dir, bool create,
-                  struct ll_errmsg *e)
+                  size_t write_buffer, struct ll_errmsg *e)
 {
     char *err = NULL;
     if (!create) {
@@ -76,11 +76,14 @@ int ll_store_open(struct ll_store **out, const char *dir, bool create,
     leveldb_options_set_paranoid_checks(s->opts, 1);
     leveldb_options_set_cache(s->opts, s->cache);
     leveldb_options_set_filter_policy(s->opts, s->filter);
-    /* 8 MiB: the block builder's batch goes into the memtable on the
-     * writing thread, and inserts into a smaller skiplist cost less
-     * (about 0.7 us per event less than 32 MiB in bench_ledger), at the
-     * price of more, smaller flushes for the compaction thread. */
-    leveldb_options_set_write_buffer_size(s->opts, (size_t)8 << 20);
+    /* 8 MiB by default: the block builder's batch goes into the memtable
+     * on the writing thread, and inserts into a smaller skiplist cost
+     * less (about 2 us per event less than 64 MiB in bench_ledger), at
+     * the price of more, smaller flushes and more rewriting of level 1 by
+     * the compaction thread. The node, whose compaction thread shares the
+     * cores with its work, asks for more (docs/store.md). */
+    leveldb_options_set_write_buffer_size(
+        s->opts, write_buffer ? write_buffer : LL_STORE_WRITE_BUFFER_DEFAULT);
     leveldb_options_set_max_open_files(s->opts, 512);
     /* No compression: most bytes are hashes, signatures and keys, which
      * snappy cannot shrink, and compressing every table the compaction

@@ -36,6 +36,7 @@ struct ll_node_config {
     uint64_t mempool_max;     /* events waiting for a block */
     uint64_t block_max;       /* events per block */
     uint64_t block_interval;  /* ms between blocks while events wait */
+    uint64_t write_buffer_mb; /* LevelDB write buffer (memtable), MiB */
 };
 
 /* Fill in the defaults (every limit has one; paths are empty). */

@@ -1655,7 +1655,8 @@ static int open_ledger(struct node *n, struct ll_errmsg *e)
         return ll_errmsg_set(e, LL_EIO, "data_dir %s: %s", n->cfg->data_dir,
                              strerror(errno)); /* NOLINT: one thread */
     (void)snprintf(path, sizeof(path), "%s/ledger", n->cfg->data_dir);
-    return ll_ledger_open(&n->l, path, n->g, e);
+    return ll_ledger_open_buffered(&n->l, path, n->g,
+                                   (size_t)n->cfg->write_buffer_mb << 20, e);
 }
 
 static int start(struct node *n, struct ll_errmsg *e)

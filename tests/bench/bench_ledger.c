@@ -429,7 +429,7 @@ int main(void)
     l = NULL;
     {
         struct ll_store *st = NULL;
-        ll_bench_check(ll_store_open(&st, dir, false, NULL), "store open");
+        ll_bench_check(ll_store_open(&st, dir, false, 0, NULL), "store open");
         ll_store_compact(st);
         ll_store_close(st);
     }

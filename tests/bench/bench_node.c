@@ -11,8 +11,9 @@
  * generator shares the machine's two cores with the node.
  *
  * Two runs of LL_BENCH_LOAD_EVENTS (default 200000) events each: 2048
- * connections with blocks every 20 ms (low latency), and 8192 connections
- * with blocks every 50 ms (enough in flight to keep both cores busy).
+ * connections with blocks every 20 ms (low latency), and 12000
+ * connections with blocks every 50 ms (enough in flight to keep both
+ * cores busy).
  * LL_BENCH_CONNS (and LL_BENCH_INTERVAL, default 20 ms) make it one run
  * with those settings instead; LL_BENCH_KEEP=1 keeps the data directories
  * and the node's logs.
@@ -508,8 +509,8 @@ int main(int argc, char **argv)
         "keeps every connection busy with POST /v1/events?wait=commit "
         "(protobuf), each sending its next event when the last is "
         "committed. Two settings: a low-latency one (2048 connections, "
-        "blocks every 20 ms) and a saturating one (8192 connections, every "
-        "50 ms), where the cores are kept busy. Latency is submit to 201 "
+        "blocks every 20 ms) and a saturating one (12000 connections, "
+        "every 50 ms), where the cores are kept busy. Latency is submit to 201 "
         "(committed, synced).");
     ll_bench_row("BIP-340 verify, one core (this run)", verify, "verifies/s",
                  "the reference; the target is 0.5 x 2 x this");
@@ -519,7 +520,7 @@ int main(int argc, char **argv)
                        env_u64("LL_BENCH_INTERVAL", 20), verify);
     } else {
         rc |= run_load(bin, "2048 connections, 20 ms", n, 2048, 20, verify);
-        rc |= run_load(bin, "8192 connections, 50 ms", n, 8192, 50, verify);
+        rc |= run_load(bin, "12000 connections, 50 ms", n, 12000, 50, verify);
     }
     return rc;
 }

@@ -27,6 +27,7 @@ static void test_defaults_and_help(void)
     ll_config_defaults(&c);
     ASSERT_STR_EQ(c.http_listen, "127.0.0.1:8080");
     ASSERT_UEQ(c.block_max, 10000);
+    ASSERT_UEQ(c.write_buffer_mb, 64);
     struct ll_errmsg e = {{0}};
     /* Defaults alone are not enough: the required paths are missing. */
     ASSERT_ERR(ll_config_check(&c, &e), LL_EINVAL);
@@ -37,13 +38,26 @@ static void test_defaults_and_help(void)
     ASSERT_NOT_NULL(f);
     ll_config_help(f);
     ASSERT_OK(fclose(f));
-    static const char *const flags[] = {
-        "--data-dir",    "--genesis",         "--org",
-        "--keystore",    "--passphrase-file", "--log-level",
-        "--http-listen", "--capture-token",   "--max-body",
-        "--max-header",  "--max-connections", "--rate-limit",
-        "--mempool-max", "--block-max",       "--block-interval",
-        "--config",      "[http] max_body",   "(default 1048576)"};
+    static const char *const flags[] = {"--data-dir",
+                                        "--genesis",
+                                        "--org",
+                                        "--keystore",
+                                        "--passphrase-file",
+                                        "--log-level",
+                                        "--http-listen",
+                                        "--capture-token",
+                                        "--max-body",
+                                        "--max-header",
+                                        "--max-connections",
+                                        "--rate-limit",
+                                        "--mempool-max",
+                                        "--block-max",
+                                        "--block-interval",
+                                        "--config",
+                                        "[http] max_body",
+                                        "(default 1048576)",
+                                        "--write-buffer-mb",
+                                        "[store] write_buffer_mb"};
     for (size_t i = 0; i < LL_ARRAY_LEN(flags); i++)
         if (strstr(buf, flags[i]) == NULL)
             ll_test_fail(__FILE__, __LINE__, "--help lacks %s", flags[i]);
@@ -60,7 +74,9 @@ static const char good_ini[] = "; a node\n"
                                "listen = 0.0.0.0:9000\n"
                                "max_body = 65536\n"
                                "[block]\n"
-                               "max_events = 500\n";
+                               "max_events = 500\n"
+                               "[store]\n"
+                               "write_buffer_mb = 16\n";
 
 static void test_ini_and_flags(void)
 {
@@ -72,6 +88,7 @@ static void test_ini_and_flags(void)
     ASSERT_STR_EQ(c.http_listen, "0.0.0.0:9000");
     ASSERT_UEQ(c.max_body, 65536);
     ASSERT_UEQ(c.block_max, 500);
+    ASSERT_UEQ(c.write_buffer_mb, 16);
     ASSERT_OK(ll_config_check(&c, &e));
     /* A file on disk, then flags that win over it. */
     char dir[512];
@@ -112,6 +129,7 @@ static void test_bad_values(void)
         {"[http]\nmax_body = lots\n", "'lots' is not a number"},
         {"[http]\nmax_body = 99999999999999999999999\n", "not a number"},
         {"[block]\ninterval_ms =\n", "needs a number"},
+        {"[store]\nwrite_buffer_mb = 0\n", "outside 1..1024"},
         {"just words\n", "not a [section] or key = value"},
         {"[node]\norg = "
          "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"

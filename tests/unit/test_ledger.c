@@ -5,6 +5,7 @@
  * to change nothing), restart, quorum, chain verification and corruption
  * detection.
  */
+#include <dirent.h>
 #include <pthread.h>
 
 #include "../../ledger/internal.h"
@@ -718,7 +719,7 @@ static void put_schema(const char *dir, uint32_t v)
     struct ll_store_batch *b = NULL;
     uint8_t val[4];
     ll_store_be32(val, v);
-    ASSERT_OK(ll_store_open(&st, dir, false, NULL));
+    ASSERT_OK(ll_store_open(&st, dir, false, 0, NULL));
     ASSERT_OK(ll_store_batch_new(&b));
     ll_store_batch_put(b, "mschema", 7, val, v == 0 ? 3 : 4);
     ASSERT_OK(ll_store_write(st, b, true));
@@ -796,7 +797,7 @@ static void corrupt_and_verify(const char *what, const uint8_t *key,
     ASSERT_OK(ll_ledger_verify(w.l, &(struct ll_verify_report){0}, NULL));
     ll_ledger_close(w.l);
     struct ll_store *s = NULL;
-    ASSERT_OK(ll_store_open(&s, w.dir, false, NULL));
+    ASSERT_OK(ll_store_open(&s, w.dir, false, 0, NULL));
     struct ll_store_batch *wb = NULL;
     ASSERT_OK(ll_store_batch_new(&wb));
     if (val != NULL)
@@ -833,7 +834,7 @@ static void alter_lot_and_verify(void)
     ll_ledger_close(w.l);
     struct ll_store *s = NULL;
     struct ll_store_batch *wb = NULL;
-    ASSERT_OK(ll_store_open(&s, w.dir, false, NULL));
+    ASSERT_OK(ll_store_open(&s, w.dir, false, 0, NULL));
     ASSERT_OK(ll_store_batch_new(&wb));
     /* The record is u16 state length, state, frontier: keep the frontier. */
     k[0] = 'L';
@@ -931,7 +932,7 @@ static size_t count_prefix(struct world *w, char prefix)
     struct ll_store_iter *it = NULL;
     uint8_t p = (uint8_t)prefix;
     size_t n = 0;
-    ASSERT_OK(ll_store_open(&s, w->dir, false, NULL));
+    ASSERT_OK(ll_store_open(&s, w->dir, false, 0, NULL));
     ASSERT_OK(ll_store_iter_open(s, NULL, &p, 1, NULL, 0, &it));
     const uint8_t *k;
     const uint8_t *v;
@@ -1039,7 +1040,7 @@ static size_t reachable_pages(struct world *w, const uint8_t root[32])
     uint8_t path[32] = {0};
     ll_ledger_close(w->l);
     struct ll_store *s = NULL;
-    ASSERT_OK(ll_store_open(&s, w->dir, false, NULL));
+    ASSERT_OK(ll_store_open(&s, w->dir, false, 0, NULL));
     size_t n = count_from(s, root, 0, path);
     ll_store_close(s);
     world_open(w);
@@ -1159,7 +1160,7 @@ static void read_org_recs(const char *dir, struct org_recs *r)
     size_t kl;
     size_t vl;
     r->n = 0;
-    ASSERT_OK(ll_store_open(&s, dir, false, NULL));
+    ASSERT_OK(ll_store_open(&s, dir, false, 0, NULL));
     ASSERT_OK(ll_store_iter_open(s, NULL, "O", 1, NULL, 0, &it));
     while (ll_store_iter_next(it, &k, &kl, &v, &vl)) {
         ASSERT_LT(r->n, LL_ARRAY_LEN(r->rec));
@@ -1243,6 +1244,61 @@ static void prove_lots(struct ll_ledger_snap *s)
         ll_smt_verify(res, tip.state_root, keys[0], 3, proof.data, proof.len));
     ASSERT_TRUE(res[0].present && res[1].present && res[2].present);
     ll_buf_free(&proof);
+}
+
+/* Tables (.ldb files) in a LevelDB directory. */
+static size_t count_tables(const char *dir)
+{
+    size_t n = 0;
+    DIR *d = opendir(dir);
+    ASSERT_NOT_NULL(d);
+    const struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        size_t len = strlen(de->d_name);
+        n += len > 4 && strcmp(de->d_name + len - 4, ".ldb") == 0;
+    }
+    (void)closedir(d);
+    return n;
+}
+
+/* Write 4 MiB in 1 MiB batches; return the tables on disk after it. */
+static size_t tables_after_4mib(size_t write_buffer)
+{
+    char dir[512];
+    struct ll_store *st = NULL;
+    ll_test_tmpdir(dir, sizeof(dir));
+    ASSERT_OK(ll_store_open(&st, dir, true, write_buffer, NULL));
+    static uint8_t val[1024];
+    for (uint32_t b = 0; b < 4; b++) {
+        struct ll_store_batch *wb = NULL;
+        ASSERT_OK(ll_store_batch_new(&wb));
+        for (uint32_t i = 0; i < 1024; i++) {
+            uint8_t k[8];
+            ll_store_be32(k, b);
+            ll_store_be32(k + 4, i);
+            ll_crypto_random(val, sizeof(val));
+            ll_store_batch_put(wb, k, sizeof(k), val, sizeof(val));
+        }
+        ASSERT_OK(ll_store_write(st, wb, false));
+        ll_store_batch_free(wb);
+    }
+    size_t n = count_tables(dir);
+    ll_store_close(st);
+    ll_test_rmrf(dir);
+    return n;
+}
+
+/*
+ * The write buffer a caller asks for (the node's [store] write_buffer_mb)
+ * is the one LevelDB uses: 4 MiB through a 1 MiB buffer must flush tables
+ * (only one memtable waits for its flush at a time), and fits in the
+ * default 8 MiB without any.
+ */
+static void test_write_buffer(void)
+{
+    ASSERT_OK(ll_crypto_init());
+    ASSERT_GE(tables_after_4mib((size_t)1 << 20), 2);
+    ASSERT_UEQ(tables_after_4mib(0), 0);
 }
 
 static int seal_rc = -1;
@@ -1723,6 +1779,7 @@ static const struct ll_test tests[] = {
     {"restart_and_genesis_mismatch", test_restart_and_genesis_mismatch},
     {"schema_version", test_schema_version},
     {"proof_while_sealing", test_proof_while_sealing},
+    {"write_buffer", test_write_buffer},
     {"commit_needs_quorum", test_commit_needs_quorum},
     {"verify_detects_corruption", test_verify_detects_corruption},
 };

@@ -393,7 +393,7 @@ static void test_corrupt_store(void)
         ASSERT_OK(ll_ledger_event_at(w.s, 2, 2, &b));
         ll_ledger_snap_close(w.s);
         ll_ledger_close(w.l);
-        ASSERT_OK(ll_store_open(&st, w.dir, false, NULL));
+        ASSERT_OK(ll_store_open(&st, w.dir, false, 0, NULL));
         ASSERT_OK(ll_store_batch_new(&wb));
         const char *val = cases[i].val;
         if (val == NULL)
