@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "event.h"
+#include "smt.h"
 
 /*
  * Encode a nanopb message, appending at most max bytes to out.
@@ -85,5 +86,20 @@ static inline bool ll_ledger__names(const lotledger_LotQuantity *q, size_t n,
             return true;
     return false;
 }
+
+/*
+ * State-map pages as stored (docs/store.md, "State-map pages"): positions
+ * 0..14 of four tree levels. ll_ledger__page_encode writes the value for
+ * the nodes in use (bitmap used) and returns its length;
+ * ll_ledger__page_decode checks a value's shape and length and rebuilds
+ * every node in use and its hash. Returns 0 or LL_ECORRUPT; on failure
+ * node and hash may be partly written.
+ */
+#define LL_PAGE_SLOTS 15
+#define LL_PAGE_MAX   (4 + LL_PAGE_SLOTS * 64)
+size_t ll_ledger__page_encode(uint8_t out[LL_PAGE_MAX], unsigned used,
+                              const uint8_t node[][LL_SMT_NODE_LEN]);
+int ll_ledger__page_decode(const uint8_t *v, size_t len, unsigned *used,
+                           uint8_t node[][LL_SMT_NODE_LEN], uint8_t hash[][32]);
 
 #endif

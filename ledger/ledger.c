@@ -248,7 +248,7 @@ static size_t key_meta(uint8_t *k, const char *name)
  */
 #define PAGE_LEVELS  4
 #define PAGE_SLOTS   15 /* 2^PAGE_LEVELS - 1 positions */
-#define PAGE_MAX     (4 + PAGE_SLOTS * 64)
+#define PAGE_MAX     LL_PAGE_MAX
 #define PAGE_LAST    7 /* positions 7..14: the page's last level */
 #define PAGE_KEY_MAX (2 + 32)
 #define PAGE_TIERS   (LL_SMT_MAX_DEPTH / PAGE_LEVELS + 1) /* D / 4 = 0..64 */
@@ -481,6 +481,45 @@ static int page_parse(struct page *pg, const uint8_t *v, size_t len)
         ll_smt_node_hash(pg->hash[i], node + 1, node + 33);
     }
     pg->used = used;
+    return 0;
+}
+
+size_t ll_ledger__page_encode(uint8_t out[LL_PAGE_MAX], unsigned used,
+                              const uint8_t node[][LL_SMT_NODE_LEN])
+{
+    size_t n = 4;
+    unsigned leaf = 0;
+    for (unsigned i = 0; i < PAGE_SLOTS; i++) {
+        if ((used & (1u << i)) == 0)
+            continue;
+        bool is_leaf = node[i][0] == LL_SMT_NODE_LEAF;
+        leaf |= is_leaf ? 1u << i : 0;
+        if (!is_leaf && i < PAGE_LAST)
+            continue; /* rebuilt from the positions below it */
+        memcpy(out + n, node[i] + 1, 64);
+        n += 64;
+    }
+    out[0] = (uint8_t)(used >> 8);
+    out[1] = (uint8_t)used;
+    out[2] = (uint8_t)(leaf >> 8);
+    out[3] = (uint8_t)leaf;
+    return n;
+}
+
+int ll_ledger__page_decode(const uint8_t *v, size_t len, unsigned *used,
+                           uint8_t node[][LL_SMT_NODE_LEN], uint8_t hash[][32])
+{
+    struct page pg;
+    int rc = page_parse(&pg, v, len);
+    if (rc)
+        return rc;
+    *used = pg.used;
+    for (unsigned i = 0; i < PAGE_SLOTS; i++) {
+        if ((pg.used >> i & 1u) == 0)
+            continue;
+        memcpy(node[i], pg.node[i], LL_SMT_NODE_LEN);
+        memcpy(hash[i], pg.hash[i], 32);
+    }
     return 0;
 }
 
@@ -728,22 +767,8 @@ static int page_write(struct node_ctx *c, const uint8_t top[32], unsigned d,
     if (rc)
         return rc;
     uint8_t v[PAGE_MAX];
-    size_t n = 4;
-    unsigned leaf = 0;
-    for (unsigned i = 0; i < PAGE_SLOTS; i++) {
-        if ((po.used & (1u << i)) == 0)
-            continue;
-        bool is_leaf = po.node[i][0] == LL_SMT_NODE_LEAF;
-        leaf |= is_leaf ? 1u << i : 0;
-        if (!is_leaf && i < PAGE_LAST)
-            continue; /* rebuilt from the positions below it */
-        memcpy(v + n, po.node[i] + 1, 64);
-        n += 64;
-    }
-    v[0] = (uint8_t)(po.used >> 8);
-    v[1] = (uint8_t)po.used;
-    v[2] = (uint8_t)(leaf >> 8);
-    v[3] = (uint8_t)leaf;
+    size_t n = ll_ledger__page_encode(
+        v, po.used, (const uint8_t(*)[LL_SMT_NODE_LEN])po.node);
     uint8_t k[PAGE_KEY_MAX];
     ll_store_batch_put(c->wb, k, page_key(k, d, ref), v, n);
     struct upper_page *up = upper_page(c->upper, d, ref);
