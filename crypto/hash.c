@@ -163,7 +163,7 @@ void ll_sha256(uint8_t out[static 32], const void *msg, size_t len)
         ll_crypto__sha256_ni_final(&st, out);
         return;
     }
-    crypto_hash_sha256(out, msg, len);
+    ll_crypto__sha256_sodium(out, msg, len);
 }
 
 void ll_crypto__sha256_sodium(uint8_t out[static 32], const void *msg,

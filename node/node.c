@@ -55,9 +55,9 @@ struct node {
     struct waiter *waiters; /* owned */
     size_t nwait;
     size_t capwait;
-    /* The block being sealed, signed and written on the thread pool, its
-     * waiters, and the events that arrived meanwhile (applied once it is
-     * written). */
+    /* The block being sealed, signed and written on the committer thread,
+     * its waiters, and the events that arrived meanwhile (applied once it
+     * is written). */
     struct ll_block *writing; /* owned while in flight, or NULL */
     int write_rc;
     bool write_prepared; /* sealed and prepared: write_rc is the write's */
@@ -261,9 +261,7 @@ static void committer_main(void *arg)
         /* Publish the results (write_rc, ...) to the loop thread. */
         uv_mutex_lock(&n->commit_mu);
         n->commit_end = true;
-        uv_mutex_unlock(&n->commit_mu);
         (void)uv_async_send(&n->commit_done);
-        uv_mutex_lock(&n->commit_mu);
     }
     uv_mutex_unlock(&n->commit_mu);
 }
@@ -276,7 +274,7 @@ static void after_write(uv_async_t *a)
     bool end = n->commit_end;
     n->commit_end = false;
     uv_mutex_unlock(&n->commit_mu);
-    if (!end || n->writing == NULL)
+    if (!end)
         return; /* a wake-up with nothing finished */
     struct ll_block *b = n->writing;
     struct ll_errmsg e = {{0}};
@@ -362,18 +360,19 @@ static int committer_start(struct node *n, struct ll_errmsg *e)
     n->commit_done.data = n;
     uv_unref((uv_handle_t *)&n->commit_done);
     if ((rc = uv_mutex_init(&n->commit_mu)) != 0)
-        return ll_errmsg_set(e, LL_EIO, "committer: %s", uv_strerror(rc));
-    if ((rc = uv_cond_init(&n->commit_cv)) != 0) {
-        uv_mutex_destroy(&n->commit_mu);
-        return ll_errmsg_set(e, LL_EIO, "committer: %s", uv_strerror(rc));
-    }
-    if ((rc = uv_thread_create(&n->committer, committer_main, n)) != 0) {
-        uv_cond_destroy(&n->commit_cv);
-        uv_mutex_destroy(&n->commit_mu);
-        return ll_errmsg_set(e, LL_EIO, "committer: %s", uv_strerror(rc));
-    }
+        goto fail;
+    if ((rc = uv_cond_init(&n->commit_cv)) != 0)
+        goto fail_mutex;
+    if ((rc = uv_thread_create(&n->committer, committer_main, n)) != 0)
+        goto fail_cond;
     n->committer_up = true;
     return 0;
+fail_cond:
+    uv_cond_destroy(&n->commit_cv);
+fail_mutex:
+    uv_mutex_destroy(&n->commit_mu);
+fail:
+    return ll_errmsg_set(e, LL_EIO, "committer: %s", uv_strerror(rc));
 }
 
 /* Stop the committer thread (nothing is in flight by then). */

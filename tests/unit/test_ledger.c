@@ -900,20 +900,23 @@ static void test_verify_detects_corruption(void)
     uint8_t page[4 + 64];
     k[0] = 'n';
     k[1] = 0;
-    corrupt_and_verify("state-map page garbled", k, 2,
-                       (const uint8_t *)"\x00\x01\x00\x01junk", 8, LL_ECORRUPT,
-                       "state map");
-    /* Bitmaps that describe no tree: a child without its parent, a leaf
-     * not in use, an inner node above the last level without children. */
-    corrupt_and_verify("state-map page misshapen", k, 2,
-                       (const uint8_t *)"\x00\x02\x00\x02", 4, LL_ECORRUPT,
-                       "state map");
-    corrupt_and_verify("state-map page leaf unused", k, 2,
-                       (const uint8_t *)"\x00\x01\x00\x03", 4, LL_ECORRUPT,
-                       "state map");
-    corrupt_and_verify("state-map page childless", k, 2,
-                       (const uint8_t *)"\x00\x01\x00\x00", 4, LL_ECORRUPT,
-                       "state map");
+    /* Garbled; then bitmaps that describe no tree: a child without its
+     * parent, a leaf not in use, an inner node above the last level
+     * without children. */
+    static const struct {
+        const char *what;
+        const char *val;
+        size_t len;
+    } bad_pages[] = {
+        {"state-map page garbled", "\x00\x01\x00\x01junk", 8},
+        {"state-map page misshapen", "\x00\x02\x00\x02", 4},
+        {"state-map page leaf unused", "\x00\x01\x00\x03", 4},
+        {"state-map page childless", "\x00\x01\x00\x00", 4},
+    };
+    for (size_t i = 0; i < LL_ARRAY_LEN(bad_pages); i++)
+        corrupt_and_verify(bad_pages[i].what, k, 2,
+                           (const uint8_t *)bad_pages[i].val, bad_pages[i].len,
+                           LL_ECORRUPT, "state map");
     memset(page, 0x11, sizeof(page));
     page[0] = 0;
     page[1] = 1;
