@@ -55,6 +55,14 @@ int ll_ledger__lot_decode(lotledger_LotState *out, const uint8_t *buf,
 int ll_ledger__event_decode(lotledger_Event *out, const uint8_t *buf,
                             size_t len, size_t *at);
 
+/*
+ * The size of the ledger's committed-key filter (lots: the lot-key one,
+ * else the event-id one): its bits and the keys added. For tests.
+ */
+struct ll_ledger;
+void ll_ledger__filter_size(const struct ll_ledger *l, bool lots,
+                            uint64_t *bits, uint64_t *keys);
+
 /* ---- sparse Merkle map helpers (smt.c, smt_proof.c) ---------------------- */
 
 /* Bit i of a 32-byte key, counting from the most significant bit. */

@@ -1455,6 +1455,62 @@ static void test_lot_cache_set(void)
     world_free(&w);
 }
 
+/*
+ * The committed-key filters are sized at open for what the store holds,
+ * with room to double: a filter sized for an empty store was rebuilt, by
+ * reading every key, inside the commit that filled it (a stall of about
+ * 0.3 s per 10^6 events in bench_ledger). Also: nothing committed is lost
+ * to the filter across the reopen.
+ */
+static void test_filter_sized_at_open(void)
+{
+    enum { EVENTS = 600, PER_BLOCK = 200, LOTS = 64 };
+    struct world w;
+    struct ll_buf ev = {0};
+    char lot[64];
+    world_init(&w);
+    struct ll_block *b = NULL;
+    for (int i = 0; i < EVENTS; i++) {
+        if (b == NULL)
+            b = fx_begin(w.l);
+        lotledger_Event *e = fx_event(lotledger_EventType_COMMISSION, FX_FARM);
+        for (int j = 0; j < LOTS; j++) {
+            (void)snprintf(lot, sizeof(lot), "tlc/fda/42/F-%d-%d", i, j);
+            fx_lot(e, lot, 10, "EA");
+        }
+        fx_sign(&ev, NULL, e, FX_FARM);
+        fx_add(b, &ev);
+        if (ll_block_count(b) == PER_BLOCK) {
+            fx_commit(w.l, b);
+            b = NULL;
+        }
+    }
+    ll_ledger_close(w.l);
+    world_open(&w);
+    uint64_t bits = 0;
+    uint64_t keys = 0;
+    ll_ledger__filter_size(w.l, true, &bits, &keys);
+    ASSERT_UEQ(keys, (uint64_t)EVENTS * LOTS);
+    ASSERT_GE(bits, 32 * keys);
+    ll_ledger__filter_size(w.l, false, &bits, &keys);
+    ASSERT_UEQ(keys, (uint64_t)EVENTS);
+    ASSERT_GE(bits, 32 * keys);
+    /* Every lot is still known: commissioning one again is refused. */
+    b = fx_begin(w.l);
+    for (int i = 0; i < EVENTS; i += 97) {
+        lotledger_Event *e = fx_event(lotledger_EventType_COMMISSION, FX_FARM);
+        (void)snprintf(lot, sizeof(lot), "tlc/fda/42/F-%d-%d", i, i % LOTS);
+        fx_lot(e, lot, 10, "EA");
+        fx_sign(&ev, NULL, e, FX_FARM);
+        struct ll_errmsg em = {{0}};
+        ASSERT_ERR(ll_block_add(b, ev.data, ev.len, false, NULL, NULL, &em),
+                   LL_ELOTEXISTS);
+    }
+    ll_block_free(b);
+    ll_buf_free(&ev);
+    world_free(&w);
+}
+
 /* ---- the hand-written LotState codec against nanopb --------------------- */
 
 /* A random string in char[size]: empty a quarter of the time. */
@@ -1775,6 +1831,7 @@ static const struct ll_test tests[] = {
     {"org_index", test_org_index},
     {"dropped_block", test_dropped_block},
     {"lot_cache_set", test_lot_cache_set},
+    {"filter_sized_at_open", test_filter_sized_at_open},
     {"event_codec", test_event_codec},
     {"story", test_story},
     {"rules_table", test_rules_table},
