@@ -35,27 +35,23 @@
 #define MAX_KEY 128
 
 /*
- * Builder-thread caches over committed data. The node cache is
- * direct-mapped (a new entry replaces whatever shares its slot); the lot
- * cache is 4-way set associative, so that a ledger with 10^5 lots in 2^18
- * slots rarely evicts a lot it is about to touch. Nodes are content
- * addressed, so a cached node is never stale; lot records are updated when
- * a block commits, since only the builder writes them.
+ * Builder-thread caches over committed data. The page cache (state-map
+ * pages below the upper tiers, by position) is direct-mapped (a page
+ * replaces whatever shares its slot); the lot cache is 4-way set
+ * associative, so that a ledger with 10^5 lots in 2^18 slots rarely evicts
+ * a lot it is about to touch. A cached node is used only when its hash is
+ * the one asked for, so a cached page is never stale; lot records are
+ * updated when a block commits, since only the builder writes them.
  */
 #define LOT_CACHE_SLOTS  (1u << 18)
 #define LOT_CACHE_WAYS   4
-#define NODE_CACHE_SLOTS (1u << 20)
+#define PAGE_CACHE_BITS  16
+#define PAGE_CACHE_SLOTS (1u << PAGE_CACHE_BITS)
 
 struct lot_slot {
     uint8_t key[32]; /* lot key */
     uint8_t *rec;    /* committed lot record; owned; NULL = empty slot */
     size_t len;      /* its length */
-};
-
-struct node_slot {
-    uint8_t hash[32];              /* node hash */
-    uint8_t node[LL_SMT_NODE_LEN]; /* the node */
-    bool used;                     /* slot holds a node */
 };
 
 /* A Bloom filter over 32-byte keys (hashes) stored under one prefix. */
@@ -74,7 +70,7 @@ struct ll_ledger {
     bool building;            /* a block is open */
     struct lot_slot *lcache;  /* LOT_CACHE_SLOTS; owned */
     unsigned lcache_clock;    /* picks the way a full set evicts */
-    struct node_slot *ncache; /* NODE_CACHE_SLOTS; owned */
+    struct page_slot *pcache; /* PAGE_CACHE_SLOTS; owned */
     bool sealing;             /* a block is sealed elsewhere: caches are its */
     struct upper_page *upper; /* UPPER_PAGES; owned */
     struct ll_pubkey (*pks)[8];       /* parsed org keys, as g->orgs; owned */
@@ -367,11 +363,13 @@ static int nmap_put(struct nmap *m, const uint8_t h[32],
 }
 
 /*
- * The builder's copy of the upper pages, those at depths 0, 4, 8 and 12 (at
- * most 4369), by position. A block of a thousand lots rewrites most of
- * them, so they are read and rebuilt from memory. A position is used only
- * when its hash is the one asked for, so the copy is right for any version
- * of the map, and one a failed commit left behind is merely a miss.
+ * The builder's copies of pages, by position: every upper page, those at
+ * depths 0, 4, 8 and 12 (at most 4369; a block of a thousand lots rewrites
+ * most of them), in an array, and the pages below in the page cache. A
+ * position is used only when its hash is the one asked for, so a copy is
+ * right for any version of the map, and one a failed commit left behind is
+ * merely a miss. Pages are copied whole, as they are read or written, so
+ * the unchanged nodes of a page being rewritten cost no search.
  */
 #define UPPER_TIERS 4
 #define UPPER_PAGES (1 + 16 + 256 + 4096)
@@ -382,11 +380,18 @@ struct upper_page {
     uint8_t node[PAGE_SLOTS][LL_SMT_NODE_LEN]; /* their nodes */
 };
 
+/* A slot of the page cache: the page it holds (klen 0: none). */
+struct page_slot {
+    uint8_t key[PAGE_KEY_MAX]; /* page key */
+    uint8_t klen;              /* its length */
+    struct upper_page pg;      /* the page's nodes */
+};
+
 struct node_ctx {
     struct ll_store *store;           /* where committed pages live */
     const struct ll_store_snap *snap; /* read view, or NULL for latest */
     struct ll_store_batch *wb;        /* where new pages go (may be NULL) */
-    struct node_slot *cache;          /* builder's node cache, or NULL */
+    struct page_slot *pcache;         /* builder's page cache, or NULL */
     struct upper_page *upper;         /* builder's upper pages, or NULL */
     struct page *pages; /* the last page read per tier; owned, lazy */
     struct nmap *upd;   /* an update's new and moved nodes, or NULL */
@@ -554,21 +559,6 @@ static int page_read(struct node_ctx *c, unsigned depth, const uint8_t *ref,
     return 0;
 }
 
-static struct node_slot *node_slot(struct node_slot *cache,
-                                   const uint8_t hash[32])
-{
-    return &cache[ll_load_le32(hash) & (NODE_CACHE_SLOTS - 1)];
-}
-
-static void node_cache_put(struct node_slot *cache, const uint8_t hash[32],
-                           const uint8_t node[LL_SMT_NODE_LEN])
-{
-    struct node_slot *ns = node_slot(cache, hash);
-    memcpy(ns->hash, hash, 32);
-    memcpy(ns->node, node, LL_SMT_NODE_LEN);
-    ns->used = true;
-}
-
 /* True if node (65 bytes) hashes to hash as a leaf or inner node. */
 static bool node_hash_ok(const uint8_t node[LL_SMT_NODE_LEN],
                          const uint8_t hash[32])
@@ -583,20 +573,47 @@ static bool node_hash_ok(const uint8_t node[LL_SMT_NODE_LEN],
     return memcmp(h, hash, 32) == 0;
 }
 
-/* The upper page holding the node at depth on ref's path, or NULL. */
-static struct upper_page *upper_page(struct upper_page *up, unsigned depth,
-                                     const uint8_t *ref)
+/*
+ * The copy of the page holding the node at depth on ref's path: its upper
+ * page, or the page cache's slot if it holds that page; else NULL, unless
+ * claim, which empties the slot for that page and returns it. NULL when
+ * c has no caches.
+ */
+static struct upper_page *page_copy(const struct node_ctx *c, unsigned depth,
+                                    const uint8_t *ref, bool claim)
 {
     unsigned top = depth - depth % PAGE_LEVELS;
-    size_t base = 0;
-    size_t bits = 0;
-    if (up == NULL || top >= UPPER_TIERS * PAGE_LEVELS)
+    if (top < UPPER_TIERS * PAGE_LEVELS) {
+        size_t base = 0;
+        size_t bits = 0;
+        if (c->upper == NULL)
+            return NULL;
+        for (unsigned t = 0; t < top / PAGE_LEVELS; t++)
+            base = 16 * base + 1; /* pages above this tier: 1, 17, 273 */
+        for (unsigned i = 0; i < top; i++)
+            bits = (bits << 1) | ll_smt__key_bit(ref, i);
+        return &c->upper[base + bits];
+    }
+    if (c->pcache == NULL)
         return NULL;
-    for (unsigned t = 0; t < top / PAGE_LEVELS; t++)
-        base = 16 * base + 1; /* pages above this tier: 1, 17, 273 */
-    for (unsigned i = 0; i < top; i++)
-        bits = (bits << 1) | ll_smt__key_bit(ref, i);
-    return &up[base + bits];
+    /* The slot: a multiplicative hash of the path's first 64 bits (keys
+     * are uniform) and the tier. */
+    uint8_t k[PAGE_KEY_MAX];
+    size_t kl = page_key(k, top, ref);
+    uint64_t path = ll_load_be64(ref);
+    if (top < 64)
+        path >>= 64 - top;
+    path ^= (uint64_t)top << 56;
+    struct page_slot *ps =
+        &c->pcache[(path * 0x9e3779b97f4a7c15u) >> (64 - PAGE_CACHE_BITS)];
+    if (ps->klen == kl && memcmp(ps->key, k, kl) == 0)
+        return &ps->pg;
+    if (!claim)
+        return NULL;
+    memcpy(ps->key, k, kl);
+    ps->klen = (uint8_t)kl;
+    ps->pg.ok = 0;
+    return &ps->pg;
 }
 
 static void upper_put(struct upper_page *up, unsigned pos,
@@ -608,26 +625,18 @@ static void upper_put(struct upper_page *up, unsigned pos,
     up->ok |= 1u << pos;
 }
 
-/* Find the node: in the upper pages or the cache, else in its page. */
+/* Find the node: in the copy of its page, else in its page in the store
+ * (which is then copied). */
 static int node_lookup(struct node_ctx *c, uint8_t node[LL_SMT_NODE_LEN],
                        const uint8_t hash[LL_SMT_HASH_LEN], const uint8_t *ref,
                        unsigned depth)
 {
-    struct upper_page *up = upper_page(c->upper, depth, ref);
+    struct upper_page *up = page_copy(c, depth, ref, false);
     unsigned pos = page_pos(depth, ref);
     if (up != NULL && ((up->ok >> pos) & 1u) != 0 &&
         memcmp(up->hash[pos], hash, 32) == 0) {
         memcpy(node, up->node[pos], LL_SMT_NODE_LEN);
         return LL_SMT_GET_VERIFIED; /* checked when it was put there */
-    }
-    /* The node cache holds the nodes below the upper pages. */
-    if (c->cache != NULL && up == NULL) {
-        const struct node_slot *ns = node_slot(c->cache, hash);
-        if (ns->used && memcmp(ns->hash, hash, 32) == 0) {
-            memcpy(node, ns->node, LL_SMT_NODE_LEN);
-            /* Cached nodes were checked when read, or built by the map. */
-            return LL_SMT_GET_VERIFIED;
-        }
     }
     const struct page *pg = NULL;
     int rc = page_read(c, depth, ref, &pg);
@@ -637,14 +646,19 @@ static int node_lookup(struct node_ctx *c, uint8_t node[LL_SMT_NODE_LEN],
         return LL_ENOTFOUND;
     memcpy(node, pg->node[pos], LL_SMT_NODE_LEN);
     /* The page's hashes were computed as it was read. Only a node that
-     * hashes to its address is cached; a corrupt one goes to the map
-     * unverified, which rejects it. */
+     * hashes to its address is used as checked; a corrupt one goes to the
+     * map unverified, which rejects it. The page is copied whole: each
+     * position holds the hash its node was just rebuilt with. */
     if (memcmp(pg->hash[pos], hash, 32) != 0)
         return 0;
-    if (up != NULL)
-        upper_put(up, pos, hash, node);
-    else if (c->cache != NULL)
-        node_cache_put(c->cache, hash, node);
+    if (up == NULL)
+        up = page_copy(c, depth, ref, true);
+    if (up != NULL) {
+        up->ok = 0;
+        for (unsigned i = 0; i < PAGE_SLOTS; i++)
+            if ((pg->used & (1u << i)) != 0)
+                upper_put(up, i, pg->hash[i], pg->node[i]);
+    }
     return LL_SMT_GET_VERIFIED;
 }
 
@@ -699,8 +713,8 @@ static int node_for_page(struct node_ctx *c, uint8_t node[LL_SMT_NODE_LEN],
                          const uint8_t hash[32], const uint8_t *ref,
                          unsigned depth)
 {
-    /* Most of a rewritten upper page is unchanged: look there first. */
-    const struct upper_page *up = upper_page(c->upper, depth, ref);
+    /* Most of a rewritten page is unchanged: look in its copy first. */
+    const struct upper_page *up = page_copy(c, depth, ref, false);
     unsigned pos = page_pos(depth, ref);
     if (up != NULL && ((up->ok >> pos) & 1u) != 0 &&
         memcmp(up->hash[pos], hash, 32) == 0) {
@@ -771,16 +785,13 @@ static int page_write(struct node_ctx *c, const uint8_t top[32], unsigned d,
         v, po.used, (const uint8_t(*)[LL_SMT_NODE_LEN])po.node);
     uint8_t k[PAGE_KEY_MAX];
     ll_store_batch_put(c->wb, k, page_key(k, d, ref), v, n);
-    struct upper_page *up = upper_page(c->upper, d, ref);
-    if (up != NULL)
+    /* The copy learns the page as written. */
+    struct upper_page *up = page_copy(c, d, ref, true);
+    if (up != NULL) {
         up->ok = 0;
-    for (unsigned i = 0; i < PAGE_SLOTS; i++) {
-        if ((po.used & (1u << i)) == 0)
-            continue;
-        if (up != NULL)
-            upper_put(up, i, po.hash[i], po.node[i]);
-        else if (c->cache != NULL)
-            node_cache_put(c->cache, po.hash[i], po.node[i]);
+        for (unsigned i = 0; i < PAGE_SLOTS; i++)
+            if ((po.used & (1u << i)) != 0)
+                upper_put(up, i, po.hash[i], po.node[i]);
     }
     return 0;
 }
@@ -794,12 +805,12 @@ static int page_write(struct node_ctx *c, const uint8_t top[32], unsigned d,
  * Out: new_root only on success.
  */
 static int state_update(struct ll_store *st, struct ll_store_batch *wb,
-                        struct node_slot *cache, struct upper_page *upper,
+                        struct page_slot *pcache, struct upper_page *upper,
                         struct nmap *upd, uint8_t new_root[32],
                         const uint8_t old_root[32], const struct ll_smt_kv *kvs,
                         size_t n)
 {
-    struct node_ctx c = {st, NULL, wb, cache, upper, NULL, upd, 0};
+    struct node_ctx c = {st, NULL, wb, pcache, upper, NULL, upd, 0};
     struct ll_smt_store ns;
     uint8_t root[32];
     for (size_t i = 0; i < n; i++)
@@ -1074,12 +1085,12 @@ static int ledger_open(struct ll_ledger **out, const char *dir,
         goto out;
     }
     l->lcache = ll_calloc(LOT_CACHE_SLOTS, sizeof(*l->lcache));
-    l->ncache = ll_calloc(NODE_CACHE_SLOTS, sizeof(*l->ncache));
+    l->pcache = ll_calloc(PAGE_CACHE_SLOTS, sizeof(*l->pcache));
     l->pks = ll_calloc(l->g->norgs, sizeof(*l->pks));
     l->kids = ll_calloc(l->g->norgs, sizeof(*l->kids));
     l->upd = ll_calloc(1, sizeof(*l->upd));
     l->upper = ll_calloc(UPPER_PAGES, sizeof(*l->upper));
-    if (l->lcache == NULL || l->ncache == NULL || l->pks == NULL ||
+    if (l->lcache == NULL || l->pcache == NULL || l->pks == NULL ||
         l->kids == NULL || l->upd == NULL || l->upper == NULL) {
         rc = LL_ENOMEM;
         goto out;
@@ -1147,7 +1158,7 @@ void ll_ledger_close(struct ll_ledger *l)
         for (size_t i = 0; i < LOT_CACHE_SLOTS; i++)
             ll_free(l->lcache[i].rec);
     ll_free(l->lcache);
-    ll_free(l->ncache);
+    ll_free(l->pcache);
     ll_free(l->upper);
     ll_free(l->pks);
     ll_free(l->kids);
@@ -1868,7 +1879,7 @@ int ll_block_seal(struct ll_block *b, struct ll_header *h)
         ll_store_batch_put(b->wb, k, key_hash(k, K_LOT, le->key), le->rec,
                            le->rec_len);
     }
-    rc = state_update(b->l->store, b->wb, b->l->ncache, b->l->upper, b->l->upd,
+    rc = state_update(b->l->store, b->wb, b->l->pcache, b->l->upper, b->l->upd,
                       b->h.state_root, b->l->tip.state_root, kvs, n);
     ll_free(kvs);
     if (rc)
@@ -2237,11 +2248,12 @@ int ll_ledger_state_proof(const struct ll_ledger_snap *s, const uint8_t *keys,
     memset(&c, 0, sizeof(c));
     c.store = s->l->store;
     c.snap = s->snap;
-    /* Nodes are addressed by their hash, so the ledger's cache answers
-     * for any version of the map (and learns the nodes read here), unless
-     * another thread is sealing a block with it. */
+    /* A cached node is used only when its hash is the one asked for, so
+     * the ledger's page copies answer for any version of the map (and
+     * learn the pages read here), unless another thread is sealing a block
+     * with them. */
     if (!s->l->sealing) {
-        c.cache = s->l->ncache;
+        c.pcache = s->l->pcache;
         c.upper = s->l->upper;
     }
     node_store(&st, &c);
