@@ -699,6 +699,7 @@ static void node_store(struct ll_smt_store *out, struct node_ctx *c)
 
 /* A page being written. */
 struct page_out {
+    const struct upper_page *copy;             /* its old copy, or NULL */
     unsigned used;                             /* bitmap of positions */
     uint8_t hash[PAGE_SLOTS][32];              /* by position */
     uint8_t node[PAGE_SLOTS][LL_SMT_NODE_LEN]; /* by position */
@@ -706,15 +707,16 @@ struct page_out {
 
 /*
  * The node hash at (depth, ref) for a page being written: one the update
- * put or moved, else (unchanged, so in the same place) from the cache or
- * the stored page, checked against its hash.
+ * put or moved, else (unchanged, so in the same place) from the page's old
+ * copy up (may be NULL) or the stored page, checked against its hash. (A
+ * page written meanwhile may have taken up's slot; a node found there by
+ * its hash is still the node.)
  */
 static int node_for_page(struct node_ctx *c, uint8_t node[LL_SMT_NODE_LEN],
                          const uint8_t hash[32], const uint8_t *ref,
-                         unsigned depth)
+                         unsigned depth, const struct upper_page *up)
 {
     /* Most of a rewritten page is unchanged: look in its copy first. */
-    const struct upper_page *up = page_copy(c, depth, ref, false);
     unsigned pos = page_pos(depth, ref);
     if (up != NULL && ((up->ok >> pos) & 1u) != 0 &&
         memcmp(up->hash[pos], hash, 32) == 0) {
@@ -746,7 +748,7 @@ static int page_fill(struct node_ctx *c, struct page_out *po,
                      const uint8_t hash[32], unsigned depth, unsigned pos,
                      uint8_t ref[32])
 {
-    int rc = node_for_page(c, po->node[pos], hash, ref, depth);
+    int rc = node_for_page(c, po->node[pos], hash, ref, depth, po->copy);
     if (rc)
         return rc;
     memcpy(po->hash[pos], hash, 32);
@@ -776,6 +778,7 @@ static int page_write(struct node_ctx *c, const uint8_t top[32], unsigned d,
                       uint8_t ref[32])
 {
     struct page_out po;
+    po.copy = page_copy(c, d, ref, false);
     po.used = 0;
     int rc = page_fill(c, &po, top, d, 0, ref);
     if (rc)
