@@ -57,11 +57,12 @@ int ll_ledger__event_decode(lotledger_Event *out, const uint8_t *buf,
 
 /*
  * The size of the ledger's committed-key filter (lots: the lot-key one,
- * else the event-id one): its bits and the keys added. For tests.
+ * else the event-id one): its bits and the keys added over all its layers,
+ * and how many layers it has. For tests.
  */
 struct ll_ledger;
 void ll_ledger__filter_size(const struct ll_ledger *l, bool lots,
-                            uint64_t *bits, uint64_t *keys);
+                            uint64_t *bits, uint64_t *keys, size_t *layers);
 
 /* ---- sparse Merkle map helpers (smt.c, smt_proof.c) ---------------------- */
 

@@ -54,12 +54,20 @@ struct lot_slot {
     size_t len;      /* its length */
 };
 
-/* A Bloom filter over 32-byte keys (hashes) stored under one prefix. */
-struct bloom {
+/* A Bloom filter over 32-byte keys (hashes) stored under one prefix: one
+ * or more layers, each a blocked Bloom filter (see bloom_add). */
+#define BLOOM_LAYERS 8
+
+struct bloom_layer {
     uint64_t *bits; /* owned */
-    size_t nbits;   /* a power of two */
-    uint64_t n;     /* keys added */
-    uint8_t prefix; /* K_ID or K_LOT */
+    size_t nbits;   /* a power of two, >= BLOOM_BLOCK_BITS */
+    uint64_t n;     /* keys added to this layer */
+};
+
+struct bloom {
+    struct bloom_layer layer[BLOOM_LAYERS]; /* the newest is the last */
+    size_t nlayers;                         /* >= 1 once built */
+    uint8_t prefix;                         /* K_ID or K_LOT */
 };
 
 struct ll_ledger {
@@ -843,19 +851,29 @@ static int state_update(struct ll_store *st, struct ll_store_batch *wb,
  * by the store. The filters are blocked: a key's 4 bits lie in one 512-bit
  * block (a cache line), picked by key bytes 0..7, the bits by bytes 8..15
  * (the keys are uniform hashes), so an add or a probe touches one line
- * instead of four; at 16 bits per key or more about 0.5% false positives.
- * Each is built from its keys ('i', 'L') at open, sized for twice what the
- * store holds, and rebuilt for four times as many keys when it passes 16
- * bits per key (a rebuild reads every key, so it should be rare).
+ * instead of four; at 16 bits per key or fewer keys, under 0.5% false
+ * positives. Each is built from its keys ('i', 'L') at open, sized for
+ * twice what the store holds. When its newest layer passes 16 bits per key,
+ * a layer four times as large takes the new keys, and a probe asks every
+ * layer: the filter grows without reading the store, so no commit stalls
+ * on it. The next open makes one layer again. (With all BLOOM_LAYERS in
+ * use, 4^7 times the size at open, the last one takes every new key.)
  */
 #define BLOOM_MIN_BITS   ((size_t)1 << 20)
 #define BLOOM_BLOCK_BITS 512
 
-/* The 512-bit block of key. */
-static uint64_t *bloom_block(const struct bloom *f, const uint8_t key[32])
+static void bloom_free(struct bloom *f)
 {
-    size_t nblocks = f->nbits / BLOOM_BLOCK_BITS;
-    return f->bits + (BLOOM_BLOCK_BITS / 64) *
+    for (size_t i = 0; i < f->nlayers; i++)
+        ll_free(f->layer[i].bits);
+    f->nlayers = 0;
+}
+
+/* The 512-bit block of key in a layer. */
+static uint64_t *bloom_block(const struct bloom_layer *y, const uint8_t key[32])
+{
+    size_t nblocks = y->nbits / BLOOM_BLOCK_BITS;
+    return y->bits + (BLOOM_BLOCK_BITS / 64) *
                          (size_t)(ll_load_le64(key) & (nblocks - 1));
 }
 
@@ -866,59 +884,76 @@ static unsigned bloom_bit(const uint8_t key[32], size_t j)
            (BLOOM_BLOCK_BITS - 1);
 }
 
-static void bloom_add(struct bloom *f, const uint8_t key[32])
+static void bloom_layer_add(struct bloom_layer *y, const uint8_t key[32])
 {
-    uint64_t *w = bloom_block(f, key);
+    uint64_t *w = bloom_block(y, key);
     for (size_t j = 0; j < 4; j++) {
         unsigned bit = bloom_bit(key, j);
         w[bit / 64] |= (uint64_t)1 << (bit % 64);
     }
-    f->n++;
+    y->n++;
 }
 
 static bool bloom_maybe(const struct bloom *f, const uint8_t key[32])
 {
-    const uint64_t *w = bloom_block(f, key);
-    for (size_t j = 0; j < 4; j++) {
-        unsigned bit = bloom_bit(key, j);
-        if ((w[bit / 64] & ((uint64_t)1 << (bit % 64))) == 0)
-            return false;
+    for (size_t i = 0; i < f->nlayers; i++) {
+        const uint64_t *w = bloom_block(&f->layer[i], key);
+        bool all = true;
+        for (size_t j = 0; j < 4 && all; j++) {
+            unsigned bit = bloom_bit(key, j);
+            all = (w[bit / 64] & ((uint64_t)1 << (bit % 64))) != 0;
+        }
+        if (all)
+            return true;
     }
-    return true;
+    return false;
+}
+
+/* An empty layer of at least 32 bits per key for want keys, and at least
+ * min_bits. Returns 0 or LL_ENOMEM. */
+static int bloom_layer_new(struct bloom_layer *y, uint64_t want,
+                           size_t min_bits)
+{
+    size_t nbits = min_bits;
+    while ((uint64_t)nbits < 32 * want)
+        nbits *= 2;
+    y->bits = ll_calloc(nbits / 64, sizeof(*y->bits));
+    y->nbits = nbits;
+    y->n = 0;
+    return y->bits == NULL ? LL_ENOMEM : 0;
 }
 
 /*
- * (Re)build a filter from every committed key under its prefix, sized for
- * want keys (32 bits per key, at least BLOOM_MIN_BITS). On failure the
- * filter is left as it was (a partial one would have false negatives).
+ * (Re)build a filter as one layer from every committed key under its
+ * prefix, sized for want keys. On failure the filter is left as it was (a
+ * partial one would have false negatives).
  */
 static int bloom_build(struct bloom *f, struct ll_store *st, uint64_t want)
 {
-    struct bloom nf = {NULL, BLOOM_MIN_BITS, 0, f->prefix};
-    while ((uint64_t)nf.nbits < 32 * want)
-        nf.nbits *= 2;
-    nf.bits = ll_calloc(nf.nbits / 64, sizeof(*nf.bits));
-    if (nf.bits == NULL)
-        return LL_ENOMEM;
+    struct bloom_layer y;
+    int rc = bloom_layer_new(&y, want, BLOOM_MIN_BITS);
+    if (rc)
+        return rc;
     struct ll_store_iter *it = NULL;
     uint8_t p = f->prefix;
-    int rc = ll_store_iter_open(st, NULL, &p, 1, NULL, 0, &it);
+    rc = ll_store_iter_open(st, NULL, &p, 1, NULL, 0, &it);
     const uint8_t *k;
     const uint8_t *v;
     size_t kl;
     size_t vl;
     while (rc == 0 && ll_store_iter_next(it, &k, &kl, &v, &vl))
         if (kl == 33)
-            bloom_add(&nf, k + 1);
+            bloom_layer_add(&y, k + 1);
     if (rc == 0)
         rc = ll_store_iter_error(it);
     ll_store_iter_close(it);
     if (rc) {
-        ll_free(nf.bits);
+        ll_free(y.bits);
         return rc;
     }
-    ll_free(f->bits);
-    *f = nf;
+    bloom_free(f);
+    f->layer[0] = y;
+    f->nlayers = 1;
     return 0;
 }
 
@@ -928,28 +963,39 @@ static int bloom_build(struct bloom *f, struct ll_store *st, uint64_t want)
 static int bloom_open(struct bloom *f, struct ll_store *st)
 {
     int rc = bloom_build(f, st, 0);
-    if (rc == 0 && 32 * f->n > f->nbits)
-        rc = bloom_build(f, st, 2 * f->n);
+    if (rc == 0 && 32 * f->layer[0].n > f->layer[0].nbits)
+        rc = bloom_build(f, st, 2 * f->layer[0].n);
     return rc;
 }
 
-/* Add a committed key; past 16 bits per key, rebuild for four times as
- * many. A failed rebuild only costs speed: the old filter stays in use and
- * still has no false negatives. */
-static void bloom_commit(struct bloom *f, struct ll_store *st,
-                         const uint8_t key[32])
+/* Add a committed key; past 16 bits per key in the newest layer, start a
+ * layer four times as large. Without one (all BLOOM_LAYERS in use, or no
+ * memory) the key still goes in: more false positives, never a false
+ * negative. */
+static void bloom_commit(struct bloom *f, const uint8_t key[32])
 {
-    bloom_add(f, key);
-    if (16 * f->n > f->nbits && bloom_build(f, st, 2 * f->n) != 0)
-        ll_log(LL_LOG_WARN, "component=ledger msg=\"key filter not grown\"");
+    struct bloom_layer *y = &f->layer[f->nlayers - 1];
+    if (16 * (y->n + 1) > y->nbits && f->nlayers < BLOOM_LAYERS) {
+        if (bloom_layer_new(&f->layer[f->nlayers], 0, 4 * y->nbits) == 0)
+            y = &f->layer[f->nlayers++];
+        else
+            ll_log(LL_LOG_WARN,
+                   "component=ledger msg=\"key filter not grown\"");
+    }
+    bloom_layer_add(y, key);
 }
 
 void ll_ledger__filter_size(const struct ll_ledger *l, bool lots,
-                            uint64_t *bits, uint64_t *keys)
+                            uint64_t *bits, uint64_t *keys, size_t *layers)
 {
     const struct bloom *f = lots ? &l->lots : &l->ids;
-    *bits = f->nbits;
-    *keys = f->n;
+    *bits = 0;
+    *keys = 0;
+    for (size_t i = 0; i < f->nlayers; i++) {
+        *bits += f->layer[i].nbits;
+        *keys += f->layer[i].n;
+    }
+    *layers = f->nlayers;
 }
 
 /* ---- open and genesis ------------------------------------------------------
@@ -1168,8 +1214,8 @@ void ll_ledger_close(struct ll_ledger *l)
     if (l->upd != NULL)
         nmap_free(l->upd);
     ll_free(l->upd);
-    ll_free(l->ids.bits);
-    ll_free(l->lots.bits);
+    bloom_free(&l->ids);
+    bloom_free(&l->lots);
     ll_free(l->g);
     ll_free(l);
 }
@@ -1944,11 +1990,11 @@ int ll_ledger_commit_finish(struct ll_ledger *l, struct ll_block *b, int rc,
     }
     l->tip = b->new_tip;
     for (size_t i = 0; i < b->n; i++)
-        bloom_commit(&l->ids, l->store, b->ids[i]);
+        bloom_commit(&l->ids, b->ids[i]);
     for (size_t i = 0; i < b->lots_cap; i++) {
         struct lot_entry *le = &b->lots[i];
         if (le->used && !bloom_maybe(&l->lots, le->key))
-            bloom_commit(&l->lots, l->store, le->key);
+            bloom_commit(&l->lots, le->key);
         if (le->used && le->rec != NULL) {
             lot_cache_put(l, le->key, le->rec, le->rec_len);
             le->rec = NULL;

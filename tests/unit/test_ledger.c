@@ -1455,6 +1455,50 @@ static void test_lot_cache_set(void)
     world_free(&w);
 }
 
+/* Commission events lots per event from event first on, in blocks. */
+static void commission_many(struct ll_ledger *l, int first, int events,
+                            int lots)
+{
+    struct ll_buf ev = {0};
+    char lot[64];
+    struct ll_block *b = NULL;
+    for (int i = first; i < first + events; i++) {
+        if (b == NULL)
+            b = fx_begin(l);
+        lotledger_Event *e = fx_event(lotledger_EventType_COMMISSION, FX_FARM);
+        for (int j = 0; j < lots; j++) {
+            (void)snprintf(lot, sizeof(lot), "tlc/fda/42/F-%d-%d", i, j);
+            fx_lot(e, lot, 10, "EA");
+        }
+        fx_sign(&ev, NULL, e, FX_FARM);
+        fx_add(b, &ev);
+        if (ll_block_count(b) == 200) {
+            fx_commit(l, b);
+            b = NULL;
+        }
+    }
+    if (b != NULL)
+        fx_commit(l, b);
+    ll_buf_free(&ev);
+}
+
+/* Commissioning lot j of event i (see commission_many) again is refused. */
+static void check_lot_known(struct ll_ledger *l, int i, int j)
+{
+    struct ll_buf ev = {0};
+    char lot[64];
+    struct ll_block *b = fx_begin(l);
+    lotledger_Event *e = fx_event(lotledger_EventType_COMMISSION, FX_FARM);
+    (void)snprintf(lot, sizeof(lot), "tlc/fda/42/F-%d-%d", i, j);
+    fx_lot(e, lot, 10, "EA");
+    fx_sign(&ev, NULL, e, FX_FARM);
+    struct ll_errmsg em = {{0}};
+    ASSERT_ERR(ll_block_add(b, ev.data, ev.len, false, NULL, NULL, &em),
+               LL_ELOTEXISTS);
+    ll_block_free(b);
+    ll_buf_free(&ev);
+}
+
 /*
  * The committed-key filters are sized at open for what the store holds,
  * with room to double: a filter sized for an empty store was rebuilt, by
@@ -1464,50 +1508,55 @@ static void test_lot_cache_set(void)
  */
 static void test_filter_sized_at_open(void)
 {
-    enum { EVENTS = 600, PER_BLOCK = 200, LOTS = 64 };
+    enum { EVENTS = 600, LOTS = 64 };
     struct world w;
-    struct ll_buf ev = {0};
-    char lot[64];
     world_init(&w);
-    struct ll_block *b = NULL;
-    for (int i = 0; i < EVENTS; i++) {
-        if (b == NULL)
-            b = fx_begin(w.l);
-        lotledger_Event *e = fx_event(lotledger_EventType_COMMISSION, FX_FARM);
-        for (int j = 0; j < LOTS; j++) {
-            (void)snprintf(lot, sizeof(lot), "tlc/fda/42/F-%d-%d", i, j);
-            fx_lot(e, lot, 10, "EA");
-        }
-        fx_sign(&ev, NULL, e, FX_FARM);
-        fx_add(b, &ev);
-        if (ll_block_count(b) == PER_BLOCK) {
-            fx_commit(w.l, b);
-            b = NULL;
-        }
-    }
+    commission_many(w.l, 0, EVENTS, LOTS);
     ll_ledger_close(w.l);
     world_open(&w);
     uint64_t bits = 0;
     uint64_t keys = 0;
-    ll_ledger__filter_size(w.l, true, &bits, &keys);
+    size_t layers = 0;
+    ll_ledger__filter_size(w.l, true, &bits, &keys, &layers);
     ASSERT_UEQ(keys, (uint64_t)EVENTS * LOTS);
     ASSERT_GE(bits, 32 * keys);
-    ll_ledger__filter_size(w.l, false, &bits, &keys);
+    ASSERT_UEQ(layers, 1);
+    ll_ledger__filter_size(w.l, false, &bits, &keys, &layers);
     ASSERT_UEQ(keys, (uint64_t)EVENTS);
     ASSERT_GE(bits, 32 * keys);
-    /* Every lot is still known: commissioning one again is refused. */
-    b = fx_begin(w.l);
-    for (int i = 0; i < EVENTS; i += 97) {
-        lotledger_Event *e = fx_event(lotledger_EventType_COMMISSION, FX_FARM);
-        (void)snprintf(lot, sizeof(lot), "tlc/fda/42/F-%d-%d", i, i % LOTS);
-        fx_lot(e, lot, 10, "EA");
-        fx_sign(&ev, NULL, e, FX_FARM);
-        struct ll_errmsg em = {{0}};
-        ASSERT_ERR(ll_block_add(b, ev.data, ev.len, false, NULL, NULL, &em),
-                   LL_ELOTEXISTS);
-    }
-    ll_block_free(b);
-    ll_buf_free(&ev);
+    for (int i = 0; i < EVENTS; i += 97)
+        check_lot_known(w.l, i, i % LOTS);
+    world_free(&w);
+}
+
+/*
+ * A filter that fills up grows by a layer instead of being rebuilt from
+ * the store (a rebuild reads every key, on the thread that commits); keys
+ * of every layer are still found, and the next open makes one layer again.
+ */
+static void test_filter_grows_in_layers(void)
+{
+    enum { LOTS = 64, EVENTS = (1 << 20) / 16 / LOTS + 2 };
+    struct world w;
+    world_init(&w);
+    commission_many(w.l, 0, EVENTS, LOTS);
+    uint64_t bits = 0;
+    uint64_t keys = 0;
+    size_t layers = 0;
+    ll_ledger__filter_size(w.l, true, &bits, &keys, &layers);
+    /* A key the filter already answers "maybe" for is not added again. */
+    ASSERT_GE(keys, (uint64_t)EVENTS * LOTS * 99 / 100);
+    ASSERT_TRUE(keys <= (uint64_t)EVENTS * LOTS);
+    ASSERT_UEQ(layers, 2);
+    ASSERT_UEQ(bits, (uint64_t)5 << 20);
+    check_lot_known(w.l, 0, 0);
+    check_lot_known(w.l, EVENTS - 1, LOTS - 1);
+    ll_ledger_close(w.l);
+    world_open(&w);
+    ll_ledger__filter_size(w.l, true, &bits, &keys, &layers);
+    ASSERT_UEQ(layers, 1);
+    ASSERT_UEQ(keys, (uint64_t)EVENTS * LOTS);
+    check_lot_known(w.l, EVENTS / 2, 7);
     world_free(&w);
 }
 
@@ -1832,6 +1881,7 @@ static const struct ll_test tests[] = {
     {"dropped_block", test_dropped_block},
     {"lot_cache_set", test_lot_cache_set},
     {"filter_sized_at_open", test_filter_sized_at_open},
+    {"filter_grows_in_layers", test_filter_grows_in_layers},
     {"event_codec", test_event_codec},
     {"story", test_story},
     {"rules_table", test_rules_table},
