@@ -55,7 +55,8 @@ struct lot_slot {
 };
 
 /* A Bloom filter over 32-byte keys (hashes) stored under one prefix: one
- * or more layers, each a blocked Bloom filter (see bloom_add). */
+ * or more layers, each a blocked Bloom filter (see "the committed-id and
+ * lot filters" below). */
 #define BLOOM_LAYERS 8
 
 struct bloom_layer {
@@ -851,13 +852,14 @@ static int state_update(struct ll_store *st, struct ll_store_batch *wb,
  * by the store. The filters are blocked: a key's 4 bits lie in one 512-bit
  * block (a cache line), picked by key bytes 0..7, the bits by bytes 8..15
  * (the keys are uniform hashes), so an add or a probe touches one line
- * instead of four; at 16 bits per key or fewer keys, under 0.5% false
- * positives. Each is built from its keys ('i', 'L') at open, sized for
- * twice what the store holds. When its newest layer passes 16 bits per key,
- * a layer four times as large takes the new keys, and a probe asks every
- * layer: the filter grows without reading the store, so no commit stalls
- * on it. The next open makes one layer again. (With all BLOOM_LAYERS in
- * use, 4^7 times the size at open, the last one takes every new key.)
+ * instead of four; with at least 16 bits per key, under 0.5% false
+ * positives per layer. Each is built from its keys ('i', 'L') at open,
+ * sized for twice what the store holds. When its newest layer passes 16
+ * bits per key, a layer four times as large takes the new keys, and a probe
+ * asks every layer: the filter grows without reading the store, so no
+ * commit stalls on it. The next open makes one layer again. (With all
+ * BLOOM_LAYERS in use, 4^7 times the size at open, the last one takes
+ * every new key.)
  */
 #define BLOOM_MIN_BITS   ((size_t)1 << 20)
 #define BLOOM_BLOCK_BITS 512

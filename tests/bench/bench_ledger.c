@@ -446,8 +446,8 @@ int main(void)
     ll_bench_check(ll_ledger_open(&l, dir, genesis, NULL), "reopen");
     /*
      * Warm-up, not measured: the reopened ledger's caches are empty (its
-     * node cache is fresh memory, faulted in as it fills; the upper
-     * state-map pages are read and rebuilt from the store). The first
+     * page cache is fresh memory, faulted in as it fills; state-map pages
+     * are read and rebuilt from the store). The first
      * 2 x 10^4 events after a restart pay for that; a running node has
      * paid it, and the rows below measure the running rate.
      */

@@ -1455,7 +1455,8 @@ static void test_lot_cache_set(void)
     world_free(&w);
 }
 
-/* Commission events lots per event from event first on, in blocks. */
+/* Commission `lots` new lots in each of `events` events, numbered from
+ * first on (lot j of event i: tlc/fda/42/F-i-j), in blocks of 200. */
 static void commission_many(struct ll_ledger *l, int first, int events,
                             int lots)
 {
