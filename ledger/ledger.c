@@ -625,13 +625,18 @@ static struct upper_page *page_copy(const struct node_ctx *c, unsigned depth,
     return &ps->pg;
 }
 
-static void upper_put(struct upper_page *up, unsigned pos,
-                      const uint8_t hash[32],
-                      const uint8_t node[LL_SMT_NODE_LEN])
+/* Make up a copy of a page: the nodes and hashes of the used positions. */
+static void page_copy_set(struct upper_page *up, unsigned used,
+                          const uint8_t (*hash)[32],
+                          const uint8_t (*node)[LL_SMT_NODE_LEN])
 {
-    memcpy(up->hash[pos], hash, 32);
-    memcpy(up->node[pos], node, LL_SMT_NODE_LEN);
-    up->ok |= 1u << pos;
+    up->ok = used;
+    for (unsigned i = 0; i < PAGE_SLOTS; i++) {
+        if ((used & (1u << i)) != 0) {
+            memcpy(up->hash[i], hash[i], 32);
+            memcpy(up->node[i], node[i], LL_SMT_NODE_LEN);
+        }
+    }
 }
 
 /* Find the node: in the copy of its page, else in its page in the store
@@ -662,12 +667,9 @@ static int node_lookup(struct node_ctx *c, uint8_t node[LL_SMT_NODE_LEN],
         return 0;
     if (up == NULL)
         up = page_copy(c, depth, ref, true);
-    if (up != NULL) {
-        up->ok = 0;
-        for (unsigned i = 0; i < PAGE_SLOTS; i++)
-            if ((pg->used & (1u << i)) != 0)
-                upper_put(up, i, pg->hash[i], pg->node[i]);
-    }
+    if (up != NULL)
+        page_copy_set(up, pg->used, (const uint8_t(*)[32])pg->hash,
+                      (const uint8_t(*)[LL_SMT_NODE_LEN])pg->node);
     return LL_SMT_GET_VERIFIED;
 }
 
@@ -799,12 +801,9 @@ static int page_write(struct node_ctx *c, const uint8_t top[32], unsigned d,
     ll_store_batch_put(c->wb, k, page_key(k, d, ref), v, n);
     /* The copy learns the page as written. */
     struct upper_page *up = page_copy(c, d, ref, true);
-    if (up != NULL) {
-        up->ok = 0;
-        for (unsigned i = 0; i < PAGE_SLOTS; i++)
-            if ((po.used & (1u << i)) != 0)
-                upper_put(up, i, po.hash[i], po.node[i]);
-    }
+    if (up != NULL)
+        page_copy_set(up, po.used, (const uint8_t(*)[32])po.hash,
+                      (const uint8_t(*)[LL_SMT_NODE_LEN])po.node);
     return 0;
 }
 
@@ -886,6 +885,18 @@ static unsigned bloom_bit(const uint8_t key[32], size_t j)
            (BLOOM_BLOCK_BITS - 1);
 }
 
+/* True if all 4 bits of key are set in a layer. */
+static bool bloom_layer_has(const struct bloom_layer *y, const uint8_t key[32])
+{
+    const uint64_t *w = bloom_block(y, key);
+    for (size_t j = 0; j < 4; j++) {
+        unsigned bit = bloom_bit(key, j);
+        if ((w[bit / 64] & ((uint64_t)1 << (bit % 64))) == 0)
+            return false;
+    }
+    return true;
+}
+
 static void bloom_layer_add(struct bloom_layer *y, const uint8_t key[32])
 {
     uint64_t *w = bloom_block(y, key);
@@ -898,16 +909,9 @@ static void bloom_layer_add(struct bloom_layer *y, const uint8_t key[32])
 
 static bool bloom_maybe(const struct bloom *f, const uint8_t key[32])
 {
-    for (size_t i = 0; i < f->nlayers; i++) {
-        const uint64_t *w = bloom_block(&f->layer[i], key);
-        bool all = true;
-        for (size_t j = 0; j < 4 && all; j++) {
-            unsigned bit = bloom_bit(key, j);
-            all = (w[bit / 64] & ((uint64_t)1 << (bit % 64))) != 0;
-        }
-        if (all)
+    for (size_t i = 0; i < f->nlayers; i++)
+        if (bloom_layer_has(&f->layer[i], key))
             return true;
-    }
     return false;
 }
 
