@@ -111,4 +111,21 @@ size_t ll_ledger__page_encode(uint8_t out[LL_PAGE_MAX], unsigned used,
 int ll_ledger__page_decode(const uint8_t *v, size_t len, unsigned *used,
                            uint8_t node[][LL_SMT_NODE_LEN], uint8_t hash[][32]);
 
+/*
+ * The builder's state-map update on its own (for tests): apply kvs to the
+ * map whose pages st holds at old_root, as a sealed block does, and write
+ * the pages it changes in one synced batch. copies: NULL to read every
+ * page from st, else where the update keeps its page copies between calls
+ * (*copies NULL at first; free with ll_ledger__map_copies_free). Returns
+ * state_update's codes (0, LL_EINVAL, LL_ENOMEM, LL_ECORRUPT, store
+ * errors); nothing is written on failure. Out: new_root on success.
+ */
+struct ll_store;
+struct ll_ledger__map_copies;
+int ll_ledger__map_update(struct ll_store *st,
+                          struct ll_ledger__map_copies **copies,
+                          uint8_t new_root[32], const uint8_t old_root[32],
+                          const struct ll_smt_kv *kvs, size_t n);
+void ll_ledger__map_copies_free(struct ll_ledger__map_copies *copies);
+
 #endif

@@ -9,6 +9,7 @@
  * docs/store.md.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
@@ -84,7 +85,6 @@ struct ll_ledger {
     struct upper_page *upper; /* UPPER_PAGES; owned */
     struct ll_pubkey (*pks)[8];       /* parsed org keys, as g->orgs; owned */
     uint8_t (*kids)[8][LL_KEYID_LEN]; /* their key ids; owned */
-    struct nmap *upd;                 /* the builder's map-update scratch */
     struct bloom ids;                 /* filter of committed event ids */
     struct bloom lots;                /* filter of committed lot keys */
 };
@@ -267,108 +267,10 @@ struct page {
     uint8_t hash[PAGE_SLOTS][32];              /* and their hashes */
 };
 
-/*
- * Nodes by hash, open addressing. Each slot has a 64-bit tag, its
- * generation and 32 bits of its hash, in an array of its own: probes,
- * mostly for absent nodes, read that small array and touch an entry only
- * on a tag match. A slot is in use when its generation is the map's, so
- * emptying the map for the next block is one increment (the builder keeps
- * its map, grown to its largest block, across blocks).
- */
-struct nmap_entry {
-    uint8_t hash[32];
-    uint8_t node[LL_SMT_NODE_LEN];
-};
-
-struct nmap {
-    uint64_t *tag;        /* generation << 32 | hash bytes 4..7; owned */
-    struct nmap_entry *e; /* owned */
-    size_t cap;           /* power of two, or 0 */
-    size_t n;             /* in use */
-    uint32_t gen;         /* current generation, > 0 */
-};
-
 static bool is_zero32(const uint8_t *p)
 {
     static const uint8_t zero[32];
     return memcmp(p, zero, 32) == 0;
-}
-
-static void nmap_free(struct nmap *m)
-{
-    ll_free(m->tag);
-    ll_free(m->e);
-}
-
-/* Empty the map, keeping its table. */
-static void nmap_reset(struct nmap *m)
-{
-    m->n = 0;
-    if (++m->gen == 0) {
-        for (size_t i = 0; i < m->cap; i++)
-            m->tag[i] = 0;
-        m->gen = 1;
-    }
-}
-
-static uint64_t nmap_tag(uint32_t gen, const uint8_t h[32])
-{
-    return ((uint64_t)gen << 32) | ll_load_le32(h + 4);
-}
-
-/* The slot of h in a table: where it is, or the empty slot it would take. */
-static size_t nmap_slot(const uint64_t *tag, const struct nmap_entry *e,
-                        size_t cap, uint32_t gen, const uint8_t h[32])
-{
-    uint64_t want = nmap_tag(gen, h);
-    size_t j = ll_load_le32(h) & (cap - 1);
-    while ((tag[j] >> 32) == gen &&
-           (tag[j] != want || memcmp(e[j].hash, h, 32) != 0))
-        j = (j + 1) & (cap - 1);
-    return j;
-}
-
-static const uint8_t *nmap_get(const struct nmap *m, const uint8_t h[32])
-{
-    if (m == NULL || m->cap == 0)
-        return NULL;
-    size_t j = nmap_slot(m->tag, m->e, m->cap, m->gen, h);
-    return (m->tag[j] >> 32) == m->gen ? m->e[j].node : NULL;
-}
-
-/* Insert (or keep) h -> node. Returns 0 or LL_ENOMEM (m unchanged). */
-static int nmap_put(struct nmap *m, const uint8_t h[32],
-                    const uint8_t node[LL_SMT_NODE_LEN])
-{
-    if (2 * (m->n + 1) > m->cap) {
-        size_t cap = m->cap ? 2 * m->cap : 4096;
-        uint64_t *tag = ll_calloc(cap, sizeof(*tag));
-        struct nmap_entry *e = ll_reallocarray(NULL, cap, sizeof(*e));
-        if (tag == NULL || e == NULL) {
-            ll_free(tag);
-            ll_free(e);
-            return LL_ENOMEM;
-        }
-        for (size_t i = 0; i < m->cap; i++) {
-            if ((m->tag[i] >> 32) != m->gen)
-                continue;
-            size_t j = nmap_slot(tag, e, cap, m->gen, m->e[i].hash);
-            tag[j] = m->tag[i];
-            e[j] = m->e[i];
-        }
-        nmap_free(m);
-        m->tag = tag;
-        m->e = e;
-        m->cap = cap;
-    }
-    size_t j = nmap_slot(m->tag, m->e, m->cap, m->gen, h);
-    if ((m->tag[j] >> 32) == m->gen)
-        return 0;
-    m->tag[j] = nmap_tag(m->gen, h);
-    memcpy(m->e[j].hash, h, 32);
-    memcpy(m->e[j].node, node, LL_SMT_NODE_LEN);
-    m->n++;
-    return 0;
 }
 
 /*
@@ -403,8 +305,6 @@ struct node_ctx {
     struct page_slot *pcache;         /* builder's page cache, or NULL */
     struct upper_page *upper;         /* builder's upper pages, or NULL */
     struct page *pages; /* the last page read per tier; owned, lazy */
-    struct nmap *upd;   /* an update's new and moved nodes, or NULL */
-    int upd_rc;         /* first failure adding to upd */
 };
 
 static void node_ctx_free(struct node_ctx *c)
@@ -568,20 +468,6 @@ static int page_read(struct node_ctx *c, unsigned depth, const uint8_t *ref,
     return 0;
 }
 
-/* True if node (65 bytes) hashes to hash as a leaf or inner node. */
-static bool node_hash_ok(const uint8_t node[LL_SMT_NODE_LEN],
-                         const uint8_t hash[32])
-{
-    uint8_t h[32];
-    if (node[0] == LL_SMT_NODE_LEAF)
-        ll_smt_leaf_hash(h, node + 1, node + 33);
-    else if (node[0] == LL_SMT_NODE_INNER)
-        ll_smt_node_hash(h, node + 1, node + 33);
-    else
-        return false;
-    return memcmp(h, hash, 32) == 0;
-}
-
 /*
  * The copy of the page holding the node at depth on ref's path: its upper
  * page, or the page cache's slot if it holds that page; else NULL, unless
@@ -677,168 +563,335 @@ static int node_get_at(void *ctx, uint8_t node[LL_SMT_NODE_LEN],
                        const uint8_t hash[LL_SMT_HASH_LEN],
                        const uint8_t ref[LL_SMT_KEY_LEN], unsigned depth)
 {
-    struct node_ctx *c = ctx;
-    int rc = node_lookup(c, node, hash, ref, depth);
-    /* A leaf an update reads may move (an insert pushes it down): its
-     * new place is written with the update's own nodes. */
-    if (c->upd != NULL && c->upd_rc == 0 &&
-        (rc == 0 || rc == LL_SMT_GET_VERIFIED) && node[0] == LL_SMT_NODE_LEAF)
-        c->upd_rc = nmap_put(c->upd, hash, node);
-    return rc;
+    return node_lookup(ctx, node, hash, ref, depth);
 }
 
-static int node_put(void *ctx, const uint8_t hash[LL_SMT_HASH_LEN],
-                    const uint8_t node[LL_SMT_NODE_LEN])
-{
-    struct node_ctx *c = ctx;
-    if (c->upd == NULL)
-        return LL_EINVAL;
-    /* The caches learn the new nodes as their pages are written. */
-    return nmap_put(c->upd, hash, node);
-}
-
+/* A read-only node store over the pages (for proofs). */
 static void node_store(struct ll_smt_store *out, struct node_ctx *c)
 {
     out->get = NULL;
     out->get_at = node_get_at;
-    out->put = node_put;
+    out->put = NULL;
     out->ctx = c;
 }
 
-/* ---- writing the pages an update changed ---------------------------------
+/* ---- updating the map page by page ---------------------------------------
+ *
+ * A block's changes are applied in one walk down the pages they reach: each
+ * page on the way is taken whole (from its copy, else from the store,
+ * checked against the hash its parent holds), the changed positions are
+ * recomputed bottom-up in it, and it is queued in the batch and copied
+ * back. The result is the map ll_smt_update computes (docs/smt.md; the
+ * ledger's verify-chain recomputes it that way): with no deletes, a leaf
+ * never moves up, so an inner node is made only where two entries part.
  */
 
-/* A page being written. */
+/* A page being rewritten: its old positions, then the new ones. */
 struct page_out {
-    const struct upper_page *copy;             /* its old copy, or NULL */
     unsigned used;                             /* bitmap of positions */
     uint8_t hash[PAGE_SLOTS][32];              /* by position */
     uint8_t node[PAGE_SLOTS][LL_SMT_NODE_LEN]; /* by position */
 };
 
-/*
- * The node hash at (depth, ref) for a page being written: one the update
- * put or moved, else (unchanged, so in the same place) from the page's old
- * copy up (may be NULL) or the stored page, checked against its hash. (A
- * page written meanwhile may have taken up's slot; a node found there by
- * its hash is still the node.)
- */
-static int node_for_page(struct node_ctx *c, uint8_t node[LL_SMT_NODE_LEN],
-                         const uint8_t hash[32], const uint8_t *ref,
-                         unsigned depth, const struct upper_page *up)
+/* An update in progress. */
+struct pupd {
+    struct node_ctx *c;
+    const struct ll_smt_kv *kv; /* the changes, sorted by key */
+};
+
+/* As ll_smt's split: the first of kv[lo, hi) with bit depth set. */
+static size_t kv_split(const struct ll_smt_kv *kv, size_t lo, size_t hi,
+                       unsigned depth)
 {
-    /* Most of a rewritten page is unchanged: look in its copy first. */
-    unsigned pos = page_pos(depth, ref);
-    if (up != NULL && ((up->ok >> pos) & 1u) != 0 &&
-        memcmp(up->hash[pos], hash, 32) == 0) {
-        memcpy(node, up->node[pos], LL_SMT_NODE_LEN);
-        return 0;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (ll_smt__key_bit(kv[mid].key, depth))
+            hi = mid;
+        else
+            lo = mid + 1;
     }
-    const uint8_t *n = nmap_get(c->upd, hash);
-    if (n != NULL) {
-        memcpy(node, n, LL_SMT_NODE_LEN);
-        return 0;
-    }
-    int rc = node_lookup(c, node, hash, ref, depth);
-    if (rc == LL_SMT_GET_VERIFIED)
-        return 0;
-    if (rc == 0 && !node_hash_ok(node, hash))
-        rc = LL_ECORRUPT;
-    return rc == LL_ENOTFOUND ? LL_ECORRUPT : rc;
+    return lo;
 }
 
-static int page_write(struct node_ctx *c, const uint8_t top[32], unsigned d,
-                      uint8_t ref[32]);
+/* Copy used positions of a page (nodes and hashes) into po. */
+static void page_out_load(struct page_out *po, unsigned used,
+                          const uint8_t (*hash)[32],
+                          const uint8_t (*node)[LL_SMT_NODE_LEN])
+{
+    po->used = used;
+    for (unsigned i = 0; i < PAGE_SLOTS; i++) {
+        if ((used & (1u << i)) != 0) {
+            memcpy(po->hash[i], hash[i], 32);
+            memcpy(po->node[i], node[i], LL_SMT_NODE_LEN);
+        }
+    }
+}
 
 /*
- * Put the node hash at depth into position pos of po, with its subtree
- * down to the page's last level; write the pages below it that hold nodes
- * of the update. ref's first depth bits are the node's path.
+ * Load into po the committed page at depth d on ref's path, whose top must
+ * hash to top: from its copy, else from the store. A missing page or one
+ * with another top is LL_ECORRUPT.
  */
-static int page_fill(struct node_ctx *c, struct page_out *po,
-                     const uint8_t hash[32], unsigned depth, unsigned pos,
-                     uint8_t ref[32])
+static int page_old(struct node_ctx *c, struct page_out *po,
+                    const uint8_t top[32], unsigned d, const uint8_t *ref)
 {
-    int rc = node_for_page(c, po->node[pos], hash, ref, depth, po->copy);
-    if (rc)
-        return rc;
-    memcpy(po->hash[pos], hash, 32);
-    po->used |= 1u << pos;
-    const uint8_t *node = po->node[pos];
-    if (node[0] != LL_SMT_NODE_INNER)
+    const struct upper_page *up = page_copy(c, d, ref, false);
+    if (up != NULL && (up->ok & 1u) != 0 && memcmp(up->hash[0], top, 32) == 0) {
+        page_out_load(po, up->ok, (const uint8_t(*)[32])up->hash,
+                      (const uint8_t(*)[LL_SMT_NODE_LEN])up->node);
         return 0;
-    if (depth >= LL_SMT_MAX_DEPTH)
+    }
+    const struct page *pg = NULL;
+    int rc = page_read(c, d, ref, &pg);
+    if (rc)
+        return rc == LL_ENOTFOUND ? LL_ECORRUPT : rc;
+    if ((pg->used & 1u) == 0 || memcmp(pg->hash[0], top, 32) != 0)
         return LL_ECORRUPT;
-    for (unsigned s = 0; s < 2 && rc == 0; s++) {
-        const uint8_t *h = node + 1 + (size_t)32 * s;
-        uint8_t mask = (uint8_t)(0x80u >> (depth % 8));
-        if (is_zero32(h))
-            continue;
-        ref[depth / 8] =
-            (uint8_t)(s ? ref[depth / 8] | mask : ref[depth / 8] & ~mask);
-        if ((depth + 1) % PAGE_LEVELS != 0)
-            rc = page_fill(c, po, h, depth + 1, 2 * pos + 1 + s, ref);
-        else if (nmap_get(c->upd, h) != NULL)
-            rc = page_write(c, h, depth + 1, ref);
-    }
-    return rc;
+    page_out_load(po, pg->used, (const uint8_t(*)[32])pg->hash,
+                  (const uint8_t(*)[LL_SMT_NODE_LEN])pg->node);
+    return 0;
 }
 
-/* Write the page whose top is the node top at depth d (ref: its path). */
-static int page_write(struct node_ctx *c, const uint8_t top[32], unsigned d,
-                      uint8_t ref[32])
+/* Queue po, the page at depth d on ref's path, and copy it. */
+static void page_put(struct node_ctx *c, const struct page_out *po, unsigned d,
+                     const uint8_t *ref)
 {
-    struct page_out po;
-    po.copy = page_copy(c, d, ref, false);
-    po.used = 0;
-    int rc = page_fill(c, &po, top, d, 0, ref);
-    if (rc)
-        return rc;
     uint8_t v[PAGE_MAX];
-    size_t n = ll_ledger__page_encode(
-        v, po.used, (const uint8_t(*)[LL_SMT_NODE_LEN])po.node);
     uint8_t k[PAGE_KEY_MAX];
+    size_t n = ll_ledger__page_encode(
+        v, po->used, (const uint8_t(*)[LL_SMT_NODE_LEN])po->node);
     ll_store_batch_put(c->wb, k, page_key(k, d, ref), v, n);
-    /* The copy learns the page as written. */
     struct upper_page *up = page_copy(c, d, ref, true);
     if (up != NULL)
-        page_copy_set(up, po.used, (const uint8_t(*)[32])po.hash,
-                      (const uint8_t(*)[LL_SMT_NODE_LEN])po.node);
+        page_copy_set(up, po->used, (const uint8_t(*)[32])po->hash,
+                      (const uint8_t(*)[LL_SMT_NODE_LEN])po->node);
+}
+
+/* Set position pos of po to a node and its hash. */
+static void page_out_set(struct page_out *po, unsigned pos, uint8_t type,
+                         const uint8_t a[32], const uint8_t b[32])
+{
+    uint8_t *node = po->node[pos];
+    node[0] = type;
+    memcpy(node + 1, a, 32);
+    memcpy(node + 33, b, 32);
+    if (type == LL_SMT_NODE_LEAF)
+        ll_smt_leaf_hash(po->hash[pos], a, b);
+    else
+        ll_smt_node_hash(po->hash[pos], a, b);
+    po->used |= 1u << pos;
+}
+
+static int pu_apply(struct pupd *u, struct page_out *po, unsigned depth,
+                    unsigned pos, const uint8_t *carry, bool sib0, size_t lo,
+                    size_t hi);
+
+/*
+ * Apply kv[lo, hi) to child s of the node at (depth, pos): old is its
+ * committed hash (zero: none), carry a leaf pushed down into it (or NULL).
+ * Out: its new hash.
+ */
+static int pu_child(struct pupd *u, struct page_out *po, unsigned depth,
+                    unsigned pos, unsigned s, const uint8_t old[32],
+                    const uint8_t *carry, bool sib0, size_t lo, size_t hi,
+                    uint8_t out[32])
+{
+    if (lo == hi && carry == NULL) {
+        memcpy(out, old, 32); /* untouched */
+        return 0;
+    }
+    if ((depth + 1) % PAGE_LEVELS != 0) {
+        unsigned cp = 2 * pos + 1 + s;
+        int rc = pu_apply(u, po, depth + 1, cp, carry, sib0, lo, hi);
+        if (rc == 0)
+            memcpy(out, po->hash[cp], 32);
+        return rc;
+    }
+    /* The top of a page of the next tier. */
+    const uint8_t *ref = lo < hi ? u->kv[lo].key : carry + 1;
+    struct page_out np;
+    np.used = 0;
+    int rc = 0;
+    if (!is_zero32(old))
+        rc = page_old(u->c, &np, old, depth + 1, ref);
+    if (rc == 0)
+        rc = pu_apply(u, &np, depth + 1, 0, carry, sib0, lo, hi);
+    if (rc)
+        return rc;
+    page_put(u->c, &np, depth + 1, ref);
+    memcpy(out, np.hash[0], 32);
     return 0;
 }
 
 /*
+ * The checks load_at makes of a committed node the changes reach at depth
+ * on key's path (sib0: its sibling is empty): a leaf has the path's prefix
+ * and a sibling, an inner node is above the last depth and has a child.
+ */
+static bool old_node_ok(const uint8_t node[LL_SMT_NODE_LEN], bool sib0,
+                        const uint8_t *key, unsigned depth)
+{
+    if (node[0] == LL_SMT_NODE_LEAF)
+        return !sib0 && ll_smt__same_prefix(node + 1, key, depth);
+    return depth < LL_SMT_MAX_DEPTH &&
+           !(is_zero32(node + 1) && is_zero32(node + 33));
+}
+
+/*
+ * Apply kv[lo, hi) to the subtree at depth whose node is at position pos
+ * of po: the committed node there (sib0: its sibling is empty), the leaf
+ * carry pushed down into it, or nothing. The keys share the subtree's
+ * first depth bits. Leaves the new node and its hash at pos.
+ */
+static int pu_apply(struct pupd *u, struct page_out *po, unsigned depth,
+                    unsigned pos, const uint8_t *carry, bool sib0, size_t lo,
+                    size_t hi)
+{
+    static const uint8_t zero[32];
+    uint8_t cur[LL_SMT_NODE_LEN];
+    bool empty = carry == NULL && (po->used & (1u << pos)) == 0;
+    if (carry != NULL) {
+        memcpy(cur, carry, LL_SMT_NODE_LEN);
+    } else if (!empty) {
+        memcpy(cur, po->node[pos], LL_SMT_NODE_LEN);
+        if (lo == hi || !old_node_ok(cur, sib0, u->kv[lo].key, depth))
+            return LL_ECORRUPT;
+    }
+    if (lo == hi) { /* a carried leaf comes to rest */
+        page_out_set(po, pos, LL_SMT_NODE_LEAF, cur + 1, cur + 33);
+        return 0;
+    }
+    const struct ll_smt_kv *kv = &u->kv[lo];
+    bool is_leaf = !empty && cur[0] == LL_SMT_NODE_LEAF;
+    if (hi - lo == 1 &&
+        (empty || (is_leaf && memcmp(cur + 1, kv->key, 32) == 0))) {
+        page_out_set(po, pos, LL_SMT_NODE_LEAF, kv->key, kv->value_hash);
+        return 0;
+    }
+    /* Distinct keys sharing depth bits, or a leaf and another key with
+     * its prefix (checked above), part at a bit >= depth. */
+    LL_ASSERT(depth < LL_SMT_MAX_DEPTH);
+    size_t mid = kv_split(u->kv, lo, hi, depth);
+    const uint8_t *old[2] = {zero, zero};
+    const uint8_t *down[2] = {NULL, NULL};
+    if (is_leaf)
+        down[ll_smt__key_bit(cur + 1, depth)] = cur;
+    else if (!empty) {
+        old[0] = cur + 1;
+        old[1] = cur + 33;
+    }
+    uint8_t h[2][32];
+    size_t range[3] = {lo, mid, hi};
+    for (unsigned s = 0; s < 2; s++) {
+        int rc = pu_child(u, po, depth, pos, s, old[s], down[s],
+                          is_zero32(old[1 - s]), range[s], range[s + 1], h[s]);
+        if (rc)
+            return rc;
+    }
+    page_out_set(po, pos, LL_SMT_NODE_INNER, h[0], h[1]);
+    return 0;
+}
+
+static int cmp_kv(const void *a, const void *b)
+{
+    const struct ll_smt_kv *x = a;
+    const struct ll_smt_kv *y = b;
+    return memcmp(x->key, y->key, LL_SMT_KEY_LEN);
+}
+
+/*
  * Apply kvs (inserts and updates: the ledger never removes an entry) to
- * the map at old_root, reading the latest committed pages (through cache,
- * if not NULL), and queue the pages it changes in wb. upd is an empty map
- * to work in; it is left empty.
- * Returns 0, LL_EINVAL (a delete), or an ll_smt_update error.
- * Out: new_root only on success.
+ * the map at old_root, reading the latest committed pages (through the
+ * builder's copies, if not NULL), and queue the pages it changes in wb.
+ * Returns 0, LL_EINVAL (a delete or a repeated key), LL_ENOMEM,
+ * LL_ECORRUPT (a committed page missing or not what its parent says) or a
+ * store error. Out: new_root only on success.
  */
 static int state_update(struct ll_store *st, struct ll_store_batch *wb,
                         struct page_slot *pcache, struct upper_page *upper,
-                        struct nmap *upd, uint8_t new_root[32],
-                        const uint8_t old_root[32], const struct ll_smt_kv *kvs,
-                        size_t n)
+                        uint8_t new_root[32], const uint8_t old_root[32],
+                        const struct ll_smt_kv *kvs, size_t n)
 {
-    struct node_ctx c = {st, NULL, wb, pcache, upper, NULL, upd, 0};
-    struct ll_smt_store ns;
-    uint8_t root[32];
+    struct node_ctx c = {st, NULL, wb, pcache, upper, NULL};
     for (size_t i = 0; i < n; i++)
         if (kvs[i].del)
             return LL_EINVAL;
-    node_store(&ns, &c);
-    int rc = ll_smt_update(&ns, root, old_root, kvs, n);
-    if (rc == 0)
-        rc = c.upd_rc;
-    if (rc == 0 && nmap_get(upd, root) != NULL) {
-        uint8_t ref[32] = {0};
-        rc = page_write(&c, root, 0, ref);
+    if (n == 0) {
+        memmove(new_root, old_root, 32);
+        return 0;
     }
+    struct ll_smt_kv *kv = ll_reallocarray(NULL, n, sizeof(*kv));
+    struct page_out *po = ll_malloc(sizeof(*po));
+    int rc = kv == NULL || po == NULL ? LL_ENOMEM : 0;
+    if (rc)
+        goto out;
+    memcpy(kv, kvs, n * sizeof(*kv));
+    qsort(kv, n, sizeof(*kv), cmp_kv);
+    for (size_t i = 1; i < n && rc == 0; i++)
+        if (memcmp(kv[i - 1].key, kv[i].key, 32) == 0)
+            rc = LL_EINVAL;
+    po->used = 0;
+    if (rc == 0 && !is_zero32(old_root))
+        rc = page_old(&c, po, old_root, 0, kv[0].key);
+    struct pupd u = {&c, kv};
+    if (rc == 0)
+        rc = pu_apply(&u, po, 0, 0, NULL, false, 0, n);
+    if (rc == 0) {
+        page_put(&c, po, 0, kv[0].key);
+        memcpy(new_root, po->hash[0], 32);
+    }
+out:
+    ll_free(kv);
+    ll_free(po);
+    node_ctx_free(&c);
+    return rc;
+}
+
+struct ll_ledger__map_copies {
+    struct page_slot *pcache; /* PAGE_CACHE_SLOTS */
+    struct upper_page *upper; /* UPPER_PAGES */
+};
+
+void ll_ledger__map_copies_free(struct ll_ledger__map_copies *copies)
+{
+    if (copies != NULL) {
+        ll_free(copies->pcache);
+        ll_free(copies->upper);
+        ll_free(copies);
+    }
+}
+
+int ll_ledger__map_update(struct ll_store *st,
+                          struct ll_ledger__map_copies **copies,
+                          uint8_t new_root[32], const uint8_t old_root[32],
+                          const struct ll_smt_kv *kvs, size_t n)
+{
+    struct ll_ledger__map_copies *cp = NULL;
+    if (copies != NULL && *copies == NULL) {
+        cp = ll_calloc(1, sizeof(*cp));
+        if (cp != NULL) {
+            cp->pcache = ll_calloc(PAGE_CACHE_SLOTS, sizeof(*cp->pcache));
+            cp->upper = ll_calloc(UPPER_PAGES, sizeof(*cp->upper));
+        }
+        if (cp == NULL || cp->pcache == NULL || cp->upper == NULL) {
+            ll_ledger__map_copies_free(cp);
+            return LL_ENOMEM;
+        }
+        *copies = cp;
+    }
+    if (copies != NULL)
+        cp = *copies;
+    struct ll_store_batch *wb = NULL;
+    int rc = ll_store_batch_new(&wb);
+    uint8_t root[32];
+    if (rc == 0)
+        rc = state_update(st, wb, cp ? cp->pcache : NULL, cp ? cp->upper : NULL,
+                          root, old_root, kvs, n);
+    if (rc == 0)
+        rc = ll_store_write(st, wb, true);
     if (rc == 0)
         memcpy(new_root, root, 32);
-    node_ctx_free(&c);
-    nmap_reset(upd);
+    ll_store_batch_free(wb);
     return rc;
 }
 
@@ -1055,8 +1108,8 @@ static int init_genesis(struct ll_ledger *l, struct ll_errmsg *e)
     }
     static const uint8_t zero[32];
     struct ll_ledger_tip tip = {0};
-    rc = state_update(l->store, wb, NULL, NULL, l->upd, tip.state_root, zero,
-                      kvs, l->g->norgs);
+    rc = state_update(l->store, wb, NULL, NULL, tip.state_root, zero, kvs,
+                      l->g->norgs);
     if (rc)
         goto out;
     memcpy(tip.hash, l->g->hash, 32);
@@ -1143,10 +1196,9 @@ static int ledger_open(struct ll_ledger **out, const char *dir,
     l->pcache = ll_calloc(PAGE_CACHE_SLOTS, sizeof(*l->pcache));
     l->pks = ll_calloc(l->g->norgs, sizeof(*l->pks));
     l->kids = ll_calloc(l->g->norgs, sizeof(*l->kids));
-    l->upd = ll_calloc(1, sizeof(*l->upd));
     l->upper = ll_calloc(UPPER_PAGES, sizeof(*l->upper));
     if (l->lcache == NULL || l->pcache == NULL || l->pks == NULL ||
-        l->kids == NULL || l->upd == NULL || l->upper == NULL) {
+        l->kids == NULL || l->upper == NULL) {
         rc = LL_ENOMEM;
         goto out;
     }
@@ -1160,7 +1212,6 @@ static int ledger_open(struct ll_ledger **out, const char *dir,
     }
     if (rc)
         goto out;
-    l->upd->gen = 1;
     rc = ll_store_open(&l->store, dir, create, write_buffer, e);
     if (rc)
         goto out;
@@ -1217,9 +1268,6 @@ void ll_ledger_close(struct ll_ledger *l)
     ll_free(l->upper);
     ll_free(l->pks);
     ll_free(l->kids);
-    if (l->upd != NULL)
-        nmap_free(l->upd);
-    ll_free(l->upd);
     bloom_free(&l->ids);
     bloom_free(&l->lots);
     ll_free(l->g);
@@ -1934,7 +1982,7 @@ int ll_block_seal(struct ll_block *b, struct ll_header *h)
         ll_store_batch_put(b->wb, k, key_hash(k, K_LOT, le->key), le->rec,
                            le->rec_len);
     }
-    rc = state_update(b->l->store, b->wb, b->l->pcache, b->l->upper, b->l->upd,
+    rc = state_update(b->l->store, b->wb, b->l->pcache, b->l->upper,
                       b->h.state_root, b->l->tip.state_root, kvs, n);
     ll_free(kvs);
     if (rc)
@@ -2604,8 +2652,7 @@ static int verify_state_root(struct verify_ctx *v)
     ll_smt_mem_free(mem);
     /* The stored state-map nodes (what proofs are built from) must hold
      * every entry at the tip root. */
-    struct node_ctx nc = {v->l->store, v->s->snap, NULL, NULL,
-                          NULL,        NULL,       NULL, 0};
+    struct node_ctx nc = {v->l->store, v->s->snap, NULL, NULL, NULL, NULL};
     struct ll_smt_store ns;
     node_store(&ns, &nc);
     for (size_t i = 0; i < v->nkv && rc == 0; i++) {

@@ -478,6 +478,7 @@ int main(void)
     for (size_t z = 0; z < LL_ARRAY_LEN(sizes); z++) {
         uint64_t more = 5000; /* lots: 5 x 10^4 events */
         struct story *m = gen_stories(lots + z * more, more, 1 + (int)z);
+        (void)fprintf(stderr, "bench_ledger: blocks of %zu...\n", sizes[z]);
         times_reset();
         uint64_t t1 = ll_now_ns();
         uint64_t k = apply(l, m, more, sizes[z], false);

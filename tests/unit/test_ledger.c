@@ -1705,6 +1705,126 @@ static void lot_codec_round(lotledger_LotState *st, lotledger_LotState *a,
  * The hand-written LotState codec writes nanopb's bytes and accepts
  * exactly what nanopb's strict decode accepts.
  */
+/*
+ * A key for the map test: new and random, or an old key with one bit
+ * flipped at a random depth (so it shares a prefix with it, sometimes a
+ * long one: its leaf is pushed down through several pages).
+ */
+static void map_key(uint8_t key[32], const uint8_t (*old)[32], size_t nold)
+{
+    ll_test_rand_bytes(key, 32);
+    if (nold == 0 || ll_test_rand_below(2) == 0)
+        return;
+    memcpy(key, old[ll_test_rand_below((uint32_t)nold)], 32);
+    unsigned bit = ll_test_rand_below(4) == 0 ? ll_test_rand_below(256)
+                                              : ll_test_rand_below(40);
+    key[bit / 8] ^= (uint8_t)(0x80u >> (bit % 8));
+    /* The bits after it random again, or kept (a deeper split later). */
+    if (ll_test_rand_below(2) == 0 && bit < 255) {
+        uint8_t r[32];
+        ll_test_rand_bytes(r, 32);
+        for (unsigned i = bit + 1; i < 256; i++) {
+            uint8_t m = (uint8_t)(0x80u >> (i % 8));
+            key[i / 8] = (uint8_t)((key[i / 8] & ~m) | (r[i / 8] & m));
+        }
+    }
+}
+
+/*
+ * The builder's page-by-page map update gives the root ll_smt_update
+ * gives, batch after batch of inserts and updates (keys parting deep
+ * below, leaves pushed down across pages), whether pages come from its
+ * copies or, re-read and checked, from the store; a missing page it needs
+ * is LL_ECORRUPT and writes nothing.
+ */
+static void test_map_update_matches_smt(void)
+{
+    char dir[2][512];
+    struct ll_store *st[2] = {NULL, NULL};
+    struct ll_ledger__map_copies *copies = NULL;
+    struct ll_smt_mem *mem = NULL;
+    struct ll_smt_store ms;
+    uint8_t(*keys)[32] = ll_calloc(4096, 32);
+    ASSERT_TRUE(keys != NULL);
+    size_t nkeys = 0;
+    uint8_t root[3][32] = {{0}};
+    for (int i = 0; i < 2; i++) {
+        ll_test_tmpdir(dir[i], sizeof(dir[i]));
+        ASSERT_OK(ll_store_open(&st[i], dir[i], true, 0, NULL));
+    }
+    ASSERT_OK(ll_smt_mem_new(&mem));
+    ll_smt_mem_store(&ms, mem);
+    for (int round = 0; round < 150; round++) {
+        struct ll_smt_kv kv[40];
+        size_t n = 1 + ll_test_rand_below(round % 10 == 0 ? 40 : 8);
+        size_t made = 0;
+        for (size_t i = 0; i < n; i++) {
+            memset(&kv[made], 0, sizeof(kv[made]));
+            if (nkeys > 0 && ll_test_rand_below(3) == 0)
+                memcpy(kv[made].key, keys[ll_test_rand_below((uint32_t)nkeys)],
+                       32);
+            else
+                map_key(kv[made].key, (const uint8_t(*)[32])keys, nkeys);
+            bool dup = false;
+            for (size_t j = 0; j < made; j++)
+                dup = dup || memcmp(kv[j].key, kv[made].key, 32) == 0;
+            if (dup)
+                continue;
+            ll_test_rand_bytes(kv[made].value_hash, 32);
+            made++;
+        }
+        uint8_t want[32];
+        uint8_t got[32];
+        ASSERT_OK(ll_smt_update(&ms, want, root[2], kv, made));
+        ASSERT_OK(ll_ledger__map_update(st[0], NULL, got, root[0], kv, made));
+        ASSERT_MEM_EQ(got, want, 32);
+        memcpy(root[0], got, 32);
+        ASSERT_OK(
+            ll_ledger__map_update(st[1], &copies, got, root[1], kv, made));
+        ASSERT_MEM_EQ(got, want, 32);
+        memcpy(root[1], got, 32);
+        memcpy(root[2], want, 32);
+        for (size_t j = 0; j < made && nkeys < 4096; j++) {
+            bool known = false;
+            for (size_t q = 0; q < nkeys && !known; q++)
+                known = memcmp(keys[q], kv[j].key, 32) == 0;
+            if (!known)
+                memcpy(keys[nkeys++], kv[j].key, 32);
+        }
+    }
+    /* A page the next update needs is gone: LL_ECORRUPT, nothing written,
+     * and the copies still give the right answer. */
+    struct ll_smt_kv kv;
+    memset(&kv, 0, sizeof(kv));
+    memcpy(kv.key, keys[0], 32);
+    memset(kv.value_hash, 0x5a, 32);
+    uint8_t k[2] = {'n', 0};
+    struct ll_store_batch *wb = NULL;
+    ASSERT_OK(ll_store_batch_new(&wb));
+    ll_store_batch_del(wb, k, 2);
+    ASSERT_OK(ll_store_write(st[0], wb, true));
+    ll_store_batch_free(wb);
+    uint8_t got[32];
+    ASSERT_ERR(ll_ledger__map_update(st[0], NULL, got, root[0], &kv, 1),
+               LL_ECORRUPT);
+    ASSERT_FALSE(ll_store_has(st[0], NULL, k, 2));
+    uint8_t want[32];
+    ASSERT_OK(ll_smt_update(&ms, want, root[2], &kv, 1));
+    ASSERT_OK(ll_ledger__map_update(st[1], &copies, got, root[1], &kv, 1));
+    ASSERT_MEM_EQ(got, want, 32);
+    /* A delete is refused. */
+    kv.del = true;
+    ASSERT_ERR(ll_ledger__map_update(st[1], &copies, got, want, &kv, 1),
+               LL_EINVAL);
+    ll_ledger__map_copies_free(copies);
+    ll_smt_mem_free(mem);
+    for (int i = 0; i < 2; i++) {
+        ll_store_close(st[i]);
+        ll_test_rmrf(dir[i]);
+    }
+    ll_free(keys);
+}
+
 static void test_lot_codec(void)
 {
     lotledger_LotState *st = ll_malloc(sizeof(*st));
@@ -1877,6 +1997,7 @@ static void test_event_codec(void)
 
 static const struct ll_test tests[] = {
     {"nodes_pruned", test_nodes_pruned},
+    {"map_update_matches_smt", test_map_update_matches_smt},
     {"lot_codec", test_lot_codec},
     {"org_index", test_org_index},
     {"dropped_block", test_dropped_block},
