@@ -128,4 +128,8 @@ int ll_ledger__map_update(struct ll_store *st,
                           const struct ll_smt_kv *kvs, size_t n);
 void ll_ledger__map_copies_free(struct ll_ledger__map_copies *copies);
 
+/* How many state-map pages of the upper tiers (depths 0 to 16) the
+ * builder holds copies of. For tests. */
+size_t ll_ledger__upper_held(const struct ll_ledger *l);
+
 #endif

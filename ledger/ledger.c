@@ -46,7 +46,7 @@
  */
 #define LOT_CACHE_SLOTS  (1u << 18)
 #define LOT_CACHE_WAYS   4
-#define PAGE_CACHE_BITS  16
+#define PAGE_CACHE_BITS  14
 #define PAGE_CACHE_SLOTS (1u << PAGE_CACHE_BITS)
 
 struct lot_slot {
@@ -275,15 +275,16 @@ static bool is_zero32(const uint8_t *p)
 
 /*
  * The builder's copies of pages, by position: every upper page, those at
- * depths 0, 4, 8 and 12 (at most 4369; a block of a thousand lots rewrites
- * most of them), in an array, and the pages below in the page cache. A
+ * depths 0 to 16 (at most 69905: a block of a thousand lots rewrites most
+ * of the top four tiers, and a new lot lands on a random depth-16 page),
+ * in an array filled at open, and the pages below in the page cache. A
  * position is used only when its hash is the one asked for, so a copy is
  * right for any version of the map, and one a failed commit left behind is
  * merely a miss. Pages are copied whole, as they are read or written, so
  * the unchanged nodes of a page being rewritten cost no search.
  */
-#define UPPER_TIERS 4
-#define UPPER_PAGES (1 + 16 + 256 + 4096)
+#define UPPER_TIERS 5
+#define UPPER_PAGES (1 + 16 + 256 + 4096 + 65536)
 
 struct upper_page {
     unsigned ok;                               /* positions held (checked) */
@@ -523,6 +524,52 @@ static void page_copy_set(struct upper_page *up, unsigned used,
             memcpy(up->node[i], node[i], LL_SMT_NODE_LEN);
         }
     }
+}
+
+/*
+ * Copy every committed page of the upper tiers (one scan of their keys),
+ * so that the first blocks after an open do not read them one at a time.
+ * A page that does not parse is left out: the builder reads it again when
+ * it needs it and finds it damaged, and verify-chain reports it.
+ */
+static int upper_load(struct ll_store *st, struct upper_page *upper)
+{
+    struct node_ctx c = {st, NULL, NULL, NULL, upper, NULL};
+    struct page *pg = ll_malloc(sizeof(*pg));
+    int rc = pg == NULL ? LL_ENOMEM : 0;
+    for (unsigned t = 0; t < UPPER_TIERS && rc == 0; t++) {
+        uint8_t prefix[2] = {K_NODE, (uint8_t)t};
+        size_t klen = 2 + (t * PAGE_LEVELS + 7) / 8;
+        struct ll_store_iter *it = NULL;
+        rc = ll_store_iter_open(st, NULL, prefix, 2, NULL, 0, &it);
+        if (rc)
+            break;
+        const uint8_t *k;
+        const uint8_t *v;
+        size_t kl;
+        size_t vl;
+        while (ll_store_iter_next(it, &k, &kl, &v, &vl)) {
+            uint8_t ref[32] = {0};
+            if (kl != klen || page_parse(pg, v, vl) != 0)
+                continue;
+            memcpy(ref, k + 2, kl - 2);
+            struct upper_page *up = page_copy(&c, t * PAGE_LEVELS, ref, true);
+            page_copy_set(up, pg->used, (const uint8_t(*)[32])pg->hash,
+                          (const uint8_t(*)[LL_SMT_NODE_LEN])pg->node);
+        }
+        rc = ll_store_iter_error(it);
+        ll_store_iter_close(it);
+    }
+    ll_free(pg);
+    return rc;
+}
+
+size_t ll_ledger__upper_held(const struct ll_ledger *l)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < UPPER_PAGES; i++)
+        n += l->upper[i].ok != 0;
+    return n;
 }
 
 /* Find the node: in the copy of its page, else in its page in the store
@@ -1172,6 +1219,20 @@ static int load_existing(struct ll_ledger *l, struct ll_errmsg *e)
     return rc;
 }
 
+/* Build the key filters and copy the upper pages of an opened store. */
+static int fill_caches(struct ll_ledger *l, struct ll_errmsg *e)
+{
+    l->ids.prefix = K_ID;
+    l->lots.prefix = K_LOT;
+    int rc = bloom_open(&l->ids, l->store);
+    if (rc == 0)
+        rc = bloom_open(&l->lots, l->store);
+    if (rc == 0 && upper_load(l->store, l->upper) != 0)
+        rc = ll_errmsg_set(e, LL_ESTORE,
+                           "ledger: cannot read the state-map pages");
+    return rc;
+}
+
 static int ledger_open(struct ll_ledger **out, const char *dir,
                        const struct ll_genesis *g, bool create,
                        size_t write_buffer, struct ll_errmsg *e)
@@ -1221,12 +1282,8 @@ static int ledger_open(struct ll_ledger **out, const char *dir,
         rc = init_genesis(l, e);
     else
         rc = ll_errmsg_set(e, LL_ENOTFOUND, "ledger: no ledger in %s", dir);
-    l->ids.prefix = K_ID;
-    l->lots.prefix = K_LOT;
     if (rc == 0)
-        rc = bloom_open(&l->ids, l->store);
-    if (rc == 0)
-        rc = bloom_open(&l->lots, l->store);
+        rc = fill_caches(l, e);
 out:
     if (rc) {
         ll_ledger_close(l);

@@ -928,6 +928,30 @@ static void test_verify_detects_corruption(void)
                        "state map");
 }
 
+/* State-map pages of the upper tiers (depths 0 to 16) in w's store. */
+static size_t count_upper_pages(struct world *w)
+{
+    size_t n = 0;
+    for (uint8_t t = 0; t <= 4; t++) {
+        ll_ledger_close(w->l);
+        struct ll_store *s = NULL;
+        struct ll_store_iter *it = NULL;
+        uint8_t p[2] = {'n', t};
+        ASSERT_OK(ll_store_open(&s, w->dir, false, 0, NULL));
+        ASSERT_OK(ll_store_iter_open(s, NULL, p, 2, NULL, 0, &it));
+        const uint8_t *k;
+        const uint8_t *v;
+        size_t kl;
+        size_t vl;
+        while (ll_store_iter_next(it, &k, &kl, &v, &vl))
+            n++;
+        ll_store_iter_close(it);
+        ll_store_close(s);
+        world_open(w);
+    }
+    return n;
+}
+
 static size_t count_prefix(struct world *w, char prefix)
 {
     ll_ledger_close(w->l);
@@ -1096,6 +1120,10 @@ static void test_nodes_pruned(void)
     ll_ledger_tip(w.l, &tip);
     ASSERT_UEQ(after, reachable_pages(&w, tip.state_root));
     ASSERT_GT(after, before);
+    /* The reopened ledger copied every upper page at open. */
+    size_t upper = count_upper_pages(&w);
+    ASSERT_GT(upper, 1);
+    ASSERT_UEQ(ll_ledger__upper_held(w.l), upper);
     struct ll_errmsg e = {{0}};
     int rc = ll_ledger_verify(w.l, &(struct ll_verify_report){0}, &e);
     if (rc)
