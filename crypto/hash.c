@@ -138,6 +138,8 @@ static void tag_prefix_init(struct ll_sha256 *st, const char *tag)
 void ll_crypto__hash_init(void)
 {
     use_ni = ll_crypto__shani_ok();
+    if (use_ni)
+        ll_crypto__shani_init();
     for (size_t i = 0; i < LL_TAG_COUNT; i++)
         tag_prefix_init(&midstates[i], tag_names[i]);
 }
@@ -208,6 +210,26 @@ void ll_tagged_hash(uint8_t out[static 32], enum ll_tag tag, const void *msg,
     struct ll_sha256 st = {{0}};
     ll_tagged_init(&st, tag);
     ll_sha256_update(&st, msg, len);
+    ll_sha256_final(&st, out);
+}
+
+void ll_tagged_hash64(uint8_t out[static 32], enum ll_tag tag,
+                      const uint8_t a[static 32], const uint8_t b[static 32])
+{
+    LL_ASSERT((unsigned)tag < LL_TAG_COUNT);
+    if (use_ni) {
+        /* The midstate has absorbed the 64-byte tag prefix: a || b is the
+         * second block of a 128-byte message. */
+        uint8_t block[64];
+        memcpy(block, a, 32);
+        memcpy(block + 32, b, 32);
+        ll_crypto__shani_last128(ni_of(&midstates[tag])->h, block, out);
+        return;
+    }
+    struct ll_sha256 st;
+    ll_tagged_init(&st, tag);
+    ll_sha256_update(&st, a, 32);
+    ll_sha256_update(&st, b, 32);
     ll_sha256_final(&st, out);
 }
 

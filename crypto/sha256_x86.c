@@ -46,51 +46,128 @@ bool ll_crypto__shani_ok(void)
     return ssse3 && sse41 && (b & (1u << 29)) != 0;
 }
 
-__attribute__((target("sha,sse4.1,ssse3"))) void
-ll_crypto__shani_blocks(uint32_t h[8], const uint8_t *p, size_t nblocks)
+/* The state as the instructions keep it: ABEF and CDGH. */
+struct ni_regs {
+    __m128i s0;
+    __m128i s1;
+};
+
+__attribute__((target("sha,sse4.1,ssse3"))) static inline struct ni_regs
+ni_load(const uint32_t h[8])
+{
+    struct ni_regs r;
+    __m128i t = _mm_loadu_si128((const __m128i *)(const void *)&h[0]);
+    r.s1 = _mm_loadu_si128((const __m128i *)(const void *)&h[4]);
+    t = _mm_shuffle_epi32(t, 0xB1);        /* C D A B */
+    r.s1 = _mm_shuffle_epi32(r.s1, 0x1B);  /* H G F E */
+    r.s0 = _mm_alignr_epi8(t, r.s1, 8);    /* A B E F */
+    r.s1 = _mm_blend_epi16(r.s1, t, 0xF0); /* C D G H */
+    return r;
+}
+
+__attribute__((target("sha,sse4.1,ssse3"))) static inline void
+ni_store(uint32_t h[8], struct ni_regs r)
+{
+    __m128i t = _mm_shuffle_epi32(r.s0, 0x1B);  /* F E B A */
+    __m128i s1 = _mm_shuffle_epi32(r.s1, 0xB1); /* D C H G */
+    __m128i s0 = _mm_blend_epi16(t, s1, 0xF0);  /* D C B A */
+    s1 = _mm_alignr_epi8(s1, t, 8);             /* H G F E */
+    _mm_storeu_si128((__m128i *)(void *)&h[0], s0);
+    _mm_storeu_si128((__m128i *)(void *)&h[4], s1);
+}
+
+/* Compress one 64-byte block into r. */
+__attribute__((target("sha,sse4.1,ssse3"))) static inline struct ni_regs
+ni_block(struct ni_regs r, const uint8_t *p)
 {
     /* Big-endian words: reverse the bytes of each 32-bit lane. */
     const __m128i bswap =
         _mm_set_epi64x(0x0c0d0e0f08090a0bLL, 0x0405060700010203LL);
-    __m128i t = _mm_loadu_si128((const __m128i *)(const void *)&h[0]);
-    __m128i s1 = _mm_loadu_si128((const __m128i *)(const void *)&h[4]);
-    t = _mm_shuffle_epi32(t, 0xB1);         /* C D A B */
-    s1 = _mm_shuffle_epi32(s1, 0x1B);       /* H G F E */
-    __m128i s0 = _mm_alignr_epi8(t, s1, 8); /* A B E F */
-    s1 = _mm_blend_epi16(s1, t, 0xF0);      /* C D G H */
-    for (; nblocks > 0; nblocks--, p += 64) {
-        __m128i save0 = s0;
-        __m128i save1 = s1;
-        __m128i w[4];
-        for (size_t i = 0; i < 16; i++) {
-            __m128i *x = &w[i % 4];
-            if (i < 4) {
-                *x = _mm_shuffle_epi8(
-                    _mm_loadu_si128(
-                        (const __m128i *)(const void *)(p + 16 * i)),
-                    bswap);
-            } else {
-                /* W[t..t+3] from W[t-16..t-1]: w[i%4] holds t-16..t-13. */
-                __m128i m = _mm_sha256msg1_epu32(*x, w[(i + 1) % 4]);
-                m = _mm_add_epi32(
-                    m, _mm_alignr_epi8(w[(i + 3) % 4], w[(i + 2) % 4], 4));
-                *x = _mm_sha256msg2_epu32(m, w[(i + 3) % 4]);
-            }
-            __m128i wk = _mm_add_epi32(
-                *x,
-                _mm_loadu_si128((const __m128i *)(const void *)&k256[4 * i]));
-            s1 = _mm_sha256rnds2_epu32(s1, s0, wk);
-            s0 = _mm_sha256rnds2_epu32(s0, s1, _mm_shuffle_epi32(wk, 0x0E));
+    __m128i s0 = r.s0;
+    __m128i s1 = r.s1;
+    __m128i w[4];
+    for (size_t i = 0; i < 16; i++) {
+        __m128i *x = &w[i % 4];
+        if (i < 4) {
+            *x = _mm_shuffle_epi8(
+                _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * i)),
+                bswap);
+        } else {
+            /* W[t..t+3] from W[t-16..t-1]: w[i%4] holds t-16..t-13. */
+            __m128i m = _mm_sha256msg1_epu32(*x, w[(i + 1) % 4]);
+            m = _mm_add_epi32(
+                m, _mm_alignr_epi8(w[(i + 3) % 4], w[(i + 2) % 4], 4));
+            *x = _mm_sha256msg2_epu32(m, w[(i + 3) % 4]);
         }
-        s0 = _mm_add_epi32(s0, save0);
-        s1 = _mm_add_epi32(s1, save1);
+        __m128i wk = _mm_add_epi32(
+            *x, _mm_loadu_si128((const __m128i *)(const void *)&k256[4 * i]));
+        s1 = _mm_sha256rnds2_epu32(s1, s0, wk);
+        s0 = _mm_sha256rnds2_epu32(s0, s1, _mm_shuffle_epi32(wk, 0x0E));
     }
-    t = _mm_shuffle_epi32(s0, 0x1B);   /* F E B A */
-    s1 = _mm_shuffle_epi32(s1, 0xB1);  /* D C H G */
-    s0 = _mm_blend_epi16(t, s1, 0xF0); /* D C B A */
-    s1 = _mm_alignr_epi8(s1, t, 8);    /* H G F E */
-    _mm_storeu_si128((__m128i *)(void *)&h[0], s0);
-    _mm_storeu_si128((__m128i *)(void *)&h[4], s1);
+    r.s0 = _mm_add_epi32(s0, r.s0);
+    r.s1 = _mm_add_epi32(s1, r.s1);
+    return r;
+}
+
+__attribute__((target("sha,sse4.1,ssse3"))) void
+ll_crypto__shani_blocks(uint32_t h[8], const uint8_t *p, size_t nblocks)
+{
+    struct ni_regs r = ni_load(h);
+    for (; nblocks > 0; nblocks--, p += 64)
+        r = ni_block(r, p);
+    ni_store(h, r);
+}
+
+/*
+ * The last block of every 128-byte message is the same (0x80, zeros, the
+ * length 1024 in bits), so its message schedule plus the round constants
+ * is computed once, in portable code: W+K for its 64 rounds.
+ */
+static uint32_t pad128_wk[64];
+
+static uint32_t rotr(uint32_t x, unsigned n)
+{
+    return (x >> n) | (x << (32 - n));
+}
+
+void ll_crypto__shani_init(void)
+{
+    uint32_t w[64] = {0x80000000u};
+    w[15] = 1024;
+    for (size_t t = 16; t < 64; t++) {
+        uint32_t a = w[t - 15];
+        uint32_t b = w[t - 2];
+        uint32_t s0 = rotr(a, 7) ^ rotr(a, 18) ^ (a >> 3);
+        uint32_t s1 = rotr(b, 17) ^ rotr(b, 19) ^ (b >> 10);
+        w[t] = w[t - 16] + s0 + w[t - 7] + s1;
+    }
+    for (size_t t = 0; t < 64; t++)
+        pad128_wk[t] = w[t] + k256[t];
+}
+
+__attribute__((target("sha,sse4.1,ssse3"))) void
+ll_crypto__shani_last128(const uint32_t h[8], const uint8_t block[64],
+                         uint8_t out[32])
+{
+    struct ni_regs r = ni_block(ni_load(h), block);
+    __m128i s0 = r.s0;
+    __m128i s1 = r.s1;
+    for (size_t i = 0; i < 16; i++) {
+        __m128i wk =
+            _mm_loadu_si128((const __m128i *)(const void *)&pad128_wk[4 * i]);
+        s1 = _mm_sha256rnds2_epu32(s1, s0, wk);
+        s0 = _mm_sha256rnds2_epu32(s0, s1, _mm_shuffle_epi32(wk, 0x0E));
+    }
+    r.s0 = _mm_add_epi32(s0, r.s0);
+    r.s1 = _mm_add_epi32(s1, r.s1);
+    uint32_t v[8];
+    ni_store(v, r);
+    for (size_t i = 0; i < 8; i++) {
+        out[4 * i] = (uint8_t)(v[i] >> 24);
+        out[4 * i + 1] = (uint8_t)(v[i] >> 16);
+        out[4 * i + 2] = (uint8_t)(v[i] >> 8);
+        out[4 * i + 3] = (uint8_t)v[i];
+    }
 }
 
 #else
@@ -105,6 +182,19 @@ void ll_crypto__shani_blocks(uint32_t h[8], const uint8_t *p, size_t nblocks)
     (void)h;
     (void)p;
     (void)nblocks;
+    LL_ASSERT(0);
+}
+
+void ll_crypto__shani_init(void)
+{
+}
+
+void ll_crypto__shani_last128(const uint32_t h[8], const uint8_t block[64],
+                              uint8_t out[32])
+{
+    (void)h;
+    (void)block;
+    (void)out;
     LL_ASSERT(0);
 }
 

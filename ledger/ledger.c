@@ -83,6 +83,7 @@ struct ll_ledger {
     struct page_slot *pcache; /* PAGE_CACHE_SLOTS; owned */
     bool sealing;             /* a block is sealed elsewhere: caches are its */
     struct upper_page *upper; /* UPPER_PAGES; owned */
+    struct ll_store_batch *spare_wb;  /* the last block's batch; owned */
     struct ll_pubkey (*pks)[8];       /* parsed org keys, as g->orgs; owned */
     uint8_t (*kids)[8][LL_KEYID_LEN]; /* their key ids; owned */
     struct bloom ids;                 /* filter of committed event ids */
@@ -1323,6 +1324,7 @@ void ll_ledger_close(struct ll_ledger *l)
     ll_free(l->lcache);
     ll_free(l->pcache);
     ll_free(l->upper);
+    ll_store_batch_free(l->spare_wb);
     ll_free(l->pks);
     ll_free(l->kids);
     bloom_free(&l->ids);
@@ -1707,8 +1709,12 @@ int ll_block_begin(struct ll_ledger *l, struct ll_block **out, int64_t time_ms,
     b->ro = ll_malloc(sizeof(*b->ro));
     b->fr = ll_malloc(LL_RULES_MAX_LOTS * sizeof(*b->fr));
     b->scratch = ll_malloc(REC_MAX);
+    /* The last block's batch, emptied: its buffer has the room (a fresh
+     * one would grow, copying itself, to a block's size every block). */
+    b->wb = l->spare_wb;
+    l->spare_wb = NULL;
     if (b->se == NULL || b->ro == NULL || b->fr == NULL || b->scratch == NULL ||
-        ll_store_batch_new(&b->wb) != 0) {
+        (b->wb == NULL && ll_store_batch_new(&b->wb) != 0)) {
         ll_block_free(b);
         return LL_ENOMEM;
     }
@@ -1746,7 +1752,12 @@ void ll_block_free(struct ll_block *b)
     ll_free(b->ro);
     ll_free(b->fr);
     ll_free(b->scratch);
-    ll_store_batch_free(b->wb);
+    if (b->wb != NULL && b->l->spare_wb == NULL) {
+        ll_store_batch_clear(b->wb);
+        b->l->spare_wb = b->wb;
+    } else {
+        ll_store_batch_free(b->wb);
+    }
     b->l->building = false;
     ll_free(b);
 }

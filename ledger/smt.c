@@ -38,11 +38,9 @@ static const uint8_t *child(const uint8_t node[LL_SMT_NODE_LEN], unsigned side)
 static void hash_node_bytes(uint8_t out[LL_SMT_HASH_LEN],
                             const uint8_t node[LL_SMT_NODE_LEN])
 {
-    struct ll_sha256 st;
-    ll_tagged_init(&st, node[0] == LL_SMT_NODE_LEAF ? LL_TAG_SMT_LEAF
-                                                    : LL_TAG_SMT_NODE);
-    ll_sha256_update(&st, node + 1, LL_SMT_NODE_LEN - 1);
-    ll_sha256_final(&st, out);
+    ll_tagged_hash64(
+        out, node[0] == LL_SMT_NODE_LEAF ? LL_TAG_SMT_LEAF : LL_TAG_SMT_NODE,
+        node + 1, node + 33);
 }
 
 void ll_smt_value_hash(uint8_t out[static LL_SMT_HASH_LEN], const void *bytes,
@@ -55,22 +53,14 @@ void ll_smt_leaf_hash(uint8_t out[static LL_SMT_HASH_LEN],
                       const uint8_t key[static LL_SMT_KEY_LEN],
                       const uint8_t value_hash[static LL_SMT_HASH_LEN])
 {
-    struct ll_sha256 st;
-    ll_tagged_init(&st, LL_TAG_SMT_LEAF);
-    ll_sha256_update(&st, key, LL_SMT_KEY_LEN);
-    ll_sha256_update(&st, value_hash, LL_SMT_HASH_LEN);
-    ll_sha256_final(&st, out);
+    ll_tagged_hash64(out, LL_TAG_SMT_LEAF, key, value_hash);
 }
 
 void ll_smt_node_hash(uint8_t out[static LL_SMT_HASH_LEN],
                       const uint8_t left[static LL_SMT_HASH_LEN],
                       const uint8_t right[static LL_SMT_HASH_LEN])
 {
-    struct ll_sha256 st;
-    ll_tagged_init(&st, LL_TAG_SMT_NODE);
-    ll_sha256_update(&st, left, LL_SMT_HASH_LEN);
-    ll_sha256_update(&st, right, LL_SMT_HASH_LEN);
-    ll_sha256_final(&st, out);
+    ll_tagged_hash64(out, LL_TAG_SMT_NODE, left, right);
 }
 
 /* ---- reading nodes ------------------------------------------------------- */
