@@ -114,16 +114,18 @@ int ll_ledger__page_decode(const uint8_t *v, size_t len, unsigned *used,
 /*
  * The builder's state-map update on its own (for tests): apply kvs to the
  * map whose pages st holds at old_root, as a sealed block does, and write
- * the pages it changes in one synced batch. copies: NULL to read every
- * page from st, else where the update keeps its page copies between calls
- * (*copies NULL at first; free with ll_ledger__map_copies_free). Returns
+ * the pages it changes in one synced batch. cp: NULL to read every page
+ * from st, else where the update keeps its page copies between calls
+ * (ll_ledger__map_copies_new, with a page cache of 2^cache_bits slots,
+ * 1 to 14: a tiny one makes pages of one walk share slots). Returns
  * state_update's codes (0, LL_EINVAL, LL_ENOMEM, LL_ECORRUPT, store
  * errors); nothing is written on failure. Out: new_root on success.
  */
 struct ll_store;
 struct ll_ledger__map_copies;
-int ll_ledger__map_update(struct ll_store *st,
-                          struct ll_ledger__map_copies **copies,
+int ll_ledger__map_copies_new(struct ll_ledger__map_copies **out,
+                              unsigned cache_bits);
+int ll_ledger__map_update(struct ll_store *st, struct ll_ledger__map_copies *cp,
                           uint8_t new_root[32], const uint8_t old_root[32],
                           const struct ll_smt_kv *kvs, size_t n);
 void ll_ledger__map_copies_free(struct ll_ledger__map_copies *copies);

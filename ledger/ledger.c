@@ -306,7 +306,8 @@ struct node_ctx {
     struct ll_store_batch *wb;        /* where new pages go (may be NULL) */
     struct page_slot *pcache;         /* builder's page cache, or NULL */
     struct upper_page *upper;         /* builder's upper pages, or NULL */
-    struct page *pages; /* the last page read per tier; owned, lazy */
+    struct page *pages;  /* the last page read per tier; owned, lazy */
+    unsigned cache_bits; /* pcache has 2^cache_bits slots; 0: the default */
 };
 
 static void node_ctx_free(struct node_ctx *c)
@@ -470,6 +471,20 @@ static int page_read(struct node_ctx *c, unsigned depth, const uint8_t *ref,
     return 0;
 }
 
+/* The page-cache slot for the page at depth top (below the upper tiers)
+ * on ref's path: a multiplicative hash of the path's first 64 bits (keys
+ * are uniform) and the tier. */
+static struct page_slot *cache_slot(const struct node_ctx *c, unsigned top,
+                                    const uint8_t *ref)
+{
+    uint64_t path = ll_load_be64(ref);
+    if (top < 64)
+        path >>= 64 - top;
+    path ^= (uint64_t)top << 56;
+    unsigned bits = c->cache_bits ? c->cache_bits : PAGE_CACHE_BITS;
+    return &c->pcache[(path * 0x9e3779b97f4a7c15u) >> (64 - bits)];
+}
+
 /*
  * The copy of the page holding the node at depth on ref's path: its upper
  * page, or the page cache's slot if it holds that page; else NULL, unless
@@ -493,16 +508,9 @@ static struct upper_page *page_copy(const struct node_ctx *c, unsigned depth,
     }
     if (c->pcache == NULL)
         return NULL;
-    /* The slot: a multiplicative hash of the path's first 64 bits (keys
-     * are uniform) and the tier. */
     uint8_t k[PAGE_KEY_MAX];
     size_t kl = page_key(k, top, ref);
-    uint64_t path = ll_load_be64(ref);
-    if (top < 64)
-        path >>= 64 - top;
-    path ^= (uint64_t)top << 56;
-    struct page_slot *ps =
-        &c->pcache[(path * 0x9e3779b97f4a7c15u) >> (64 - PAGE_CACHE_BITS)];
+    struct page_slot *ps = cache_slot(c, top, ref);
     if (ps->klen == kl && memcmp(ps->key, k, kl) == 0)
         return &ps->pg;
     if (!claim)
@@ -511,6 +519,17 @@ static struct upper_page *page_copy(const struct node_ctx *c, unsigned depth,
     ps->klen = (uint8_t)kl;
     ps->pg.ok = 0;
     return &ps->pg;
+}
+
+/* The copy held in the cache slot of the page at depth on ref's path,
+ * whichever page that is; NULL for the upper tiers or without a cache. */
+static struct upper_page *page_copy_slot(const struct node_ctx *c,
+                                         unsigned depth, const uint8_t *ref)
+{
+    unsigned top = depth - depth % PAGE_LEVELS;
+    if (top < UPPER_TIERS * PAGE_LEVELS || c->pcache == NULL)
+        return NULL;
+    return &cache_slot(c, top, ref)->pg;
 }
 
 /* Make up a copy of a page: the nodes and hashes of the used positions. */
@@ -535,7 +554,7 @@ static void page_copy_set(struct upper_page *up, unsigned used,
  */
 static int upper_load(struct ll_store *st, struct upper_page *upper)
 {
-    struct node_ctx c = {st, NULL, NULL, NULL, upper, NULL};
+    struct node_ctx c = {st, NULL, NULL, NULL, upper, NULL, 0};
     struct page *pg = ll_malloc(sizeof(*pg));
     int rc = pg == NULL ? LL_ENOMEM : 0;
     for (unsigned t = 0; t < UPPER_TIERS && rc == 0; t++) {
@@ -634,17 +653,22 @@ static void node_store(struct ll_smt_store *out, struct node_ctx *c)
  * never moves up, so an inner node is made only where two entries part.
  */
 
-/* A page being rewritten: its old positions, then the new ones. */
-struct page_out {
-    unsigned used;                             /* bitmap of positions */
-    uint8_t hash[PAGE_SLOTS][32];              /* by position */
-    uint8_t node[PAGE_SLOTS][LL_SMT_NODE_LEN]; /* by position */
-};
+/*
+ * A page being rewritten is edited where it is: in its copy (taken as it
+ * is when its top is the committed one, else made from the store), or, if
+ * there are no copies or an outer page of this walk holds its cache slot,
+ * in a buffer of the walk's own. Its positions start as the committed page
+ * (ok: the bitmap in use). A failed update may leave copies half edited
+ * with their old top hash, so it drops every copy (copies_drop).
+ */
+#define WALK_MAX PAGE_TIERS
 
 /* An update in progress. */
 struct pupd {
     struct node_ctx *c;
-    const struct ll_smt_kv *kv; /* the changes, sorted by key */
+    const struct ll_smt_kv *kv;        /* the changes, sorted by key */
+    struct upper_page *open[WALK_MAX]; /* pages being edited, outermost first */
+    unsigned nopen;
 };
 
 /* As ll_smt's split: the first of kv[lo, hi) with bit depth set. */
@@ -661,62 +685,81 @@ static size_t kv_split(const struct ll_smt_kv *kv, size_t lo, size_t hi,
     return lo;
 }
 
-/* Copy used positions of a page (nodes and hashes) into po. */
-static void page_out_load(struct page_out *po, unsigned used,
-                          const uint8_t (*hash)[32],
-                          const uint8_t (*node)[LL_SMT_NODE_LEN])
+/* Forget every page copy (after a failed update). */
+static void copies_drop(struct node_ctx *c)
 {
-    po->used = used;
-    for (unsigned i = 0; i < PAGE_SLOTS; i++) {
-        if ((used & (1u << i)) != 0) {
-            memcpy(po->hash[i], hash[i], 32);
-            memcpy(po->node[i], node[i], LL_SMT_NODE_LEN);
-        }
-    }
+    if (c->upper != NULL)
+        for (size_t i = 0; i < UPPER_PAGES; i++)
+            c->upper[i].ok = 0;
+    size_t slots =
+        c->cache_bits ? (size_t)1 << c->cache_bits : PAGE_CACHE_SLOTS;
+    if (c->pcache != NULL)
+        for (size_t i = 0; i < slots; i++)
+            c->pcache[i].klen = 0;
+}
+
+/* True if pg is one of the pages this walk is editing. */
+static bool page_open(const struct pupd *u, const struct upper_page *pg)
+{
+    for (unsigned i = 0; i < u->nopen; i++)
+        if (u->open[i] == pg)
+            return true;
+    return false;
 }
 
 /*
- * Load into po the committed page at depth d on ref's path, whose top must
- * hash to top: from its copy, else from the store. A missing page or one
- * with another top is LL_ECORRUPT.
+ * The page to edit for the page at depth d on ref's path, whose committed
+ * top hashes to top (zero: no page yet): its copy, else a copy made from
+ * the store, else *local. A missing page or one with another top is
+ * LL_ECORRUPT. Out: *out, registered as open.
  */
-static int page_old(struct node_ctx *c, struct page_out *po,
-                    const uint8_t top[32], unsigned d, const uint8_t *ref)
+static int page_take(struct pupd *u, struct upper_page *local,
+                     const uint8_t top[32], unsigned d, const uint8_t *ref,
+                     struct upper_page **out)
 {
-    const struct upper_page *up = page_copy(c, d, ref, false);
-    if (up != NULL && (up->ok & 1u) != 0 && memcmp(up->hash[0], top, 32) == 0) {
-        page_out_load(po, up->ok, (const uint8_t(*)[32])up->hash,
-                      (const uint8_t(*)[LL_SMT_NODE_LEN])up->node);
+    struct node_ctx *c = u->c;
+    bool fresh = is_zero32(top);
+    struct upper_page *up = page_copy(c, d, ref, false);
+    if (up != NULL && !fresh && (up->ok & 1u) != 0 &&
+        memcmp(up->hash[0], top, 32) == 0 && !page_open(u, up)) {
+        *out = u->open[u->nopen++] = up;
         return 0;
     }
-    const struct page *pg = NULL;
-    int rc = page_read(c, d, ref, &pg);
-    if (rc)
-        return rc == LL_ENOTFOUND ? LL_ECORRUPT : rc;
-    if ((pg->used & 1u) == 0 || memcmp(pg->hash[0], top, 32) != 0)
-        return LL_ECORRUPT;
-    page_out_load(po, pg->used, (const uint8_t(*)[32])pg->hash,
-                  (const uint8_t(*)[LL_SMT_NODE_LEN])pg->node);
+    /* Its copy's place, unless that would evict a page being edited
+     * (pages of different tiers may share a cache slot). */
+    if (up == NULL && !page_open(u, page_copy_slot(c, d, ref)))
+        up = page_copy(c, d, ref, true);
+    if (up == NULL || page_open(u, up))
+        up = local;
+    up->ok = 0;
+    if (!fresh) {
+        const struct page *pg = NULL;
+        int rc = page_read(c, d, ref, &pg);
+        if (rc)
+            return rc == LL_ENOTFOUND ? LL_ECORRUPT : rc;
+        if ((pg->used & 1u) == 0 || memcmp(pg->hash[0], top, 32) != 0)
+            return LL_ECORRUPT;
+        page_copy_set(up, pg->used, (const uint8_t(*)[32])pg->hash,
+                      (const uint8_t(*)[LL_SMT_NODE_LEN])pg->node);
+    }
+    *out = u->open[u->nopen++] = up;
     return 0;
 }
 
-/* Queue po, the page at depth d on ref's path, and copy it. */
-static void page_put(struct node_ctx *c, const struct page_out *po, unsigned d,
+/* Queue pg, the page at depth d on ref's path, now edited. */
+static void page_put(struct pupd *u, const struct upper_page *pg, unsigned d,
                      const uint8_t *ref)
 {
     uint8_t v[PAGE_MAX];
     uint8_t k[PAGE_KEY_MAX];
     size_t n = ll_ledger__page_encode(
-        v, po->used, (const uint8_t(*)[LL_SMT_NODE_LEN])po->node);
-    ll_store_batch_put(c->wb, k, page_key(k, d, ref), v, n);
-    struct upper_page *up = page_copy(c, d, ref, true);
-    if (up != NULL)
-        page_copy_set(up, po->used, (const uint8_t(*)[32])po->hash,
-                      (const uint8_t(*)[LL_SMT_NODE_LEN])po->node);
+        v, pg->ok, (const uint8_t(*)[LL_SMT_NODE_LEN])pg->node);
+    ll_store_batch_put(u->c->wb, k, page_key(k, d, ref), v, n);
+    u->nopen--;
 }
 
 /* Set position pos of po to a node and its hash. */
-static void page_out_set(struct page_out *po, unsigned pos, uint8_t type,
+static void page_out_set(struct upper_page *po, unsigned pos, uint8_t type,
                          const uint8_t a[32], const uint8_t b[32])
 {
     uint8_t *node = po->node[pos];
@@ -727,10 +770,10 @@ static void page_out_set(struct page_out *po, unsigned pos, uint8_t type,
         ll_smt_leaf_hash(po->hash[pos], a, b);
     else
         ll_smt_node_hash(po->hash[pos], a, b);
-    po->used |= 1u << pos;
+    po->ok |= 1u << pos;
 }
 
-static int pu_apply(struct pupd *u, struct page_out *po, unsigned depth,
+static int pu_apply(struct pupd *u, struct upper_page *po, unsigned depth,
                     unsigned pos, const uint8_t *carry, bool sib0, size_t lo,
                     size_t hi);
 
@@ -739,7 +782,7 @@ static int pu_apply(struct pupd *u, struct page_out *po, unsigned depth,
  * committed hash (zero: none), carry a leaf pushed down into it (or NULL).
  * Out: its new hash.
  */
-static int pu_child(struct pupd *u, struct page_out *po, unsigned depth,
+static int pu_child(struct pupd *u, struct upper_page *po, unsigned depth,
                     unsigned pos, unsigned s, const uint8_t old[32],
                     const uint8_t *carry, bool sib0, size_t lo, size_t hi,
                     uint8_t out[32])
@@ -757,17 +800,17 @@ static int pu_child(struct pupd *u, struct page_out *po, unsigned depth,
     }
     /* The top of a page of the next tier. */
     const uint8_t *ref = lo < hi ? u->kv[lo].key : carry + 1;
-    struct page_out np;
-    np.used = 0;
-    int rc = 0;
-    if (!is_zero32(old))
-        rc = page_old(u->c, &np, old, depth + 1, ref);
+    struct upper_page local;
+    struct upper_page *np = NULL;
+    if (u->nopen == WALK_MAX)
+        return LL_ECORRUPT; /* deeper than a key */
+    int rc = page_take(u, &local, old, depth + 1, ref, &np);
     if (rc == 0)
-        rc = pu_apply(u, &np, depth + 1, 0, carry, sib0, lo, hi);
+        rc = pu_apply(u, np, depth + 1, 0, carry, sib0, lo, hi);
     if (rc)
         return rc;
-    page_put(u->c, &np, depth + 1, ref);
-    memcpy(out, np.hash[0], 32);
+    page_put(u, np, depth + 1, ref);
+    memcpy(out, np->hash[0], 32);
     return 0;
 }
 
@@ -791,13 +834,13 @@ static bool old_node_ok(const uint8_t node[LL_SMT_NODE_LEN], bool sib0,
  * carry pushed down into it, or nothing. The keys share the subtree's
  * first depth bits. Leaves the new node and its hash at pos.
  */
-static int pu_apply(struct pupd *u, struct page_out *po, unsigned depth,
+static int pu_apply(struct pupd *u, struct upper_page *po, unsigned depth,
                     unsigned pos, const uint8_t *carry, bool sib0, size_t lo,
                     size_t hi)
 {
     static const uint8_t zero[32];
     uint8_t cur[LL_SMT_NODE_LEN];
-    bool empty = carry == NULL && (po->used & (1u << pos)) == 0;
+    bool empty = carry == NULL && (po->ok & (1u << pos)) == 0;
     if (carry != NULL) {
         memcpy(cur, carry, LL_SMT_NODE_LEN);
     } else if (!empty) {
@@ -856,11 +899,12 @@ static int cmp_kv(const void *a, const void *b)
  * store error. Out: new_root only on success.
  */
 static int state_update(struct ll_store *st, struct ll_store_batch *wb,
-                        struct page_slot *pcache, struct upper_page *upper,
-                        uint8_t new_root[32], const uint8_t old_root[32],
-                        const struct ll_smt_kv *kvs, size_t n)
+                        struct page_slot *pcache, unsigned cache_bits,
+                        struct upper_page *upper, uint8_t new_root[32],
+                        const uint8_t old_root[32], const struct ll_smt_kv *kvs,
+                        size_t n)
 {
-    struct node_ctx c = {st, NULL, wb, pcache, upper, NULL};
+    struct node_ctx c = {st, NULL, wb, pcache, upper, NULL, cache_bits};
     for (size_t i = 0; i < n; i++)
         if (kvs[i].del)
             return LL_EINVAL;
@@ -869,8 +913,9 @@ static int state_update(struct ll_store *st, struct ll_store_batch *wb,
         return 0;
     }
     struct ll_smt_kv *kv = ll_reallocarray(NULL, n, sizeof(*kv));
-    struct page_out *po = ll_malloc(sizeof(*po));
-    int rc = kv == NULL || po == NULL ? LL_ENOMEM : 0;
+    struct pupd *u = ll_malloc(sizeof(*u));
+    struct upper_page *local = ll_malloc(sizeof(*local));
+    int rc = kv == NULL || u == NULL || local == NULL ? LL_ENOMEM : 0;
     if (rc)
         goto out;
     memcpy(kv, kvs, n * sizeof(*kv));
@@ -878,27 +923,53 @@ static int state_update(struct ll_store *st, struct ll_store_batch *wb,
     for (size_t i = 1; i < n && rc == 0; i++)
         if (memcmp(kv[i - 1].key, kv[i].key, 32) == 0)
             rc = LL_EINVAL;
-    po->used = 0;
-    if (rc == 0 && !is_zero32(old_root))
-        rc = page_old(&c, po, old_root, 0, kv[0].key);
-    struct pupd u = {&c, kv};
+    if (rc)
+        goto out;
+    u->c = &c;
+    u->kv = kv;
+    u->nopen = 0;
+    struct upper_page *root = NULL;
+    rc = page_take(u, local, old_root, 0, kv[0].key, &root);
     if (rc == 0)
-        rc = pu_apply(&u, po, 0, 0, NULL, false, 0, n);
+        rc = pu_apply(u, root, 0, 0, NULL, false, 0, n);
     if (rc == 0) {
-        page_put(&c, po, 0, kv[0].key);
-        memcpy(new_root, po->hash[0], 32);
+        page_put(u, root, 0, kv[0].key);
+        memcpy(new_root, root->hash[0], 32);
+    } else {
+        copies_drop(&c);
     }
 out:
     ll_free(kv);
-    ll_free(po);
+    ll_free(u);
+    ll_free(local);
     node_ctx_free(&c);
     return rc;
 }
 
 struct ll_ledger__map_copies {
-    struct page_slot *pcache; /* PAGE_CACHE_SLOTS */
+    struct page_slot *pcache; /* 2^bits slots */
+    unsigned bits;
     struct upper_page *upper; /* UPPER_PAGES */
 };
+
+int ll_ledger__map_copies_new(struct ll_ledger__map_copies **out,
+                              unsigned cache_bits)
+{
+    struct ll_ledger__map_copies *cp = ll_calloc(1, sizeof(*cp));
+    if (cp == NULL || cache_bits == 0 || cache_bits > PAGE_CACHE_BITS) {
+        ll_free(cp);
+        return cp == NULL ? LL_ENOMEM : LL_EINVAL;
+    }
+    cp->bits = cache_bits;
+    cp->pcache = ll_calloc((size_t)1 << cache_bits, sizeof(*cp->pcache));
+    cp->upper = ll_calloc(UPPER_PAGES, sizeof(*cp->upper));
+    if (cp->pcache == NULL || cp->upper == NULL) {
+        ll_ledger__map_copies_free(cp);
+        return LL_ENOMEM;
+    }
+    *out = cp;
+    return 0;
+}
 
 void ll_ledger__map_copies_free(struct ll_ledger__map_copies *copies)
 {
@@ -909,32 +980,16 @@ void ll_ledger__map_copies_free(struct ll_ledger__map_copies *copies)
     }
 }
 
-int ll_ledger__map_update(struct ll_store *st,
-                          struct ll_ledger__map_copies **copies,
+int ll_ledger__map_update(struct ll_store *st, struct ll_ledger__map_copies *cp,
                           uint8_t new_root[32], const uint8_t old_root[32],
                           const struct ll_smt_kv *kvs, size_t n)
 {
-    struct ll_ledger__map_copies *cp = NULL;
-    if (copies != NULL && *copies == NULL) {
-        cp = ll_calloc(1, sizeof(*cp));
-        if (cp != NULL) {
-            cp->pcache = ll_calloc(PAGE_CACHE_SLOTS, sizeof(*cp->pcache));
-            cp->upper = ll_calloc(UPPER_PAGES, sizeof(*cp->upper));
-        }
-        if (cp == NULL || cp->pcache == NULL || cp->upper == NULL) {
-            ll_ledger__map_copies_free(cp);
-            return LL_ENOMEM;
-        }
-        *copies = cp;
-    }
-    if (copies != NULL)
-        cp = *copies;
     struct ll_store_batch *wb = NULL;
     int rc = ll_store_batch_new(&wb);
     uint8_t root[32];
     if (rc == 0)
-        rc = state_update(st, wb, cp ? cp->pcache : NULL, cp ? cp->upper : NULL,
-                          root, old_root, kvs, n);
+        rc = state_update(st, wb, cp ? cp->pcache : NULL, cp ? cp->bits : 0,
+                          cp ? cp->upper : NULL, root, old_root, kvs, n);
     if (rc == 0)
         rc = ll_store_write(st, wb, true);
     if (rc == 0)
@@ -1156,7 +1211,7 @@ static int init_genesis(struct ll_ledger *l, struct ll_errmsg *e)
     }
     static const uint8_t zero[32];
     struct ll_ledger_tip tip = {0};
-    rc = state_update(l->store, wb, NULL, NULL, tip.state_root, zero, kvs,
+    rc = state_update(l->store, wb, NULL, 0, NULL, tip.state_root, zero, kvs,
                       l->g->norgs);
     if (rc)
         goto out;
@@ -2050,7 +2105,7 @@ int ll_block_seal(struct ll_block *b, struct ll_header *h)
         ll_store_batch_put(b->wb, k, key_hash(k, K_LOT, le->key), le->rec,
                            le->rec_len);
     }
-    rc = state_update(b->l->store, b->wb, b->l->pcache, b->l->upper,
+    rc = state_update(b->l->store, b->wb, b->l->pcache, 0, b->l->upper,
                       b->h.state_root, b->l->tip.state_root, kvs, n);
     ll_free(kvs);
     if (rc)
@@ -2720,7 +2775,7 @@ static int verify_state_root(struct verify_ctx *v)
     ll_smt_mem_free(mem);
     /* The stored state-map nodes (what proofs are built from) must hold
      * every entry at the tip root. */
-    struct node_ctx nc = {v->l->store, v->s->snap, NULL, NULL, NULL, NULL};
+    struct node_ctx nc = {v->l->store, v->s->snap, NULL, NULL, NULL, NULL, 0};
     struct ll_smt_store ns;
     node_store(&ns, &nc);
     for (size_t i = 0; i < v->nkv && rc == 0; i++) {

@@ -1765,20 +1765,83 @@ static void map_key(uint8_t key[32], const uint8_t (*old)[32], size_t nold)
  * copies or, re-read and checked, from the store; a missing page it needs
  * is LL_ECORRUPT and writes nothing.
  */
+/*
+ * Take away the deepest state-map page of st, check an update of every
+ * key fails with LL_ECORRUPT, put it back and check the update then gives
+ * the root ll_smt_update gives (ms at ref_root).
+ */
+static void map_fail_then_retry(struct ll_store *st,
+                                struct ll_ledger__map_copies *copies,
+                                const uint8_t root[32],
+                                const struct ll_smt_store *ms,
+                                const uint8_t ref_root[32],
+                                const uint8_t (*keys)[32], size_t nkeys)
+{
+    uint8_t pk[40] = {0};
+    size_t pkl = 0;
+    uint8_t pv[LL_PAGE_MAX];
+    size_t pvl = 0;
+    struct ll_store_iter *it = NULL;
+    ASSERT_OK(ll_store_iter_open(st, NULL, "n", 1, NULL, 0, &it));
+    const uint8_t *k;
+    const uint8_t *v;
+    size_t kl;
+    size_t vl;
+    while (ll_store_iter_next(it, &k, &kl, &v, &vl)) {
+        if (kl <= sizeof(pk) && vl <= sizeof(pv) && k[1] >= pk[1]) {
+            memcpy(pk, k, kl);
+            pkl = kl;
+            memcpy(pv, v, vl);
+            pvl = vl;
+        }
+    }
+    ll_store_iter_close(it);
+    ASSERT_GE(pk[1], 5); /* below the upper tiers */
+    struct ll_smt_kv *kv = ll_calloc(nkeys, sizeof(*kv));
+    ASSERT_NOT_NULL(kv);
+    for (size_t i = 0; i < nkeys; i++) {
+        memcpy(kv[i].key, keys[i], 32);
+        ll_test_rand_bytes(kv[i].value_hash, 32);
+    }
+    struct ll_store_batch *wb = NULL;
+    ASSERT_OK(ll_store_batch_new(&wb));
+    ll_store_batch_del(wb, pk, pkl);
+    ASSERT_OK(ll_store_write(st, wb, true));
+    uint8_t got[32];
+    ASSERT_ERR(ll_ledger__map_update(st, copies, got, root, kv, nkeys),
+               LL_ECORRUPT);
+    ll_store_batch_clear(wb);
+    ll_store_batch_put(wb, pk, pkl, pv, pvl);
+    ASSERT_OK(ll_store_write(st, wb, true));
+    ll_store_batch_free(wb);
+    uint8_t want[32];
+    ASSERT_OK(ll_smt_update(ms, want, ref_root, kv, nkeys));
+    ASSERT_OK(ll_ledger__map_update(st, copies, got, root, kv, nkeys));
+    ASSERT_MEM_EQ(got, want, 32);
+    ll_free(kv);
+}
+
 static void test_map_update_matches_smt(void)
 {
-    char dir[2][512];
-    struct ll_store *st[2] = {NULL, NULL};
-    struct ll_ledger__map_copies *copies = NULL;
+    /* Stores updated without copies, with the builder's cache, and with a
+     * two-slot cache (pages of one walk evict each other). */
+    enum { NST = 3 };
+    static const unsigned bits[NST] = {0, 14, 1};
+    char dir[NST][512];
+    struct ll_store *st[NST] = {NULL};
+    struct ll_ledger__map_copies *copies[NST] = {NULL};
     struct ll_smt_mem *mem = NULL;
     struct ll_smt_store ms;
     uint8_t(*keys)[32] = ll_calloc(4096, 32);
     ASSERT_TRUE(keys != NULL);
     size_t nkeys = 0;
-    uint8_t root[3][32] = {{0}};
-    for (int i = 0; i < 2; i++) {
+    uint8_t root[NST][32] = {{0}};
+    uint8_t ref_root[32] = {0};
+    for (int i = 0; i < NST; i++) {
         ll_test_tmpdir(dir[i], sizeof(dir[i]));
         ASSERT_OK(ll_store_open(&st[i], dir[i], true, 0, NULL));
+        if (bits[i] != 0)
+            ASSERT_OK(ll_ledger__map_copies_new(&copies[i], bits[i]));
     }
     ASSERT_OK(ll_smt_mem_new(&mem));
     ll_smt_mem_store(&ms, mem);
@@ -1802,16 +1865,13 @@ static void test_map_update_matches_smt(void)
             made++;
         }
         uint8_t want[32];
-        uint8_t got[32];
-        ASSERT_OK(ll_smt_update(&ms, want, root[2], kv, made));
-        ASSERT_OK(ll_ledger__map_update(st[0], NULL, got, root[0], kv, made));
-        ASSERT_MEM_EQ(got, want, 32);
-        memcpy(root[0], got, 32);
-        ASSERT_OK(
-            ll_ledger__map_update(st[1], &copies, got, root[1], kv, made));
-        ASSERT_MEM_EQ(got, want, 32);
-        memcpy(root[1], got, 32);
-        memcpy(root[2], want, 32);
+        ASSERT_OK(ll_smt_update(&ms, want, ref_root, kv, made));
+        memcpy(ref_root, want, 32);
+        for (int i = 0; i < NST; i++) {
+            ASSERT_OK(ll_ledger__map_update(st[i], copies[i], root[i], root[i],
+                                            kv, made));
+            ASSERT_MEM_EQ(root[i], want, 32);
+        }
         for (size_t j = 0; j < made && nkeys < 4096; j++) {
             bool known = false;
             for (size_t q = 0; q < nkeys && !known; q++)
@@ -1837,16 +1897,21 @@ static void test_map_update_matches_smt(void)
                LL_ECORRUPT);
     ASSERT_FALSE(ll_store_has(st[0], NULL, k, 2));
     uint8_t want[32];
-    ASSERT_OK(ll_smt_update(&ms, want, root[2], &kv, 1));
-    ASSERT_OK(ll_ledger__map_update(st[1], &copies, got, root[1], &kv, 1));
+    ASSERT_OK(ll_smt_update(&ms, want, ref_root, &kv, 1));
+    ASSERT_OK(ll_ledger__map_update(st[1], copies[1], got, root[1], &kv, 1));
     ASSERT_MEM_EQ(got, want, 32);
+    /* An update that fails on a deep page (missing; the two-slot cache
+     * does not hold it) after rewriting others leaves no half-edited copy
+     * behind: with the page back, the same update gives the right root. */
+    map_fail_then_retry(st[2], copies[2], root[2], &ms, ref_root,
+                        (const uint8_t(*)[32])keys, nkeys);
     /* A delete is refused. */
     kv.del = true;
-    ASSERT_ERR(ll_ledger__map_update(st[1], &copies, got, want, &kv, 1),
+    ASSERT_ERR(ll_ledger__map_update(st[1], copies[1], got, want, &kv, 1),
                LL_EINVAL);
-    ll_ledger__map_copies_free(copies);
     ll_smt_mem_free(mem);
-    for (int i = 0; i < 2; i++) {
+    for (int i = 0; i < NST; i++) {
+        ll_ledger__map_copies_free(copies[i]);
         ll_store_close(st[i]);
         ll_test_rmrf(dir[i]);
     }
