@@ -669,6 +669,9 @@ struct pupd {
     const struct ll_smt_kv *kv;        /* the changes, sorted by key */
     struct upper_page *open[WALK_MAX]; /* pages being edited, outermost first */
     unsigned nopen;
+    /* The buffer for the page at each level of the walk, when it cannot
+     * be edited in a copy (here, not on the stack of a deep recursion). */
+    struct upper_page local[WALK_MAX];
 };
 
 /* As ll_smt's split: the first of kv[lo, hi) with bit depth set. */
@@ -800,11 +803,10 @@ static int pu_child(struct pupd *u, struct upper_page *po, unsigned depth,
     }
     /* The top of a page of the next tier. */
     const uint8_t *ref = lo < hi ? u->kv[lo].key : carry + 1;
-    struct upper_page local;
     struct upper_page *np = NULL;
     if (u->nopen == WALK_MAX)
         return LL_ECORRUPT; /* deeper than a key */
-    int rc = page_take(u, &local, old, depth + 1, ref, &np);
+    int rc = page_take(u, &u->local[u->nopen], old, depth + 1, ref, &np);
     if (rc == 0)
         rc = pu_apply(u, np, depth + 1, 0, carry, sib0, lo, hi);
     if (rc)
@@ -914,8 +916,7 @@ static int state_update(struct ll_store *st, struct ll_store_batch *wb,
     }
     struct ll_smt_kv *kv = ll_reallocarray(NULL, n, sizeof(*kv));
     struct pupd *u = ll_malloc(sizeof(*u));
-    struct upper_page *local = ll_malloc(sizeof(*local));
-    int rc = kv == NULL || u == NULL || local == NULL ? LL_ENOMEM : 0;
+    int rc = kv == NULL || u == NULL ? LL_ENOMEM : 0;
     if (rc)
         goto out;
     memcpy(kv, kvs, n * sizeof(*kv));
@@ -929,7 +930,7 @@ static int state_update(struct ll_store *st, struct ll_store_batch *wb,
     u->kv = kv;
     u->nopen = 0;
     struct upper_page *root = NULL;
-    rc = page_take(u, local, old_root, 0, kv[0].key, &root);
+    rc = page_take(u, &u->local[0], old_root, 0, kv[0].key, &root);
     if (rc == 0)
         rc = pu_apply(u, root, 0, 0, NULL, false, 0, n);
     if (rc == 0) {
@@ -941,7 +942,6 @@ static int state_update(struct ll_store *st, struct ll_store_batch *wb,
 out:
     ll_free(kv);
     ll_free(u);
-    ll_free(local);
     node_ctx_free(&c);
     return rc;
 }
@@ -955,11 +955,11 @@ struct ll_ledger__map_copies {
 int ll_ledger__map_copies_new(struct ll_ledger__map_copies **out,
                               unsigned cache_bits)
 {
+    if (cache_bits == 0 || cache_bits > PAGE_CACHE_BITS)
+        return LL_EINVAL;
     struct ll_ledger__map_copies *cp = ll_calloc(1, sizeof(*cp));
-    if (cp == NULL || cache_bits == 0 || cache_bits > PAGE_CACHE_BITS) {
-        ll_free(cp);
-        return cp == NULL ? LL_ENOMEM : LL_EINVAL;
-    }
+    if (cp == NULL)
+        return LL_ENOMEM;
     cp->bits = cache_bits;
     cp->pcache = ll_calloc((size_t)1 << cache_bits, sizeof(*cp->pcache));
     cp->upper = ll_calloc(UPPER_PAGES, sizeof(*cp->upper));
@@ -1283,9 +1283,13 @@ static int fill_caches(struct ll_ledger *l, struct ll_errmsg *e)
     int rc = bloom_open(&l->ids, l->store);
     if (rc == 0)
         rc = bloom_open(&l->lots, l->store);
-    if (rc == 0 && upper_load(l->store, l->upper) != 0)
-        rc = ll_errmsg_set(e, LL_ESTORE,
-                           "ledger: cannot read the state-map pages");
+    if (rc == 0)
+        rc = upper_load(l->store, l->upper);
+    if (rc)
+        rc = ll_errmsg_set(e, rc,
+                           "ledger: cannot read the state-map pages "
+                           "or the key filters: %s",
+                           ll_strerror(rc));
     return rc;
 }
 
@@ -1765,7 +1769,8 @@ int ll_block_begin(struct ll_ledger *l, struct ll_block **out, int64_t time_ms,
     b->fr = ll_malloc(LL_RULES_MAX_LOTS * sizeof(*b->fr));
     b->scratch = ll_malloc(REC_MAX);
     /* The last block's batch, emptied: its buffer has the room (a fresh
-     * one would grow, copying itself, to a block's size every block). */
+     * one would grow, copying itself, to a block's size every block). It
+     * keeps the largest block's size while the ledger is open. */
     b->wb = l->spare_wb;
     l->spare_wb = NULL;
     if (b->se == NULL || b->ro == NULL || b->fr == NULL || b->scratch == NULL ||
