@@ -86,6 +86,24 @@ static inline bool ll_smt__same_prefix(const uint8_t *a, const uint8_t *b,
     return ((unsigned)(a[whole] ^ b[whole]) & mask) == 0;
 }
 
+/*
+ * The first of kv[lo, hi) with bit depth set: the keys are sorted and share
+ * their first depth bits, so that bit is 0...0 1...1 (an update's batch;
+ * smt.c and the ledger's page walk split by it).
+ */
+static inline size_t ll_smt__split_kvs(const struct ll_smt_kv *kv, size_t lo,
+                                       size_t hi, unsigned depth)
+{
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (ll_smt__key_bit(kv[mid].key, depth))
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return lo;
+}
+
 /* True if one of the n lot quantities q names lot. */
 static inline bool ll_ledger__names(const lotledger_LotQuantity *q, size_t n,
                                     const char *lot)

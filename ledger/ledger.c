@@ -674,20 +674,6 @@ struct pupd {
     struct upper_page local[WALK_MAX];
 };
 
-/* As ll_smt's split: the first of kv[lo, hi) with bit depth set. */
-static size_t kv_split(const struct ll_smt_kv *kv, size_t lo, size_t hi,
-                       unsigned depth)
-{
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (ll_smt__key_bit(kv[mid].key, depth))
-            hi = mid;
-        else
-            lo = mid + 1;
-    }
-    return lo;
-}
-
 /* Forget every page copy (after a failed update). */
 static void copies_drop(struct node_ctx *c)
 {
@@ -762,8 +748,8 @@ static void page_put(struct pupd *u, const struct upper_page *pg, unsigned d,
 }
 
 /* Set position pos of po to a node and its hash. */
-static void page_out_set(struct upper_page *po, unsigned pos, uint8_t type,
-                         const uint8_t a[32], const uint8_t b[32])
+static void page_set(struct upper_page *po, unsigned pos, uint8_t type,
+                     const uint8_t a[32], const uint8_t b[32])
 {
     uint8_t *node = po->node[pos];
     node[0] = type;
@@ -851,20 +837,20 @@ static int pu_apply(struct pupd *u, struct upper_page *po, unsigned depth,
             return LL_ECORRUPT;
     }
     if (lo == hi) { /* a carried leaf comes to rest */
-        page_out_set(po, pos, LL_SMT_NODE_LEAF, cur + 1, cur + 33);
+        page_set(po, pos, LL_SMT_NODE_LEAF, cur + 1, cur + 33);
         return 0;
     }
     const struct ll_smt_kv *kv = &u->kv[lo];
     bool is_leaf = !empty && cur[0] == LL_SMT_NODE_LEAF;
     if (hi - lo == 1 &&
         (empty || (is_leaf && memcmp(cur + 1, kv->key, 32) == 0))) {
-        page_out_set(po, pos, LL_SMT_NODE_LEAF, kv->key, kv->value_hash);
+        page_set(po, pos, LL_SMT_NODE_LEAF, kv->key, kv->value_hash);
         return 0;
     }
     /* Distinct keys sharing depth bits, or a leaf and another key with
      * its prefix (checked above), part at a bit >= depth. */
     LL_ASSERT(depth < LL_SMT_MAX_DEPTH);
-    size_t mid = kv_split(u->kv, lo, hi, depth);
+    size_t mid = ll_smt__split_kvs(u->kv, lo, hi, depth);
     const uint8_t *old[2] = {zero, zero};
     const uint8_t *down[2] = {NULL, NULL};
     if (is_leaf)
@@ -881,7 +867,7 @@ static int pu_apply(struct pupd *u, struct upper_page *po, unsigned depth,
         if (rc)
             return rc;
     }
-    page_out_set(po, pos, LL_SMT_NODE_INNER, h[0], h[1]);
+    page_set(po, pos, LL_SMT_NODE_INNER, h[0], h[1]);
     return 0;
 }
 

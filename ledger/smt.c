@@ -164,20 +164,6 @@ static size_t split_keys(const uint8_t *const *keys, size_t lo, size_t hi,
     return lo;
 }
 
-/* As split_keys, over the sorted batch of an update. */
-static size_t split_kvs(const struct ll_smt_kv *kv, size_t lo, size_t hi,
-                        unsigned depth)
-{
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (ll_smt__key_bit(kv[mid].key, depth))
-            hi = mid;
-        else
-            lo = mid + 1;
-    }
-    return lo;
-}
-
 /*
  * Point keys[i] at the i-th caller key, sort, and reject a repeated key.
  * keys has room for n pointers.
@@ -367,7 +353,7 @@ static int descend(const struct upd *u, struct sub *out, const struct sub *cur,
      */
     LL_ASSERT(depth < LL_SMT_MAX_DEPTH);
     children_of(cur, c, depth);
-    size_t mid = split_kvs(u->kv, lo, hi, depth);
+    size_t mid = ll_smt__split_kvs(u->kv, lo, hi, depth);
     int rc = apply(u, &r[0], &c[0], depth + 1, lo, mid);
     if (rc)
         goto out;

@@ -928,39 +928,16 @@ static void test_verify_detects_corruption(void)
                        "state map");
 }
 
-/* State-map pages of the upper tiers (depths 0 to 16) in w's store. */
-static size_t count_upper_pages(struct world *w)
-{
-    size_t n = 0;
-    for (uint8_t t = 0; t <= 4; t++) {
-        ll_ledger_close(w->l);
-        struct ll_store *s = NULL;
-        struct ll_store_iter *it = NULL;
-        uint8_t p[2] = {'n', t};
-        ASSERT_OK(ll_store_open(&s, w->dir, false, 0, NULL));
-        ASSERT_OK(ll_store_iter_open(s, NULL, p, 2, NULL, 0, &it));
-        const uint8_t *k;
-        const uint8_t *v;
-        size_t kl;
-        size_t vl;
-        while (ll_store_iter_next(it, &k, &kl, &v, &vl))
-            n++;
-        ll_store_iter_close(it);
-        ll_store_close(s);
-        world_open(w);
-    }
-    return n;
-}
-
-static size_t count_prefix(struct world *w, char prefix)
+/* How many keys of w's store start with the plen bytes of prefix (the
+ * ledger is closed for the count and reopened). */
+static size_t count_keys(struct world *w, const uint8_t *prefix, size_t plen)
 {
     ll_ledger_close(w->l);
     struct ll_store *s = NULL;
     struct ll_store_iter *it = NULL;
-    uint8_t p = (uint8_t)prefix;
     size_t n = 0;
     ASSERT_OK(ll_store_open(&s, w->dir, false, 0, NULL));
-    ASSERT_OK(ll_store_iter_open(s, NULL, &p, 1, NULL, 0, &it));
+    ASSERT_OK(ll_store_iter_open(s, NULL, prefix, plen, NULL, 0, &it));
     const uint8_t *k;
     const uint8_t *v;
     size_t kl;
@@ -970,6 +947,23 @@ static size_t count_prefix(struct world *w, char prefix)
     ll_store_iter_close(it);
     ll_store_close(s);
     world_open(w);
+    return n;
+}
+
+static size_t count_prefix(struct world *w, char prefix)
+{
+    uint8_t p = (uint8_t)prefix;
+    return count_keys(w, &p, 1);
+}
+
+/* State-map pages of the upper tiers (depths 0 to 16) in w's store. */
+static size_t count_upper_pages(struct world *w)
+{
+    size_t n = 0;
+    for (uint8_t t = 0; t <= 4; t++) {
+        uint8_t p[2] = {'n', t};
+        n += count_keys(w, p, 2);
+    }
     return n;
 }
 
