@@ -741,6 +741,9 @@ static void test_json_rejects(void)
          "event.sensors[0].alarm"},
         {"{\"event\":{\"kdes\":[{\"key\":\"k\",\"val\":\"v\"}]}}", LL_EDECODE,
          "event.kdes[0].val: unknown field"},
+        /* Fuzz finding: every field zero encodes to no bytes at all. */
+        {"{\"event\":{\"version\":0,\"chain_id\":\"\"}}", LL_EDECODE,
+         "event: every field is empty or zero"},
     };
     setup();
     lotledger_Event *scratch = ll_malloc(sizeof(*scratch));
