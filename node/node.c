@@ -1638,6 +1638,16 @@ static int unlock_key(struct node *n, struct ll_errmsg *e)
     const struct ll_valset *vs = ll_ledger_valset(n->l);
     for (size_t i = 0; i < vs->n; i++)
         n->validator = n->validator || memcmp(vs->v[i].pk, n->key.pk, 32) == 0;
+    /* A node that cannot sign a commit would accept events and then fail
+     * to commit them: refuse before listening instead. Nodes that follow
+     * the validators come with the p2p layer. */
+    if (!n->validator)
+        return ll_errmsg_set(e, LL_EKEY,
+                             "org %s holds no validator key of chain %s: "
+                             "this node could not commit blocks (following "
+                             "the validators needs p2p, not built yet); "
+                             "start it with a validator's org and keystore",
+                             n->cfg->org, n->g->chain_id);
     return 0;
 }
 

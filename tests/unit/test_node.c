@@ -522,45 +522,63 @@ static void test_rate_limit(void)
     ll_test_rmrf(n.dir);
 }
 
+/*
+ * Keystores the node must refuse before it listens: a key that is not the
+ * org's, and a member org's own key (it could accept events but never
+ * commit them). Each exits 1 with the reason and writes no ledger.
+ */
 static void test_refuses_bad_config(void)
 {
-    struct node n;
-    node_setup(&n);
-    /* A keystore that is not the org's key: the node names it and exits. */
-    char p[700];
-    (void)snprintf(p, sizeof(p), "%s/val.key", n.dir);
-    ASSERT_OK(unlink(p));
-    const struct ll_keystore_params fast = {1, 8};
-    ASSERT_OK(
-        ll_keystore_write_file(p, &fx_keys[FX_FARM], "node secret", 11, &fast));
-    char log[700];
-    (void)snprintf(log, sizeof(log), "%s/node.log", n.dir);
-    (void)fflush(NULL);
-    pid_t pid = fork();
-    ASSERT_GE(pid, 0);
-    if (pid == 0) {
-        char a[4][700];
-        (void)snprintf(a[0], sizeof(a[0]), "%s/data", n.dir);
-        (void)snprintf(a[1], sizeof(a[1]), "%s/genesis.json", n.dir);
-        (void)snprintf(a[2], sizeof(a[2]), "%s/pass", n.dir);
-        int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
-            _exit(90);
-        execl(n.bin, "lotledgerd", "--data-dir", a[0], "--genesis", a[1],
-              "--org", "val", "--keystore", p, "--passphrase-file", a[2],
-              "--http-listen", "127.0.0.1:0", (char *)NULL);
-        _exit(91);
+    static const struct {
+        const char *org;
+        size_t key;
+        const char *word;
+    } cases[] = {
+        {"val", FX_FARM, "holds no key of org val"},
+        {"farm", FX_FARM, "org farm holds no validator key of chain"},
+    };
+    for (size_t i = 0; i < LL_ARRAY_LEN(cases); i++) {
+        struct node n;
+        node_setup(&n);
+        char p[700];
+        (void)snprintf(p, sizeof(p), "%s/val.key", n.dir);
+        ASSERT_OK(unlink(p));
+        const struct ll_keystore_params fast = {1, 8};
+        ASSERT_OK(ll_keystore_write_file(p, &fx_keys[cases[i].key],
+                                         "node secret", 11, &fast));
+        char log[700];
+        (void)snprintf(log, sizeof(log), "%s/node.log", n.dir);
+        (void)fflush(NULL);
+        pid_t pid = fork();
+        ASSERT_GE(pid, 0);
+        if (pid == 0) {
+            char a[3][700];
+            (void)snprintf(a[0], sizeof(a[0]), "%s/data", n.dir);
+            (void)snprintf(a[1], sizeof(a[1]), "%s/genesis.json", n.dir);
+            (void)snprintf(a[2], sizeof(a[2]), "%s/pass", n.dir);
+            int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+            if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
+                _exit(90);
+            execl(n.bin, "lotledgerd", "--data-dir", a[0], "--genesis", a[1],
+                  "--org", cases[i].org, "--keystore", p, "--passphrase-file",
+                  a[2], "--http-listen", "127.0.0.1:0", (char *)NULL);
+            _exit(91);
+        }
+        int status = 0;
+        ASSERT_EQ(waitpid(pid, &status, 0), pid);
+        ASSERT_TRUE(WIFEXITED(status));
+        ASSERT_EQ(WEXITSTATUS(status), 1);
+        size_t len = 0;
+        char *text = (char *)ll_test_read_file(log, &len);
+        ASSERT_NOT_NULL(text);
+        if (strstr(text, cases[i].word) == NULL)
+            ll_test_fail(__FILE__, __LINE__, "case %zu: no '%s' in: %s", i,
+                         cases[i].word, text);
+        /* It never listened. */
+        ASSERT_TRUE(strstr(text, "event=listening") == NULL);
+        ll_free(text);
+        ll_test_rmrf(n.dir);
     }
-    int status = 0;
-    ASSERT_EQ(waitpid(pid, &status, 0), pid);
-    ASSERT_TRUE(WIFEXITED(status));
-    ASSERT_EQ(WEXITSTATUS(status), 1);
-    size_t len = 0;
-    char *text = (char *)ll_test_read_file(log, &len);
-    ASSERT_NOT_NULL(text);
-    ASSERT_TRUE(strstr(text, "holds no key of org val") != NULL);
-    ll_free(text);
-    ll_test_rmrf(n.dir);
 }
 
 /*
