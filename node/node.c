@@ -215,6 +215,9 @@ static void answer_waiters(struct waiter *ws, size_t n, int rc, uint64_t height)
 static void admit(struct node *n, struct ll_http_conn *c, const uint8_t *bytes,
                   size_t len, bool sig_ok, bool wait);
 static void produce(struct node *n);
+static void stop_taking_work(struct node *n, int signum);
+static void drop_pending(struct node *n);
+enum { signal_none = 0 };
 
 /*
  * Committer thread: seal the block (tx root, state map), sign the commit,
@@ -297,7 +300,8 @@ static void after_write(uv_async_t *a)
                e.text[0] ? e.text : ll_strerror(rc));
         ll_block_free(b);
         n->fatal = rc;
-        uv_stop(&n->loop);
+        stop_taking_work(n, signal_none);
+        drop_pending(n);
         return;
     }
     double ms = (double)(uv_hrtime() - n->write_t0) / 1e6;
@@ -1575,22 +1579,57 @@ static void on_close_walk(uv_handle_t *h, void *arg)
         uv_close(h, NULL);
 }
 
+/*
+ * Stop taking work (a signal, or a commit that failed): close the HTTP
+ * server (idle connections at once, busy ones once answered) and the block
+ * timer, so that the loop ends when the answers in flight are written.
+ * The signal handlers stay: a second Ctrl-C or SIGTERM while the node
+ * finishes its block and closes the ledger is caught, not fatal.
+ */
+static void stop_taking_work(struct node *n, int signum)
+{
+    if (n->stopping)
+        return;
+    n->stopping = true;
+    if (signum != signal_none)
+        ll_log(LL_LOG_INFO, "component=node event=stopping signal=%d", signum);
+    else
+        ll_log(LL_LOG_ERROR, "component=node event=stopping error=\"%s\"",
+               ll_strerror(n->fatal));
+    ll_http_close(n->http);
+    n->http = NULL;
+    (void)uv_timer_stop(&n->timer);
+    uv_close((uv_handle_t *)&n->timer, NULL);
+    uv_unref((uv_handle_t *)&n->sigint);
+    uv_unref((uv_handle_t *)&n->sigterm);
+}
+
+/*
+ * After a failed commit nothing more is committed: answer every client
+ * still waiting (the open block's ?wait=commit requests and the events
+ * held for the next block) and drop the open block.
+ */
+static void drop_pending(struct node *n)
+{
+    answer_waiters(n->waiters, n->nwait, LL_ESTORE, 0);
+    n->nwait = 0;
+    for (size_t i = 0; i < n->nheld; i++) {
+        reply_error(n->held[i]->conn, 503, "stopping", n->fatal,
+                    "the node stopped after a failed commit; not accepted");
+        ll_free(n->held[i]);
+    }
+    n->nheld = 0;
+    ll_block_free(n->open);
+    n->open = NULL;
+}
+
 static void on_signal(uv_signal_t *s, int signum)
 {
     struct node *n = s->data;
     if (n->stopping)
         return;
-    n->stopping = true;
-    ll_log(LL_LOG_INFO, "component=node event=stopping signal=%d", signum);
-    ll_http_close(n->http);
-    n->http = NULL;
+    stop_taking_work(n, signum);
     produce(n); /* finish the block in progress */
-    (void)uv_timer_stop(&n->timer);
-    uv_close((uv_handle_t *)&n->timer, NULL);
-    /* Keep catching signals (a second Ctrl-C must not kill the node while
-     * it closes the ledger) but let the loop end without them. */
-    uv_unref((uv_handle_t *)&n->sigint);
-    uv_unref((uv_handle_t *)&n->sigterm);
 }
 
 /* Read the organisation's key and check it against the genesis. */
@@ -1730,12 +1769,18 @@ int ll_node_run(const struct ll_node_config *cfg, struct ll_errmsg *e)
         (void)uv_run(&n->loop, UV_RUN_DEFAULT);
         rc = n->fatal;
     }
-    /* Close whatever is still open and let the callbacks run. */
+    /*
+     * The loop ended: every connection is closed (the server closed them
+     * as their answers were written), no block is in flight. Close the
+     * ledger while the signal handlers still catch a second signal, then
+     * the node's own handles; the HTTP server's handles are its own.
+     */
     committer_stop(n);
-    ll_http_close(n->http);
-    uv_walk(&n->loop, on_close_walk, NULL);
-    (void)uv_run(&n->loop, UV_RUN_DEFAULT);
-    (void)uv_loop_close(&n->loop);
+    if (n->http != NULL) { /* start failed after listening */
+        ll_http_close(n->http);
+        n->http = NULL;
+        (void)uv_run(&n->loop, UV_RUN_DEFAULT);
+    }
     ll_block_free(n->open);
     for (size_t i = 0; i < n->nheld; i++)
         ll_free(n->held[i]);
@@ -1744,10 +1789,16 @@ int ll_node_run(const struct ll_node_config *cfg, struct ll_errmsg *e)
     ll_free(n->wwaiters);
     ll_free(n->buckets);
     ll_ledger_close(n->l);
+    uv_walk(&n->loop, on_close_walk, NULL);
+    (void)uv_run(&n->loop, UV_RUN_DEFAULT);
+    (void)uv_loop_close(&n->loop);
     ll_keypair_wipe(&n->key);
     ll_free(n->g);
     ll_free(n);
     if (rc == 0)
         ll_log(LL_LOG_INFO, "component=node event=stopped");
+    else
+        ll_log(LL_LOG_ERROR, "component=node event=stopped error=\"%s\"",
+               ll_strerror(rc));
     return rc;
 }

@@ -28,6 +28,7 @@ struct node {
     char bin[1024];
     pid_t pid;
     int port;
+    rlim_t fsize; /* 0, or the node's RLIMIT_FSIZE: a disk that fills up */
 };
 
 /* The lotledgerd next to this test binary: <build>/t/.. */
@@ -91,6 +92,13 @@ static void node_start(struct node *n, const char *extra_flag,
         int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
         if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
             _exit(90);
+        if (n->fsize != 0) {
+            /* Writes past the limit fail with EFBIG, as on a full disk. */
+            struct rlimit rl = {n->fsize, n->fsize};
+            if (signal(SIGXFSZ, SIG_IGN) == SIG_ERR ||
+                setrlimit(RLIMIT_FSIZE, &rl) != 0)
+                _exit(92);
+        }
         execl(n->bin, "lotledgerd", "--data-dir", a[0], "--genesis", a[1],
               "--org", "val", "--keystore", a[2], "--passphrase-file", a[3],
               "--http-listen", "127.0.0.1:0", "--block-interval", "50",
@@ -1045,6 +1053,195 @@ static void test_pipelined_backlog(void)
     ll_test_rmrf(n.dir);
 }
 
+/* The size of the largest file in dir (not recursive). */
+static off_t largest_file(const char *dir)
+{
+    char cmd[900];
+    (void)snprintf(cmd, sizeof(cmd), "find '%s' -type f -printf '%%s\\n'", dir);
+    FILE *f = popen(cmd, "r");
+    ASSERT_NOT_NULL(f);
+    long long max = 0;
+    long long v = 0;
+    while (fscanf(f, "%lld", &v) == 1)
+        if (v > max)
+            max = v;
+    ASSERT_OK(pclose(f));
+    return (off_t)max;
+}
+
+/* Wait for the node to exit by itself; its wait status. */
+static int node_wait_exit(struct node *n)
+{
+    int status = 0;
+    pid_t w = 0;
+    for (int i = 0; i < 3000 && w == 0; i++) { /* 30 s */
+        struct timespec ts = {0, 10000000};
+        (void)nanosleep(&ts, NULL);
+        w = waitpid(n->pid, &status, WNOHANG);
+    }
+    if (w == 0) {
+        (void)kill(n->pid, SIGKILL);
+        ll_test_fail(__FILE__, __LINE__, "node did not exit in 30 s");
+    }
+    ASSERT_EQ(w, n->pid);
+    n->pid = 0;
+    return status;
+}
+
+/*
+ * The disk fills up under load (the node's file size limit): the commit
+ * that cannot be written fails, every waiting client is answered, and the
+ * node exits 1 naming the error (it aborted in libuv's uv_close before).
+ * The ledger is undamaged: it restarts with every acknowledged event.
+ */
+static void test_commit_fails_disk_full(void)
+{
+    struct node n;
+    struct ll_buf ev = {0};
+    node_setup(&n);
+    node_start(&n, NULL, NULL);
+    node_stop(&n);
+    char data[700];
+    (void)snprintf(data, sizeof(data), "%s/data", n.dir);
+    n.fsize = (rlim_t)largest_file(data) + 256 * 1024;
+    node_start(&n, NULL, NULL);
+    uint8_t(*acked)[32] = ll_calloc(8192, 32);
+    ASSERT_NOT_NULL(acked);
+    size_t nacked = 0;
+    bool failed = false;
+    /*
+     * Rounds of 32 clients at once, each waiting for the commit of its
+     * event, so that when a block cannot be written some clients wait in
+     * it and others for the next block.
+     */
+    for (int round = 0; round < 256 && !failed; round++) {
+        int fds[32];
+        uint8_t ids[32][32];
+        for (int k = 0; k < 32; k++) {
+            char lot[64];
+            char hdr[256];
+            (void)snprintf(lot, sizeof(lot), "tlc/fda/7/F%d-%d", round, k);
+            lotledger_Event *e =
+                fx_event(lotledger_EventType_COMMISSION, FX_FARM);
+            fx_lot(e, lot, 1000, "KGM");
+            fx_sign(&ev, ids[k], e, FX_FARM);
+            int hl = snprintf(hdr, sizeof(hdr),
+                              "POST /v1/events?wait=commit HTTP/1.1\r\n"
+                              "Host: x\r\nConnection: close\r\n"
+                              "Content-Type: application/x-protobuf\r\n"
+                              "Content-Length: %zu\r\n\r\n",
+                              ev.len);
+            fds[k] = connect_node(&n);
+            if (fds[k] >= 0 &&
+                (write(fds[k], hdr, (size_t)hl) != hl ||
+                 write(fds[k], ev.data, ev.len) != (ssize_t)ev.len)) {
+                (void)close(fds[k]);
+                fds[k] = -1;
+            }
+        }
+        for (int k = 0; k < 32; k++) {
+            char buf[2048];
+            if (fds[k] < 0) {
+                failed = true; /* the node is gone */
+                continue;
+            }
+            read_all(fds[k], buf, sizeof(buf));
+            int st = strncmp(buf, "HTTP/1.1 ", 9) == 0
+                         ? (int)strtol(buf + 9, NULL, 10)
+                         : -1;
+            if (st == 201)
+                memcpy(acked[nacked++], ids[k], 32);
+            else if (st == 500 || st == 503 || st < 0)
+                failed = true; /* not written, node stopping, or gone */
+            else
+                ll_test_fail(__FILE__, __LINE__, "answer: %s", buf);
+        }
+    }
+    ASSERT_TRUE(failed); /* the limit was reached */
+    int status = node_wait_exit(&n);
+    char log[700];
+    size_t len = 0;
+    (void)snprintf(log, sizeof(log), "%s/node.log", n.dir);
+    char *text = (char *)ll_test_read_file(log, &len);
+    ASSERT_NOT_NULL(text);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 1)
+        ll_test_fail(__FILE__, __LINE__, "node status %#x, log: %s", status,
+                     text);
+    ASSERT_TRUE(strstr(text, "event=commit_failed") != NULL);
+    ASSERT_TRUE(strstr(text, "event=stopped error=") != NULL);
+    ll_free(text);
+    /* Room again: the node restarts with every acknowledged event. */
+    n.fsize = 0;
+    node_start(&n, NULL, NULL);
+    for (size_t i = 0; i < nacked; i++) {
+        char hex[65];
+        char path[128];
+        struct resp r;
+        ASSERT_OK(ll_hex_encode(hex, sizeof(hex), acked[i], 32));
+        (void)snprintf(path, sizeof(path), "/v1/events/%s", hex);
+        http(&n, "GET", path, "text/plain", NULL, 0, &r);
+        if (r.status != 200)
+            ll_test_fail(__FILE__, __LINE__, "acknowledged event %zu lost: %d",
+                         i, r.status);
+    }
+    printf("    %zu events acknowledged before the disk filled up\n", nacked);
+    ASSERT_GT(nacked, 0);
+    node_stop(&n);
+    ll_free(acked);
+    ll_buf_free(&ev);
+    ll_test_rmrf(n.dir);
+}
+
+/*
+ * SIGTERM, then SIGTERM again and again while the node finishes its block
+ * and closes the ledger: it still stops cleanly (the second signal killed
+ * it once the handlers were closed before the ledger).
+ */
+static void test_second_sigterm(void)
+{
+    struct node n;
+    struct ll_buf ev = {0};
+    node_setup(&n);
+    for (int round = 0; round < 3; round++) {
+        node_start(&n, NULL, NULL);
+        for (int i = 0; i < 200; i++) {
+            char lot[64];
+            char body[256];
+            uint8_t id[32];
+            (void)snprintf(lot, sizeof(lot), "tlc/fda/7/S%d-%d", round, i);
+            lotledger_Event *e =
+                fx_event(lotledger_EventType_COMMISSION, FX_FARM);
+            fx_lot(e, lot, 1000, "KGM");
+            fx_sign(&ev, id, e, FX_FARM);
+            ASSERT_EQ(http_try(&n, "/v1/events", &ev, body, sizeof(body)), 202);
+        }
+        ASSERT_OK(kill(n.pid, SIGTERM));
+        int status = 0;
+        pid_t w = 0;
+        for (int i = 0; i < 30000 && w == 0; i++) { /* 30 s */
+            (void)kill(n.pid, SIGTERM);
+            struct timespec ts = {0, 1000000};
+            (void)nanosleep(&ts, NULL);
+            w = waitpid(n.pid, &status, WNOHANG);
+        }
+        ASSERT_EQ(w, n.pid);
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+            ll_test_fail(__FILE__, __LINE__,
+                         "round %d: node status %#x (signal %d)", round, status,
+                         WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+        char log[700];
+        size_t len = 0;
+        (void)snprintf(log, sizeof(log), "%s/node.log", n.dir);
+        char *text = (char *)ll_test_read_file(log, &len);
+        ASSERT_NOT_NULL(text);
+        ASSERT_TRUE(strstr(text, "event=stopped") != NULL);
+        ll_free(text);
+        n.pid = 0;
+    }
+    ll_buf_free(&ev);
+    ll_test_rmrf(n.dir);
+}
+
 static const struct ll_test tests[] = {
     {"sigkill_during_ingest", test_sigkill_during_ingest},
     {"events_end_to_end", test_events_end_to_end},
@@ -1056,6 +1253,8 @@ static const struct ll_test tests[] = {
     {"consumer_page", test_consumer_page},
     {"pipelined_backlog", test_pipelined_backlog},
     {"lot_named_like_a_route", test_lot_named_like_a_route},
+    {"commit_fails_disk_full", test_commit_fails_disk_full},
+    {"second_sigterm", test_second_sigterm},
 };
 
 LL_TEST_MAIN(tests)
