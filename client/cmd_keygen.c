@@ -4,7 +4,10 @@
  * in a new keystore file (Argon2id + XChaCha20-Poly1305, docs/keystore.md),
  * and show a keystore's public key without its passphrase.
  */
+#include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "client.h"
 
@@ -85,11 +88,54 @@ static int keygen_parse(int argc, char **argv, struct keygen_args *a)
     return -1;
 }
 
+/*
+ * Before the passphrase and the key derivation: can a new file be made at
+ * path? Names what is wrong (it exists, its directory is missing, is not a
+ * directory or is not writable) and returns LL_EXIT_FAIL, else -1.
+ */
+static int out_path_check(const char *cmd, const char *path)
+{
+    struct stat st;
+    char dir[4096];
+    if (lstat(path, &st) == 0) {
+        ll_cli_error(cmd, "'%s' already exists; not overwriting it", path);
+        return LL_EXIT_FAIL;
+    }
+    const char *slash = strrchr(path, '/');
+    size_t dlen =
+        slash == NULL ? 1 : (slash == path ? 1 : (size_t)(slash - path));
+    if (dlen >= sizeof(dir)) {
+        ll_cli_error(cmd, "'%s': the path is too long", path);
+        return LL_EXIT_FAIL;
+    }
+    memcpy(dir, slash == NULL ? "." : path, dlen);
+    dir[dlen] = '\0';
+    /* The CLI is single-threaded: strerror is safe here. */
+    if (stat(dir, &st) != 0) {
+        ll_cli_error(cmd, "cannot write '%s': directory '%s': %s", path, dir,
+                     strerror(errno)); /* NOLINT */
+        return LL_EXIT_FAIL;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        ll_cli_error(cmd, "cannot write '%s': '%s' is not a directory", path,
+                     dir);
+        return LL_EXIT_FAIL;
+    }
+    if (access(dir, W_OK) != 0) {
+        ll_cli_error(cmd, "cannot write '%s': directory '%s': %s", path, dir,
+                     strerror(errno)); /* NOLINT */
+        return LL_EXIT_FAIL;
+    }
+    return -1;
+}
+
 int ll_cmd_keygen(int argc, char **argv)
 {
     struct keygen_args a = {NULL, NULL, LL_KEYSTORE_MEM_DEFAULT_KIB / 1024,
                             LL_KEYSTORE_OPS_DEFAULT};
     int st = keygen_parse(argc, argv, &a);
+    if (st < 0)
+        st = out_path_check(argv[0], a.out);
     if (st >= 0)
         return st;
     char pass[LL_CLI_PASS_MAX];

@@ -13,11 +13,16 @@
 
 #include "client.h"
 
-/* Read one line (without its newline) from f into out. */
+/*
+ * Read one line (without its newline) from f into out. Returns 0, LL_EIO
+ * (a read error: errno says which), LL_ENOTFOUND (nothing to read) or
+ * LL_ETOOBIG (the line does not fit).
+ */
 static int read_line(FILE *f, char *out, size_t cap, size_t *len)
 {
+    errno = 0;
     if (fgets(out, (int)cap, f) == NULL)
-        return LL_EIO;
+        return ferror(f) ? LL_EIO : LL_ENOTFOUND;
     size_t n = strlen(out);
     if (n > 0 && out[n - 1] == '\n')
         out[--n] = '\0';
@@ -68,14 +73,20 @@ int ll_cli_passphrase(const char *cmd, char *out, size_t cap, size_t *len,
             return LL_EIO;
         }
         rc = read_line(f, out, cap, len);
+        int err = errno;
         (void)fclose(f);
-        if (rc) {
+        if (rc == LL_EIO)
+            ll_cli_error(cmd, "cannot read passphrase file '%s': %s", file,
+                         strerror(err)); /* NOLINT */
+        else if (rc == LL_ENOTFOUND)
+            ll_cli_error(cmd, "passphrase file '%s' is empty", file);
+        else if (rc)
             ll_cli_error(cmd,
-                         "passphrase file '%s' is empty or longer than "
-                         "%zu bytes",
+                         "passphrase file '%s': its first line is longer "
+                         "than %zu bytes",
                          file, cap - 2);
+        if (rc)
             return rc;
-        }
     } else if (env != NULL) {
         size_t n = strlen(env);
         if (n >= cap) {

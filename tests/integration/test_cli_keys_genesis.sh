@@ -36,6 +36,15 @@ expect 1 "already exists" "$cli" keygen -o farm.key --passphrase-file pw "${kdf[
 expect 1 "empty" "$cli" keygen -o x.key --passphrase-file empty "${kdf[@]}"
 expect 1 "cannot open passphrase file 'nope'" "$cli" keygen -o x.key --passphrase-file nope
 expect 2 "-o FILE is required" "$cli" keygen --passphrase-file pw
+# Each cause named (they read "input/output error" and "empty or longer").
+mkdir pwdir
+expect 1 "cannot read passphrase file 'pwdir': Is a directory" "$cli" keygen -o x.key --passphrase-file pwdir "${kdf[@]}"
+expect 1 "passphrase file 'empty' is empty" "$cli" keygen -o x.key --passphrase-file empty "${kdf[@]}"
+head -c 2000 /dev/zero | tr '\0' a >longpw
+expect 1 "first line is longer than" "$cli" keygen -o x.key --passphrase-file longpw "${kdf[@]}"
+expect 1 "directory 'nodir': No such file or directory" "$cli" keygen -o nodir/x.key --passphrase-file pw "${kdf[@]}"
+expect 1 "'pw' is not a directory" "$cli" keygen -o pw/x.key --passphrase-file pw "${kdf[@]}"
+[ ! -e x.key ] || fail "x.key written by a failed keygen"
 expect 2 "--kdf-mem: 0 is outside 1..1024" "$cli" keygen -o x.key --kdf-mem 0
 expect 2 "--kdf-ops: 'lots' is not a number" "$cli" keygen -o x.key --kdf-ops lots
 expect 2 "unknown argument '--colour'" "$cli" keygen --colour

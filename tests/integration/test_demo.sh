@@ -153,6 +153,14 @@ ev commission --org farm --keystore keys/farm.key --lot "tlc/gln/0614141000005/E
     fail "fsma204 formula cell: $("$cli" fsma204 tlc/gln/0614141000005/EQ-1 --node "$url")"
 out=$("$cli" fsma204 "$lot" --from 2026-02-30x --node "$url" 2>&1); rc=$?
 [ $rc -eq 2 ] && grep -q "a date YYYY-MM-DD" <<<"$out" || fail "fsma204 bad date: $rc $out"
+# Calendar dates only: no February 30th, February 29th in leap years.
+for d in 2026-02-30 2026-02-29 2026-04-31 1900-02-29; do
+    out=$("$cli" fsma204 "$lot" --from $d --node "$url" 2>&1); rc=$?
+    [ $rc -eq 2 ] && grep -q "'$d': a date YYYY-MM-DD" <<<"$out" || fail "fsma204 --from $d: $rc $out"
+done
+"$cli" fsma204 "$lot" --from 2024-02-29 --to 2000-02-29x --node "$url" >/dev/null 2>&1
+[ $? -eq 2 ] || fail "fsma204 --to 2000-02-29x accepted"
+"$cli" fsma204 "$lot" --from 2000-02-29 --node "$url" -o leap.csv || fail "fsma204 --from 2000-02-29 (a leap day)"
 out=$("$cli" fsma204 "$lot" --backward --forward --node "$url" -o never.csv 2>&1); rc=$?
 [ $rc -eq 0 ] && [ -s never.csv ] || fail "fsma204 both directions: $rc $out"
 out=$("$cli" fsma204 "01/00614141777778/10/NOPE" --node "$url" -o none.csv 2>&1); rc=$?
