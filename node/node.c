@@ -7,6 +7,7 @@
  * stop. JSON answers are built with jansson.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -1727,6 +1728,18 @@ static int start(struct node *n, struct ll_errmsg *e)
     struct ll_http_limits lim = {n->cfg->max_header, n->cfg->max_body,
                                  n->cfg->max_connections};
     int bound = 0;
+    /* Timer and signals before the server: a client may come, or a
+     * SIGTERM, as soon as the port is open. */
+    n->timer.data = n;
+    n->sigint.data = n;
+    n->sigterm.data = n;
+    (void)uv_timer_init(&n->loop, &n->timer);
+    (void)uv_timer_start(&n->timer, on_timer, n->cfg->block_interval,
+                         n->cfg->block_interval);
+    (void)uv_signal_init(&n->loop, &n->sigint);
+    (void)uv_signal_init(&n->loop, &n->sigterm);
+    (void)uv_signal_start(&n->sigint, on_signal, SIGINT);
+    (void)uv_signal_start(&n->sigterm, on_signal, SIGTERM);
     rc = ll_http_listen(&n->http, &n->loop, ip, port, &lim, handle, n, &bound,
                         e);
     if (rc)
@@ -1738,16 +1751,6 @@ static int start(struct node *n, struct ll_errmsg *e)
            "height=%llu org=%s validator=%s sha256=\"%s\"",
            ip, bound, n->g->chain_id, (unsigned long long)tip.height,
            n->cfg->org, n->validator ? "yes" : "no", ll_sha256_impl());
-    n->timer.data = n;
-    n->sigint.data = n;
-    n->sigterm.data = n;
-    (void)uv_timer_init(&n->loop, &n->timer);
-    (void)uv_timer_start(&n->timer, on_timer, n->cfg->block_interval,
-                         n->cfg->block_interval);
-    (void)uv_signal_init(&n->loop, &n->sigint);
-    (void)uv_signal_init(&n->loop, &n->sigterm);
-    (void)uv_signal_start(&n->sigint, on_signal, SIGINT);
-    (void)uv_signal_start(&n->sigterm, on_signal, SIGTERM);
     return 0;
 }
 
@@ -1789,7 +1792,12 @@ int ll_node_run(const struct ll_node_config *cfg, struct ll_errmsg *e)
     ll_free(n->wwaiters);
     ll_free(n->buckets);
     ll_ledger_close(n->l);
+    /* Closing the signal handles restores the default action: ignore
+     * these signals from then on, so that one arriving as the node
+     * returns does not turn a clean stop into a kill. */
     uv_walk(&n->loop, on_close_walk, NULL);
+    (void)signal(SIGINT, SIG_IGN);
+    (void)signal(SIGTERM, SIG_IGN);
     (void)uv_run(&n->loop, UV_RUN_DEFAULT);
     (void)uv_loop_close(&n->loop);
     ll_keypair_wipe(&n->key);

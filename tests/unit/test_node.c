@@ -1225,15 +1225,17 @@ static void test_second_sigterm(void)
             w = waitpid(n.pid, &status, WNOHANG);
         }
         ASSERT_EQ(w, n.pid);
-        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-            ll_test_fail(__FILE__, __LINE__,
-                         "round %d: node status %#x (signal %d)", round, status,
-                         WIFSIGNALED(status) ? WTERMSIG(status) : 0);
         char log[700];
         size_t len = 0;
         (void)snprintf(log, sizeof(log), "%s/node.log", n.dir);
         char *text = (char *)ll_test_read_file(log, &len);
         ASSERT_NOT_NULL(text);
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+            ll_test_fail(__FILE__, __LINE__,
+                         "round %d: node status %#x (signal %d); log: %s",
+                         round, status,
+                         WIFSIGNALED(status) ? WTERMSIG(status) : 0,
+                         len > 600 ? text + len - 600 : text);
         ASSERT_TRUE(strstr(text, "event=stopped") != NULL);
         ll_free(text);
         n.pid = 0;
