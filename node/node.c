@@ -23,6 +23,7 @@
 #include "../ledger/trace.h"
 #include "http.h"
 #include "page.h"
+#include "rate.h"
 #include "node.h"
 
 #define COMMIT_BUCKETS 8
@@ -81,7 +82,7 @@ struct node {
     struct held **held; /* owned */
     size_t nheld;
     size_t capheld;
-    struct bucket *buckets; /* RATE_SLOTS; owned */
+    struct ll_rate *rate; /* per-address budgets; owned */
     struct page_check pchecks[PAGE_CHECKS];
     uint64_t limited; /* requests answered 429 */
     /* metrics */
@@ -89,17 +90,6 @@ struct node {
     uint64_t rejected[64];                    /* by -error code */
     uint64_t commit_hist[COMMIT_BUCKETS + 1]; /* ms buckets, + count */
     double commit_ms_sum;
-};
-
-/* Per-client request budget: a token bucket per address (rate_limit
- * tokens a second, burst of one second's worth), in a small direct-mapped
- * table; a collision only shares a bucket, it never lets a client past. */
-#define RATE_SLOTS 1024
-
-struct bucket {
-    char peer[64];    /* client address; "" = unused */
-    double tokens;    /* requests left */
-    uint64_t last_ms; /* last refill, loop time */
 };
 
 /* An event whose signature was checked while a block was being written. */
@@ -1040,7 +1030,8 @@ static void get_metrics(struct node *n, struct ll_http_conn *c)
 {
     struct ll_buf b;
     struct ll_ledger_tip tip;
-    struct ll_http_stats hs = {{0}, 0};
+    struct ll_http_stats hs;
+    memset(&hs, 0, sizeof(hs));
     ll_buf_init(&b, 1 << 16);
     ll_ledger_tip(n->l, &tip);
     if (n->http != NULL)
@@ -1102,8 +1093,17 @@ static void get_metrics(struct node *n, struct ll_http_conn *c)
             "# HELP lotledger_http_rate_limited_total Requests refused with "
             "429.\n"
             "# TYPE lotledger_http_rate_limited_total counter\n"
-            "lotledger_http_rate_limited_total %llu\n",
-            (unsigned long long)hs.connections, (unsigned long long)n->limited);
+            "lotledger_http_rate_limited_total %llu\n"
+            "# HELP lotledger_http_timeouts_total Connections closed by a "
+            "header, body or idle timeout.\n"
+            "# TYPE lotledger_http_timeouts_total counter\n"
+            "lotledger_http_timeouts_total %llu\n"
+            "# HELP lotledger_http_evicted_total Idle connections closed to "
+            "make room for a new one.\n"
+            "# TYPE lotledger_http_evicted_total counter\n"
+            "lotledger_http_evicted_total %llu\n",
+            (unsigned long long)hs.connections, (unsigned long long)n->limited,
+            (unsigned long long)hs.timeouts, (unsigned long long)hs.evicted);
     if (rc == 0)
         ll_http_respond(c, 200, "text/plain; version=0.0.4", b.data, b.len);
     else
@@ -1479,38 +1479,12 @@ static void get_expiring(struct node *n, struct ll_http_conn *c,
     ll_ledger_snap_close(s);
 }
 
-/* Take one token from the client's bucket; false if it is empty. */
-static bool rate_ok(struct node *n, const char *peer)
-{
-    if (n->buckets == NULL)
-        return true;
-    uint32_t h = 2166136261u;
-    for (const char *p = peer; *p != '\0'; p++)
-        h = (h ^ (uint8_t)*p) * 16777619u;
-    struct bucket *b = &n->buckets[h % RATE_SLOTS];
-    uint64_t now = uv_now(&n->loop);
-    double rate = (double)n->cfg->rate_limit;
-    if (strcmp(b->peer, peer) != 0) {
-        (void)snprintf(b->peer, sizeof(b->peer), "%s", peer);
-        b->tokens = rate;
-        b->last_ms = now;
-    }
-    b->tokens += rate * (double)(now - b->last_ms) / 1000.0;
-    if (b->tokens > rate)
-        b->tokens = rate;
-    b->last_ms = now;
-    if (b->tokens < 1.0)
-        return false;
-    b->tokens -= 1.0;
-    return true;
-}
-
 static void handle(void *arg, struct ll_http_conn *c,
                    const struct ll_http_req *r)
 {
     struct node *n = arg;
     bool get = strcmp(r->method, "GET") == 0;
-    if (!rate_ok(n, r->peer)) {
+    if (!ll_rate_take(n->rate, r->peer, uv_now(&n->loop))) {
         n->limited++;
         reply_error(c, 429, "rate_limited", 0,
                     "too many requests from this address; slow down");
@@ -1675,8 +1649,15 @@ static int start(struct node *n, struct ll_errmsg *e)
     memcpy(ip, n->cfg->http_listen, iplen);
     ip[iplen] = '\0';
     int port = (int)strtol(colon + 1, NULL, 10);
-    struct ll_http_limits lim = {n->cfg->max_header, n->cfg->max_body,
-                                 n->cfg->max_connections};
+    struct ll_http_limits lim = {
+        .max_header = n->cfg->max_header,
+        .max_body = n->cfg->max_body,
+        .max_connections = n->cfg->max_connections,
+        .max_queued = n->cfg->max_queued,
+        .header_timeout_ms = n->cfg->header_timeout,
+        .body_timeout_ms = n->cfg->body_timeout,
+        .idle_timeout_ms = n->cfg->idle_timeout,
+    };
     int bound = 0;
     rc = ll_http_listen(&n->http, &n->loop, ip, port, &lim, handle, n, &bound,
                         e);
@@ -1708,10 +1689,13 @@ int ll_node_run(const struct ll_node_config *cfg, struct ll_errmsg *e)
     if (n == NULL)
         return LL_ENOMEM;
     n->cfg = cfg;
-    n->buckets = ll_calloc(RATE_SLOTS, sizeof(*n->buckets));
-    int rc = n->buckets == NULL ? UV_ENOMEM : uv_loop_init(&n->loop);
+    uint8_t key[16];
+    ll_crypto_random(key, sizeof(key));
+    int rc = ll_rate_new(&n->rate, cfg->rate_limit, key) != 0
+                 ? UV_ENOMEM
+                 : uv_loop_init(&n->loop);
     if (rc != 0) {
-        ll_free(n->buckets);
+        ll_rate_free(n->rate);
         ll_free(n);
         return ll_errmsg_set(e, LL_EIO, "event loop: %s", uv_strerror(rc));
     }
@@ -1732,7 +1716,7 @@ int ll_node_run(const struct ll_node_config *cfg, struct ll_errmsg *e)
     ll_free(n->held);
     ll_free(n->waiters);
     ll_free(n->wwaiters);
-    ll_free(n->buckets);
+    ll_rate_free(n->rate);
     ll_ledger_close(n->l);
     ll_keypair_wipe(&n->key);
     ll_free(n->g);
