@@ -558,6 +558,39 @@ static void refuse_parse(struct ll_http_conn *c, enum http_errno err)
     }
 }
 
+/* May process() parse more of c's input now? */
+static bool can_parse(const struct ll_http_conn *c)
+{
+    return !c->busy && !c->closing && c->in.len > 0 &&
+           (c->in_request || c->queued <= c->srv->lim.max_queued);
+}
+
+/*
+ * How many input bytes the parser may see: all of them, except while a
+ * request's headers are read, no more than the header limit has left
+ * (0: the limit is used up).
+ */
+static size_t parse_room(const struct ll_http_conn *c)
+{
+    if (c->headers_done)
+        return c->in.len;
+    size_t room = c->srv->lim.max_header - c->header_bytes;
+    return c->in.len < room ? c->in.len : room;
+}
+
+/* Release an empty input buffer; read on unless busy or too much queued. */
+static void after_parse(struct ll_http_conn *c)
+{
+    if (c->in.len == 0)
+        release(&c->in);
+    if (c->busy || c->closing)
+        return;
+    if (c->queued > c->srv->lim.max_queued && !c->in_request)
+        (void)uv_read_stop((uv_stream_t *)&c->tcp); /* until write_done */
+    else
+        resume_reading(c);
+}
+
 /*
  * Parse and dispatch the requests waiting in c's input, one at a time: a
  * handler that answers at once lets the loop go on to the next pipelined
@@ -573,20 +606,14 @@ static void process(struct ll_http_conn *c)
     if (c->in_process)
         return;
     c->in_process = true;
-    const struct ll_http_limits *lim = &c->srv->lim;
-    while (!c->busy && !c->closing && c->in.len > 0 &&
-           (c->in_request || c->queued <= lim->max_queued)) {
-        size_t len = c->in.len;
-        bool headers = !c->headers_done;
-        if (headers) {
-            size_t room = lim->max_header - c->header_bytes;
-            if (room == 0) {
-                c->err_status = 431;
-                refuse_parse(c, HPE_HEADER_OVERFLOW);
-                break;
-            }
-            len = len < room ? len : room;
+    while (can_parse(c)) {
+        size_t len = parse_room(c);
+        if (len == 0) {
+            c->err_status = 431;
+            refuse_parse(c, HPE_HEADER_OVERFLOW);
+            break;
         }
+        bool headers = !c->headers_done;
         size_t n = http_parser_execute(&c->parser, &settings,
                                        (const char *)c->in.data, len);
         enum http_errno err = HTTP_PARSER_ERRNO(&c->parser);
@@ -610,14 +637,7 @@ static void process(struct ll_http_conn *c)
         break;
     }
     c->in_process = false;
-    if (c->in.len == 0)
-        release(&c->in);
-    if (c->busy || c->closing)
-        return;
-    if (c->queued > lim->max_queued && !c->in_request)
-        (void)uv_read_stop((uv_stream_t *)&c->tcp); /* until write_done */
-    else
-        resume_reading(c);
+    after_parse(c);
 }
 
 /*
