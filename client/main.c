@@ -95,7 +95,7 @@ int main(int argc, char **argv)
     if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
         strcmp(argv[1], "help") == 0) {
         usage(stdout);
-        return LL_EXIT_OK;
+        return flush_output(LL_EXIT_OK);
     }
     if (ll_crypto_init() != 0) {
         (void)fprintf(stderr, "lotledger: cannot initialise the crypto "
