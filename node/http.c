@@ -107,8 +107,12 @@ static void conn_close(struct ll_http_conn *c)
         return;
     c->closing = true;
     c->srv->nclosing++;
-    uv_close((uv_handle_t *)&c->timer, conn_closed);
-    uv_close((uv_handle_t *)&c->tcp, conn_closed);
+    /* A handle someone else closed (a uv_walk at shutdown) is not closed
+     * twice, which libuv aborts on; the connection is then never freed. */
+    if (!uv_is_closing((uv_handle_t *)&c->timer))
+        uv_close((uv_handle_t *)&c->timer, conn_closed);
+    if (!uv_is_closing((uv_handle_t *)&c->tcp))
+        uv_close((uv_handle_t *)&c->tcp, conn_closed);
 }
 
 static void on_timeout(uv_timer_t *t);
