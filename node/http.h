@@ -96,7 +96,7 @@ struct ll_http_stats {
     uint64_t by_status[6]; /* index status / 100: 1xx..5xx */
     uint64_t connections;  /* open now */
     uint64_t timeouts;     /* connections closed by a timeout */
-    uint64_t evicted;      /* idle connections closed for a new one */
+    uint64_t evicted;      /* idle or slow connections closed for a new one */
 };
 void ll_http_stats(const struct ll_http_server *s, struct ll_http_stats *out)
     LL_NONNULL(1, 2);

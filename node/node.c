@@ -1098,8 +1098,8 @@ static void get_metrics(struct node *n, struct ll_http_conn *c)
             "header, body or idle timeout.\n"
             "# TYPE lotledger_http_timeouts_total counter\n"
             "lotledger_http_timeouts_total %llu\n"
-            "# HELP lotledger_http_evicted_total Idle connections closed to "
-            "make room for a new one.\n"
+            "# HELP lotledger_http_evicted_total Idle or slow connections "
+            "closed to make room for a new one.\n"
             "# TYPE lotledger_http_evicted_total counter\n"
             "lotledger_http_evicted_total %llu\n",
             (unsigned long long)hs.connections, (unsigned long long)n->limited,
