@@ -3,6 +3,8 @@
  * lotledger: the command-line client and offline verifier. main() checks
  * the command name against the table and hands over argv from there.
  */
+#include <errno.h>
+#include <signal.h>
 #include <string.h>
 
 #include "client.h"
@@ -58,8 +60,34 @@ static void usage(FILE *f)
     (void)fprintf(f, "\nRun 'lotledger <command> --help' for its options.\n");
 }
 
+/*
+ * SIGPIPE ignored: a node that resets the connection, or a reader of the
+ * output that goes away (`lotledger trace ... | head`), is a failed write
+ * that the CLI reports, not a silent death. libcurl sends with
+ * MSG_NOSIGNAL anyway (CURLOPT_NOSIGNAL only stops it touching signals).
+ */
+static void ignore_sigpipe(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = SIG_IGN;
+    (void)sigemptyset(&sa.sa_mask);
+    (void)sigaction(SIGPIPE, &sa, NULL);
+}
+
+/* The command's exit code, or a failure if its output was not written. */
+static int flush_output(int rc)
+{
+    if (fflush(stdout) == 0 && !ferror(stdout))
+        return rc;
+    (void)fprintf(stderr, "lotledger: cannot write the output: %s\n",
+                  strerror(errno)); /* NOLINT(concurrency-mt-unsafe) */
+    return rc != LL_EXIT_OK ? rc : LL_EXIT_FAIL;
+}
+
 int main(int argc, char **argv)
 {
+    ignore_sigpipe();
     if (argc < 2) {
         usage(stderr);
         return LL_EXIT_USAGE;
@@ -67,7 +95,7 @@ int main(int argc, char **argv)
     if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
         strcmp(argv[1], "help") == 0) {
         usage(stdout);
-        return LL_EXIT_OK;
+        return flush_output(LL_EXIT_OK);
     }
     if (ll_crypto_init() != 0) {
         (void)fprintf(stderr, "lotledger: cannot initialise the crypto "
@@ -77,7 +105,7 @@ int main(int argc, char **argv)
     ll_log_set_level(LL_LOG_WARN);
     for (size_t i = 0; i < LL_ARRAY_LEN(commands); i++)
         if (strcmp(argv[1], commands[i].name) == 0)
-            return commands[i].run(argc - 1, argv + 1);
+            return flush_output(commands[i].run(argc - 1, argv + 1));
     (void)fprintf(stderr, "lotledger: unknown command '%s' (see --help)\n",
                   argv[1]);
     return LL_EXIT_USAGE;

@@ -602,8 +602,8 @@ int ll_signed_event_json_decode(struct ll_buf *out, lotledger_Event *scratch,
         rc = ll_errmsg_set(e, rc, "event: cannot be encoded: %s",
                            ll_strerror(rc));
     if (rc == 0 && evb.len == 0)
-        rc = ll_errmsg_set(e, LL_EDECODE,
-                           "event: every field is empty or zero");
+        rc =
+            ll_errmsg_set(e, LL_EDECODE, "event: every field is empty or zero");
     if (rc == 0) {
         ll_event_id(id, evb.data, evb.len);
         if (json_object_get(j, "id") != NULL && memcmp(id, want, 32) != 0)

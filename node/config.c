@@ -58,6 +58,14 @@ static const struct opt opts[] = {
         "largest request header block, bytes"),
     U64("http", "max_connections", "--max-connections", max_connections, 1,
         65536, "open HTTP connections"),
+    U64("http", "max_queued", "--max-queued", max_queued, 4096, 1073741824,
+        "answer bytes queued for one connection before it is not read"),
+    U64("http", "header_timeout_ms", "--header-timeout", header_timeout, 1,
+        3600000, "ms from a request's first byte to the end of its headers"),
+    U64("http", "body_timeout_ms", "--body-timeout", body_timeout, 1, 3600000,
+        "ms from the end of a request's headers to the end of its body"),
+    U64("http", "idle_timeout_ms", "--idle-timeout", idle_timeout, 1, 3600000,
+        "ms a connection waits for a request, or for its client to read"),
     U64("http", "rate_limit", "--rate-limit", rate_limit, 1, 1000000,
         "requests per second per client address"),
     U64("mempool", "max", "--mempool-max", mempool_max, 1, 10000000,
@@ -78,6 +86,10 @@ void ll_config_defaults(struct ll_node_config *c)
     c->max_body = 1048576;
     c->max_header = 16384;
     c->max_connections = 256;
+    c->max_queued = 1048576;
+    c->header_timeout = 10000;
+    c->body_timeout = 30000;
+    c->idle_timeout = 60000;
     c->rate_limit = 1000;
     c->mempool_max = 100000;
     c->block_max = 10000;

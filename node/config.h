@@ -32,6 +32,12 @@ struct ll_node_config {
     uint64_t max_body;        /* bytes of one HTTP request body */
     uint64_t max_header;      /* bytes of one request's headers */
     uint64_t max_connections; /* open HTTP connections */
+    uint64_t max_queued;      /* answer bytes queued per connection */
+    uint64_t header_timeout;  /* ms from a request's first byte to its
+                                 headers' end */
+    uint64_t body_timeout;    /* ms from the headers' end to the body's */
+    uint64_t idle_timeout;    /* ms a connection may wait for a request or
+                                 for its client to read an answer */
     uint64_t rate_limit;      /* requests per second per client address */
     uint64_t mempool_max;     /* events waiting for a block */
     uint64_t block_max;       /* events per block */

@@ -14,10 +14,19 @@
 
 #include "http.h"
 
-enum hdr { HDR_NONE, HDR_CTYPE, HDR_ACCEPT, HDR_AUTH };
+enum hdr { HDR_NONE, HDR_CTYPE, HDR_ACCEPT, HDR_AUTH, HDR_EXPECT };
+
+/*
+ * Request and receive buffers larger than this are freed once their
+ * request is answered: an idle keep-alive connection holds only its
+ * struct, whatever size its last request was.
+ */
+#define KEEP_BUF 16384
 
 struct ll_http_conn {
     uv_tcp_t tcp;               /* embedded handle; data = this */
+    uv_timer_t timer;           /* the connection's deadline; data = this */
+    int handles;                /* handles not yet closed (tcp, timer) */
     struct ll_http_server *srv; /* owner */
     struct ll_http_conn *next;  /* server's list */
     struct ll_http_conn *prev;
@@ -28,15 +37,22 @@ struct ll_http_conn {
     char field[64];     /* current header name (truncated) */
     size_t field_len;
     enum hdr hdr;           /* header whose value is being read */
-    size_t header_bytes;    /* request line + headers so far */
+    char expect[32];        /* the Expect header ("" = none) */
+    size_t header_bytes;    /* raw bytes of request line + headers so far */
+    size_t queued;          /* answer bytes given to uv_write, not written */
+    uint64_t since;         /* loop ms: when the current state began */
     int err_status;         /* a limit hit by a parser callback */
+    bool in_request;        /* a request's first byte has been parsed */
+    bool headers_done;      /* its headers are complete */
     bool complete;          /* a whole request is parsed */
     bool busy;              /* handler has not answered yet */
     bool in_process;        /* process() is on the stack for it */
     bool keep_alive;        /* after the answer */
+    bool draining;          /* a last answer is queued, close after it */
     bool closing;           /* uv_close called */
     bool peer_gone;         /* closed or broke while busy: close after the
                                handler's answer instead of sending it */
+    char peer[64];          /* client address, for every request */
     struct ll_http_req req; /* the request being answered */
 };
 
@@ -47,7 +63,8 @@ struct ll_http_server {
     ll_http_handler_cb cb;
     void *arg;
     struct ll_http_conn *conns; /* open connections */
-    size_t nconns;
+    size_t nconns;              /* in the list (closing ones too) */
+    size_t nclosing;            /* of those, closing */
     bool closing;
     struct ll_http_stats stats;
     bool tcp_closed; /* the listening handle's close callback ran */
@@ -60,10 +77,13 @@ struct write_req {
     char data[]; /* the response */
 };
 
+/* Called once per handle; the connection goes with the last one. */
 static void conn_closed(uv_handle_t *h)
 {
     struct ll_http_conn *c = h->data;
     struct ll_http_server *s = c->srv;
+    if (--c->handles > 0)
+        return;
     if (c->prev != NULL)
         c->prev->next = c->next;
     else
@@ -71,6 +91,7 @@ static void conn_closed(uv_handle_t *h)
     if (c->next != NULL)
         c->next->prev = c->prev;
     s->nconns--;
+    s->nclosing--;
     ll_buf_free(&c->in);
     ll_buf_free(&c->url);
     ll_buf_free(&c->body);
@@ -85,12 +106,32 @@ static void conn_close(struct ll_http_conn *c)
     if (c->closing)
         return;
     c->closing = true;
-    uv_close((uv_handle_t *)&c->tcp, conn_closed);
+    c->srv->nclosing++;
+    /* A handle someone else closed (a uv_walk at shutdown) is not closed
+     * twice, which libuv aborts on; the connection is then never freed. */
+    if (!uv_is_closing((uv_handle_t *)&c->timer))
+        uv_close((uv_handle_t *)&c->timer, conn_closed);
+    if (!uv_is_closing((uv_handle_t *)&c->tcp))
+        uv_close((uv_handle_t *)&c->tcp, conn_closed);
+}
+
+static void on_timeout(uv_timer_t *t);
+
+/* Start the connection's deadline over: ms from now (0: none). */
+static void arm(struct ll_http_conn *c, uint64_t ms)
+{
+    c->since = uv_now(c->srv->loop);
+    if (ms == 0)
+        (void)uv_timer_stop(&c->timer);
+    else
+        (void)uv_timer_start(&c->timer, on_timeout, ms, 0);
 }
 
 static const char *reason(int status)
 {
     switch (status) {
+    case 100:
+        return "Continue";
     case 200:
         return "OK";
     case 201:
@@ -105,12 +146,16 @@ static const char *reason(int status)
         return "Not Found";
     case 405:
         return "Method Not Allowed";
+    case 408:
+        return "Request Timeout";
     case 409:
         return "Conflict";
     case 413:
         return "Payload Too Large";
     case 415:
         return "Unsupported Media Type";
+    case 417:
+        return "Expectation Failed";
     case 422:
         return "Unprocessable Entity";
     case 429:
@@ -119,6 +164,8 @@ static const char *reason(int status)
         return "Request Header Fields Too Large";
     case 503:
         return "Service Unavailable";
+    case 505:
+        return "HTTP Version Not Supported";
     default:
         return status < 500 ? "Client Error" : "Server Error";
     }
@@ -127,13 +174,29 @@ static const char *reason(int status)
 static void process(struct ll_http_conn *c);
 static void resume_reading(struct ll_http_conn *c);
 
+/*
+ * A queued write finished. Progress restarts the idle deadline (a client
+ * that stops reading its answers is closed after idle_timeout_ms), and a
+ * connection that stopped reading because too much was queued for it
+ * goes on once it is below the limit again.
+ */
 static void write_done(uv_write_t *req, int status)
 {
     struct write_req *w = (struct write_req *)req;
     struct ll_http_conn *c = req->data;
-    if (status < 0 || w->close_after)
-        conn_close(c);
+    c->queued -= w->len;
+    bool close_after = w->close_after;
     ll_free(w);
+    if (status < 0 || close_after) {
+        conn_close(c);
+        return;
+    }
+    if (c->closing || c->busy)
+        return;
+    if (c->draining || !c->in_request)
+        arm(c, c->srv->lim.idle_timeout_ms);
+    if (!c->draining && c->queued <= c->srv->lim.max_queued)
+        process(c);
 }
 
 /*
@@ -149,6 +212,10 @@ static void send_raw(struct ll_http_conn *c, const char *hdr, size_t hlen,
                          uv_buf_init((char *)(uintptr_t)body, (unsigned)blen)};
     int sent = uv_try_write((uv_stream_t *)&c->tcp, parts, blen > 0 ? 2 : 1);
     size_t done = sent > 0 ? (size_t)sent : 0;
+    if (sent < 0 && sent != UV_EAGAIN && sent != UV_ENOSYS) {
+        conn_close(c); /* reset or broken: nobody to answer */
+        return;
+    }
     if (done == hlen + blen) {
         if (close_after)
             conn_close(c);
@@ -175,6 +242,13 @@ static void send_raw(struct ll_http_conn *c, const char *hdr, size_t hlen,
     if (uv_write(&w->req, (uv_stream_t *)&c->tcp, &b, 1, write_done) != 0) {
         ll_free(w);
         conn_close(c);
+        return;
+    }
+    c->queued += rest;
+    if (close_after) {
+        /* A client that never reads it must not hold the slot. */
+        c->draining = true;
+        arm(c, c->srv->lim.idle_timeout_ms);
     }
 }
 
@@ -212,14 +286,26 @@ static void refuse(struct ll_http_conn *c, int status, const char *error,
     send_response(c, status, "application/json", body, (size_t)n, true);
 }
 
+/* Shrink b to nothing if it grew past KEEP_BUF, else just empty it. */
+static void release(struct ll_buf *b)
+{
+    if (b->cap > KEEP_BUF)
+        ll_buf_free(b);
+    else
+        ll_buf_reset(b);
+}
+
 /* Forget the answered request and read the next one. */
 static void reset_request(struct ll_http_conn *c)
 {
     ll_buf_reset(&c->url);
-    ll_buf_reset(&c->body);
+    release(&c->body);
     c->header_bytes = 0;
     c->field_len = 0;
     c->hdr = HDR_NONE;
+    c->expect[0] = '\0';
+    c->in_request = false;
+    c->headers_done = false;
     c->complete = false;
     memset(&c->req, 0, sizeof(c->req));
 }
@@ -238,29 +324,28 @@ void ll_http_respond(struct ll_http_conn *c, int status,
     send_response(c, status, content_type, body, len, close_after);
     c->busy = false;
     reset_request(c);
-    if (close_after)
+    if (close_after || c->closing)
         return;
+    arm(c, c->srv->lim.idle_timeout_ms);
     http_parser_pause(&c->parser, 0);
     process(c);
 }
 
 /* ---- parser callbacks ---------------------------------------------------- */
 
-static int count_header(struct ll_http_conn *c, size_t n)
+static int on_begin(http_parser *p)
 {
-    c->header_bytes += n;
-    if (c->header_bytes > c->srv->lim.max_header) {
-        c->err_status = 431;
-        return 1;
-    }
+    struct ll_http_conn *c = p->data;
+    c->in_request = true;
+    arm(c, c->srv->lim.header_timeout_ms);
     return 0;
 }
 
 static int on_url(http_parser *p, const char *at, size_t n)
 {
     struct ll_http_conn *c = p->data;
-    if (count_header(c, n) || ll_buf_append(&c->url, at, n) != 0) {
-        c->err_status = c->err_status ? c->err_status : 414;
+    if (ll_buf_append(&c->url, at, n) != 0) {
+        c->err_status = 414;
         return 1;
     }
     return 0;
@@ -269,8 +354,6 @@ static int on_url(http_parser *p, const char *at, size_t n)
 static int on_field(http_parser *p, const char *at, size_t n)
 {
     struct ll_http_conn *c = p->data;
-    if (count_header(c, n))
-        return 1;
     if (c->hdr != HDR_NONE || c->field_len == SIZE_MAX) {
         c->field_len = 0; /* a new field after a value */
         c->hdr = HDR_NONE;
@@ -300,12 +383,11 @@ static int append_value(struct ll_http_conn *c, char *dst, size_t cap,
 static int on_value(http_parser *p, const char *at, size_t n)
 {
     struct ll_http_conn *c = p->data;
-    if (count_header(c, n))
-        return 1;
     if (c->hdr == HDR_NONE) {
         c->hdr = strcasecmp(c->field, "content-type") == 0    ? HDR_CTYPE
                  : strcasecmp(c->field, "accept") == 0        ? HDR_ACCEPT
                  : strcasecmp(c->field, "authorization") == 0 ? HDR_AUTH
+                 : strcasecmp(c->field, "expect") == 0        ? HDR_EXPECT
                                                               : HDR_NONE;
         if (c->hdr == HDR_NONE) {
             c->field_len = SIZE_MAX; /* skip this value; reset on next field */
@@ -321,19 +403,48 @@ static int on_value(http_parser *p, const char *at, size_t n)
     case HDR_AUTH:
         return append_value(c, c->req.authorization,
                             sizeof(c->req.authorization), at, n);
+    case HDR_EXPECT:
+        if (append_value(c, c->expect, sizeof(c->expect), at, n) != 0)
+            c->err_status = 417; /* no expectation this long is known */
+        return c->err_status != 0;
     default:
         return 0;
     }
 }
 
+/*
+ * The headers are in: check the version, the body's size and an Expect
+ * header, and answer "100 Continue" to a client waiting for it. Pauses the
+ * parser so that process() can count the headers' raw bytes exactly.
+ */
 static int on_headers_complete(http_parser *p)
 {
     struct ll_http_conn *c = p->data;
+    c->headers_done = true;
+    if (p->http_major != 1 || p->http_minor > 1) {
+        c->err_status = 505;
+        return -1; /* an error: 1 and 2 mean "no body" to http_parser */
+    }
     if (p->content_length != ULLONG_MAX &&
         p->content_length > c->srv->lim.max_body) {
         c->err_status = 413;
-        return -1; /* an error: 1 and 2 mean "no body" to http_parser */
+        return -1;
     }
+    /* HTTP/1.0 has no Expect (RFC 9110 10.1.1: ignore it). */
+    if (c->expect[0] != '\0' && p->http_minor == 1) {
+        if (strcasecmp(c->expect, "100-continue") != 0) {
+            c->err_status = 417;
+            return -1;
+        }
+        bool has_body =
+            (p->flags & F_CHUNKED) != 0 ||
+            (p->content_length != ULLONG_MAX && p->content_length > 0);
+        static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
+        if (has_body)
+            send_raw(c, cont, sizeof(cont) - 1, NULL, 0, false);
+    }
+    arm(c, c->srv->lim.body_timeout_ms);
+    http_parser_pause(p, 1);
     return 0;
 }
 
@@ -356,6 +467,7 @@ static int on_complete(http_parser *p)
 }
 
 static const http_parser_settings settings = {
+    .on_message_begin = on_begin,
     .on_url = on_url,
     .on_header_field = on_field,
     .on_header_value = on_value,
@@ -403,8 +515,10 @@ static void dispatch(struct ll_http_conn *c)
 {
     struct ll_http_req *r = &c->req;
     c->busy = true;
+    (void)uv_timer_stop(&c->timer); /* the handler owns the connection */
     c->keep_alive = http_should_keep_alive(&c->parser) != 0;
     r->method = http_method_str((enum http_method)c->parser.method);
+    memcpy(r->peer, c->peer, sizeof(r->peer));
     if (!split_url(r, (const char *)c->url.data, c->url.len)) {
         refuse(c, 400, "bad_request", "malformed request target");
         return;
@@ -423,44 +537,111 @@ static void dispatch(struct ll_http_conn *c)
     c->srv->cb(c->srv->arg, c, r);
 }
 
-/* Feed queued bytes to the parser until a request is complete or they run
- * out; answer protocol errors and limit breaches here. */
+/* Answer a limit breach or a protocol error found by the parser. */
+static void refuse_parse(struct ll_http_conn *c, enum http_errno err)
+{
+    switch (c->err_status) {
+    case 413:
+        refuse(c, 413, "too_large", "request body over the limit");
+        break;
+    case 414:
+    case 431:
+        refuse(c, 431, "headers_too_large",
+               "request line or headers over the limit");
+        break;
+    case 417:
+        refuse(c, 417, "expectation_failed",
+               "the only expectation is 100-continue");
+        break;
+    case 505:
+        refuse(c, 505, "http_version", "HTTP/1.0 and HTTP/1.1 only");
+        break;
+    default:
+        refuse(c, 400, "bad_request", http_errno_name(err));
+        break;
+    }
+}
+
+/* May process() parse more of c's input now? */
+static bool can_parse(const struct ll_http_conn *c)
+{
+    return !c->busy && !c->closing && c->in.len > 0 &&
+           (c->in_request || c->queued <= c->srv->lim.max_queued);
+}
+
+/*
+ * How many input bytes the parser may see: all of them, except while a
+ * request's headers are read, no more than the header limit has left
+ * (0: the limit is used up).
+ */
+static size_t parse_room(const struct ll_http_conn *c)
+{
+    if (c->headers_done)
+        return c->in.len;
+    size_t room = c->srv->lim.max_header - c->header_bytes;
+    return c->in.len < room ? c->in.len : room;
+}
+
+/* Release an empty input buffer; read on unless busy or too much queued. */
+static void after_parse(struct ll_http_conn *c)
+{
+    if (c->in.len == 0)
+        release(&c->in);
+    if (c->busy || c->closing)
+        return;
+    if (c->queued > c->srv->lim.max_queued && !c->in_request)
+        (void)uv_read_stop((uv_stream_t *)&c->tcp); /* until write_done */
+    else
+        resume_reading(c);
+}
+
 /*
  * Parse and dispatch the requests waiting in c's input, one at a time: a
  * handler that answers at once lets the loop go on to the next pipelined
  * request here, iteratively (ll_http_respond does not recurse into this
  * while it runs), so any number of pipelined requests costs no stack.
+ * While a request's headers are read the parser is given no more bytes
+ * than the header limit has left, so the limit counts every raw byte of
+ * the request line and headers. No new request is started while more
+ * than max_queued answer bytes wait for the client to read them.
  */
 static void process(struct ll_http_conn *c)
 {
     if (c->in_process)
         return;
     c->in_process = true;
-    while (!c->busy && !c->closing && c->in.len > 0) {
+    while (can_parse(c)) {
+        size_t len = parse_room(c);
+        if (len == 0) {
+            c->err_status = 431;
+            refuse_parse(c, HPE_HEADER_OVERFLOW);
+            break;
+        }
+        bool headers = !c->headers_done;
         size_t n = http_parser_execute(&c->parser, &settings,
-                                       (const char *)c->in.data, c->in.len);
+                                       (const char *)c->in.data, len);
         enum http_errno err = HTTP_PARSER_ERRNO(&c->parser);
         memmove(c->in.data, c->in.data + n, c->in.len - n);
         c->in.len -= n;
+        if (headers)
+            c->header_bytes += n;
+        if (c->closing)
+            break; /* the 100 Continue could not be written */
         if (c->complete && (err == HPE_OK || err == HPE_PAUSED)) {
             dispatch(c);
             continue;
         }
+        if (err == HPE_PAUSED && c->headers_done) {
+            http_parser_pause(&c->parser, 0); /* paused after the headers */
+            continue;
+        }
         if (err == HPE_OK && n > 0)
             continue;
-        if (c->err_status == 413)
-            refuse(c, 413, "too_large", "request body over the limit");
-        else if (c->err_status == 431 || c->err_status == 414)
-            refuse(c, 431, "headers_too_large",
-                   "request line or headers over the limit");
-        else
-            refuse(c, 400, "bad_request", http_errno_name(err));
-        c->in_process = false;
-        return;
+        refuse_parse(c, err);
+        break;
     }
     c->in_process = false;
-    if (!c->busy && !c->closing)
-        resume_reading(c);
+    after_parse(c);
 }
 
 /*
@@ -516,6 +697,45 @@ static void resume_reading(struct ll_http_conn *c)
     (void)uv_read_start((uv_stream_t *)&c->tcp, alloc_cb, read_cb);
 }
 
+/*
+ * A deadline passed: a request that did not arrive in time is answered 408
+ * (when nothing else is queued for the client), anything else (an idle
+ * connection, an answer the client does not read) is closed.
+ */
+static void on_timeout(uv_timer_t *t)
+{
+    struct ll_http_conn *c = t->data;
+    if (c->closing || (c->busy && !c->draining))
+        return;
+    c->srv->stats.timeouts++;
+    if (c->in_request && !c->draining && c->queued == 0)
+        refuse(c, 408, "timeout", "the request did not arrive in time");
+    else
+        conn_close(c);
+}
+
+/*
+ * The connection to close for a new one when every slot is taken: the one
+ * idle the longest, else the one that has spent the longest on its
+ * headers; NULL when every connection is busy with a request or an answer.
+ */
+static struct ll_http_conn *victim(struct ll_http_server *s,
+                                   const struct ll_http_conn *fresh)
+{
+    struct ll_http_conn *idle = NULL;
+    struct ll_http_conn *slow = NULL;
+    for (struct ll_http_conn *c = s->conns; c != NULL; c = c->next) {
+        if (c == fresh || c->closing || c->busy || c->draining || c->queued > 0)
+            continue;
+        if (!c->in_request && (idle == NULL || c->since < idle->since))
+            idle = c;
+        else if (c->in_request && !c->headers_done &&
+                 (slow == NULL || c->since < slow->since))
+            slow = c;
+    }
+    return idle != NULL ? idle : slow;
+}
+
 static void on_connection(uv_stream_t *server, int status)
 {
     struct ll_http_server *s = server->data;
@@ -528,7 +748,10 @@ static void on_connection(uv_stream_t *server, int status)
         ll_free(c);
         return;
     }
+    (void)uv_timer_init(s->loop, &c->timer); /* cannot fail */
+    c->handles = 2;
     c->tcp.data = c;
+    c->timer.data = c;
     c->srv = s;
     c->next = s->conns;
     if (s->conns != NULL)
@@ -548,11 +771,17 @@ static void on_connection(uv_stream_t *server, int status)
     int salen = sizeof(sa);
     if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&sa, &salen) == 0 &&
         sa.ss_family == AF_INET)
-        (void)uv_ip4_name((const struct sockaddr_in *)&sa, c->req.peer,
-                          sizeof(c->req.peer));
-    if (s->nconns > s->lim.max_connections) {
-        refuse(c, 503, "busy", "too many open connections");
-        return;
+        (void)uv_ip4_name((const struct sockaddr_in *)&sa, c->peer,
+                          sizeof(c->peer));
+    arm(c, s->lim.idle_timeout_ms);
+    if (s->nconns - s->nclosing > s->lim.max_connections) {
+        struct ll_http_conn *v = victim(s, c);
+        if (v == NULL) {
+            refuse(c, 503, "busy", "too many open connections");
+            return;
+        }
+        s->stats.evicted++;
+        conn_close(v);
     }
     if (uv_read_start((uv_stream_t *)&c->tcp, alloc_cb, read_cb) != 0)
         conn_close(c);

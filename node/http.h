@@ -2,8 +2,10 @@
 /*
  * A small HTTP/1.1 server on libuv with the http_parser library: one
  * request at a time per connection (keep-alive), hard limits on header
- * bytes, body bytes and open connections, and one handler callback that
- * sees a complete request and answers it. Loop thread only.
+ * bytes, body bytes, open connections and answer bytes queued for a slow
+ * reader, deadlines for a request's headers and body and for an idle
+ * connection, and one handler callback that sees a complete request and
+ * answers it. Loop thread only.
  */
 #ifndef LL_NODE_HTTP_H
 #define LL_NODE_HTTP_H
@@ -53,10 +55,23 @@ void ll_http_respond(struct ll_http_conn *conn, int status,
 typedef void (*ll_http_handler_cb)(void *arg, struct ll_http_conn *conn,
                                    const struct ll_http_req *req);
 
+/*
+ * A timeout of 0 is none (for embedding; the node's configuration always
+ * sets them). When max_connections are open, a new connection closes the
+ * one idle the longest (else the one that has been sending its headers the
+ * longest) instead of being refused; only when every connection is busy
+ * with a request is it answered 503.
+ */
 struct ll_http_limits {
-    size_t max_header;      /* bytes of request line + headers */
-    size_t max_body;        /* bytes of body */
-    size_t max_connections; /* open connections */
+    size_t max_header;          /* raw bytes of request line + headers */
+    size_t max_body;            /* bytes of body */
+    size_t max_connections;     /* open connections */
+    size_t max_queued;          /* answer bytes queued on one connection
+                                   before it stops reading requests */
+    uint64_t header_timeout_ms; /* first byte of a request to its headers */
+    uint64_t body_timeout_ms;   /* end of the headers to the whole body */
+    uint64_t idle_timeout_ms;   /* no request in progress, or an answer
+                                   that the client does not read */
 };
 
 struct ll_http_server; /* opaque */
@@ -80,6 +95,8 @@ void ll_http_close(struct ll_http_server *s);
 struct ll_http_stats {
     uint64_t by_status[6]; /* index status / 100: 1xx..5xx */
     uint64_t connections;  /* open now */
+    uint64_t timeouts;     /* connections closed by a timeout */
+    uint64_t evicted;      /* idle or slow connections closed for a new one */
 };
 void ll_http_stats(const struct ll_http_server *s, struct ll_http_stats *out)
     LL_NONNULL(1, 2);

@@ -1,13 +1,33 @@
 /* SPDX-License-Identifier: MIT */
 /* lotledgerd: read the configuration, then run the node until a signal. */
+#include <signal.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "../crypto/crypto.h"
 #include "config.h"
 #include "node.h"
 
+/*
+ * A write to a connection its client has reset raises SIGPIPE, whose
+ * default action kills the process: any client could stop the node. With
+ * it ignored the write fails with EPIPE, which http.c handles.
+ */
+static int ignore_sigpipe(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = SIG_IGN;
+    (void)sigemptyset(&sa.sa_mask);
+    return sigaction(SIGPIPE, &sa, NULL);
+}
+
 int main(int argc, char **argv)
 {
+    if (ignore_sigpipe() != 0) {
+        (void)fprintf(stderr, "lotledgerd: cannot ignore SIGPIPE\n");
+        return 1;
+    }
     struct ll_node_config cfg;
     struct ll_errmsg e = {{0}};
     ll_config_defaults(&cfg);

@@ -7,12 +7,15 @@
  * stop. JSON answers are built with jansson.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <uv.h>
 
 #include "../ledger/epcis.h"
@@ -24,6 +27,7 @@
 #include "../ledger/trace.h"
 #include "http.h"
 #include "page.h"
+#include "rate.h"
 #include "node.h"
 
 #define COMMIT_BUCKETS 8
@@ -47,8 +51,10 @@ struct node {
     bool validator;        /* key is in the validator set */
     struct ll_block *open; /* the block being built, or NULL */
     uv_timer_t timer;      /* block production */
-    uv_signal_t sigint;
-    uv_signal_t sigterm;
+    /* SIGINT and SIGTERM, blocked in every thread of the node, are read
+     * from a signalfd: there is never a moment when one kills it. */
+    uv_poll_t sigpoll;
+    int sigfd;                   /* -1 until open */
     struct ll_http_server *http; /* owned until closed */
     bool stopping;
     int fatal; /* a commit failed: stop with this */
@@ -82,7 +88,7 @@ struct node {
     struct held **held; /* owned */
     size_t nheld;
     size_t capheld;
-    struct bucket *buckets; /* RATE_SLOTS; owned */
+    struct ll_rate *rate; /* per-address budgets; owned */
     struct page_check pchecks[PAGE_CHECKS];
     uint64_t limited; /* requests answered 429 */
     /* metrics */
@@ -90,17 +96,6 @@ struct node {
     uint64_t rejected[64];                    /* by -error code */
     uint64_t commit_hist[COMMIT_BUCKETS + 1]; /* ms buckets, + count */
     double commit_ms_sum;
-};
-
-/* Per-client request budget: a token bucket per address (rate_limit
- * tokens a second, burst of one second's worth), in a small direct-mapped
- * table; a collision only shares a bucket, it never lets a client past. */
-#define RATE_SLOTS 1024
-
-struct bucket {
-    char peer[64];    /* client address; "" = unused */
-    double tokens;    /* requests left */
-    uint64_t last_ms; /* last refill, loop time */
 };
 
 /* An event whose signature was checked while a block was being written. */
@@ -1045,7 +1040,8 @@ static void get_metrics(struct node *n, struct ll_http_conn *c)
 {
     struct ll_buf b;
     struct ll_ledger_tip tip;
-    struct ll_http_stats hs = {{0}, 0};
+    struct ll_http_stats hs;
+    memset(&hs, 0, sizeof(hs));
     ll_buf_init(&b, 1 << 16);
     ll_ledger_tip(n->l, &tip);
     if (n->http != NULL)
@@ -1107,8 +1103,17 @@ static void get_metrics(struct node *n, struct ll_http_conn *c)
             "# HELP lotledger_http_rate_limited_total Requests refused with "
             "429.\n"
             "# TYPE lotledger_http_rate_limited_total counter\n"
-            "lotledger_http_rate_limited_total %llu\n",
-            (unsigned long long)hs.connections, (unsigned long long)n->limited);
+            "lotledger_http_rate_limited_total %llu\n"
+            "# HELP lotledger_http_timeouts_total Connections closed by a "
+            "header, body or idle timeout.\n"
+            "# TYPE lotledger_http_timeouts_total counter\n"
+            "lotledger_http_timeouts_total %llu\n"
+            "# HELP lotledger_http_evicted_total Idle or slow connections "
+            "closed to make room for a new one.\n"
+            "# TYPE lotledger_http_evicted_total counter\n"
+            "lotledger_http_evicted_total %llu\n",
+            (unsigned long long)hs.connections, (unsigned long long)n->limited,
+            (unsigned long long)hs.timeouts, (unsigned long long)hs.evicted);
     if (rc == 0)
         ll_http_respond(c, 200, "text/plain; version=0.0.4", b.data, b.len);
     else
@@ -1484,38 +1489,12 @@ static void get_expiring(struct node *n, struct ll_http_conn *c,
     ll_ledger_snap_close(s);
 }
 
-/* Take one token from the client's bucket; false if it is empty. */
-static bool rate_ok(struct node *n, const char *peer)
-{
-    if (n->buckets == NULL)
-        return true;
-    uint32_t h = 2166136261u;
-    for (const char *p = peer; *p != '\0'; p++)
-        h = (h ^ (uint8_t)*p) * 16777619u;
-    struct bucket *b = &n->buckets[h % RATE_SLOTS];
-    uint64_t now = uv_now(&n->loop);
-    double rate = (double)n->cfg->rate_limit;
-    if (strcmp(b->peer, peer) != 0) {
-        (void)snprintf(b->peer, sizeof(b->peer), "%s", peer);
-        b->tokens = rate;
-        b->last_ms = now;
-    }
-    b->tokens += rate * (double)(now - b->last_ms) / 1000.0;
-    if (b->tokens > rate)
-        b->tokens = rate;
-    b->last_ms = now;
-    if (b->tokens < 1.0)
-        return false;
-    b->tokens -= 1.0;
-    return true;
-}
-
 static void handle(void *arg, struct ll_http_conn *c,
                    const struct ll_http_req *r)
 {
     struct node *n = arg;
     bool get = strcmp(r->method, "GET") == 0;
-    if (!rate_ok(n, r->peer)) {
+    if (!ll_rate_take(n->rate, r->peer, uv_now(&n->loop))) {
         n->limited++;
         reply_error(c, 429, "rate_limited", 0,
                     "too many requests from this address; slow down");
@@ -1601,8 +1580,7 @@ static void stop_taking_work(struct node *n, int signum)
     n->http = NULL;
     (void)uv_timer_stop(&n->timer);
     uv_close((uv_handle_t *)&n->timer, NULL);
-    uv_unref((uv_handle_t *)&n->sigint);
-    uv_unref((uv_handle_t *)&n->sigterm);
+    uv_unref((uv_handle_t *)&n->sigpoll);
 }
 
 /*
@@ -1624,13 +1602,41 @@ static void drop_pending(struct node *n)
     n->open = NULL;
 }
 
-static void on_signal(uv_signal_t *s, int signum)
+static void on_signal(uv_poll_t *p, int status, int events)
 {
-    struct node *n = s->data;
-    if (n->stopping)
-        return;
-    stop_taking_work(n, signum);
-    produce(n); /* finish the block in progress */
+    struct node *n = p->data;
+    struct signalfd_siginfo si;
+    (void)events;
+    /* Drain every pending signal; the first one stops the node. */
+    while (status == 0 && read(n->sigfd, &si, sizeof(si)) == sizeof(si)) {
+        if (n->stopping)
+            continue;
+        stop_taking_work(n, (int)si.ssi_signo);
+        produce(n); /* finish the block in progress */
+    }
+}
+
+/*
+ * Take SIGINT and SIGTERM through a signalfd. They are blocked in the
+ * calling thread first, so every thread started after (the committer,
+ * LevelDB's, libuv's pool) has them blocked too: the signals stay pending
+ * for the descriptor until the node has closed its ledger, and after it
+ * they are never delivered. libuv's signal handles restored the default
+ * action (death) when closed, which a second SIGTERM hit.
+ */
+static int signals_open(struct node *n, struct ll_errmsg *e)
+{
+    sigset_t stop;
+    (void)sigemptyset(&stop);
+    (void)sigaddset(&stop, SIGINT);
+    (void)sigaddset(&stop, SIGTERM);
+    int rc = pthread_sigmask(SIG_BLOCK, &stop, NULL);
+    if (rc != 0)
+        return ll_errmsg_set(e, LL_EIO, "signals: %s", strerror(rc));
+    n->sigfd = signalfd(-1, &stop, SFD_NONBLOCK | SFD_CLOEXEC);
+    if (n->sigfd < 0)
+        return ll_errmsg_set(e, LL_EIO, "signalfd: %s", strerror(errno));
+    return 0;
 }
 
 /* Read the organisation's key and check it against the genesis. */
@@ -1725,21 +1731,28 @@ static int start(struct node *n, struct ll_errmsg *e)
     memcpy(ip, n->cfg->http_listen, iplen);
     ip[iplen] = '\0';
     int port = (int)strtol(colon + 1, NULL, 10);
-    struct ll_http_limits lim = {n->cfg->max_header, n->cfg->max_body,
-                                 n->cfg->max_connections};
+    struct ll_http_limits lim = {
+        .max_header = n->cfg->max_header,
+        .max_body = n->cfg->max_body,
+        .max_connections = n->cfg->max_connections,
+        .max_queued = n->cfg->max_queued,
+        .header_timeout_ms = n->cfg->header_timeout,
+        .body_timeout_ms = n->cfg->body_timeout,
+        .idle_timeout_ms = n->cfg->idle_timeout,
+    };
     int bound = 0;
     /* Timer and signals before the server: a client may come, or a
      * SIGTERM, as soon as the port is open. */
     n->timer.data = n;
-    n->sigint.data = n;
-    n->sigterm.data = n;
+    n->sigpoll.data = n;
     (void)uv_timer_init(&n->loop, &n->timer);
     (void)uv_timer_start(&n->timer, on_timer, n->cfg->block_interval,
                          n->cfg->block_interval);
-    (void)uv_signal_init(&n->loop, &n->sigint);
-    (void)uv_signal_init(&n->loop, &n->sigterm);
-    (void)uv_signal_start(&n->sigint, on_signal, SIGINT);
-    (void)uv_signal_start(&n->sigterm, on_signal, SIGTERM);
+    rc = uv_poll_init(&n->loop, &n->sigpoll, n->sigfd);
+    if (rc == 0)
+        rc = uv_poll_start(&n->sigpoll, UV_READABLE, on_signal);
+    if (rc != 0)
+        return ll_errmsg_set(e, LL_EIO, "signals: %s", uv_strerror(rc));
     rc = ll_http_listen(&n->http, &n->loop, ip, port, &lim, handle, n, &bound,
                         e);
     if (rc)
@@ -1760,14 +1773,20 @@ int ll_node_run(const struct ll_node_config *cfg, struct ll_errmsg *e)
     if (n == NULL)
         return LL_ENOMEM;
     n->cfg = cfg;
-    n->buckets = ll_calloc(RATE_SLOTS, sizeof(*n->buckets));
-    int rc = n->buckets == NULL ? UV_ENOMEM : uv_loop_init(&n->loop);
+    uint8_t key[16];
+    ll_crypto_random(key, sizeof(key));
+    int rc = ll_rate_new(&n->rate, cfg->rate_limit, key) != 0
+                 ? UV_ENOMEM
+                 : uv_loop_init(&n->loop);
     if (rc != 0) {
-        ll_free(n->buckets);
+        ll_rate_free(n->rate);
         ll_free(n);
         return ll_errmsg_set(e, LL_EIO, "event loop: %s", uv_strerror(rc));
     }
-    rc = start(n, e);
+    n->sigfd = -1;
+    rc = signals_open(n, e);
+    if (rc == 0)
+        rc = start(n, e);
     if (rc == 0) {
         (void)uv_run(&n->loop, UV_RUN_DEFAULT);
         rc = n->fatal;
@@ -1790,16 +1809,15 @@ int ll_node_run(const struct ll_node_config *cfg, struct ll_errmsg *e)
     ll_free(n->held);
     ll_free(n->waiters);
     ll_free(n->wwaiters);
-    ll_free(n->buckets);
+    ll_rate_free(n->rate);
     ll_ledger_close(n->l);
-    /* Closing the signal handles restores the default action: ignore
-     * these signals from then on, so that one arriving as the node
-     * returns does not turn a clean stop into a kill. */
+    /* SIGINT and SIGTERM stay blocked: one that comes now is never
+     * delivered, and the node returns normally. */
     uv_walk(&n->loop, on_close_walk, NULL);
-    (void)signal(SIGINT, SIG_IGN);
-    (void)signal(SIGTERM, SIG_IGN);
     (void)uv_run(&n->loop, UV_RUN_DEFAULT);
     (void)uv_loop_close(&n->loop);
+    if (n->sigfd >= 0)
+        (void)close(n->sigfd);
     ll_keypair_wipe(&n->key);
     ll_free(n->g);
     ll_free(n);

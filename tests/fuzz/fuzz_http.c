@@ -55,7 +55,15 @@ static void handler(void *arg, struct ll_http_conn *c,
 
 static void start(void)
 {
-    struct ll_http_limits lim = {4096, 8192, 16};
+    /* Real timeouts, long enough that an input is seldom cut short (the
+     * timers are still started, moved and closed on every connection). */
+    struct ll_http_limits lim = {.max_header = 4096,
+                                 .max_body = 8192,
+                                 .max_connections = 16,
+                                 .max_queued = 16384,
+                                 .header_timeout_ms = 1000,
+                                 .body_timeout_ms = 1000,
+                                 .idle_timeout_ms = 1000};
     if (uv_loop_init(&loop) != 0 ||
         ll_http_listen(&srv, &loop, "127.0.0.1", 0, &lim, handler, NULL, &port,
                        NULL) != 0)

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -21,7 +22,14 @@
 
 #include "../../ledger/event_json.h"
 #include "../../ledger/proof.h"
+#include "../../node/rate.h"
 #include "ledger_fixture.h"
+
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define LL_TEST_HAS_ASAN 1 /* clang's spelling of __SANITIZE_ADDRESS__ */
+#endif
+#endif
 
 struct node {
     char dir[512];
@@ -72,9 +80,12 @@ static void node_setup(struct node *n)
         ll_keystore_write_file(p, &fx_keys[FX_VAL], "node secret", 11, &fast));
 }
 
-/* Start the node; wait for its "listening" log line to learn the port. */
-static void node_start(struct node *n, const char *extra_flag,
-                       const char *extra_val)
+/*
+ * Start the node with more flags (NULL-terminated, at most 16; later flags
+ * win over the defaults); wait for its "listening" log line to learn the
+ * port.
+ */
+static void node_start_with(struct node *n, const char *const *more)
 {
     char log[700];
     (void)snprintf(log, sizeof(log), "%s/node.log", n->dir);
@@ -99,11 +110,19 @@ static void node_start(struct node *n, const char *extra_flag,
                 setrlimit(RLIMIT_FSIZE, &rl) != 0)
                 _exit(92);
         }
-        execl(n->bin, "lotledgerd", "--data-dir", a[0], "--genesis", a[1],
-              "--org", "val", "--keystore", a[2], "--passphrase-file", a[3],
-              "--http-listen", "127.0.0.1:0", "--block-interval", "50",
-              extra_flag ? extra_flag : "--log-level",
-              extra_flag ? extra_val : "info", (char *)NULL);
+        const char *argv[40] = {"lotledgerd",  "--data-dir",
+                                a[0],          "--genesis",
+                                a[1],          "--org",
+                                "val",         "--keystore",
+                                a[2],          "--passphrase-file",
+                                a[3],          "--http-listen",
+                                "127.0.0.1:0", "--block-interval",
+                                "50"};
+        size_t k = 15;
+        for (size_t i = 0; more != NULL && more[i] != NULL && k < 39; i++)
+            argv[k++] = more[i];
+        argv[k] = NULL;
+        execv(n->bin, (char *const *)(uintptr_t)argv);
         _exit(91);
     }
     for (int i = 0; i < 500 && n->port == 0; i++) {
@@ -119,6 +138,14 @@ static void node_start(struct node *n, const char *extra_flag,
     }
     if (n->port == 0)
         ll_test_fail(__FILE__, __LINE__, "node did not start (see %s)", log);
+}
+
+/* Start the node with one more flag and its value (NULL: none). */
+static void node_start(struct node *n, const char *extra_flag,
+                       const char *extra_val)
+{
+    const char *more[] = {extra_flag, extra_val, NULL};
+    node_start_with(n, extra_flag != NULL ? more : NULL);
 }
 
 /* Send SIGTERM and require a clean exit with "stopped" logged. */
@@ -1053,6 +1080,743 @@ static void test_pipelined_backlog(void)
     ll_test_rmrf(n.dir);
 }
 
+/* ---- hostile clients ------------------------------------------------------
+ */
+
+/* A connection to the node from a given loopback source address. */
+static int connect_from(const struct node *n, const char *src)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    ASSERT_GE(fd, 0);
+    struct sockaddr_in me;
+    memset(&me, 0, sizeof(me));
+    me.sin_family = AF_INET;
+    ASSERT_EQ(inet_pton(AF_INET, src, &me.sin_addr), 1);
+    ASSERT_OK(bind(fd, (struct sockaddr *)&me, sizeof(me)));
+    struct sockaddr_in sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons((uint16_t)n->port);
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    struct timeval tv = {60, 0};
+    ASSERT_OK(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)));
+    ASSERT_OK(connect(fd, (struct sockaddr *)&sa, sizeof(sa)));
+    return fd;
+}
+
+/* Close with a reset (RST), not a FIN: what a crashing client does. */
+static void reset_close(int fd)
+{
+    struct linger lg = {1, 0};
+    ASSERT_OK(setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)));
+    ASSERT_OK(close(fd));
+}
+
+static void write_all(int fd, const void *p, size_t len)
+{
+    const char *b = p;
+    while (len > 0) {
+        ssize_t k = write(fd, b, len);
+        ASSERT_GT(k, 0);
+        b += k;
+        len -= (size_t)k;
+    }
+}
+
+static void set_rcvtimeo(int fd, int ms)
+{
+    struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
+    ASSERT_OK(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)));
+}
+
+/* Answers read one at a time from a keep-alive connection. */
+struct reader {
+    int fd;
+    size_t len;
+    char buf[131072];
+};
+
+/*
+ * The next whole answer's status (its body, NUL-terminated, in *body if
+ * asked, valid until the next call); 0 at end of stream, -1 if the read
+ * timed out or failed.
+ */
+static int next_answer(struct reader *r, const char **body)
+{
+    static const char sep[] = "\r\n\r\n";
+    for (;;) {
+        r->buf[r->len] = '\0';
+        const char *end = strstr(r->buf, sep);
+        if (end != NULL) {
+            const char *cl = strstr(r->buf, "Content-Length: ");
+            size_t blen =
+                cl != NULL && cl < end ? strtoul(cl + 16, NULL, 10) : 0;
+            size_t hlen = (size_t)(end - r->buf) + 4;
+            if (strncmp(r->buf, "HTTP/1.1 100 ", 13) == 0)
+                blen = 0;
+            ASSERT_LT(hlen + blen, sizeof(r->buf));
+            if (r->len >= hlen + blen) {
+                int status = (int)strtol(r->buf + 9, NULL, 10);
+                static char last[131072];
+                memcpy(last, r->buf + hlen, blen);
+                last[blen] = '\0';
+                if (body != NULL)
+                    *body = last;
+                memmove(r->buf, r->buf + hlen + blen, r->len - hlen - blen);
+                r->len -= hlen + blen;
+                return status;
+            }
+        }
+        ssize_t k = read(r->fd, r->buf + r->len, sizeof(r->buf) - 1 - r->len);
+        if (k == 0)
+            return r->len == 0 ? 0 : -1;
+        if (k < 0)
+            return -1;
+        r->len += (size_t)k;
+    }
+}
+
+/* The node's resident memory, kB (VmRSS in /proc/PID/status). */
+static long node_rss_kb(const struct node *n)
+{
+    char path[64];
+    (void)snprintf(path, sizeof(path), "/proc/%d/status", (int)n->pid);
+    size_t len = 0;
+    char *text = (char *)ll_test_read_file(path, &len);
+    ASSERT_NOT_NULL(text);
+    const char *p = strstr(text, "VmRSS:");
+    ASSERT_NOT_NULL(p);
+    long kb = strtol(p + 6, NULL, 10);
+    ll_free(text);
+    return kb;
+}
+
+/* Stop the node (SIGSTOP) and wait until it is stopped; it must be alive. */
+static void node_freeze(struct node *n)
+{
+    int status = 0;
+    ASSERT_OK(kill(n->pid, SIGSTOP));
+    ASSERT_EQ(waitpid(n->pid, &status, WUNTRACED), n->pid);
+    if (!WIFSTOPPED(status))
+        ll_test_fail(__FILE__, __LINE__, "the node died (%s %d)",
+                     WIFSIGNALED(status) ? "signal" : "exit",
+                     WIFSIGNALED(status) ? WTERMSIG(status)
+                                         : WEXITSTATUS(status));
+}
+
+/* The node is still running (it did not die of a signal). */
+static void expect_alive(struct node *n)
+{
+    int status = 0;
+    pid_t w = waitpid(n->pid, &status, WNOHANG);
+    if (w == n->pid)
+        ll_test_fail(__FILE__, __LINE__, "the node died (%s %d)",
+                     WIFSIGNALED(status) ? "signal" : "exit",
+                     WIFSIGNALED(status) ? WTERMSIG(status)
+                                         : WEXITSTATUS(status));
+    ASSERT_EQ(w, 0);
+}
+
+/* "pending":N of /v1/status. */
+static unsigned long pending_events(struct node *n)
+{
+    struct resp r;
+    http(n, "GET", "/v1/status", "text/plain", NULL, 0, &r);
+    const char *p = strstr(r.body, "\"pending\":");
+    ASSERT_NOT_NULL(p);
+    return strtoul(p + 10, NULL, 10);
+}
+
+/*
+ * A client that resets its connection before its answer is written: the
+ * write meets the reset. It killed the node with SIGPIPE (an accepted
+ * event in the open block was lost with it); now the node closes that
+ * connection and goes on. Three ways: the request and the reset reach a
+ * stopped node (it reads the request, answers, and the answer meets the
+ * reset), a ?wait=commit request whose client sends more and resets
+ * before the commit (the node has stopped reading, so only the answer's
+ * write sees the reset), and a reset in the middle of answers to
+ * pipelined requests.
+ */
+static void test_client_reset(void)
+{
+    struct node n;
+    struct ll_buf ev = {0};
+    node_setup(&n);
+    const char *const flags[] = {"--block-interval", "1500", "--rate-limit",
+                                 "1000000", NULL};
+    node_start_with(&n, flags);
+    static const char get[] = "GET /v1/status HTTP/1.1\r\nHost: x\r\n\r\n";
+    for (int round = 0; round < 6; round++) {
+        node_freeze(&n);
+        int fd = connect_node(&n); /* the kernel completes it */
+        ASSERT_GE(fd, 0);
+        for (int i = 0; i < (round % 2 == 0 ? 1 : 20); i++)
+            write_all(fd, get, sizeof(get) - 1);
+        reset_close(fd);
+        ASSERT_OK(kill(n.pid, SIGCONT));
+        struct resp r;
+        http(&n, "GET", "/healthz", "text/plain", NULL, 0, &r);
+        expect(&r, 200, "ok");
+    }
+    unsigned committed = 0;
+    for (int round = 0; committed < 3 && round < 10; round++) {
+        lotledger_Event *e = fx_event(lotledger_EventType_COMMISSION, FX_FARM);
+        char lot[64];
+        (void)snprintf(lot, sizeof(lot), "01/00614141777778/10/R%d", round);
+        fx_lot(e, lot, 1000, "KGM");
+        fx_sign(&ev, NULL, e, FX_FARM);
+        char head[256];
+        int hl = snprintf(head, sizeof(head),
+                          "POST /v1/events?wait=commit HTTP/1.1\r\nHost: x\r\n"
+                          "Content-Type: application/x-protobuf\r\n"
+                          "Content-Length: %zu\r\n\r\n",
+                          ev.len);
+        int fd = connect_node(&n);
+        ASSERT_GE(fd, 0);
+        write_all(fd, head, (size_t)hl);
+        write_all(fd, ev.data, ev.len);
+        /* Until the node holds it in the open block (else try again). */
+        bool held = false;
+        for (int i = 0; i < 100 && !held; i++)
+            held = pending_events(&n) > 0;
+        if (held) {
+            write_all(fd, get, sizeof(get) - 1);
+            committed++;
+        }
+        reset_close(fd);
+        wait_height(&n, committed);
+    }
+    ASSERT_UEQ(committed, 3);
+    /* Answers to pipelined requests, reset after a few bytes of them. */
+    for (int round = 0; round < 3; round++) {
+        int fd = connect_node(&n);
+        ASSERT_GE(fd, 0);
+        for (int i = 0; i < 200; i++)
+            write_all(fd, get, sizeof(get) - 1);
+        char b[100];
+        ASSERT_GT(read(fd, b, sizeof(b)), 0);
+        reset_close(fd);
+    }
+    expect_alive(&n);
+    wait_height(&n, 3); /* every event held when its client reset */
+    ll_buf_free(&ev);
+    node_stop(&n);
+    ll_test_rmrf(n.dir);
+}
+
+/* The connection is closed (or reset) within its read timeout. */
+static void expect_closed(int fd)
+{
+    char b[512];
+    ssize_t k;
+    do {
+        k = read(fd, b, sizeof(b));
+    } while (k > 0);
+    if (k < 0 && errno != ECONNRESET)
+        ll_test_fail(__FILE__, __LINE__, "still open: %s", strerror(errno));
+    (void)close(fd);
+}
+
+/* The next answer on fd is 408 (then the node closes it). */
+static void expect_408(int fd)
+{
+    struct reader *rd = ll_calloc(1, sizeof(*rd));
+    ASSERT_NOT_NULL(rd);
+    rd->fd = fd;
+    const char *body = NULL;
+    int st = next_answer(rd, &body);
+    if (st != 408 || strstr(body, "\"timeout\"") == NULL)
+        ll_test_fail(__FILE__, __LINE__, "got %d, want 408", st);
+    ll_free(rd);
+    expect_closed(fd);
+}
+
+/*
+ * Connections that hold a slot and send nothing, or too little: with every
+ * slot taken by silent connections, or by slowloris clients that never
+ * finish their headers, an honest client is still answered (the oldest
+ * idle connection, else the oldest unfinished one, is closed for it; all
+ * of them got 503 before); the silent ones are closed after the idle
+ * timeout, the slow ones answered 408 after the header timeout (even when
+ * they keep sending a byte at a time), a body shorter than its
+ * Content-Length after the body timeout, and an idle keep-alive
+ * connection is closed.
+ */
+static void test_slow_clients(void)
+{
+    enum { SLOTS = 8 };
+    struct node n;
+    struct resp r;
+    node_setup(&n);
+    const char *const flags[] = {"--max-connections",
+                                 "8",
+                                 "--idle-timeout",
+                                 "1000",
+                                 "--header-timeout",
+                                 "1000",
+                                 "--body-timeout",
+                                 "1000",
+                                 NULL};
+    node_start_with(&n, flags);
+    int fds[SLOTS];
+    for (int i = 0; i < SLOTS; i++) {
+        fds[i] = connect_node(&n);
+        ASSERT_GE(fds[i], 0);
+        set_rcvtimeo(fds[i], 10000); /* a timeout is a failure */
+    }
+    http(&n, "GET", "/healthz", "text/plain", NULL, 0, &r);
+    expect(&r, 200, "ok");
+    for (int i = 0; i < SLOTS; i++)
+        expect_closed(fds[i]);
+    /* Slowloris: headers begun and never finished. */
+    static const char part[] = "GET /healthz HTTP/1.1\r\nHost: x\r\nX-a: ";
+    for (int i = 0; i < SLOTS; i++) {
+        fds[i] = connect_node(&n);
+        ASSERT_GE(fds[i], 0);
+        set_rcvtimeo(fds[i], 10000);
+        write_all(fds[i], part, sizeof(part) - 1);
+    }
+    http(&n, "GET", "/healthz", "text/plain", NULL, 0, &r);
+    expect(&r, 200, "ok");
+    for (int i = 0; i < SLOTS; i++) {
+        struct reader *rd = ll_calloc(1, sizeof(*rd));
+        ASSERT_NOT_NULL(rd);
+        rd->fd = fds[i];
+        int st = next_answer(rd, NULL);
+        ll_free(rd);
+        /* One was closed for the honest client; the rest timed out. */
+        if (st != 408 && st != 0 && !(st < 0 && errno == ECONNRESET))
+            ll_test_fail(__FILE__, __LINE__, "slowloris %d got %d", i, st);
+        expect_closed(fds[i]);
+    }
+    /* A byte every 50 ms does not move the header deadline (at most
+     * 10 s: every byte moved it before). */
+    int fd = connect_node(&n);
+    ASSERT_GE(fd, 0);
+    set_rcvtimeo(fd, 10000);
+    write_all(fd, part, sizeof(part) - 1);
+    bool answered = false;
+    for (int i = 0; i < 200 && !answered; i++) {
+        struct pollfd pfd = {fd, POLLIN, 0};
+        answered = poll(&pfd, 1, 50) == 1;
+        if (!answered)
+            write_all(fd, "a", 1);
+    }
+    ASSERT_TRUE(answered);
+    expect_408(fd);
+    /* A body shorter than its Content-Length. */
+    static const char shortbody[] =
+        "POST /v1/events HTTP/1.1\r\nHost: x\r\nContent-Type: "
+        "application/x-protobuf\r\nContent-Length: 100\r\n\r\n0123456789";
+    fd = connect_node(&n);
+    ASSERT_GE(fd, 0);
+    set_rcvtimeo(fd, 10000);
+    write_all(fd, shortbody, sizeof(shortbody) - 1);
+    expect_408(fd);
+    /* An idle keep-alive connection after its answer. */
+    static const char get[] = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+    fd = connect_node(&n);
+    ASSERT_GE(fd, 0);
+    set_rcvtimeo(fd, 10000);
+    write_all(fd, get, sizeof(get) - 1);
+    struct reader *rd = ll_calloc(1, sizeof(*rd));
+    ASSERT_NOT_NULL(rd);
+    rd->fd = fd;
+    ASSERT_EQ(next_answer(rd, NULL), 200);
+    ASSERT_EQ(next_answer(rd, NULL), 0);
+    ll_free(rd);
+    (void)close(fd);
+    http(&n, "GET", "/metrics", "text/plain", NULL, 0, &r);
+    expect(&r, 200, "lotledger_http_evicted_total 2");
+    node_stop(&n);
+    ll_test_rmrf(n.dir);
+}
+
+/* Send count pipelined GETs of path on fd (the last with close if asked). */
+static void pipeline(int fd, const char *path, int count, bool close_last)
+{
+    struct ll_buf b;
+    ll_buf_init(&b, (size_t)16 << 20);
+    for (int i = 0; i < count; i++)
+        ASSERT_OK(ll_buf_printf(
+            &b, "GET %s HTTP/1.1\r\nHost: x\r\n%s\r\n", path,
+            close_last && i == count - 1 ? "Connection: close\r\n" : ""));
+    write_all(fd, b.data, b.len);
+    ll_buf_free(&b);
+}
+
+/* Read count answers from fd: how many were 200 (the rest must be 429). */
+static int count_ok(int fd, int count)
+{
+    struct reader *rd = ll_calloc(1, sizeof(*rd));
+    ASSERT_NOT_NULL(rd);
+    rd->fd = fd;
+    int ok = 0;
+    for (int i = 0; i < count; i++) {
+        int st = next_answer(rd, NULL);
+        if (st != 200 && st != 429)
+            ll_test_fail(__FILE__, __LINE__, "answer %d: %d", i, st);
+        ok += st == 200;
+    }
+    ll_free(rd);
+    return ok;
+}
+
+/* The slot the old direct-mapped limiter put an address in. */
+static uint32_t old_slot(const char *peer)
+{
+    uint32_t h = 2166136261u;
+    for (const char *p = peer; *p != '\0'; p++)
+        h = (h ^ (uint8_t)*p) * 16777619u;
+    return h % 1024;
+}
+
+static double since_s(const struct timespec *t0)
+{
+    struct timespec t1;
+    ASSERT_OK(clock_gettime(CLOCK_MONOTONIC, &t1));
+    return (double)(t1.tv_sec - t0->tv_sec) +
+           (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/*
+ * The rate limit is per address for every request of a keep-alive
+ * connection: a client keeps its own budget while another address floods
+ * (after its first request, every keep-alive request shared one bucket).
+ * Two addresses in the same slot of the old table reset it to full for
+ * each other and were never limited; each is limited now.
+ */
+static void test_rate_limit_per_address(void)
+{
+    enum { RATE = 20 };
+    struct node n;
+    node_setup(&n);
+    node_start(&n, "--rate-limit", "20");
+    struct timespec t0;
+    ASSERT_OK(clock_gettime(CLOCK_MONOTONIC, &t0));
+    int flood = connect_from(&n, "127.0.0.2");
+    pipeline(flood, "/healthz", 200, false);
+    int flood_ok = count_ok(flood, 200);
+    if ((double)flood_ok > RATE + RATE * since_s(&t0) + 1.0)
+        ll_test_fail(__FILE__, __LINE__, "flood: %d of 200 passed", flood_ok);
+    int honest = connect_from(&n, "127.0.0.3");
+    pipeline(honest, "/healthz", 10, false);
+    ASSERT_EQ(count_ok(honest, 10), 10);
+    (void)close(flood);
+    (void)close(honest);
+    /* Two addresses that shared a slot of the old table. */
+    char a[32] = "";
+    char b[32] = "";
+    for (int i = 1; i < 65536 && b[0] == '\0'; i++) {
+        char cand[32];
+        (void)snprintf(cand, sizeof(cand), "127.1.%d.%d", i / 250, 1 + i % 250);
+        if (a[0] == '\0')
+            (void)snprintf(a, sizeof(a), "%s", cand);
+        else if (old_slot(cand) == old_slot(a))
+            (void)snprintf(b, sizeof(b), "%s", cand);
+    }
+    ASSERT_TRUE(b[0] != '\0');
+    int ok_a = 0;
+    int ok_b = 0;
+    ASSERT_OK(clock_gettime(CLOCK_MONOTONIC, &t0));
+    for (int i = 0; i < 2 * 60; i++) {
+        int fd = connect_from(&n, i % 2 ? b : a);
+        pipeline(fd, "/healthz", 1, true);
+        int ok = count_ok(fd, 1);
+        (void)close(fd);
+        if (i % 2)
+            ok_b += ok;
+        else
+            ok_a += ok;
+    }
+    double most = RATE + RATE * since_s(&t0) + 1.0;
+    if ((double)ok_a > most || (double)ok_b > most)
+        ll_test_fail(__FILE__, __LINE__, "%s: %d, %s: %d of 60 passed (%.0f)",
+                     a, ok_a, b, ok_b, most);
+    node_stop(&n);
+    ll_test_rmrf(n.dir);
+}
+
+/*
+ * The limiter itself at fixed times: addresses that share a set each keep
+ * their own bucket while the set has room, and more of them than it has
+ * ways share its buckets without ever being refilled by a takeover.
+ */
+static void test_rate_collisions(void)
+{
+    enum { RATE = 10 };
+    static const uint8_t key[16] = {1, 2, 3};
+    struct ll_rate *rl = NULL;
+    ASSERT_OK(ll_rate_new(&rl, RATE, key));
+    char peers[LL_RATE_WAYS + 1][32];
+    int found = 0;
+    uint32_t set = 0;
+    for (int i = 0; i < 1000000 && found <= LL_RATE_WAYS; i++) {
+        char cand[32];
+        (void)snprintf(cand, sizeof(cand), "10.%d.%d.%d", i >> 16,
+                       (i >> 8) & 255, i & 255);
+        if (found == 0)
+            set = ll_rate_set_of(rl, cand);
+        if (ll_rate_set_of(rl, cand) == set)
+            (void)snprintf(peers[found++], sizeof(peers[0]), "%s", cand);
+    }
+    ASSERT_EQ(found, LL_RATE_WAYS + 1);
+    /* Two in one set, alternating: each gets exactly its own budget. */
+    int ok[LL_RATE_WAYS + 1] = {0};
+    for (int i = 0; i < 100; i++)
+        ok[i % 2] += ll_rate_take(rl, peers[i % 2], 1000);
+    ASSERT_EQ(ok[0], RATE);
+    ASSERT_EQ(ok[1], RATE);
+    /* Half a second later, half a budget each. */
+    ok[0] = ok[1] = 0;
+    for (int i = 0; i < 100; i++)
+        ok[i % 2] += ll_rate_take(rl, peers[i % 2], 1500);
+    ASSERT_EQ(ok[0], RATE / 2);
+    ASSERT_EQ(ok[1], RATE / 2);
+    /* One more address than ways, round robin, long after: the set's
+     * buckets hold at most ways x rate, and takeovers never add any. */
+    int total = 0;
+    for (int i = 0; i < 1000; i++)
+        total += ll_rate_take(rl, peers[i % (LL_RATE_WAYS + 1)], 10000);
+    ASSERT_LE(total, LL_RATE_WAYS * RATE);
+    ASSERT_GE(total, RATE);
+    for (int i = 0; i <= LL_RATE_WAYS; i++)
+        ASSERT_FALSE(ll_rate_take(rl, peers[i], 10000));
+    ll_rate_free(rl);
+}
+
+/* The node's count of 2xx answers, not counting this request's own. */
+static unsigned long answered_2xx(struct node *n)
+{
+    struct resp r;
+    http(n, "GET", "/metrics", "text/plain", NULL, 0, &r);
+    static const char key[] = "lotledger_http_requests_total{code=\"2xx\"} ";
+    const char *p = strstr(r.body, key);
+    ASSERT_NOT_NULL(p);
+    return strtoul(p + sizeof(key) - 1, NULL, 10);
+}
+
+/*
+ * A client that pipelines requests and never reads the answers: the node
+ * stops reading it once max_queued answer bytes wait, so its memory stays
+ * bounded (every answer was queued before: 20,000 answers, about 50 MB),
+ * and it reads on when the client drains them: every answer arrives.
+ * Then keep-alive connections that each sent one 1 MiB request hold no
+ * request buffers afterwards.
+ */
+static void test_slow_reader_memory(void)
+{
+    enum { N = 20000, BIG = 40 };
+    struct node n;
+    node_setup(&n);
+#if defined(__SANITIZE_ADDRESS__) || defined(LL_TEST_HAS_ASAN)
+    /* An ASan build holds freed memory back (its quarantine, 256 MiB):
+     * let the node reuse it, as the C library does, so that its resident
+     * memory measures what it holds. */
+    char opts[512];
+    const char *old = getenv("ASAN_OPTIONS"); /* NOLINT: one thread */
+    (void)snprintf(opts, sizeof(opts), "%s%squarantine_size_mb=0",
+                   old != NULL ? old : "", old != NULL ? ":" : "");
+    ASSERT_OK(setenv("ASAN_OPTIONS", opts, 1));
+#endif
+    const char *const flags[] = {"--max-queued", "65536", "--rate-limit",
+                                 "1000000", NULL};
+    node_start_with(&n, flags);
+    unsigned long base = answered_2xx(&n);
+    long rss0 = node_rss_kb(&n);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    ASSERT_GE(fd, 0);
+    int small = 4096;
+    ASSERT_OK(setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small)));
+    struct sockaddr_in sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons((uint16_t)n.port);
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_OK(connect(fd, (struct sockaddr *)&sa, sizeof(sa)));
+    ASSERT_OK(fcntl(fd, F_SETFL, O_NONBLOCK));
+    struct ll_buf req;
+    ll_buf_init(&req, (size_t)16 << 20);
+    for (int i = 0; i < N; i++)
+        ASSERT_OK(ll_buf_printf(&req,
+                                "GET /metrics HTTP/1.1\r\nHost: x\r\n%s\r\n",
+                                i == N - 1 ? "Connection: close\r\n" : ""));
+    /* Write until the node stops taking requests (a second without). */
+    size_t off = 0;
+    while (off < req.len) {
+        struct pollfd pfd = {fd, POLLOUT, 0};
+        if (poll(&pfd, 1, 1000) != 1)
+            break;
+        ssize_t k = write(fd, req.data + off, req.len - off);
+        ASSERT_TRUE(k > 0 || errno == EAGAIN);
+        off += k > 0 ? (size_t)k : 0;
+    }
+    /* The node has answered what it will (all N when nothing held it
+     * back) once its count of answers stops moving. */
+    unsigned long before = 0;
+    unsigned long now = answered_2xx(&n);
+    for (int i = 0; i < 100 && now != before && now < base + N; i++) {
+        struct timespec ts = {0, 200000000};
+        (void)nanosleep(&ts, NULL);
+        before = now;
+        now = answered_2xx(&n);
+    }
+    long rss1 = node_rss_kb(&n);
+    if (rss1 - rss0 > 16384)
+        ll_test_fail(__FILE__, __LINE__,
+                     "RSS %ld kB to %ld kB (%lu of %d requests answered)", rss0,
+                     rss1, now - base, N);
+    ASSERT_LT(now - base, N); /* it stopped reading */
+    /* Drain: every answer arrives, the rest of the requests go in. */
+    static char buf[1 << 16];
+    size_t answers = 0;
+    size_t tail = 0; /* bytes of the answer stream kept for matching */
+    bool eof = false;
+    while (!eof) {
+        struct pollfd pfd = {
+            fd, (short)(POLLIN | (off < req.len ? POLLOUT : 0)), 0};
+        ASSERT_EQ(poll(&pfd, 1, 30000), 1);
+        if ((pfd.revents & POLLOUT) != 0) {
+            ssize_t k = write(fd, req.data + off, req.len - off);
+            off += k > 0 ? (size_t)k : 0;
+        }
+        if ((pfd.revents & (POLLIN | POLLHUP)) == 0)
+            continue;
+        ssize_t k = read(fd, buf + tail, sizeof(buf) - 1 - tail);
+        ASSERT_TRUE(k >= 0 || errno == EAGAIN);
+        eof = k == 0;
+        size_t len = tail + (k > 0 ? (size_t)k : 0);
+        buf[len] = '\0';
+        /* Count status lines; keep a partial one for the next read. */
+        const char *p = buf;
+        const char *hit;
+        while ((hit = strstr(p, "HTTP/1.1 200 OK\r\n")) != NULL) {
+            answers++;
+            p = hit + 17;
+        }
+        tail = len - (size_t)(p - buf) < 16 ? len - (size_t)(p - buf) : 16;
+        memmove(buf, buf + len - tail, tail);
+    }
+    (void)close(fd);
+    ll_buf_free(&req);
+    ASSERT_UEQ(answers, N);
+    /* Keep-alive connections after a 1 MiB request each. */
+    long rss2 = node_rss_kb(&n);
+    size_t blen = (size_t)1 << 20;
+    char *body = ll_malloc(blen);
+    ASSERT_NOT_NULL(body);
+    memset(body, 0xff, blen);
+    int big[BIG];
+    for (int i = 0; i < BIG; i++) {
+        big[i] = connect_node(&n);
+        ASSERT_GE(big[i], 0);
+        char head[256];
+        int hl =
+            snprintf(head, sizeof(head),
+                     "POST /v1/events HTTP/1.1\r\nHost: x\r\nContent-Type: "
+                     "application/x-protobuf\r\nContent-Length: %zu\r\n\r\n",
+                     blen);
+        write_all(big[i], head, (size_t)hl);
+        write_all(big[i], body, blen);
+        struct reader *rd = ll_calloc(1, sizeof(*rd));
+        ASSERT_NOT_NULL(rd);
+        rd->fd = big[i];
+        int st = next_answer(rd, NULL);
+        ASSERT_TRUE(st == 400 || st == 413); /* not an event */
+        ll_free(rd);
+    }
+    long rss3 = node_rss_kb(&n);
+    if (rss3 - rss2 > 16384)
+        ll_test_fail(__FILE__, __LINE__,
+                     "%d idle connections: RSS %ld kB to %ld kB", BIG, rss2,
+                     rss3);
+    for (int i = 0; i < BIG; i++)
+        (void)close(big[i]);
+    ll_free(body);
+    node_stop(&n);
+    ll_test_rmrf(n.dir);
+}
+
+/*
+ * HTTP details: only HTTP/1.0 and 1.1 (505), the header limit counts raw
+ * bytes (3,000 short headers, 24 KB, passed a 16 KiB limit that counted
+ * names and values), and Expect: 100-continue is answered before the body
+ * (413 at once for a body over the limit, 417 for another expectation).
+ */
+static void test_http_strict(void)
+{
+    struct node n;
+    struct resp r;
+    struct ll_buf ev = {0};
+    node_setup(&n);
+    node_start(&n, NULL, NULL);
+    static const char v99[] = "GET /healthz HTTP/9.9\r\nHost: x\r\n\r\n";
+    http_raw(&n, v99, sizeof(v99) - 1, &r);
+    expect(&r, 505, "http_version");
+    static const char v2[] = "GET /healthz HTTP/2.0\r\nHost: x\r\n\r\n";
+    http_raw(&n, v2, sizeof(v2) - 1, &r);
+    expect(&r, 505, "http_version");
+    static const char v10[] = "GET /healthz HTTP/1.0\r\n\r\n";
+    http_raw(&n, v10, sizeof(v10) - 1, &r);
+    expect(&r, 200, "ok");
+    struct ll_buf hb;
+    ll_buf_init(&hb, 1 << 20);
+    for (int count = 1800; count <= 3000; count += 1200) {
+        ll_buf_reset(&hb);
+        ASSERT_OK(ll_buf_printf(&hb, "GET /healthz HTTP/1.1\r\n"));
+        for (int i = 0; i < count; i++)
+            ASSERT_OK(ll_buf_printf(&hb, "X-a: b\r\n"));
+        ASSERT_OK(ll_buf_printf(&hb, "Connection: close\r\n\r\n"));
+        http_raw(&n, hb.data, hb.len, &r);
+        if (hb.len <= 16384)
+            expect(&r, 200, "ok");
+        else
+            expect(&r, 431, "headers_too_large");
+    }
+    ll_buf_free(&hb);
+    /* Expect: 100-continue, then the body. */
+    lotledger_Event *e = fx_event(lotledger_EventType_COMMISSION, FX_FARM);
+    fx_lot(e, FX_LOT_A, 1000, "KGM");
+    fx_sign(&ev, NULL, e, FX_FARM);
+    char head[256];
+    int hl = snprintf(head, sizeof(head),
+                      "POST /v1/events HTTP/1.1\r\nHost: x\r\n"
+                      "Content-Type: application/x-protobuf\r\n"
+                      "Expect: 100-continue\r\nContent-Length: %zu\r\n\r\n",
+                      ev.len);
+    int fd = connect_node(&n);
+    ASSERT_GE(fd, 0);
+    set_rcvtimeo(fd, 10000);
+    write_all(fd, head, (size_t)hl);
+    struct reader *rd = ll_calloc(1, sizeof(*rd));
+    ASSERT_NOT_NULL(rd);
+    rd->fd = fd;
+    ASSERT_EQ(next_answer(rd, NULL), 100);
+    write_all(fd, ev.data, ev.len);
+    const char *body = NULL;
+    ASSERT_EQ(next_answer(rd, &body), 202);
+    ASSERT_TRUE(strstr(body, "accepted") != NULL);
+    /* Over the body limit: the final answer, no 100. */
+    static const char huge[] =
+        "POST /v1/events HTTP/1.1\r\nHost: x\r\nContent-Type: "
+        "application/x-protobuf\r\nExpect: 100-continue\r\n"
+        "Content-Length: 99999999\r\n\r\n";
+    write_all(fd, huge, sizeof(huge) - 1);
+    ASSERT_EQ(next_answer(rd, &body), 413);
+    ASSERT_EQ(next_answer(rd, NULL), 0);
+    (void)close(fd);
+    static const char other[] =
+        "POST /v1/events HTTP/1.1\r\nHost: x\r\nContent-Type: "
+        "application/x-protobuf\r\nExpect: a-pony\r\nContent-Length: 1\r\n\r\n";
+    http_raw(&n, other, sizeof(other) - 1, &r);
+    expect(&r, 417, "expectation_failed");
+    ll_free(rd);
+    ll_buf_free(&ev);
+    node_stop(&n);
+    ll_test_rmrf(n.dir);
+}
+
 /* The size of the largest file in dir (not recursive). */
 static off_t largest_file(const char *dir)
 {
@@ -1257,6 +2021,12 @@ static const struct ll_test tests[] = {
     {"lot_named_like_a_route", test_lot_named_like_a_route},
     {"commit_fails_disk_full", test_commit_fails_disk_full},
     {"second_sigterm", test_second_sigterm},
+    {"client_reset", test_client_reset},
+    {"slow_clients", test_slow_clients},
+    {"rate_limit_per_address", test_rate_limit_per_address},
+    {"rate_collisions", test_rate_collisions},
+    {"slow_reader_memory", test_slow_reader_memory},
+    {"http_strict", test_http_strict},
 };
 
 LL_TEST_MAIN(tests)
