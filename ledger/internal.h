@@ -152,4 +152,25 @@ void ll_ledger__map_copies_free(struct ll_ledger__map_copies *copies);
  * builder holds copies of. For tests. */
 size_t ll_ledger__upper_held(const struct ll_ledger *l);
 
+/*
+ * The committed record (dir/COMMITTED, committed.c): one line,
+ * "lotledger committed v1 height N hash HEX64\n", naming the last block
+ * whose synced write returned. Written to COMMITTED.tmp, fsynced, renamed
+ * over COMMITTED, then the directory fsynced, so after a crash the file
+ * holds an old or the new record, never a torn one, and never a height
+ * above what the store holds.
+ */
+#define LL_LEDGER__COMMITTED_MAX 128
+/* Parse the record's text (len bytes, not NUL-terminated). Returns 0 or
+ * LL_EDECODE. Out: height, hash only on success. */
+int ll_ledger__committed_parse(const char *text, size_t len, uint64_t *height,
+                               uint8_t hash[32]);
+/* Read dir's record. Returns 0, LL_ENOTFOUND, LL_ECORRUPT (unreadable or
+ * malformed; e says which), LL_EIO. */
+int ll_ledger__committed_read(const char *dir, uint64_t *height,
+                              uint8_t hash[32], struct ll_errmsg *e);
+/* Replace dir's record (crash-safe as above). Returns 0 or LL_EIO. */
+int ll_ledger__committed_write(const char *dir, uint64_t height,
+                               const uint8_t hash[32]);
+
 #endif

@@ -91,11 +91,15 @@ static void node_start(struct node *n, const char *extra_flag,
         int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
         if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
             _exit(90);
+        /* The first start creates the ledger; later ones open it. */
+        (void)snprintf(a[4], sizeof(a[4]), "%s/data/ledger", n->dir);
+        bool init = access(a[4], F_OK) != 0;
         execl(n->bin, "lotledgerd", "--data-dir", a[0], "--genesis", a[1],
               "--org", "val", "--keystore", a[2], "--passphrase-file", a[3],
               "--http-listen", "127.0.0.1:0", "--block-interval", "50",
               extra_flag ? extra_flag : "--log-level",
-              extra_flag ? extra_val : "info", (char *)NULL);
+              extra_flag ? extra_val : "info", init ? "--init" : (char *)NULL,
+              (char *)NULL);
         _exit(91);
     }
     for (int i = 0; i < 500 && n->port == 0; i++) {
@@ -548,7 +552,7 @@ static void test_refuses_bad_config(void)
             _exit(90);
         execl(n.bin, "lotledgerd", "--data-dir", a[0], "--genesis", a[1],
               "--org", "val", "--keystore", p, "--passphrase-file", a[2],
-              "--http-listen", "127.0.0.1:0", (char *)NULL);
+              "--http-listen", "127.0.0.1:0", "--init", (char *)NULL);
         _exit(91);
     }
     int status = 0;
