@@ -1462,11 +1462,12 @@ static int check_committed(struct ll_store *st, const char *dir,
                                  me.text[0] ? me.text : ll_strerror(rc));
     }
     if (memcmp(hash, mhash, 32) != 0)
-        return ll_errmsg_set(e, LL_ECORRUPT,
-                             "ledger: block %llu differs from the one "
-                             "committed (" LL_LEDGER_COMMITTED_FILE
-                             "): the store holds another chain",
-                             (unsigned long long)mh);
+        return ll_errmsg_set(
+            e, LL_ECORRUPT,
+            "ledger: block %llu is not the one " LL_LEDGER_COMMITTED_FILE
+            " names: the store holds another chain, "
+            "or " LL_LEDGER_COMMITTED_FILE " is damaged",
+            (unsigned long long)mh);
     *rewrite = t->height > mh;
     return 0;
 }
@@ -1484,6 +1485,26 @@ static int check_store(struct ll_store *st, const struct ll_ledger *l,
     if (rc == 0)
         rc = check_committed(st, dir, l->g, tip, accept, rewrite, e);
     return rc;
+}
+
+/* Name the files of dir, not of its clone to, in LevelDB's text in e. */
+static void unclone_text(struct ll_errmsg *e, const char *to, const char *dir)
+{
+    char out[LL_ERRMSG_MAX];
+    size_t tl = strlen(to);
+    size_t dl = strlen(dir);
+    size_t o = 0;
+    for (const char *p = e->text; *p != '\0' && o + 1 < sizeof(out);) {
+        if (strncmp(p, to, tl) == 0 && o + dl + 1 < sizeof(out)) {
+            memcpy(out + o, dir, dl);
+            o += dl;
+            p += tl;
+        } else {
+            out[o++] = *p++;
+        }
+    }
+    out[o] = '\0';
+    memcpy(e->text, out, o + 1);
 }
 
 /*
@@ -1513,6 +1534,8 @@ static int check_clone(const struct ll_ledger *l, const char *dir,
     if (rc == 0)
         rc = check_store(st, l, dir, o->accept_rollback, tip, rewrite, e);
     ll_store_close(st);
+    if (rc && e != NULL)
+        unclone_text(e, to, dir);
     if (ll_store_remove_dir(to) != 0)
         ll_log(LL_LOG_WARN, "component=ledger event=cleanup_failed dir=%s", to);
     return rc;
