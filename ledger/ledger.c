@@ -1286,108 +1286,122 @@ static int load_meta(struct ll_store *st, const struct ll_genesis *g,
     return rc;
 }
 
+/* The tip's block (height > 0): stored, its header hashing to the tip and
+ * naming the genesis and the state root, its commit verifying. */
+static int check_tip_block(struct ll_store *st, const struct ll_genesis *g,
+                           const struct ll_valset *vs,
+                           const struct ll_ledger_tip *t, struct ll_errmsg *e)
+{
+    uint8_t k[9];
+    uint8_t hash[32];
+    struct ll_header h;
+    struct ll_buf b;
+    struct ll_errmsg se = {{0}};
+    unsigned long long ht = (unsigned long long)t->height;
+    struct ll_commit *c = ll_malloc(sizeof(*c));
+    if (c == NULL)
+        return LL_ENOMEM;
+    ll_buf_init(&b, LL_HEADER_LEN + LL_COMMIT_MAX);
+    int rc = ll_store_read(st, NULL, k, key_block(k, t->height), &b, &se);
+    if (rc == 0 &&
+        (b.len < LL_HEADER_LEN ||
+         ll_header_decode(&h, b.data, LL_HEADER_LEN) != 0 ||
+         h.height != t->height ||
+         ll_commit_decode(c, b.data + LL_HEADER_LEN, b.len - LL_HEADER_LEN)))
+        rc = LL_ECORRUPT;
+    if (rc) {
+        rc = ll_errmsg_set(e, LL_ECORRUPT,
+                           "ledger: the tip's block %llu is %s%s%s", ht,
+                           rc == LL_ENOTFOUND ? "missing" : "damaged",
+                           se.text[0] ? ": " : "", se.text);
+        goto out;
+    }
+    ll_header_hash(hash, &h);
+    if (memcmp(hash, t->hash, 32) != 0 ||
+        memcmp(h.state_root, t->state_root, 32) != 0 ||
+        memcmp(h.genesis, g->hash, 32) != 0) {
+        rc = ll_errmsg_set(e, LL_ECORRUPT,
+                           "ledger: the tip (m:tip) does not match its block "
+                           "%llu (hash, state root or genesis)",
+                           ht);
+        goto out;
+    }
+    if (ll_commit_verify(&h, c, vs, &se) != 0)
+        rc = ll_errmsg_set(e, LL_ECORRUPT,
+                           "ledger: the commit of the tip's block %llu does "
+                           "not verify: %s",
+                           ht, se.text);
+out:
+    ll_buf_free(&b);
+    ll_free(c);
+    return rc;
+}
+
+/* The state map's root page must hash to the tip's state root. */
+static int check_root_page(struct ll_store *st, const struct ll_ledger_tip *t,
+                           struct ll_errmsg *e)
+{
+    static const uint8_t zero[32];
+    uint8_t k[PAGE_KEY_MAX];
+    struct ll_buf b;
+    struct ll_errmsg se = {{0}};
+    struct page *pg = ll_malloc(sizeof(*pg));
+    if (pg == NULL)
+        return LL_ENOMEM;
+    ll_buf_init(&b, PAGE_MAX + 1);
+    int rc = ll_store_read(st, NULL, k, page_key(k, 0, zero), &b, &se);
+    if (rc == 0 && (page_parse(pg, b.data, b.len) != 0 ||
+                    memcmp(pg->hash[0], t->state_root, 32) != 0))
+        rc = LL_ECORRUPT;
+    else if (rc == LL_ENOTFOUND && memcmp(t->state_root, zero, 32) == 0)
+        rc = 0; /* an empty map has no pages */
+    if (rc)
+        rc = ll_errmsg_set(e, LL_ECORRUPT,
+                           "ledger: the state map's root page is %s: it does "
+                           "not give the tip's state root (block %llu)%s%s",
+                           rc == LL_ENOTFOUND ? "missing" : "damaged",
+                           (unsigned long long)t->height,
+                           se.text[0] ? ": " : "", se.text);
+    ll_buf_free(&b);
+    ll_free(pg);
+    return rc;
+}
+
 /*
  * Check that the tip verifies against what the store holds: its block's
- * header (hash, genesis, state root) and commit, the root page of the
- * state map, and no block above it.
+ * header and commit, the root page of the state map, and no block above
+ * it.
  */
 static int check_tip(struct ll_store *st, const struct ll_genesis *g,
                      const struct ll_valset *vs, const struct ll_ledger_tip *t,
                      struct ll_errmsg *e)
 {
-    static const uint8_t zero[32];
-    uint8_t k[PAGE_KEY_MAX + 9];
-    uint8_t hash[32];
-    struct ll_header h;
+    unsigned long long ht = (unsigned long long)t->height;
+    if (t->height == 0 && memcmp(t->hash, g->hash, 32) != 0)
+        return ll_errmsg_set(e, LL_ECORRUPT,
+                             "ledger: the tip (m:tip) is at height 0 but "
+                             "does not name the genesis");
+    int rc = t->height > 0 ? check_tip_block(st, g, vs, t, e) : 0;
+    if (rc == 0)
+        rc = check_root_page(st, t, e);
+    if (rc)
+        return rc;
+    uint8_t k[9];
     struct ll_buf b;
     struct ll_errmsg se = {{0}};
-    struct ll_commit *c = NULL;
-    unsigned long long ht = (unsigned long long)t->height;
-    int rc = 0;
-    ll_buf_init(&b, LL_HEADER_LEN + LL_COMMIT_MAX + PAGE_MAX);
-    if (t->height == 0 && memcmp(t->hash, g->hash, 32) != 0) {
-        rc = ll_errmsg_set(e, LL_ECORRUPT,
-                           "ledger: the tip (m:tip) is at height 0 but does "
-                           "not name the genesis");
-        goto out;
-    }
-    if (t->height > 0) {
-        c = ll_malloc(sizeof(*c));
-        if (c == NULL) {
-            rc = LL_ENOMEM;
-            goto out;
-        }
-        rc = ll_store_read(st, NULL, k, key_block(k, t->height), &b, &se);
-        if (rc == 0 && (b.len < LL_HEADER_LEN ||
-                        ll_header_decode(&h, b.data, LL_HEADER_LEN) != 0 ||
-                        h.height != t->height ||
-                        ll_commit_decode(c, b.data + LL_HEADER_LEN,
-                                         b.len - LL_HEADER_LEN) != 0))
-            rc = LL_ECORRUPT;
-        if (rc) {
-            rc = ll_errmsg_set(e, LL_ECORRUPT,
-                               "ledger: the tip's block %llu is %s%s%s", ht,
-                               rc == LL_ENOTFOUND ? "missing" : "damaged",
-                               se.text[0] ? ": " : "", se.text);
-            goto out;
-        }
-        ll_header_hash(hash, &h);
-        if (memcmp(hash, t->hash, 32) != 0 ||
-            memcmp(h.state_root, t->state_root, 32) != 0 ||
-            memcmp(h.genesis, g->hash, 32) != 0) {
-            rc = ll_errmsg_set(e, LL_ECORRUPT,
-                               "ledger: the tip (m:tip) does not match its "
-                               "block %llu (hash, state root or genesis)",
-                               ht);
-            goto out;
-        }
-        struct ll_errmsg ce = {{0}};
-        if (ll_commit_verify(&h, c, vs, &ce) != 0) {
-            rc = ll_errmsg_set(e, LL_ECORRUPT,
-                               "ledger: the commit of the tip's block %llu "
-                               "does not verify: %s",
-                               ht, ce.text);
-            goto out;
-        }
-    }
-    /* The root page of the state map must hash to the tip's state root. */
-    ll_buf_reset(&b);
-    rc = ll_store_read(st, NULL, k, page_key(k, 0, zero), &b, &se);
-    struct page *pg = rc == 0 ? ll_malloc(sizeof(*pg)) : NULL;
-    if (rc == 0 && pg == NULL)
-        rc = LL_ENOMEM;
-    else if (rc == 0 && (page_parse(pg, b.data, b.len) != 0 ||
-                         memcmp(pg->hash[0], t->state_root, 32) != 0))
-        rc = LL_ECORRUPT;
-    else if (rc == LL_ENOTFOUND && memcmp(t->state_root, zero, 32) == 0)
-        rc = 0; /* an empty map has no pages */
-    ll_free(pg);
-    if (rc && rc != LL_ENOMEM) {
-        rc = ll_errmsg_set(e, LL_ECORRUPT,
-                           "ledger: the state map's root page is %s: it does "
-                           "not give the tip's state root (block %llu)%s%s",
-                           rc == LL_ENOTFOUND ? "missing" : "damaged", ht,
-                           se.text[0] ? ": " : "", se.text);
-        goto out;
-    }
-    if (rc)
-        goto out;
-    ll_buf_reset(&b);
+    ll_buf_init(&b, LL_HEADER_LEN + LL_COMMIT_MAX);
     rc = ll_store_read(st, NULL, k, key_block(k, t->height + 1), &b, &se);
-    if (rc == 0)
-        rc = ll_errmsg_set(e, LL_ECORRUPT,
-                           "ledger: block %llu is stored above the tip "
-                           "(m:tip at %llu): the tip record is stale",
-                           ht + 1, ht);
-    else if (rc == LL_ENOTFOUND)
-        rc = 0;
-    else
-        rc = ll_errmsg_set(e, LL_ECORRUPT, "ledger: cannot read block %llu: %s",
-                           ht + 1, se.text);
-out:
-    ll_free(c);
     ll_buf_free(&b);
-    return rc;
+    if (rc == 0)
+        return ll_errmsg_set(e, LL_ECORRUPT,
+                             "ledger: block %llu is stored above the tip "
+                             "(m:tip at %llu): the tip record is stale",
+                             ht + 1, ht);
+    if (rc != LL_ENOTFOUND)
+        return ll_errmsg_set(e, LL_ECORRUPT,
+                             "ledger: cannot read block %llu: %s", ht + 1,
+                             se.text);
+    return 0;
 }
 
 /*
