@@ -78,6 +78,7 @@ struct bloom {
 struct ll_ledger {
     struct ll_store *store;   /* the database; owned */
     char *dir;                /* its directory (NUL-terminated); owned */
+    int cfd;                  /* dir/COMMITTED for in-place updates, or -1 */
     struct ll_genesis *g;     /* copy of the genesis; owned */
     struct ll_valset vs;      /* validator set */
     struct ll_ledger_tip tip; /* last committed block */
@@ -1678,6 +1679,7 @@ int ll_ledger_open_opts(struct ll_ledger **out, const char *dir,
     struct ll_ledger *l = ll_calloc(1, sizeof(*l));
     if (l == NULL)
         return LL_ENOMEM;
+    l->cfd = -1;
     l->g = ll_malloc(sizeof(*l->g));
     if (l->g == NULL) {
         rc = LL_ENOMEM;
@@ -1723,6 +1725,8 @@ int ll_ledger_open_opts(struct ll_ledger **out, const char *dir,
     }
     if (rc == 0)
         rc = fill_caches(l, e);
+    if (rc == 0 && !o->in_place)
+        l->cfd = ll_ledger__committed_open(dir);
 out:
     if (rc) {
         ll_ledger_close(l);
@@ -1760,6 +1764,8 @@ void ll_ledger_close(struct ll_ledger *l)
     if (l == NULL)
         return;
     ll_store_close(l->store);
+    if (l->cfd >= 0)
+        (void)close(l->cfd);
     if (l->lcache != NULL)
         for (size_t i = 0; i < LOT_CACHE_SLOTS; i++)
             ll_free(l->lcache[i].rec);
@@ -2544,8 +2550,15 @@ int ll_ledger_commit_write(struct ll_block *b)
     /* The record follows the synced write, so it never names a block the
      * store may lack. A failed record is only behind (still safe): the
      * block stays committed. */
-    if (rc == 0 && ll_ledger__committed_write(b->l->dir, b->new_tip.height,
-                                              b->new_tip.hash) != 0)
+    const struct ll_ledger *l = b->l;
+    int crc = 0;
+    if (rc == 0 && l->cfd >= 0)
+        crc = ll_ledger__committed_update(l->cfd, b->new_tip.height,
+                                          b->new_tip.hash);
+    else if (rc == 0)
+        crc = ll_ledger__committed_write(l->dir, b->new_tip.height,
+                                         b->new_tip.hash);
+    if (crc != 0)
         ll_log(LL_LOG_ERROR,
                "component=ledger event=committed_write_failed height=%llu "
                "dir=%s",

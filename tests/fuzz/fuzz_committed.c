@@ -4,7 +4,6 @@
  * which the ledger reads from disk at every open. No crash; a record that
  * parses is exactly the text the writer makes for its height and hash.
  */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,14 +17,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint8_t hash[32];
     if (ll_ledger__committed_parse((const char *)data, size, &h, hash) != 0)
         return 0;
-    char hex[65];
-    char text[LL_LEDGER__COMMITTED_MAX];
-    if (ll_hex_encode(hex, sizeof(hex), hash, 32) != 0)
-        abort();
-    int n = snprintf(text, sizeof(text),
-                     "lotledger committed v1 height %llu hash %s\n",
-                     (unsigned long long)h, hex);
-    if (n < 0 || (size_t)n != size || memcmp(text, data, size) != 0)
+    char text[LL_LEDGER__COMMITTED_LEN + 1];
+    if (ll_ledger__committed_format(text, h, hash) != 0 ||
+        size != LL_LEDGER__COMMITTED_LEN || memcmp(text, data, size) != 0)
         abort();
     return 0;
 }

@@ -476,28 +476,30 @@ static void test_create_and_open_rules(void)
 /* The committed record's parser takes exactly what the writer writes. */
 static void test_committed_record(void)
 {
+#define HEXA "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
     static const struct {
         const char *text;
         int rc;
     } cases[] = {
-        {"lotledger committed v1 height 7 hash "
-         "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n",
+        {"lotledger committed v1 height 00000000000000000007 hash " HEXA "\n",
          0},
-        {"lotledger committed v1 height 07 hash "
-         "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n",
+        {"lotledger committed v1 height 18446744073709551615 hash " HEXA "\n",
+         0},
+        {"lotledger committed v1 height 18446744073709551616 hash " HEXA "\n",
          LL_EDECODE},
-        {"lotledger committed v1 height 7 hash "
+        {"lotledger committed v1 height 7 hash " HEXA "\n", LL_EDECODE},
+        {"lotledger committed v1 height 0000000000000000000x hash " HEXA "\n",
+         LL_EDECODE},
+        {"lotledger committed v1 height 00000000000000000007 hash "
          "00112233445566778899AABBCCDDEEFF00112233445566778899aabbccddeeff\n",
          LL_EDECODE},
-        {"lotledger committed v1 height 7 hash "
-         "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
+        {"lotledger committed v1 height 00000000000000000007 hash " HEXA,
          LL_EDECODE},
-        {"lotledger committed v1 height 99999999999999999999 hash "
-         "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n",
+        {"lotledger committed v1 height 00000000000000000007 hash " HEXA "\r",
          LL_EDECODE},
-        {"lotledger committed v1 height  hash \n", LL_EDECODE},
         {"", LL_EDECODE},
     };
+#undef HEXA
     for (size_t i = 0; i < LL_ARRAY_LEN(cases); i++) {
         uint64_t h = 0;
         uint8_t hash[32];
@@ -514,6 +516,15 @@ static void test_committed_record(void)
     ASSERT_OK(ll_ledger__committed_write(root, 18446744073709551615u, hash));
     ASSERT_OK(ll_ledger__committed_read(root, &h, back, NULL));
     ASSERT_UEQ(h, 18446744073709551615u);
+    ASSERT_MEM_EQ(back, hash, 32);
+    /* Overwritten in place: same length, so nothing of the old remains. */
+    int fd = ll_ledger__committed_open(root);
+    ASSERT_GE(fd, 0);
+    hash[0] = 0x01;
+    ASSERT_OK(ll_ledger__committed_update(fd, 5, hash));
+    ASSERT_OK(close(fd));
+    ASSERT_OK(ll_ledger__committed_read(root, &h, back, NULL));
+    ASSERT_UEQ(h, 5u);
     ASSERT_MEM_EQ(back, hash, 32);
     ll_test_rmrf(root);
 }
