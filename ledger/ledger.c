@@ -2093,7 +2093,13 @@ static bool view_has_event(void *arg, const uint8_t id[32])
         return true;
     if (!bloom_maybe(&b->l->ids, id))
         return false;
-    return ll_store_has(b->l->store, NULL, k, key_hash(k, K_ID, id));
+    /* A read error answers "recorded": the event is refused (and the error
+     * logged) rather than committed a second time. */
+    struct ll_buf v;
+    ll_buf_init(&v, 64);
+    int rc = ll_store_get(b->l->store, NULL, k, key_hash(k, K_ID, id), &v);
+    ll_buf_free(&v);
+    return rc != LL_ENOTFOUND;
 }
 
 /* Read (height, index) of a committed event id. */
