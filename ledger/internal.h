@@ -179,8 +179,8 @@ int ll_ledger__committed_write(const char *dir, uint64_t height,
 /* Open dir's record for ll_ledger__committed_update: a descriptor, or -1.
  * Never on a clone (the file is a hard link shared with the original). */
 int ll_ledger__committed_open(const char *dir);
-/* Overwrite the record in place (one pwrite of the whole record at 0,
- * then fdatasync). Returns 0 or LL_EIO. */
+/* Overwrite the record in place (one pwrite of the whole record at 0; no
+ * flush: see committed.c). Returns 0 or LL_EIO. */
 int ll_ledger__committed_update(int fd, uint64_t height,
                                 const uint8_t hash[32]);
 
