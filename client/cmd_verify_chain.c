@@ -4,7 +4,7 @@
  * (ll_ledger_verify): every header, commit, event signature, tx root, lot
  * log and the final state root. Read-only: LevelDB rewrites what it opens
  * (its log becomes a table, a new manifest is written), so it opens a
- * clone (ll_store_clone: hard links beside the directory, or in TMPDIR)
+ * clone (ll_ledger_clone_dir: hard links beside the directory, or in TMPDIR)
  * and the directory is left byte for byte as it was. Never creates a
  * ledger.
  */
@@ -12,7 +12,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../ledger/store.h"
 #include "client.h"
 
 static const char usage[] =
@@ -68,7 +67,7 @@ static int parse_args(int argc, char **argv, const char **gpath,
  * Clone dir into a new directory, written to tmp (4096 bytes): beside dir
  * (hard links, so no data is copied) or, where that is not writable, in
  * TMPDIR (a copy if it is another file system).
- * Returns: 0 or an ll_store_clone error (e names it).
+ * Returns: 0 or an ll_ledger_clone_dir error (e names it).
  */
 static int clone_dir(char tmp[4096], const char *dir, struct ll_errmsg *e)
 {
@@ -84,11 +83,14 @@ static int clone_dir(char tmp[4096], const char *dir, struct ll_errmsg *e)
             continue;
         if (mkdtemp(tmp) == NULL)
             continue;
-        /* ll_store_clone makes the directory itself. */
+        /* ll_ledger_clone_dir makes the directory itself. */
         if (rmdir(tmp) != 0)
             continue;
-        if (ll_store_clone(dir, tmp, e) == 0)
+        int rc = ll_ledger_clone_dir(dir, tmp, e);
+        if (rc == 0)
             return 0;
+        if (rc != LL_EIO && rc != LL_EEXIST)
+            return rc; /* no ledger, damaged, in use: no other place helps */
     }
     if (e->text[0] == '\0')
         (void)ll_errmsg_set(e, LL_EIO,
@@ -119,7 +121,7 @@ int ll_cmd_verify_chain(int argc, char **argv)
         ll_cli_error(argv[0], "%s", e.text);
         goto out;
     }
-    if (ll_store_probe(dir, &e) != 0 || clone_dir(tmp, dir, &e) != 0) {
+    if (clone_dir(tmp, dir, &e) != 0) {
         ll_cli_error(argv[0], "%s", e.text);
         goto out;
     }
@@ -150,7 +152,7 @@ int ll_cmd_verify_chain(int argc, char **argv)
     status = LL_EXIT_OK;
 out:
     ll_ledger_close(l);
-    if (cloned && ll_store_remove_dir(tmp) != 0)
+    if (cloned && ll_ledger_remove_clone(tmp) != 0)
         ll_cli_error(argv[0], "cannot remove the clone %s", tmp);
     ll_free(g);
     return status;

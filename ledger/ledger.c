@@ -1759,6 +1759,26 @@ int ll_ledger_open_existing(struct ll_ledger **out, const char *dir,
     return ll_ledger_open_opts(out, dir, g, &o, e);
 }
 
+int ll_ledger_dir_in_use(const char *dir, struct ll_errmsg *e)
+{
+    return ll_store_check_unlocked(dir, e);
+}
+
+int ll_ledger_clone_dir(const char *dir, const char *to, struct ll_errmsg *e)
+{
+    int rc = ll_store_probe(dir, e);
+    if (rc == 0)
+        rc = ll_store_check_unlocked(dir, e);
+    if (rc == 0)
+        rc = ll_store_clone(dir, to, e);
+    return rc;
+}
+
+int ll_ledger_remove_clone(const char *to)
+{
+    return ll_store_remove_dir(to);
+}
+
 void ll_ledger_close(struct ll_ledger *l)
 {
     if (l == NULL)

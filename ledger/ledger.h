@@ -99,6 +99,27 @@ LL_NODISCARD int
 ll_ledger_open_existing(struct ll_ledger **out, const char *dir,
                         const struct ll_genesis *g, struct ll_errmsg *e)
     LL_NONNULL(1, 2, 3);
+/*
+ * Whether another process has the ledger in dir open (LevelDB's lock),
+ * asked without changing anything. Returns: 0 (not in use, or no ledger),
+ * LL_ESTORE (in use; e names the process). Call it only while this
+ * process does not have dir open (a POSIX lock rule).
+ */
+LL_NODISCARD int ll_ledger_dir_in_use(const char *dir, struct ll_errmsg *e)
+    LL_NONNULL(1);
+/*
+ * Make directory to (which must not exist) a clone of the ledger in dir
+ * that may be opened with in_place and changed without changing dir
+ * (hard links, or copies across file systems; docs/store.md). dir must
+ * hold a ledger and not be in use.
+ * Returns: 0, LL_ENOTFOUND, LL_ECORRUPT (ll_ledger_open_opts' meanings),
+ * LL_ESTORE (in use), LL_EEXIST (to exists), LL_EIO; e names the problem.
+ */
+LL_NODISCARD int ll_ledger_clone_dir(const char *dir, const char *to,
+                                     struct ll_errmsg *e) LL_NONNULL(1, 2);
+/* Remove a clone made by ll_ledger_clone_dir. Returns 0 or LL_EIO. */
+int ll_ledger_remove_clone(const char *to) LL_NONNULL(1);
+
 /* Close the ledger (LevelDB closed cleanly). Accepts NULL. */
 void ll_ledger_close(struct ll_ledger *l);
 

@@ -54,6 +54,16 @@ LL_NODISCARD int ll_store_probe(const char *dir, struct ll_errmsg *e)
     LL_NONNULL(1);
 
 /*
+ * Whether another process holds the store in dir open (LevelDB's lock on
+ * dir/LOCK), asked without taking the lock or changing anything.
+ * Returns: 0 (not in use, or no LOCK file), LL_ESTORE (in use; e names
+ * the process). Never call it while this process has dir open: closing
+ * any descriptor of LOCK drops the process's own lock on it (POSIX).
+ */
+LL_NODISCARD int ll_store_check_unlocked(const char *dir, struct ll_errmsg *e)
+    LL_NONNULL(1);
+
+/*
  * Make directory to (which must not exist) a copy of the store in dir that
  * LevelDB may open and change without changing dir: every regular file
  * but LOCK, LOG and LOG.old is hard-linked (copied where the file system

@@ -60,6 +60,28 @@ int ll_store_probe(const char *dir, struct ll_errmsg *e)
                          dir, files);
 }
 
+int ll_store_check_unlocked(const char *dir, struct ll_errmsg *e)
+{
+    char p[PATH_CAP];
+    if (join(p, dir, "LOCK") != 0)
+        return 0;
+    int fd = open(p, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    struct flock fl;
+    memset(&fl, 0, sizeof(fl));
+    fl.l_type = F_WRLCK;
+    fl.l_whence = SEEK_SET;
+    int r = fcntl(fd, F_GETLK, &fl);
+    (void)close(fd);
+    if (r == 0 && fl.l_type != F_UNLCK)
+        return ll_errmsg_set(e, LL_ESTORE,
+                             "store: %s is in use by process %ld (a running "
+                             "lotledgerd?)",
+                             dir, (long)fl.l_pid);
+    return 0;
+}
+
 /* Copy file from to a new file to (when a hard link is refused). */
 static int copy_file(const char *from, const char *to)
 {

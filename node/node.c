@@ -1654,6 +1654,10 @@ static int open_ledger(struct node *n, struct ll_errmsg *e)
         return ll_errmsg_set(e, LL_EIO, "data_dir %s: %s", n->cfg->data_dir,
                              strerror(errno)); /* NOLINT: one thread */
     (void)snprintf(path, sizeof(path), "%s/ledger", n->cfg->data_dir);
+    /* Before the ledger's checks read a store another node is writing. */
+    rc = ll_ledger_dir_in_use(path, e);
+    if (rc)
+        return rc;
     struct ll_ledger_opts o = {0};
     o.write_buffer = (size_t)n->cfg->write_buffer_mb << 20;
     o.create = n->cfg->init;

@@ -6,7 +6,8 @@
 # Each start refuses with exit 1 and a message naming the problem, leaves
 # every file as it was, and never serves height 0 over the old ledger; a
 # rollback starts only with --accept-rollback, logged as an error. Also:
-# without --init the node creates nothing, and --init refuses a ledger.
+# without --init the node creates nothing, --init refuses a ledger, and
+# neither a second node nor verify-chain reads a store a node has open.
 set -u
 build=$(cd "${LL_BUILD:?}" && pwd)
 cli=$build/lotledger
@@ -89,6 +90,15 @@ start data --init && fail "--init over an existing ledger started"
 grep -q "is not empty" node.log || fail "--init over a ledger: $(cat node.log)"
 start data || fail "restart: $(cat node.log)"
 [ "$(height)" = "$full" ] || fail "restart at height $(height), not $full"
+# While it runs, neither a second node nor verify-chain reads its store.
+first=$pid
+cp node.log node1.log
+start data && fail "a second node started on a store in use"
+grep -q "is in use by process $first" node.log || fail "in use: $(tail -n 1 node.log)"
+out=$("$cli" verify-chain --genesis genesis.json data/ledger 2>&1) && fail "verify-chain on a store in use"
+grep -q "is in use by process $first" <<<"$out" || fail "verify-chain in use: $out"
+[ -z "$(ls -d data/ledger.* 2>/dev/null)" ] || fail "a clone was left: $(ls -d data/ledger.*)"
+pid=$first
 stop
 
 # A damaged copy must be refused, unchanged. $1 names the case, $2 a
