@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -1594,10 +1595,10 @@ static int sync_parent(const char *path)
 }
 
 /*
- * Create a new ledger in dir (absent or empty): the store, its genesis
- * state and its committed record are made in dir.new and renamed to dir
- * once complete, so a crash leaves no half-made ledger, only a dir.new
- * that the next creation removes.
+ * Create a new ledger in dir (absent or empty). Where dir is absent, the
+ * store, its genesis state and its committed record are made in dir.new
+ * and renamed to dir once complete, so a crash leaves no half-made ledger,
+ * only a dir.new that the next creation removes.
  */
 static int create_store(struct ll_ledger *l, const char *dir,
                         const struct ll_ledger_opts *o, struct ll_errmsg *e)
@@ -1614,6 +1615,20 @@ static int create_store(struct ll_ledger *l, const char *dir,
                              dir);
     if (rc != LL_ENOTFOUND)
         return rc;
+    struct stat st;
+    if (stat(dir, &st) == 0) {
+        /* An empty directory that exists (perhaps a mount point, which
+         * cannot be replaced): made in place. A crash meanwhile leaves a
+         * store without its schema record, which no open takes for a
+         * ledger. */
+        rc = ll_store_open(&l->store, dir, true, o->write_buffer, e);
+        if (rc == 0)
+            rc = init_genesis(l, e);
+        if (rc == 0 && ll_ledger__committed_write(dir, 0, l->g->hash) != 0)
+            rc = ll_errmsg_set(e, LL_EIO, "ledger: cannot write %s/%s", dir,
+                               LL_LEDGER_COMMITTED_FILE);
+        return rc;
+    }
     int n = snprintf(tmp, sizeof(tmp), "%.*s.new", (int)dl, dir);
     if (n < 0 || (size_t)n >= sizeof(tmp))
         return ll_errmsg_set(e, LL_EIO, "ledger: path too long");
@@ -1627,8 +1642,7 @@ static int create_store(struct ll_ledger *l, const char *dir,
                            LL_LEDGER_COMMITTED_FILE);
     ll_store_close(l->store);
     l->store = NULL;
-    if (rc == 0 && ((rmdir(dir) != 0 && errno != ENOENT) ||
-                    rename(tmp, dir) != 0 || sync_parent(dir) != 0))
+    if (rc == 0 && (rename(tmp, dir) != 0 || sync_parent(dir) != 0))
         rc = ll_errmsg_set(e, LL_EIO, "ledger: cannot rename %s to %s: %s", tmp,
                            dir, strerror(errno)); /* NOLINT */
     if (rc) {
