@@ -2,9 +2,15 @@
 /*
  * lotledger verify-chain: check a ledger directory from genesis to its tip
  * (ll_ledger_verify): every header, commit, event signature, tx root, lot
- * log and the final state root. Read-only; never creates a ledger.
+ * log and the final state root. Read-only: LevelDB rewrites what it opens
+ * (its log becomes a table, a new manifest is written), so it opens a
+ * clone (ll_ledger_clone_dir: hard links beside the directory, or in TMPDIR)
+ * and the directory is left byte for byte as it was. Never creates a
+ * ledger.
  */
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "client.h"
 
@@ -57,6 +63,43 @@ static int parse_args(int argc, char **argv, const char **gpath,
     return -1;
 }
 
+/*
+ * Clone dir into a new directory, written to tmp (4096 bytes): beside dir
+ * (hard links, so no data is copied) or, where that is not writable, in
+ * TMPDIR (a copy if it is another file system).
+ * Returns: 0 or an ll_ledger_clone_dir error (e names it).
+ */
+static int clone_dir(char tmp[4096], const char *dir, struct ll_errmsg *e)
+{
+    size_t dl = strlen(dir);
+    while (dl > 1 && dir[dl - 1] == '/')
+        dl--;
+    const char *td = getenv("TMPDIR"); /* NOLINT: one thread */
+    for (int i = 0; i < 2; i++) {
+        int n = i == 0 ? snprintf(tmp, 4096, "%.*s.verify-XXXXXX", (int)dl, dir)
+                       : snprintf(tmp, 4096, "%s/lotledger-verify-XXXXXX",
+                                  td != NULL && td[0] != '\0' ? td : "/tmp");
+        if (n < 0 || n >= 4096)
+            continue;
+        if (mkdtemp(tmp) == NULL)
+            continue;
+        /* ll_ledger_clone_dir makes the directory itself. */
+        if (rmdir(tmp) != 0)
+            continue;
+        int rc = ll_ledger_clone_dir(dir, tmp, e);
+        if (rc == 0)
+            return 0;
+        if (rc != LL_EIO && rc != LL_EEXIST)
+            return rc; /* no ledger, damaged, in use: no other place helps */
+    }
+    if (e->text[0] == '\0')
+        (void)ll_errmsg_set(e, LL_EIO,
+                            "cannot make a directory beside %s or in TMPDIR "
+                            "to check a clone of it",
+                            dir);
+    return LL_EIO;
+}
+
 int ll_cmd_verify_chain(int argc, char **argv)
 {
     const char *gpath = NULL;
@@ -68,6 +111,8 @@ int ll_cmd_verify_chain(int argc, char **argv)
     struct ll_genesis *g = ll_calloc(1, sizeof(*g));
     struct ll_ledger *l = NULL;
     int status = LL_EXIT_FAIL;
+    char tmp[4096];
+    bool cloned = false;
     if (g == NULL) {
         ll_cli_error(argv[0], "out of memory");
         return LL_EXIT_FAIL;
@@ -76,7 +121,13 @@ int ll_cmd_verify_chain(int argc, char **argv)
         ll_cli_error(argv[0], "%s", e.text);
         goto out;
     }
-    if (ll_ledger_open_existing(&l, dir, g, &e) != 0) {
+    if (clone_dir(tmp, dir, &e) != 0) {
+        ll_cli_error(argv[0], "%s", e.text);
+        goto out;
+    }
+    cloned = true;
+    static const struct ll_ledger_opts o = {0, false, false, true};
+    if (ll_ledger_open_opts(&l, tmp, g, &o, &e) != 0) {
         ll_cli_error(argv[0], "%s: %s", dir, e.text);
         goto out;
     }
@@ -101,6 +152,8 @@ int ll_cmd_verify_chain(int argc, char **argv)
     status = LL_EXIT_OK;
 out:
     ll_ledger_close(l);
+    if (cloned && ll_ledger_remove_clone(tmp) != 0)
+        ll_cli_error(argv[0], "cannot remove the clone %s", tmp);
     ll_free(g);
     return status;
 }

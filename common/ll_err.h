@@ -44,7 +44,8 @@
     XX(ENOTRECEIVER, 33, "organisation is not the shipment's receiver")        \
     XX(ENOTPERMITTED, 34, "organisation may not do this to the lot")           \
     XX(ENOEVENT, 35, "referenced event not found")                             \
-    XX(EFUTURE, 36, "event time is after the block time")
+    XX(EFUTURE, 36, "event time is after the block time")                      \
+    XX(ESTALE, 37, "store rolled back below its last committed block")
 
 enum ll_err {
     LL_OK = 0,

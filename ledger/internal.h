@@ -152,4 +152,36 @@ void ll_ledger__map_copies_free(struct ll_ledger__map_copies *copies);
  * builder holds copies of. For tests. */
 size_t ll_ledger__upper_held(const struct ll_ledger *l);
 
+/*
+ * The committed record (dir/COMMITTED, committed.c): one line of fixed
+ * length, "lotledger committed v1 height N hash HEX64\n" with N in 20
+ * digits (leading zeros) and HEX64 lower case, naming the last block whose
+ * synced write returned. After a crash the file names that block or an
+ * earlier one, never a block the store may lack.
+ */
+#define LL_LEDGER__COMMITTED_LEN 121
+/* Parse the record's text (len bytes, not NUL-terminated). Returns 0 or
+ * LL_EDECODE. Out: height, hash only on success. */
+int ll_ledger__committed_parse(const char *text, size_t len, uint64_t *height,
+                               uint8_t hash[32]);
+/* Format a record (LL_LEDGER__COMMITTED_LEN bytes and a NUL) into out.
+ * Returns 0 or LL_EINVAL. */
+int ll_ledger__committed_format(char out[LL_LEDGER__COMMITTED_LEN + 1],
+                                uint64_t height, const uint8_t hash[32]);
+/* Read dir's record. Returns 0, LL_ENOTFOUND, LL_ECORRUPT (unreadable or
+ * malformed; e says which), LL_EIO. */
+int ll_ledger__committed_read(const char *dir, uint64_t *height,
+                              uint8_t hash[32], struct ll_errmsg *e);
+/* Replace dir's record by a new file: written to COMMITTED.tmp, fsynced,
+ * renamed over COMMITTED, the directory fsynced. Returns 0 or LL_EIO. */
+int ll_ledger__committed_write(const char *dir, uint64_t height,
+                               const uint8_t hash[32]);
+/* Open dir's record for ll_ledger__committed_update: a descriptor, or -1.
+ * Never on a clone (the file is a hard link shared with the original). */
+int ll_ledger__committed_open(const char *dir);
+/* Overwrite the record in place (one pwrite of the whole record at 0; no
+ * flush: see committed.c). Returns 0 or LL_EIO. */
+int ll_ledger__committed_update(int fd, uint64_t height,
+                                const uint8_t hash[32]);
+
 #endif

@@ -8,9 +8,13 @@
  * previous block or at the new one, never in between. Key layout:
  * docs/store.md.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "internal.h"
 #include "ledger.h"
@@ -74,6 +78,8 @@ struct bloom {
 
 struct ll_ledger {
     struct ll_store *store;   /* the database; owned */
+    char *dir;                /* its directory (NUL-terminated); owned */
+    int cfd;                  /* dir/COMMITTED for in-place updates, or -1 */
     struct ll_genesis *g;     /* copy of the genesis; owned */
     struct ll_valset vs;      /* validator set */
     struct ll_ledger_tip tip; /* last committed block */
@@ -1222,17 +1228,32 @@ out:
     return rc;
 }
 
-/* Check an existing store's schema and genesis, and load its tip. */
-static int load_existing(struct ll_ledger *l, struct ll_errmsg *e)
+/*
+ * Check an existing store's schema and genesis, and load its tip. A record
+ * that cannot be read is damage, never "no ledger": only a directory
+ * without a store is that (ll_store_probe).
+ */
+static int load_meta(struct ll_store *st, const struct ll_genesis *g,
+                     struct ll_ledger_tip *tip, struct ll_errmsg *e)
 {
     uint8_t k[32];
     struct ll_buf b;
+    struct ll_errmsg se = {{0}};
     ll_buf_init(&b, 256);
-    int rc = ll_store_get(l->store, NULL, k, key_meta(k, "schema"), &b);
-    if (rc == 0 && b.len != 4)
+    int rc = ll_store_read(st, NULL, k, key_meta(k, "schema"), &b, &se);
+    if (rc == LL_ENOTFOUND)
+        rc = ll_errmsg_set(e, LL_ECORRUPT,
+                           "ledger: the store has no schema record (m:schema):"
+                           " damaged, or not a ledger");
+    else if (rc)
+        rc = ll_errmsg_set(e, LL_ECORRUPT,
+                           "ledger: cannot read the schema record (m:schema): "
+                           "%s",
+                           se.text[0] ? se.text : ll_strerror(rc));
+    else if (b.len != 4)
         rc = ll_errmsg_set(e, LL_ECORRUPT,
                            "ledger: the store's schema record is damaged");
-    else if (rc == 0 && ll_load_be32(b.data) != SCHEMA_VERSION)
+    else if (ll_load_be32(b.data) != SCHEMA_VERSION)
         rc = ll_errmsg_set(e, LL_EVERSION,
                            "ledger: the store has schema version %u and this "
                            "build reads version %u: run the build that wrote "
@@ -1242,22 +1263,297 @@ static int load_existing(struct ll_ledger *l, struct ll_errmsg *e)
                            (unsigned)SCHEMA_VERSION);
     if (rc == 0) {
         ll_buf_reset(&b);
-        rc = ll_store_get(l->store, NULL, k, key_meta(k, "genesis"), &b);
-        if (rc == 0 && (b.len != 32 || memcmp(b.data, l->g->hash, 32) != 0))
+        rc = ll_store_read(st, NULL, k, key_meta(k, "genesis"), &b, &se);
+        if (rc == 0 && (b.len != 32 || memcmp(b.data, g->hash, 32) != 0))
             rc = ll_errmsg_set(e, LL_EVERIFY,
                                "ledger: the data directory belongs to "
                                "another genesis (chain)");
+        else if (rc)
+            rc = ll_errmsg_set(e, LL_ECORRUPT,
+                               "ledger: cannot read the genesis record "
+                               "(m:genesis): %s",
+                               se.text[0] ? se.text : ll_strerror(rc));
     }
     if (rc == 0) {
         ll_buf_reset(&b);
-        rc = ll_store_get(l->store, NULL, k, key_meta(k, "tip"), &b);
+        rc = ll_store_read(st, NULL, k, key_meta(k, "tip"), &b, &se);
         if (rc == 0)
-            rc = tip_decode(&l->tip, &b);
+            rc = tip_decode(tip, &b);
         if (rc)
             rc = ll_errmsg_set(e, LL_ECORRUPT,
-                               "ledger: key m:tip is missing or corrupt");
+                               "ledger: key m:tip is missing or corrupt%s%s",
+                               se.text[0] ? ": " : "", se.text);
     }
     ll_buf_free(&b);
+    return rc;
+}
+
+/* The tip's block (height > 0): stored, its header hashing to the tip and
+ * naming the genesis and the state root, its commit verifying. */
+static int check_tip_block(struct ll_store *st, const struct ll_genesis *g,
+                           const struct ll_valset *vs,
+                           const struct ll_ledger_tip *t, struct ll_errmsg *e)
+{
+    uint8_t k[9];
+    uint8_t hash[32];
+    struct ll_header h;
+    struct ll_buf b;
+    struct ll_errmsg se = {{0}};
+    unsigned long long ht = (unsigned long long)t->height;
+    struct ll_commit *c = ll_malloc(sizeof(*c));
+    if (c == NULL)
+        return LL_ENOMEM;
+    ll_buf_init(&b, LL_HEADER_LEN + LL_COMMIT_MAX);
+    int rc = ll_store_read(st, NULL, k, key_block(k, t->height), &b, &se);
+    if (rc == 0 &&
+        (b.len < LL_HEADER_LEN ||
+         ll_header_decode(&h, b.data, LL_HEADER_LEN) != 0 ||
+         h.height != t->height ||
+         ll_commit_decode(c, b.data + LL_HEADER_LEN, b.len - LL_HEADER_LEN)))
+        rc = LL_ECORRUPT;
+    if (rc) {
+        rc = ll_errmsg_set(e, LL_ECORRUPT,
+                           "ledger: the tip's block %llu is %s%s%s", ht,
+                           rc == LL_ENOTFOUND ? "missing" : "damaged",
+                           se.text[0] ? ": " : "", se.text);
+        goto out;
+    }
+    ll_header_hash(hash, &h);
+    if (memcmp(hash, t->hash, 32) != 0 ||
+        memcmp(h.state_root, t->state_root, 32) != 0 ||
+        memcmp(h.genesis, g->hash, 32) != 0) {
+        rc = ll_errmsg_set(e, LL_ECORRUPT,
+                           "ledger: the tip (m:tip) does not match its block "
+                           "%llu (hash, state root or genesis)",
+                           ht);
+        goto out;
+    }
+    if (ll_commit_verify(&h, c, vs, &se) != 0)
+        rc = ll_errmsg_set(e, LL_ECORRUPT,
+                           "ledger: the commit of the tip's block %llu does "
+                           "not verify: %s",
+                           ht, se.text);
+out:
+    ll_buf_free(&b);
+    ll_free(c);
+    return rc;
+}
+
+/* The state map's root page must hash to the tip's state root. */
+static int check_root_page(struct ll_store *st, const struct ll_ledger_tip *t,
+                           struct ll_errmsg *e)
+{
+    static const uint8_t zero[32];
+    uint8_t k[PAGE_KEY_MAX];
+    struct ll_buf b;
+    struct ll_errmsg se = {{0}};
+    struct page *pg = ll_malloc(sizeof(*pg));
+    if (pg == NULL)
+        return LL_ENOMEM;
+    ll_buf_init(&b, PAGE_MAX + 1);
+    int rc = ll_store_read(st, NULL, k, page_key(k, 0, zero), &b, &se);
+    if (rc == 0 && (page_parse(pg, b.data, b.len) != 0 ||
+                    memcmp(pg->hash[0], t->state_root, 32) != 0))
+        rc = LL_ECORRUPT;
+    else if (rc == LL_ENOTFOUND && memcmp(t->state_root, zero, 32) == 0)
+        rc = 0; /* an empty map has no pages */
+    if (rc)
+        rc = ll_errmsg_set(e, LL_ECORRUPT,
+                           "ledger: the state map's root page is %s: it does "
+                           "not give the tip's state root (block %llu)%s%s",
+                           rc == LL_ENOTFOUND ? "missing" : "damaged",
+                           (unsigned long long)t->height,
+                           se.text[0] ? ": " : "", se.text);
+    ll_buf_free(&b);
+    ll_free(pg);
+    return rc;
+}
+
+/*
+ * Check that the tip verifies against what the store holds: its block's
+ * header and commit, the root page of the state map, and no block above
+ * it.
+ */
+static int check_tip(struct ll_store *st, const struct ll_genesis *g,
+                     const struct ll_valset *vs, const struct ll_ledger_tip *t,
+                     struct ll_errmsg *e)
+{
+    unsigned long long ht = (unsigned long long)t->height;
+    if (t->height == 0 && memcmp(t->hash, g->hash, 32) != 0)
+        return ll_errmsg_set(e, LL_ECORRUPT,
+                             "ledger: the tip (m:tip) is at height 0 but "
+                             "does not name the genesis");
+    int rc = t->height > 0 ? check_tip_block(st, g, vs, t, e) : 0;
+    if (rc == 0)
+        rc = check_root_page(st, t, e);
+    if (rc)
+        return rc;
+    uint8_t k[9];
+    struct ll_buf b;
+    struct ll_errmsg se = {{0}};
+    ll_buf_init(&b, LL_HEADER_LEN + LL_COMMIT_MAX);
+    rc = ll_store_read(st, NULL, k, key_block(k, t->height + 1), &b, &se);
+    ll_buf_free(&b);
+    if (rc == 0)
+        return ll_errmsg_set(e, LL_ECORRUPT,
+                             "ledger: block %llu is stored above the tip "
+                             "(m:tip at %llu): the tip record is stale",
+                             ht + 1, ht);
+    if (rc != LL_ENOTFOUND)
+        return ll_errmsg_set(e, LL_ECORRUPT,
+                             "ledger: cannot read block %llu: %s", ht + 1,
+                             se.text);
+    return 0;
+}
+
+/*
+ * Compare the tip with dir's committed record. Out: *rewrite = the record
+ * should be set to the tip (missing, behind, or a rollback accepted).
+ */
+static int check_committed(struct ll_store *st, const char *dir,
+                           const struct ll_genesis *g,
+                           const struct ll_ledger_tip *t, bool accept,
+                           bool *rewrite, struct ll_errmsg *e)
+{
+    uint64_t mh = 0;
+    uint8_t mhash[32];
+    struct ll_errmsg me = {{0}};
+    int rc = ll_ledger__committed_read(dir, &mh, mhash, &me);
+    *rewrite = false;
+    if (rc == LL_ENOTFOUND) {
+        ll_log(LL_LOG_WARN,
+               "component=ledger event=no_committed_record dir=%s height=%llu "
+               "msg=\"no " LL_LEDGER_COMMITTED_FILE
+               " file: a rollback before this open cannot be detected\"",
+               dir, (unsigned long long)t->height);
+        *rewrite = true;
+        return 0;
+    }
+    if (rc && !accept)
+        return ll_errmsg_set(e, rc, "%s", me.text);
+    if (rc) {
+        ll_log(LL_LOG_ERROR,
+               "component=ledger event=committed_record_damaged dir=%s "
+               "accepted=yes height=%llu error=\"%s\"",
+               dir, (unsigned long long)t->height, me.text);
+        *rewrite = true;
+        return 0;
+    }
+    if (t->height < mh) {
+        if (!accept)
+            return ll_errmsg_set(e, LL_ESTALE,
+                                 "ledger: rolled back: the store's tip is "
+                                 "block %llu but block %llu was committed; "
+                                 "refusing to serve or extend it "
+                                 "(docs/operations.md, Damaged storage)",
+                                 (unsigned long long)t->height,
+                                 (unsigned long long)mh);
+        ll_log(LL_LOG_ERROR,
+               "component=ledger event=rolled_back accepted=yes tip=%llu "
+               "committed=%llu lost_blocks=%llu",
+               (unsigned long long)t->height, (unsigned long long)mh,
+               (unsigned long long)(mh - t->height));
+        *rewrite = true;
+        return 0;
+    }
+    uint8_t hash[32];
+    memcpy(hash, g->hash, 32);
+    if (mh > 0) {
+        uint8_t k[9];
+        struct ll_buf b;
+        struct ll_header h;
+        ll_buf_init(&b, LL_HEADER_LEN + LL_COMMIT_MAX);
+        rc = ll_store_read(st, NULL, k, key_block(k, mh), &b, &me);
+        if (rc == 0 && (b.len < LL_HEADER_LEN ||
+                        ll_header_decode(&h, b.data, LL_HEADER_LEN) != 0))
+            rc = LL_ECORRUPT;
+        if (rc == 0)
+            ll_header_hash(hash, &h);
+        ll_buf_free(&b);
+        if (rc)
+            return ll_errmsg_set(e, LL_ECORRUPT,
+                                 "ledger: cannot read the committed block "
+                                 "%llu: %s",
+                                 (unsigned long long)mh,
+                                 me.text[0] ? me.text : ll_strerror(rc));
+    }
+    if (memcmp(hash, mhash, 32) != 0)
+        return ll_errmsg_set(
+            e, LL_ECORRUPT,
+            "ledger: block %llu is not the one " LL_LEDGER_COMMITTED_FILE
+            " names: the store holds another chain, "
+            "or " LL_LEDGER_COMMITTED_FILE " is damaged",
+            (unsigned long long)mh);
+    *rewrite = t->height > mh;
+    return 0;
+}
+
+/* Every check of an existing store before it is served (ll_ledger.h). */
+static int check_store(struct ll_store *st, const struct ll_ledger *l,
+                       const char *dir, bool accept, struct ll_ledger_tip *tip,
+                       bool *rewrite, struct ll_errmsg *e)
+{
+    int rc = load_meta(st, l->g, tip, e);
+    if (rc == 0)
+        rc = ll_store_scan_check(st, e);
+    if (rc == 0)
+        rc = check_tip(st, l->g, &l->vs, tip, e);
+    if (rc == 0)
+        rc = check_committed(st, dir, l->g, tip, accept, rewrite, e);
+    return rc;
+}
+
+/* Name the files of dir, not of its clone to, in LevelDB's text in e. */
+static void unclone_text(struct ll_errmsg *e, const char *to, const char *dir)
+{
+    char out[LL_ERRMSG_MAX];
+    size_t tl = strlen(to);
+    size_t dl = strlen(dir);
+    size_t o = 0;
+    for (const char *p = e->text; *p != '\0' && o + 1 < sizeof(out);) {
+        if (strncmp(p, to, tl) == 0 && o + dl + 1 < sizeof(out)) {
+            memcpy(out + o, dir, dl);
+            o += dl;
+            p += tl;
+        } else {
+            out[o++] = *p++;
+        }
+    }
+    out[o] = '\0';
+    memcpy(e->text, out, o + 1);
+}
+
+/*
+ * Run check_store on a clone of dir (beside it, as dir.check), so that
+ * LevelDB's recovery, which turns the log into a table and writes a new
+ * manifest, changes only the clone: a store refused is left as it was.
+ */
+static int check_clone(const struct ll_ledger *l, const char *dir,
+                       const struct ll_ledger_opts *o,
+                       struct ll_ledger_tip *tip, bool *rewrite,
+                       struct ll_errmsg *e)
+{
+    char to[4096];
+    size_t dl = strlen(dir);
+    while (dl > 1 && dir[dl - 1] == '/')
+        dl--;
+    int n = snprintf(to, sizeof(to), "%.*s.check", (int)dl, dir);
+    if (n < 0 || (size_t)n >= sizeof(to))
+        return ll_errmsg_set(e, LL_EIO, "ledger: path too long");
+    if (ll_store_remove_dir(to) != 0)
+        return ll_errmsg_set(e, LL_EIO, "ledger: cannot remove an old %s", to);
+    int rc = ll_store_clone(dir, to, e);
+    if (rc)
+        return rc;
+    struct ll_store *st = NULL;
+    rc = ll_store_open(&st, to, false, 0, e);
+    if (rc == 0)
+        rc = check_store(st, l, dir, o->accept_rollback, tip, rewrite, e);
+    ll_store_close(st);
+    if (rc && e != NULL)
+        unclone_text(e, to, dir);
+    if (ll_store_remove_dir(to) != 0)
+        ll_log(LL_LOG_WARN, "component=ledger event=cleanup_failed dir=%s", to);
     return rc;
 }
 
@@ -1279,21 +1575,138 @@ static int fill_caches(struct ll_ledger *l, struct ll_errmsg *e)
     return rc;
 }
 
-static int ledger_open(struct ll_ledger **out, const char *dir,
-                       const struct ll_genesis *g, bool create,
-                       size_t write_buffer, struct ll_errmsg *e)
+/* fsync the directory holding path (its parent). Returns 0 or LL_EIO. */
+static int sync_parent(const char *path)
 {
-    uint8_t k[32];
+    char parent[4096];
+    const char *slash = strrchr(path, '/');
+    int n = slash == NULL
+                ? snprintf(parent, sizeof(parent), ".")
+                : snprintf(parent, sizeof(parent), "%.*s",
+                           (int)(slash == path ? 1 : slash - path), path);
+    if (n < 0 || (size_t)n >= sizeof(parent))
+        return LL_EIO;
+    int fd = open(parent, O_RDONLY);
+    if (fd < 0)
+        return LL_EIO;
+    int rc = fsync(fd) != 0 ? LL_EIO : 0;
+    (void)close(fd);
+    return rc;
+}
+
+/*
+ * Create a new ledger in dir (absent or empty). Where dir is absent, the
+ * store, its genesis state and its committed record are made in dir.new
+ * and renamed to dir once complete, so a crash leaves no half-made ledger,
+ * only a dir.new that the next creation removes.
+ */
+static int create_store(struct ll_ledger *l, const char *dir,
+                        const struct ll_ledger_opts *o, struct ll_errmsg *e)
+{
+    char tmp[4096];
+    size_t dl = strlen(dir);
+    while (dl > 1 && dir[dl - 1] == '/')
+        dl--;
+    int rc = ll_store_probe(dir, e);
+    if (rc == 0 || rc == LL_ECORRUPT)
+        return ll_errmsg_set(e, LL_EEXIST,
+                             "ledger: %s is not empty: a new ledger is made "
+                             "only in an empty or absent directory",
+                             dir);
+    if (rc != LL_ENOTFOUND)
+        return rc;
+    struct stat st;
+    if (stat(dir, &st) == 0) {
+        /* An empty directory that exists (perhaps a mount point, which
+         * cannot be replaced): made in place. A crash meanwhile leaves a
+         * store without its schema record, which no open takes for a
+         * ledger. */
+        rc = ll_store_open(&l->store, dir, true, o->write_buffer, e);
+        if (rc == 0)
+            rc = init_genesis(l, e);
+        if (rc == 0 && ll_ledger__committed_write(dir, 0, l->g->hash) != 0)
+            rc = ll_errmsg_set(e, LL_EIO, "ledger: cannot write %s/%s", dir,
+                               LL_LEDGER_COMMITTED_FILE);
+        return rc;
+    }
+    int n = snprintf(tmp, sizeof(tmp), "%.*s.new", (int)dl, dir);
+    if (n < 0 || (size_t)n >= sizeof(tmp))
+        return ll_errmsg_set(e, LL_EIO, "ledger: path too long");
+    if (ll_store_remove_dir(tmp) != 0)
+        return ll_errmsg_set(e, LL_EIO, "ledger: cannot remove an old %s", tmp);
+    rc = ll_store_open(&l->store, tmp, true, o->write_buffer, e);
+    if (rc == 0)
+        rc = init_genesis(l, e);
+    if (rc == 0 && ll_ledger__committed_write(tmp, 0, l->g->hash) != 0)
+        rc = ll_errmsg_set(e, LL_EIO, "ledger: cannot write %s/%s", tmp,
+                           LL_LEDGER_COMMITTED_FILE);
+    ll_store_close(l->store);
+    l->store = NULL;
+    if (rc == 0 && (rename(tmp, dir) != 0 || sync_parent(dir) != 0))
+        rc = ll_errmsg_set(e, LL_EIO, "ledger: cannot rename %s to %s: %s", tmp,
+                           dir, strerror(errno)); /* NOLINT */
+    if (rc) {
+        (void)ll_store_remove_dir(tmp);
+        return rc;
+    }
+    rc = ll_store_open(&l->store, dir, false, o->write_buffer, e);
+    if (rc == 0)
+        rc = load_meta(l->store, l->g, &l->tip, e);
+    return rc;
+}
+
+/*
+ * Open the existing store in dir once check_store has passed on it (on a
+ * clone, or on dir itself when o->in_place), and load its tip.
+ */
+static int open_checked(struct ll_ledger *l, const char *dir,
+                        const struct ll_ledger_opts *o, struct ll_errmsg *e)
+{
+    struct ll_ledger_tip checked;
+    bool rewrite = false;
+    int rc = ll_store_probe(dir, e);
+    if (rc == 0 && !o->in_place)
+        rc = check_clone(l, dir, o, &checked, &rewrite, e);
+    if (rc == 0)
+        rc = ll_store_open(&l->store, dir, false, o->write_buffer, e);
+    if (rc == 0 && o->in_place)
+        rc = check_store(l->store, l, dir, o->accept_rollback, &l->tip,
+                         &rewrite, e);
+    if (rc == 0 && !o->in_place) {
+        rc = load_meta(l->store, l->g, &l->tip, e);
+        if (rc == 0 && memcmp(&l->tip, &checked, sizeof(checked)) != 0)
+            rc = ll_errmsg_set(e, LL_ECORRUPT,
+                               "ledger: %s changed while it was checked", dir);
+    }
+    if (rc == 0 && rewrite &&
+        ll_ledger__committed_write(dir, l->tip.height, l->tip.hash) != 0)
+        ll_log(LL_LOG_WARN,
+               "component=ledger event=committed_write_failed dir=%s", dir);
+    return rc;
+}
+
+int ll_ledger_open_opts(struct ll_ledger **out, const char *dir,
+                        const struct ll_genesis *g,
+                        const struct ll_ledger_opts *o, struct ll_errmsg *e)
+{
     int rc;
     struct ll_ledger *l = ll_calloc(1, sizeof(*l));
     if (l == NULL)
         return LL_ENOMEM;
+    l->cfd = -1;
     l->g = ll_malloc(sizeof(*l->g));
     if (l->g == NULL) {
         rc = LL_ENOMEM;
         goto out;
     }
     memcpy(l->g, g, sizeof(*g));
+    size_t dl = strlen(dir);
+    l->dir = ll_malloc(dl + 1);
+    if (l->dir == NULL) {
+        rc = LL_ENOMEM;
+        goto out;
+    }
+    memcpy(l->dir, dir, dl + 1);
     rc = ll_valset_from_genesis(&l->vs, l->g);
     if (rc) {
         rc = ll_errmsg_set(e, rc, "ledger: genesis has no validator set");
@@ -1319,17 +1732,15 @@ static int ledger_open(struct ll_ledger **out, const char *dir,
     }
     if (rc)
         goto out;
-    rc = ll_store_open(&l->store, dir, create, write_buffer, e);
-    if (rc)
-        goto out;
-    if (ll_store_has(l->store, NULL, k, key_meta(k, "schema")))
-        rc = load_existing(l, e);
-    else if (create)
-        rc = init_genesis(l, e);
-    else
-        rc = ll_errmsg_set(e, LL_ENOTFOUND, "ledger: no ledger in %s", dir);
+    if (o->create) {
+        rc = create_store(l, dir, o, e);
+    } else {
+        rc = open_checked(l, dir, o, e);
+    }
     if (rc == 0)
         rc = fill_caches(l, e);
+    if (rc == 0 && !o->in_place)
+        l->cfd = ll_ledger__committed_open(dir);
 out:
     if (rc) {
         ll_ledger_close(l);
@@ -1342,20 +1753,44 @@ out:
 int ll_ledger_open(struct ll_ledger **out, const char *dir,
                    const struct ll_genesis *g, struct ll_errmsg *e)
 {
-    return ledger_open(out, dir, g, true, 0, e);
+    return ll_ledger_open_buffered(out, dir, g, 0, e);
 }
 
 int ll_ledger_open_buffered(struct ll_ledger **out, const char *dir,
                             const struct ll_genesis *g, size_t write_buffer,
                             struct ll_errmsg *e)
 {
-    return ledger_open(out, dir, g, true, write_buffer, e);
+    struct ll_ledger_opts o = {0};
+    o.write_buffer = write_buffer;
+    o.create = ll_store_probe(dir, NULL) == LL_ENOTFOUND;
+    return ll_ledger_open_opts(out, dir, g, &o, e);
 }
 
 int ll_ledger_open_existing(struct ll_ledger **out, const char *dir,
                             const struct ll_genesis *g, struct ll_errmsg *e)
 {
-    return ledger_open(out, dir, g, false, 0, e);
+    static const struct ll_ledger_opts o = {0};
+    return ll_ledger_open_opts(out, dir, g, &o, e);
+}
+
+int ll_ledger_dir_in_use(const char *dir, struct ll_errmsg *e)
+{
+    return ll_store_check_unlocked(dir, e);
+}
+
+int ll_ledger_clone_dir(const char *dir, const char *to, struct ll_errmsg *e)
+{
+    int rc = ll_store_probe(dir, e);
+    if (rc == 0)
+        rc = ll_store_check_unlocked(dir, e);
+    if (rc == 0)
+        rc = ll_store_clone(dir, to, e);
+    return rc;
+}
+
+int ll_ledger_remove_clone(const char *to)
+{
+    return ll_store_remove_dir(to);
 }
 
 void ll_ledger_close(struct ll_ledger *l)
@@ -1363,6 +1798,8 @@ void ll_ledger_close(struct ll_ledger *l)
     if (l == NULL)
         return;
     ll_store_close(l->store);
+    if (l->cfd >= 0)
+        (void)close(l->cfd);
     if (l->lcache != NULL)
         for (size_t i = 0; i < LOT_CACHE_SLOTS; i++)
             ll_free(l->lcache[i].rec);
@@ -1375,6 +1812,7 @@ void ll_ledger_close(struct ll_ledger *l)
     bloom_free(&l->ids);
     bloom_free(&l->lots);
     ll_free(l->g);
+    ll_free(l->dir);
     ll_free(l);
 }
 
@@ -1689,7 +2127,13 @@ static bool view_has_event(void *arg, const uint8_t id[32])
         return true;
     if (!bloom_maybe(&b->l->ids, id))
         return false;
-    return ll_store_has(b->l->store, NULL, k, key_hash(k, K_ID, id));
+    /* A read error answers "recorded": the event is refused (and the error
+     * logged) rather than committed a second time. */
+    struct ll_buf v;
+    ll_buf_init(&v, 64);
+    int rc = ll_store_get(b->l->store, NULL, k, key_hash(k, K_ID, id), &v);
+    ll_buf_free(&v);
+    return rc != LL_ENOTFOUND;
 }
 
 /* Read (height, index) of a committed event id. */
@@ -2142,7 +2586,24 @@ int ll_ledger_commit_write(struct ll_block *b)
 {
     if (!b->prepared)
         return LL_EINVAL;
-    return ll_store_write(b->l->store, b->wb, true);
+    int rc = ll_store_write(b->l->store, b->wb, true);
+    /* The record follows the synced write, so it never names a block the
+     * store may lack. A failed record is only behind (still safe): the
+     * block stays committed. */
+    const struct ll_ledger *l = b->l;
+    int crc = 0;
+    if (rc == 0 && l->cfd >= 0)
+        crc = ll_ledger__committed_update(l->cfd, b->new_tip.height,
+                                          b->new_tip.hash);
+    else if (rc == 0)
+        crc = ll_ledger__committed_write(l->dir, b->new_tip.height,
+                                         b->new_tip.hash);
+    if (crc != 0)
+        ll_log(LL_LOG_ERROR,
+               "component=ledger event=committed_write_failed height=%llu "
+               "dir=%s",
+               (unsigned long long)b->new_tip.height, b->l->dir);
+    return rc;
 }
 
 int ll_ledger_commit_finish(struct ll_ledger *l, struct ll_block *b, int rc,

@@ -36,37 +36,90 @@ struct ll_ledger_tip {
     int64_t time_ms;        /* its block time (genesis time at 0) */
 };
 
+/* How ll_ledger_open_opts opens a ledger. Zero is "open an existing one". */
+struct ll_ledger_opts {
+    size_t write_buffer;  /* LevelDB memtable bytes; 0: the default 8 MiB */
+    bool create;          /* make a new ledger; dir must be absent or empty */
+    bool accept_rollback; /* open a store whose tip is below its committed
+                             record (LL_ESTALE otherwise); logged loudly */
+    bool in_place;        /* check dir itself instead of a clone of it:
+                             only for a directory that is itself a
+                             throwaway copy (verify-chain's) */
+};
+
+/* The file in a ledger directory recording the last committed block. */
+#define LL_LEDGER_COMMITTED_FILE "COMMITTED"
+
 /*
- * Open the ledger in directory dir, creating it from genesis g if the
- * directory holds no ledger (one synced write: organisations in the state
- * map, tip at height 0). An existing ledger must have been created from the
- * same genesis (LL_EVERIFY otherwise) and have a known schema
- * (LL_EVERSION).
- * Returns: 0, LL_EVERIFY, LL_EVERSION, LL_ECORRUPT, LL_ESTORE (e.g. the
- * directory is locked by another process), LL_ENOMEM. Out: *out only on
- * success. e names the problem.
+ * Open the ledger in directory dir, or create it (o->create), for genesis
+ * g. Creating writes the genesis state (organisations in the state map,
+ * tip at height 0, one synced write) in an absent or empty directory only
+ * (LL_EEXIST otherwise). Opening never creates anything: a directory
+ * without a ledger gives LL_ENOTFOUND, and one that holds files but no
+ * readable ledger is damaged (LL_ECORRUPT), never "absent".
+ *
+ * Before anything is served an existing store is checked, on a clone of
+ * dir (ll_store_clone; unless o->in_place), so a store refused is left
+ * byte for byte as it was: LevelDB opens it with paranoid checks (log and
+ * manifest damage), every table block is read with its checksum verified,
+ * the schema and genesis records must match, and the tip must verify: its
+ * block's header hashes to the tip, the commit verifies against the
+ * validator set, the header's state root is the tip's and the stored root
+ * page of the state map hashes to it, and no block is stored above it. A
+ * tip below the height in dir/COMMITTED (written after each synced commit)
+ * is a rollback: LL_ESTALE unless o->accept_rollback (then logged as an
+ * error, and the record set back to the tip); a block at that height with
+ * another hash is another chain (LL_ECORRUPT).
+ * Returns: 0, LL_ENOTFOUND, LL_EEXIST, LL_ECORRUPT, LL_ESTALE, LL_EVERIFY
+ * (another genesis), LL_EVERSION (another schema), LL_ESTORE (LevelDB
+ * refused, e.g. the directory is locked by another process), LL_EIO,
+ * LL_ENOMEM. Out: *out only on success. e names the problem.
  * The genesis is copied; g may be freed after the call.
+ */
+LL_NODISCARD int ll_ledger_open_opts(struct ll_ledger **out, const char *dir,
+                                     const struct ll_genesis *g,
+                                     const struct ll_ledger_opts *o,
+                                     struct ll_errmsg *e)
+    LL_NONNULL(1, 2, 3, 4);
+/*
+ * For tests and tools: create the ledger if dir is absent or empty, else
+ * open the existing one (ll_ledger_open_opts). The node never uses it:
+ * lotledgerd creates a ledger only when told (--init).
  */
 LL_NODISCARD int ll_ledger_open(struct ll_ledger **out, const char *dir,
                                 const struct ll_genesis *g, struct ll_errmsg *e)
     LL_NONNULL(1, 2, 3);
-/*
- * As ll_ledger_open, with LevelDB's write buffer (memtable) of write_buffer
- * bytes instead of the default 8 MiB (0 keeps it). Larger costs the
- * writing thread more per insert and the compaction thread less.
- */
+/* As ll_ledger_open, with LevelDB's write buffer of write_buffer bytes. */
 LL_NODISCARD int
 ll_ledger_open_buffered(struct ll_ledger **out, const char *dir,
                         const struct ll_genesis *g, size_t write_buffer,
                         struct ll_errmsg *e) LL_NONNULL(1, 2, 3);
-/*
- * As ll_ledger_open, but never create: a directory without a ledger gives
- * LL_ENOTFOUND (for tools that inspect an existing ledger).
- */
+/* ll_ledger_open_opts with no options: never create (LL_ENOTFOUND). */
 LL_NODISCARD int
 ll_ledger_open_existing(struct ll_ledger **out, const char *dir,
                         const struct ll_genesis *g, struct ll_errmsg *e)
     LL_NONNULL(1, 2, 3);
+/*
+ * Whether another process has the ledger in dir open (LevelDB's lock),
+ * asked without changing anything. Returns: 0 (not in use, or no ledger),
+ * LL_ESTORE (in use; e names the process). Call it only while this
+ * process does not have dir open (a POSIX lock rule).
+ */
+LL_NODISCARD int ll_ledger_dir_in_use(const char *dir, struct ll_errmsg *e)
+    LL_NONNULL(1);
+/*
+ * Make directory to (which must not exist) a clone of the ledger in dir
+ * that may be opened with in_place and changed without changing dir
+ * (hard links, or copies across file systems; docs/store.md). dir must
+ * hold a ledger and not be in use.
+ * Returns: 0, LL_ENOTFOUND, LL_ECORRUPT (ll_ledger_open_opts' meanings),
+ * LL_ESTORE (in use), LL_EEXIST (to exists), LL_EIO; e names the problem.
+ */
+LL_NODISCARD int ll_ledger_clone_dir(const char *dir, const char *to,
+                                     struct ll_errmsg *e) LL_NONNULL(1, 2);
+/* Remove a clone made by ll_ledger_clone_dir. Returns 0 or LL_EIO. */
+int ll_ledger_remove_clone(const char *to) LL_NONNULL(1);
+
 /* Close the ledger (LevelDB closed cleanly). Accepts NULL. */
 void ll_ledger_close(struct ll_ledger *l);
 

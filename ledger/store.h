@@ -27,17 +27,69 @@ struct ll_store_iter;  /* a forward scan over a key prefix */
 #define LL_STORE_WRITE_BUFFER_DEFAULT ((size_t)8 << 20)
 
 /*
- * Open (creating if asked) the database in directory dir, with a write
- * buffer of write_buffer bytes (0: LL_STORE_WRITE_BUFFER_DEFAULT).
- * Returns: 0, LL_ENOTFOUND (absent and !create), LL_ESTORE (LevelDB refused,
- * e.g. locked by another process or corrupt: e has LevelDB's text),
- * LL_ENOMEM. Out: *out only on success. Close with ll_store_close.
+ * Open the database in directory dir, with a write buffer of write_buffer
+ * bytes (0: LL_STORE_WRITE_BUFFER_DEFAULT). create: make a new database,
+ * only in an absent or empty directory (never over anything); !create:
+ * open an existing one, never creating (ll_store_probe's answers).
+ * Returns: 0, LL_ENOTFOUND (!create, no store), LL_EEXIST (create, the
+ * directory is not empty), LL_ECORRUPT (!create, LevelDB files without a
+ * CURRENT file), LL_ESTORE (LevelDB refused, e.g. locked by another
+ * process or corrupt: e has LevelDB's text), LL_EIO, LL_ENOMEM.
+ * Out: *out only on success. Close with ll_store_close.
  */
 LL_NODISCARD int ll_store_open(struct ll_store **out, const char *dir,
                                bool create, size_t write_buffer,
                                struct ll_errmsg *e) LL_NONNULL(1, 2);
 /* Close the database. Accepts NULL. */
 void ll_store_close(struct ll_store *s);
+
+/*
+ * What directory dir holds, without changing it (LevelDB is not opened).
+ * Returns: 0 (a store: it has a CURRENT file), LL_ENOTFOUND (dir is absent
+ * or empty), LL_ECORRUPT (dir holds files but no CURRENT: a damaged
+ * store, never to be taken for an absent one), LL_EIO (dir cannot be
+ * read); e names the problem.
+ */
+LL_NODISCARD int ll_store_probe(const char *dir, struct ll_errmsg *e)
+    LL_NONNULL(1);
+
+/*
+ * Whether another process holds the store in dir open (LevelDB's lock on
+ * dir/LOCK), asked without taking the lock or changing anything.
+ * Returns: 0 (not in use, or no LOCK file), LL_ESTORE (in use; e names
+ * the process). Never call it while this process has dir open: closing
+ * any descriptor of LOCK drops the process's own lock on it (POSIX).
+ */
+LL_NODISCARD int ll_store_check_unlocked(const char *dir, struct ll_errmsg *e)
+    LL_NONNULL(1);
+
+/*
+ * Make directory to (which must not exist) a copy of the store in dir that
+ * LevelDB may open and change without changing dir: every regular file
+ * but LOCK, LOG and LOG.old is hard-linked (copied where the file system
+ * refuses a link). LevelDB never writes into a file it did not create
+ * (old logs and manifests are only read, CURRENT is replaced by a rename),
+ * so no file of dir changes. dir must not be written meanwhile.
+ * Returns: 0, LL_EEXIST (to exists), LL_EIO (e names the file); a
+ * failure removes what was made of to.
+ */
+LL_NODISCARD int ll_store_clone(const char *dir, const char *to,
+                                struct ll_errmsg *e) LL_NONNULL(1, 2);
+
+/*
+ * Remove directory dir and the regular files in it (a clone made by
+ * ll_store_clone; subdirectories are not descended). Absent is fine.
+ * Returns: 0 or LL_EIO.
+ */
+int ll_store_remove_dir(const char *dir) LL_NONNULL(1);
+
+/*
+ * Read every key and value once with checksums verified (the block cache
+ * is left alone), so damage in any table block is found.
+ * Returns: 0, LL_ECORRUPT (e says after how many keys), LL_ENOMEM.
+ */
+LL_NODISCARD int ll_store_scan_check(struct ll_store *s, struct ll_errmsg *e)
+    LL_NONNULL(1);
 
 /*
  * Read key into out (appended). snap may be NULL for the latest state.
@@ -48,7 +100,17 @@ LL_NODISCARD int ll_store_get(struct ll_store *s,
                               size_t klen, struct ll_buf *out)
     LL_NONNULL(1, 3, 5);
 
-/* True if key exists (errors read as false and are logged). */
+/* As ll_store_get, with LevelDB's text of a read error in e. */
+LL_NODISCARD int ll_store_read(struct ll_store *s,
+                               const struct ll_store_snap *snap,
+                               const void *key, size_t klen, struct ll_buf *out,
+                               struct ll_errmsg *e) LL_NONNULL(1, 3, 5);
+
+/*
+ * True if key exists. A read error reads as false (and is logged): use it
+ * only where a false answer is safe (a filter's "maybe"), never to decide
+ * that something is absent; ll_store_get tells LL_ENOTFOUND from an error.
+ */
 bool ll_store_has(struct ll_store *s, const struct ll_store_snap *snap,
                   const void *key, size_t klen) LL_NONNULL(1, 3);
 

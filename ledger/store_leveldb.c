@@ -8,7 +8,6 @@
 #include <leveldb/c.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "store.h"
 
@@ -53,16 +52,23 @@ int ll_store_open(struct ll_store **out, const char *dir, bool create,
                   size_t write_buffer, struct ll_errmsg *e)
 {
     char *err = NULL;
-    if (!create) {
-        /* LevelDB creates the directory even when told not to create the
-         * database; look for its CURRENT file first. */
-        char cur[4096];
-        struct stat st;
-        int n = snprintf(cur, sizeof(cur), "%s/CURRENT", dir);
-        if (n < 0 || (size_t)n >= sizeof(cur) || stat(cur, &st) != 0)
-            return ll_errmsg_set(e, LL_ENOTFOUND,
-                                 "store: no ledger database in %s", dir);
-    }
+    /* LevelDB's create_if_missing starts a new database wherever CURRENT is
+     * missing and then deletes the old tables it does not know: a new
+     * store is made only where there is nothing, and an existing one is
+     * never opened with create. */
+    int rc = ll_store_probe(dir, e);
+    if (create && rc == 0)
+        return ll_errmsg_set(e, LL_EEXIST, "store: %s already holds a store",
+                             dir);
+    if (create && rc != LL_ENOTFOUND)
+        return rc == LL_EIO ? rc
+                            : ll_errmsg_set(e, LL_EEXIST,
+                                            "store: %s is not empty: a new "
+                                            "store is made only in an empty "
+                                            "or absent directory",
+                                            dir);
+    if (!create && rc != 0)
+        return rc;
     struct ll_store *s = ll_calloc(1, sizeof(*s));
     if (s == NULL)
         return LL_ENOMEM;
@@ -73,6 +79,7 @@ int ll_store_open(struct ll_store **out, const char *dir, bool create,
     s->wsync = leveldb_writeoptions_create();
     s->wasync = leveldb_writeoptions_create();
     leveldb_options_set_create_if_missing(s->opts, create ? 1 : 0);
+    leveldb_options_set_error_if_exists(s->opts, create ? 1 : 0);
     leveldb_options_set_paranoid_checks(s->opts, 1);
     leveldb_options_set_cache(s->opts, s->cache);
     leveldb_options_set_filter_policy(s->opts, s->filter);
@@ -95,14 +102,7 @@ int ll_store_open(struct ll_store **out, const char *dir, bool create,
     leveldb_writeoptions_set_sync(s->wasync, 0);
     s->db = leveldb_open(s->opts, dir, &err);
     if (s->db == NULL) {
-        int rc;
-        if (!create && err != NULL && strstr(err, "does not exist") != NULL) {
-            leveldb_free(err);
-            rc =
-                ll_errmsg_set(e, LL_ENOTFOUND, "store: no database in %s", dir);
-        } else {
-            rc = store_error("open", err, e);
-        }
+        rc = store_error("open", err, e);
         ll_store_close(s);
         return rc;
     }
@@ -140,11 +140,18 @@ static const leveldb_readoptions_t *ropts_of(const struct ll_store *s,
 int ll_store_get(struct ll_store *s, const struct ll_store_snap *snap,
                  const void *key, size_t klen, struct ll_buf *out)
 {
+    return ll_store_read(s, snap, key, klen, out, NULL);
+}
+
+int ll_store_read(struct ll_store *s, const struct ll_store_snap *snap,
+                  const void *key, size_t klen, struct ll_buf *out,
+                  struct ll_errmsg *e)
+{
     char *err = NULL;
     size_t vlen = 0;
     char *v = leveldb_get(s->db, ropts_of(s, snap), key, klen, &vlen, &err);
     if (err != NULL)
-        return store_error("get", err, NULL);
+        return store_error("get", err, e);
     if (v == NULL)
         return LL_ENOTFOUND;
     int rc = ll_buf_append(out, v, vlen);
@@ -304,6 +311,31 @@ uint64_t ll_store_approx_size(struct ll_store *s, const void *lo, size_t lolen,
     uint64_t sizes[1] = {0};
     leveldb_approximate_sizes(s->db, 1, starts, slens, limits, llens, sizes);
     return sizes[0];
+}
+
+int ll_store_scan_check(struct ll_store *s, struct ll_errmsg *e)
+{
+    leveldb_readoptions_t *ro = leveldb_readoptions_create();
+    leveldb_readoptions_set_verify_checksums(ro, 1);
+    leveldb_readoptions_set_fill_cache(ro, 0);
+    leveldb_iterator_t *it = leveldb_create_iterator(s->db, ro);
+    uint64_t n = 0;
+    for (leveldb_iter_seek_to_first(it); leveldb_iter_valid(it);
+         leveldb_iter_next(it))
+        n++;
+    char *err = NULL;
+    leveldb_iter_get_error(it, &err);
+    leveldb_iter_destroy(it);
+    leveldb_readoptions_destroy(ro);
+    if (err == NULL)
+        return 0;
+    ll_log(LL_LOG_ERROR, "component=store op=scan keys=%llu error=\"%s\"",
+           (unsigned long long)n, err);
+    (void)ll_errmsg_set(e, LL_ECORRUPT,
+                        "store: a damaged table after %llu keys: %.120s",
+                        (unsigned long long)n, err);
+    leveldb_free(err);
+    return LL_ECORRUPT;
 }
 
 void ll_store_compact(struct ll_store *s)

@@ -226,6 +226,14 @@ int ll_config_parse_args(struct ll_node_config *c, int argc, char **argv,
             (void)fprintf(out, "lotledgerd 0.1\n");
             return 1;
         }
+        if (strcmp(a, "--init") == 0) {
+            c->init = true;
+            continue;
+        }
+        if (strcmp(a, "--accept-rollback") == 0) {
+            c->accept_rollback = true;
+            continue;
+        }
         const struct opt *o = NULL;
         for (size_t k = 0; k < LL_ARRAY_LEN(opts); k++)
             if (strcmp(opts[k].flag, a) == 0)
@@ -336,6 +344,13 @@ void ll_config_help(FILE *out)
     }
     (void)fprintf(out,
                   "  %-20s read options from an INI file\n"
+                  "  %-20s create the ledger in data_dir/ledger (which must\n"
+                  "  %-20s be absent or empty), then run; without it the\n"
+                  "  %-20s node only opens an existing ledger\n"
+                  "  %-20s open a ledger whose tip is below its last\n"
+                  "  %-20s committed block (docs/operations.md, Damaged\n"
+                  "  %-20s storage); the loss is logged\n"
                   "  %-20s this help\n",
-                  "--config FILE", "-h, --help");
+                  "--config FILE", "--init", "", "", "--accept-rollback", "",
+                  "", "-h, --help");
 }

@@ -43,6 +43,10 @@ struct ll_node_config {
     uint64_t block_max;       /* events per block */
     uint64_t block_interval;  /* ms between blocks while events wait */
     uint64_t write_buffer_mb; /* LevelDB write buffer (memtable), MiB */
+    bool init;                /* --init: create the ledger (data_dir/ledger
+                                 absent or empty), then run */
+    bool accept_rollback;     /* --accept-rollback: open a store whose tip
+                                 is below its last committed block */
 };
 
 /* Fill in the defaults (every limit has one; paths are empty). */
@@ -63,7 +67,9 @@ LL_NODISCARD int ll_config_parse_ini(struct ll_node_config *c, const char *text,
 
 /*
  * Apply command-line flags (argv[0] is the program). --config FILE is read
- * first wherever it appears, then the other flags override it.
+ * first wherever it appears, then the other flags override it. --init and
+ * --accept-rollback take no value and exist only as flags: they are
+ * decisions for one start, never a standing configuration.
  * Returns: 0, 1 if --help or --version was asked for (already printed to
  * out), LL_EINVAL (e names the flag), or an ll_config_load_ini error.
  */

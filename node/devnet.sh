@@ -53,7 +53,11 @@ fi
 
 start_node() {
     : >"$dir/node.log"
-    "$node" --config "$dir/node.ini" 2>>"$dir/node.log" &
+    # The first start creates the ledger, explicitly (--init); every later
+    # start opens the one there and refuses to start if it is damaged.
+    init=
+    [ -e "$dir/data/ledger" ] || init=--init
+    "$node" --config "$dir/node.ini" $init 2>>"$dir/node.log" &
     pid=$!
     url=
     for _ in $(seq 100); do

@@ -1710,8 +1710,30 @@ static int open_ledger(struct node *n, struct ll_errmsg *e)
         return ll_errmsg_set(e, LL_EIO, "data_dir %s: %s", n->cfg->data_dir,
                              strerror(errno)); /* NOLINT: one thread */
     (void)snprintf(path, sizeof(path), "%s/ledger", n->cfg->data_dir);
-    return ll_ledger_open_buffered(&n->l, path, n->g,
-                                   (size_t)n->cfg->write_buffer_mb << 20, e);
+    /* Before the ledger's checks read a store another node is writing. */
+    rc = ll_ledger_dir_in_use(path, e);
+    if (rc)
+        return rc;
+    struct ll_ledger_opts o = {0};
+    o.write_buffer = (size_t)n->cfg->write_buffer_mb << 20;
+    o.create = n->cfg->init;
+    o.accept_rollback = n->cfg->accept_rollback;
+    rc = ll_ledger_open_opts(&n->l, path, n->g, &o, e);
+    if (rc == LL_ENOTFOUND)
+        return ll_errmsg_set(e, rc,
+                             "no ledger in %s: start once with --init to "
+                             "create it",
+                             path);
+    if (rc == LL_EEXIST)
+        return ll_errmsg_set(e, rc,
+                             "--init: %s is not empty; a ledger is created "
+                             "only where there is none (start without --init "
+                             "to open it)",
+                             path);
+    if (rc == 0 && n->cfg->init)
+        ll_log(LL_LOG_INFO, "component=node event=created dir=%s chain=%s",
+               path, n->g->chain_id);
+    return rc;
 }
 
 static int start(struct node *n, struct ll_errmsg *e)

@@ -163,7 +163,7 @@ static pid_t start_node(const char *bin, const char *dir, uint64_t interval,
               "--http-listen", "127.0.0.1:0", "--block-interval", iv,
               "--block-max", "100000", "--mempool-max", "1000000",
               "--rate-limit", "1000000", "--max-connections", "16384",
-              "--log-level", "info", (char *)NULL);
+              "--log-level", "info", "--init", (char *)NULL);
         _exit(91);
     }
     /* The port from the node's "listening" log line. */

@@ -30,7 +30,7 @@ done
 
 "$build/lotledgerd" --data-dir data --genesis genesis.json --org operator \
     --keystore keys/operator.key --passphrase-file pass \
-    --http-listen 127.0.0.1:0 --block-interval 50 2>node.log &
+    --http-listen 127.0.0.1:0 --block-interval 50 --init 2>node.log &
 pid=$!
 url=
 for _ in $(seq 200); do

@@ -32,14 +32,49 @@ out=$("$cli" verify-chain --genesis "$dir/genesis.json" "$dir/empty" 2>&1); rc=$
 [ $rc -eq 1 ] && grep -qE "no (ledger|database)" <<<"$out" || fail "no ledger: $rc '$out'"
 [ ! -e "$dir/empty" ] || fail "verify-chain created a directory"
 
+# verify-chain is read-only: every file of the directory (names, sizes,
+# bytes) is the same after it, though opening LevelDB writes a new
+# manifest and log (and turns a log's blocks into a table) and deletes the
+# old ones.
+sums() { (cd "$1" && find . -type f -print0 | sort -z | xargs -0 sha256sum); }
+before=$(sums "$dir/ledger")
 out=$("$cli" verify-chain --genesis "$dir/genesis.json" "$dir/ledger" 2>&1); rc=$?
 [ $rc -eq 0 ] || fail "clean ledger: exit $rc: $out"
 grep -q "^ok: chain fixture-net verified from genesis to height" <<<"$out" || fail "report: '$out'"
+[ "$(sums "$dir/ledger")" = "$before" ] || fail "verify-chain changed the ledger's files"
+[ -z "$(ls -d "$dir"/ledger.* 2>/dev/null)" ] || fail "verify-chain left a clone: $(ls -d "$dir"/ledger.*)"
+# Also from a read-only parent (the clone then goes to TMPDIR); root
+# writes anyway, so this part runs only for other users.
+mkdir "$dir/ro" && cp -a "$dir/ledger" "$dir/ro/ledger" && chmod 555 "$dir/ro"
+if [ ! -w "$dir/ro" ]; then
+    out=$(TMPDIR="$dir" "$cli" verify-chain --genesis "$dir/genesis.json" "$dir/ro/ledger" 2>&1); rc=$?
+    [ $rc -eq 0 ] || fail "read-only parent: exit $rc: $out"
+    [ "$(sums "$dir/ro/ledger")" = "$before" ] || fail "verify-chain changed the read-only copy"
+    [ -z "$(ls -d "$dir"/lotledger-verify-* 2>/dev/null)" ] || fail "clone left in TMPDIR"
+fi
+chmod 755 "$dir/ro"
+rm -rf "$dir/ro"
 
 # A genesis from another network is refused.
 sed 's/fixture-net/other-net/' "$dir/genesis.json" >"$dir/other.json"
 out=$("$cli" verify-chain --genesis "$dir/other.json" "$dir/ledger" 2>&1); rc=$?
 [ $rc -eq 1 ] && grep -q "another genesis" <<<"$out" || fail "other genesis: $rc '$out'"
+
+# The schema record unreadable (one bit flipped in the table holding it):
+# the read error is named, never "no ledger", and nothing changes.
+cp -a "$dir/ledger" "$dir/flip"
+tbl=$(grep -l -a schema "$dir"/flip/*.ldb | head -n 1)
+[ -n "$tbl" ] || fail "no table holds the schema key"
+off=$(grep -boa schema "$tbl" | head -n 1 | cut -d: -f1)
+orig=$(dd if="$tbl" bs=1 skip=$off count=1 2>/dev/null | od -An -tu1 | tr -d ' ')
+printf "\\x$(printf %02x $(( orig ^ 1 )))" | dd of="$tbl" bs=1 seek=$off conv=notrunc 2>/dev/null
+before=$(sums "$dir/flip")
+out=$("$cli" verify-chain --genesis "$dir/genesis.json" "$dir/flip" 2>&1); rc=$?
+[ $rc -eq 1 ] || fail "schema flip: exit $rc: $out"
+grep -q "cannot read the schema record" <<<"$out" || fail "schema flip not named: '$out'"
+grep -q "no ledger" <<<"$out" && fail "schema flip called 'no ledger': '$out'"
+[ "$(sums "$dir/flip")" = "$before" ] || fail "verify-chain changed the damaged ledger"
+rm -rf "$dir/flip"
 
 # Damage one byte in the middle of the largest table or log file.
 big=$(ls -S "$dir"/ledger/*.ldb "$dir"/ledger/*.log 2>/dev/null | head -n 1)

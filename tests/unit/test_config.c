@@ -57,7 +57,9 @@ static void test_defaults_and_help(void)
                                         "[http] max_body",
                                         "(default 1048576)",
                                         "--write-buffer-mb",
-                                        "[store] write_buffer_mb"};
+                                        "[store] write_buffer_mb",
+                                        "--init",
+                                        "--accept-rollback"};
     for (size_t i = 0; i < LL_ARRAY_LEN(flags); i++)
         if (strstr(buf, flags[i]) == NULL)
             ll_test_fail(__FILE__, __LINE__, "--help lacks %s", flags[i]);
@@ -104,11 +106,24 @@ static void test_ini_and_flags(void)
                           "127.0.0.1:0"};
     ll_config_defaults(&c);
     ASSERT_OK(run_args(&c, argv, (int)LL_ARRAY_LEN(argv), stdout, &e));
+    ASSERT_FALSE(c.init); /* creating a ledger is asked for, never default */
+    ASSERT_FALSE(c.accept_rollback);
     ASSERT_UEQ(c.block_max, 42);                 /* flag beats file */
     ASSERT_STR_EQ(c.http_listen, "127.0.0.1:0"); /* port 0 = any */
     ASSERT_STR_EQ(c.keystore, "/etc/lotledger/farm.key");
     ASSERT_STR_EQ(c.config, path);
     ASSERT_OK(ll_config_check(&c, &e));
+    /* --init and --accept-rollback take no value and exist only as
+     * flags: a file cannot make every start create or accept a loss. */
+    const char *once[] = {"lotledgerd", "--init", "--config", path,
+                          "--accept-rollback"};
+    ll_config_defaults(&c);
+    ASSERT_OK(run_args(&c, once, (int)LL_ARRAY_LEN(once), stdout, &e));
+    ASSERT_TRUE(c.init);
+    ASSERT_TRUE(c.accept_rollback);
+    ASSERT_STR_EQ(c.org, "farm.sunvalley");
+    ll_config_defaults(&c);
+    ASSERT_ERR(ll_config_parse_ini(&c, "[node]\ninit = 1\n", &e), LL_EINVAL);
     ll_test_rmrf(dir);
     const char *help[] = {"lotledgerd", "--help"};
     FILE *devnull = fopen("/dev/null", "w");

@@ -119,6 +119,10 @@ static void node_start_with(struct node *n, const char *const *more)
                                 "127.0.0.1:0", "--block-interval",
                                 "50"};
         size_t k = 15;
+        /* The first start creates the ledger; later ones open it. */
+        (void)snprintf(a[4], sizeof(a[4]), "%s/data/ledger", n->dir);
+        if (access(a[4], F_OK) != 0)
+            argv[k++] = "--init";
         for (size_t i = 0; more != NULL && more[i] != NULL && k < 39; i++)
             argv[k++] = more[i];
         argv[k] = NULL;
@@ -596,7 +600,7 @@ static void test_refuses_bad_config(void)
                 _exit(90);
             execl(n.bin, "lotledgerd", "--data-dir", a[0], "--genesis", a[1],
                   "--org", cases[i].org, "--keystore", p, "--passphrase-file",
-                  a[2], "--http-listen", "127.0.0.1:0", (char *)NULL);
+                  a[2], "--http-listen", "127.0.0.1:0", "--init", (char *)NULL);
             _exit(91);
         }
         int status = 0;
