@@ -16,7 +16,7 @@
 #include "ledger.h"
 #include "store.h"
 
-#define SCHEMA_VERSION 3u
+#define SCHEMA_VERSION 4u
 
 /* Key prefixes (docs/store.md). */
 #define K_META   'm'
