@@ -94,6 +94,7 @@ struct ll_ledger_snap {
     struct ll_ledger *l;        /* the ledger (borrowed) */
     struct ll_store_snap *snap; /* LevelDB snapshot; owned */
     struct ll_ledger_tip tip;   /* the tip it sees */
+    bool detached;              /* reads the store only (snap_detach) */
 };
 
 /*
@@ -2457,6 +2458,11 @@ void ll_ledger_set_sealing(struct ll_ledger *l, bool sealing)
     l->sealing = sealing;
 }
 
+void ll_ledger_snap_detach(struct ll_ledger_snap *s)
+{
+    s->detached = true;
+}
+
 int ll_ledger_state_proof(const struct ll_ledger_snap *s, const uint8_t *keys,
                           size_t nkeys, struct ll_buf *out)
 {
@@ -2468,8 +2474,8 @@ int ll_ledger_state_proof(const struct ll_ledger_snap *s, const uint8_t *keys,
     /* A cached node is used only when its hash is the one asked for, so
      * the ledger's page copies answer for any version of the map (and
      * learn the pages read here), unless another thread is sealing a block
-     * with them. */
-    if (!s->l->sealing) {
+     * with them, or s is read on a thread that does not own them. */
+    if (!s->detached && !s->l->sealing) {
         c.pcache = s->l->pcache;
         c.upper = s->l->upper;
     }

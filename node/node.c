@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <uv.h>
 
+#include "../crypto/crypto.h"
 #include "../ledger/epcis.h"
 #include "../ledger/gs1.h"
 #include "../ledger/event_json.h"
@@ -27,15 +28,29 @@
 
 #define COMMIT_BUCKETS 8
 
-/* The node's own check of a lot's trace proof, kept per lot and height. */
+/*
+ * The node's own check of a lot's trace proof (the consumer page's
+ * "verified"), kept per lot and trace content: digest is a hash of the
+ * committed states of every lot of the lot's backward trace, so a block
+ * that touches none of them keeps the result (loop thread only).
+ */
 #define PAGE_CHECKS 256
 
 struct page_check {
     char lot[LL_LOTID_MAX + 1]; /* "" = unused */
-    uint64_t height;
+    uint8_t digest[32];         /* of the trace's lot states */
     bool verified;
     bool partial;
 };
+
+/*
+ * Traces, proofs and consumer pages read a lot's whole history (seconds
+ * for a lot of 10^4 events): they run on the libuv thread pool, at most
+ * READ_JOBS at once, so the pool keeps threads for signature checks; more
+ * are answered 503 with a retry hint (docs/api.md).
+ */
+#define READ_JOBS        2
+#define READ_RETRY_AFTER 1 /* seconds */
 
 struct node {
     uv_loop_t loop;
@@ -83,7 +98,10 @@ struct node {
     size_t capheld;
     struct bucket *buckets; /* RATE_SLOTS; owned */
     struct page_check pchecks[PAGE_CHECKS];
-    uint64_t limited; /* requests answered 429 */
+    size_t reads;         /* read jobs in flight (at most READ_JOBS) */
+    uint64_t reads_busy;  /* read requests answered 503 */
+    uint64_t page_checks; /* proof checks the consumer pages ran */
+    uint64_t limited;     /* requests answered 429 */
     /* metrics */
     uint64_t accepted;
     uint64_t rejected[64];                    /* by -error code */
@@ -919,6 +937,183 @@ static bool trace_query(struct ll_http_conn *c, const struct ll_http_req *r,
     return true;
 }
 
+/* ---- heavy reads on the thread pool --------------------------------------
+ */
+
+enum read_kind { READ_TRACE, READ_PROOF, READ_PAGE };
+
+/*
+ * One trace, proof or consumer page. The loop fills the question and opens
+ * a detached snapshot; the worker owns the job until after_read, reading
+ * only the job, the snapshot and the (immutable) genesis.
+ */
+struct read_job {
+    uv_work_t req;             /* req.data = this */
+    struct node *n;            /* the worker reads only n->g */
+    struct ll_http_conn *conn; /* answered in after_read */
+    enum read_kind kind;
+    char lot[LL_LOTID_MAX + 1];
+    enum ll_trace_dir dir;
+    uint32_t depth;
+    bool dot;                 /* trace: format=dot */
+    bool as_json;             /* page: the JSON form */
+    struct ll_ledger_snap *s; /* owned; detached */
+    struct page_check check;  /* page: the cached check (in), then the one
+                                 used (out) */
+    bool checked;             /* page: the worker ran the check */
+    int rc;                   /* the answer */
+    struct ll_errmsg e;
+    struct ll_buf out; /* the body */
+};
+
+static void page_job(struct read_job *j);
+
+/* Thread pool: build the answer into j->out. */
+static void read_work(uv_work_t *req)
+{
+    struct read_job *j = req->data;
+    struct ll_trace *t = NULL;
+    if (j->kind == READ_PAGE) {
+        page_job(j);
+        return;
+    }
+    j->rc = ll_trace_build(j->s, j->lot, j->dir, j->depth, &t, &j->e);
+    if (j->rc == 0 && j->kind == READ_PROOF)
+        j->rc = ll_proof_build(j->s, t, &j->out, &j->e);
+    else if (j->rc == 0)
+        j->rc = j->dot ? ll_trace_dot(t, &j->out) : ll_trace_json(t, &j->out);
+    ll_trace_free(t);
+}
+
+static void reply_page(struct ll_http_conn *c, int status, const char *title,
+                       const char *detail);
+static size_t page_slot(const char *lot);
+
+static void reply_trace(struct read_job *j)
+{
+    struct ll_http_conn *c = j->conn;
+    int rc = j->rc;
+    const char *why = j->e.text[0] ? j->e.text : ll_strerror(rc);
+    if (rc == LL_ENOTFOUND)
+        reply_error(c, 404, "not_found", rc, j->e.text);
+    else if (rc == LL_EINVAL)
+        reply_error(c, 400, "bad_lot_id", rc, j->e.text);
+    else if (rc == LL_ETOOBIG)
+        reply_error(c, 413, "trace_too_large", rc, why);
+    else if (rc)
+        reply_error(c, 500, "internal", rc, why);
+    else
+        ll_http_respond(c, 200,
+                        j->kind == READ_PROOF ? "application/x-protobuf"
+                        : j->dot              ? "text/vnd.graphviz"
+                                              : "application/json",
+                        j->out.data != NULL ? (const void *)j->out.data : "",
+                        j->out.len);
+}
+
+static void reply_page_job(struct read_job *j)
+{
+    struct ll_http_conn *c = j->conn;
+    int rc = j->rc;
+    if (rc == LL_ENOTFOUND && !j->as_json)
+        reply_page(c, 404, "Unknown lot",
+                   "This lot is not on this ledger. Check the code, or ask "
+                   "the shop where you bought it.");
+    else if (rc == LL_ENOTFOUND)
+        reply_error(c, 404, "not_found", rc, "no such lot on this ledger");
+    else if (rc)
+        reply_error(c, 500, "internal", rc, ll_strerror(rc));
+    else
+        ll_http_respond(c, 200,
+                        j->as_json ? "application/json"
+                                   : "text/html; charset=utf-8",
+                        j->out.data, j->out.len);
+}
+
+static void read_free(struct read_job *j)
+{
+    ll_ledger_snap_close(j->s);
+    ll_buf_free(&j->out);
+    ll_free(j);
+}
+
+/* Loop thread: keep the page's check, answer, free the job. */
+static void after_read(uv_work_t *req, int status)
+{
+    struct read_job *j = req->data;
+    struct node *n = j->n;
+    (void)status;
+    n->reads--;
+    if (j->kind == READ_PAGE && j->checked) {
+        n->pchecks[page_slot(j->lot)] = j->check;
+        n->page_checks++;
+    }
+    if (j->kind == READ_PAGE)
+        reply_page_job(j);
+    else
+        reply_trace(j);
+    read_free(j);
+}
+
+/* Too many reads in flight: 503 (an HTML page for a consumer page). */
+static void reply_read_busy(struct ll_http_conn *c, bool html)
+{
+    static const char detail[] =
+        "the node is answering as many traces, proofs and pages as it "
+        "runs at once; retry in a second";
+    if (html) {
+        reply_page(c, 503, "Busy, try again in a moment", detail);
+        return;
+    }
+    json_t *j = json_object();
+    (void)json_object_set_new(j, "error", json_string("busy"));
+    (void)json_object_set_new(j, "detail", json_string(detail));
+    (void)json_object_set_new(j, "retry_after", json_integer(READ_RETRY_AFTER));
+    reply_json(c, 503, j);
+}
+
+/*
+ * A job for lot on a detached snapshot of the tip, or NULL after a 503
+ * (too many in flight, or out of memory). Loop thread.
+ */
+static struct read_job *read_new(struct node *n, struct ll_http_conn *c,
+                                 enum read_kind kind, const char *lot)
+{
+    bool html = kind == READ_PAGE;
+    if (n->reads >= READ_JOBS) {
+        n->reads_busy++;
+        reply_read_busy(c, html);
+        return NULL;
+    }
+    struct read_job *j = ll_calloc(1, sizeof(*j));
+    if (j == NULL || ll_ledger_snap_open(n->l, &j->s) != 0) {
+        ll_free(j);
+        reply_error(c, 503, "busy", LL_ENOMEM, "out of memory; retry");
+        return NULL;
+    }
+    ll_ledger_snap_detach(j->s);
+    j->req.data = j;
+    j->n = n;
+    j->conn = c;
+    j->kind = kind;
+    (void)snprintf(j->lot, sizeof(j->lot), "%s", lot);
+    ll_buf_init(&j->out, kind == READ_PAGE    ? (size_t)4 << 20
+                         : kind == READ_PROOF ? LL_PROOF_MAX_BYTES
+                                              : (size_t)256 << 20);
+    return j;
+}
+
+/* Hand j to the thread pool (it answers), or answer 503 and free it. */
+static void read_start(struct node *n, struct read_job *j)
+{
+    if (uv_queue_work(&n->loop, &j->req, read_work, after_read) != 0) {
+        reply_error(j->conn, 503, "busy", 0, "cannot queue the read; retry");
+        read_free(j);
+        return;
+    }
+    n->reads++;
+}
+
 /*
  * GET /v1/lots/{lot}/trace?direction=backward|forward&depth=N&format=, and
  * GET /v1/lots/{lot}/proof (the same trace as a proof bundle).
@@ -939,37 +1134,13 @@ static void get_trace(struct node *n, struct ll_http_conn *c,
     lot[lotlen] = '\0';
     if (!trace_query(c, r, &td, &depth, format))
         return;
-    struct ll_ledger_snap *s = NULL;
-    struct ll_trace *t = NULL;
-    struct ll_errmsg e = {{0}};
-    struct ll_buf b;
-    ll_buf_init(&b, 256u << 20);
-    int rc = ll_ledger_snap_open(n->l, &s);
-    if (rc == 0)
-        rc = ll_trace_build(s, lot, td, (uint32_t)depth, &t, &e);
-    if (rc == 0 && proof)
-        rc = ll_proof_build(s, t, &b, &e);
-    else if (rc == 0)
-        rc = format[0] == 'd' ? ll_trace_dot(t, &b) : ll_trace_json(t, &b);
-    if (rc == LL_ENOTFOUND)
-        reply_error(c, 404, "not_found", rc, e.text);
-    else if (rc == LL_EINVAL)
-        reply_error(c, 400, "bad_lot_id", rc, e.text);
-    else if (rc == LL_ETOOBIG)
-        reply_error(c, 413, "trace_too_large", rc,
-                    e.text[0] ? e.text : "the trace is too large");
-    else if (rc)
-        reply_error(c, 500, "internal", rc,
-                    e.text[0] ? e.text : ll_strerror(rc));
-    else
-        ll_http_respond(c, 200,
-                        proof              ? "application/x-protobuf"
-                        : format[0] == 'd' ? "text/vnd.graphviz"
-                                           : "application/json",
-                        b.data != NULL ? (const void *)b.data : "", b.len);
-    ll_trace_free(t);
-    ll_ledger_snap_close(s);
-    ll_buf_free(&b);
+    struct read_job *j = read_new(n, c, proof ? READ_PROOF : READ_TRACE, lot);
+    if (j == NULL)
+        return;
+    j->dir = td;
+    j->depth = (uint32_t)depth;
+    j->dot = format[0] == 'd';
+    read_start(n, j);
 }
 
 static void get_event(struct node *n, struct ll_http_conn *c, const char *hex)
@@ -1105,6 +1276,23 @@ static void get_metrics(struct node *n, struct ll_http_conn *c)
             "lotledger_http_rate_limited_total %llu\n",
             (unsigned long long)hs.connections, (unsigned long long)n->limited);
     if (rc == 0)
+        rc = ll_buf_printf(
+            &b,
+            "# HELP lotledger_reads_in_flight Traces, proofs and pages on the "
+            "thread pool.\n"
+            "# TYPE lotledger_reads_in_flight gauge\n"
+            "lotledger_reads_in_flight %zu\n"
+            "# HELP lotledger_reads_busy_total Traces, proofs and pages "
+            "refused with 503.\n"
+            "# TYPE lotledger_reads_busy_total counter\n"
+            "lotledger_reads_busy_total %llu\n"
+            "# HELP lotledger_page_checks_total Proof checks run for consumer "
+            "pages.\n"
+            "# TYPE lotledger_page_checks_total counter\n"
+            "lotledger_page_checks_total %llu\n",
+            n->reads, (unsigned long long)n->reads_busy,
+            (unsigned long long)n->page_checks);
+    if (rc == 0)
         ll_http_respond(c, 200, "text/plain; version=0.0.4", b.data, b.len);
     else
         reply_error(c, 500, "internal", rc, "metrics too large");
@@ -1229,9 +1417,28 @@ static size_t page_slot(const char *lot)
     return h % PAGE_CHECKS;
 }
 
-/* The page's facts, from one snapshot; rendered into b. */
-static int page_build(struct node *n, struct ll_ledger_snap *s, const char *lot,
-                      bool as_json, struct ll_buf *b, struct ll_errmsg *e)
+/* A hash of the committed states of every lot of trace t (their log roots
+ * included): equal digests, equal traces. */
+static void trace_digest(uint8_t out[static 32], const struct ll_trace *t)
+{
+    struct ll_sha256 h;
+    ll_sha256_init(&h);
+    for (size_t i = 0; i < t->n_lots; i++) {
+        const struct ll_trace_lot *x = &t->lots[i];
+        uint8_t len[4];
+        ll_store_be32(len, (uint32_t)x->state_len);
+        ll_sha256_update(&h, len, sizeof(len));
+        ll_sha256_update(&h, t->bytes.data + x->state_off, x->state_len);
+    }
+    ll_sha256_final(&h, out);
+}
+
+/*
+ * Thread pool: the page's facts, from the job's snapshot, rendered into
+ * j->out. The proof check runs only when the trace differs from the one
+ * j->check was made for (then j->checked is set).
+ */
+static void page_job(struct read_job *j)
 {
     struct ll_trace *t = NULL;
     struct ll_buf proof;
@@ -1243,16 +1450,15 @@ static int page_build(struct node *n, struct ll_ledger_snap *s, const char *lot,
     ll_buf_init(&proof, LL_PROOF_MAX_BYTES);
     int rc = pe == NULL || se == NULL || st == NULL
                  ? LL_ENOMEM
-                 : ll_trace_build(s, lot, LL_TRACE_BACKWARD,
-                                  LL_TRACE_DEFAULT_DEPTH, &t, e);
+                 : ll_trace_build(j->s, j->lot, LL_TRACE_BACKWARD,
+                                  LL_TRACE_DEFAULT_DEPTH, &t, &j->e);
     if (rc == 0)
-        rc = ll_ledger_lot(s, lot, st);
+        rc = ll_ledger_lot(j->s, j->lot, st);
     if (rc == 0) {
         struct ll_page p;
-        struct ll_proof_report rep;
-        struct ll_errmsg why = {{0}};
+        uint8_t digest[32];
         memset(&p, 0, sizeof(p));
-        p.g = n->g;
+        p.g = j->n->g;
         p.state = st;
         ne = page_events(t, pe, se, PAGE_EVENTS);
         page_origin(&p, st, pe, ne);
@@ -1260,21 +1466,25 @@ static int page_build(struct node *n, struct ll_ledger_snap *s, const char *lot,
         p.n_events = ne;
         p.truncated = ne < t->n_events;
         p.height = t->tip.height;
-        struct page_check *pc = &n->pchecks[page_slot(lot)];
-        if (strcmp(pc->lot, lot) != 0 || pc->height != t->tip.height) {
-            /* Once per lot and height: pages are read far more often. */
-            bool ok =
-                ll_proof_build(s, t, &proof, &why) == 0 &&
-                ll_proof_verify(n->g, proof.data, proof.len, &rep, &why) == 0;
-            (void)snprintf(pc->lot, sizeof(pc->lot), "%s", lot);
-            pc->height = t->tip.height;
-            pc->verified = ok && rep.unexpanded == 0;
-            pc->partial = ok && rep.unexpanded != 0;
+        trace_digest(digest, t);
+        if (strcmp(j->check.lot, j->lot) != 0 ||
+            memcmp(j->check.digest, digest, 32) != 0) {
+            /* Once per lot and trace: pages are read far more often. */
+            struct ll_proof_report rep;
+            struct ll_errmsg why = {{0}};
+            bool ok = ll_proof_build(j->s, t, &proof, &why) == 0 &&
+                      ll_proof_verify(j->n->g, proof.data, proof.len, &rep,
+                                      &why) == 0;
+            (void)snprintf(j->check.lot, sizeof(j->check.lot), "%s", j->lot);
+            memcpy(j->check.digest, digest, 32);
+            j->check.verified = ok && rep.unexpanded == 0;
+            j->check.partial = ok && rep.unexpanded != 0;
+            j->checked = true;
         }
-        p.verified = pc->verified;
-        p.partial = pc->partial;
-        page_proof_url(p.proof_url, sizeof(p.proof_url), lot);
-        rc = ll_page_render(b, &p, as_json);
+        p.verified = j->check.verified;
+        p.partial = j->check.partial;
+        page_proof_url(p.proof_url, sizeof(p.proof_url), j->lot);
+        rc = ll_page_render(&j->out, &p, j->as_json);
     }
     for (size_t i = 0; i < ne; i++)
         ll_free(se[i]);
@@ -1283,7 +1493,7 @@ static int page_build(struct node *n, struct ll_ledger_snap *s, const char *lot,
     ll_free(st);
     ll_buf_free(&proof);
     ll_trace_free(t);
-    return rc;
+    j->rc = rc;
 }
 
 /*
@@ -1326,26 +1536,12 @@ static void get_page(struct node *n, struct ll_http_conn *c,
         reply_page(c, 400, "This code is not a valid product link", why);
         return;
     }
-    struct ll_ledger_snap *s = NULL;
-    struct ll_buf b;
-    ll_buf_init(&b, (size_t)4 << 20);
-    int rc = ll_ledger_snap_open(n->l, &s);
-    if (rc == 0)
-        rc = page_build(n, s, lot, as_json, &b, &e);
-    if (rc == LL_ENOTFOUND && !as_json)
-        reply_page(c, 404, "Unknown lot",
-                   "This lot is not on this ledger. Check the code, or ask "
-                   "the shop where you bought it.");
-    else if (rc == LL_ENOTFOUND)
-        reply_error(c, 404, "not_found", rc, "no such lot on this ledger");
-    else if (rc)
-        reply_error(c, 500, "internal", rc, ll_strerror(rc));
-    else
-        ll_http_respond(
-            c, 200, as_json ? "application/json" : "text/html; charset=utf-8",
-            b.data, b.len);
-    ll_buf_free(&b);
-    ll_ledger_snap_close(s);
+    struct read_job *j = read_new(n, c, READ_PAGE, lot);
+    if (j == NULL)
+        return;
+    j->as_json = as_json;
+    j->check = n->pchecks[page_slot(lot)];
+    read_start(n, j);
 }
 
 /* ---- expiring stock (first expired, first out) ----------------------------

@@ -1027,6 +1027,159 @@ static void test_pipelined_backlog(void)
     ll_test_rmrf(n.dir);
 }
 
+/* Send all of buf on fd. */
+static void send_all(int fd, const void *buf, size_t len)
+{
+    const char *p = buf;
+    while (len > 0) {
+        ssize_t k = write(fd, p, len);
+        ASSERT_GT(k, 0);
+        p += k;
+        len -= (size_t)k;
+    }
+}
+
+/* Whether the node has written anything on fd yet (without reading it). */
+static bool answered(int fd)
+{
+    char c;
+    ssize_t k = recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+    return k > 0 || (k < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
+}
+
+/* A lotledger_page_checks_total value from /metrics. */
+static unsigned long page_checks(struct node *n)
+{
+    struct resp r;
+    http(n, "GET", "/metrics", "text/plain", NULL, 0, &r);
+    const char *p = strstr(r.body, "\nlotledger_page_checks_total ");
+    ASSERT_NOT_NULL(p);
+    return strtoul(p + 29, NULL, 10);
+}
+
+#define BIG_LOT "01/00614141777778/10/BIG"
+#define BIG_PAGE                                                               \
+    "GET /01/00614141777778/10/BIG HTTP/1.1\r\nHost: x\r\n"                    \
+    "Connection: close\r\n\r\n"
+
+/*
+ * Traces, proofs and consumer pages run on the thread pool: while two
+ * pages of a lot of 4,000 events are being checked (each verifies every
+ * signature), /v1/status on other connections is answered, again and again;
+ * a third heavy read is refused 503 with a retry hint; and the page's check
+ * is kept until the lot's trace changes, not redone after an unrelated
+ * block.
+ */
+static void test_reads_off_loop(void)
+{
+    enum { OBS = 4000 };
+    struct node n;
+    struct resp r;
+    struct ll_buf ev = {0};
+    struct ll_buf req;
+    node_setup(&n);
+    node_start(&n, "--rate-limit", "1000000");
+    lotledger_Event *e = fx_event(lotledger_EventType_COMMISSION, FX_FARM);
+    fx_lot(e, BIG_LOT, 5000, "KGM");
+    fx_sign(&ev, NULL, e, FX_FARM);
+    post_commit(&n, &ev, &r);
+    /* OBS observations, pipelined on one connection. */
+    ll_buf_init(&req, (size_t)64 << 20);
+    for (int i = 0; i < OBS; i++) {
+        e = fx_event(lotledger_EventType_OBSERVE, FX_FARM);
+        fx_lot(e, BIG_LOT, 0, NULL);
+        e->event_time += i + 1;
+        fx_sign(&ev, NULL, e, FX_FARM);
+        ASSERT_OK(ll_buf_printf(&req,
+                                "POST /v1/events%s HTTP/1.1\r\nHost: x\r\n"
+                                "%sContent-Type: application/x-protobuf\r\n"
+                                "Content-Length: %zu\r\n\r\n",
+                                i == OBS - 1 ? "?wait=commit" : "",
+                                i == OBS - 1 ? "Connection: close\r\n" : "",
+                                ev.len));
+        ASSERT_OK(ll_buf_append(&req, ev.data, ev.len));
+    }
+    int fd = connect_node(&n);
+    ASSERT_GE(fd, 0);
+    send_all(fd, req.data, req.len);
+    size_t cap = (size_t)16 << 20;
+    char *buf = ll_malloc(cap);
+    ASSERT_NOT_NULL(buf);
+    read_all(fd, buf, cap);
+    size_t ok = 0;
+    for (const char *p = buf; (p = strstr(p, "HTTP/1.1 20")) != NULL; p++)
+        ok++;
+    ASSERT_UEQ(ok, OBS);
+    ASSERT_TRUE(strstr(buf, "\"status\":\"committed\"") != NULL);
+    ll_free(buf);
+    ll_buf_free(&req);
+
+    /* Two heavy pages and a third heavy read. */
+    int heavy[3];
+    for (int i = 0; i < 3; i++) {
+        static const char proof[] = "GET /v1/lots/" BIG_LOT "/proof HTTP/1.1"
+                                    "\r\nHost: x\r\nConnection: close\r\n\r\n";
+        heavy[i] = connect_node(&n);
+        ASSERT_GE(heavy[i], 0);
+        if (i < 2)
+            send_all(heavy[i], BIG_PAGE, sizeof(BIG_PAGE) - 1);
+        else
+            send_all(heavy[i], proof, sizeof(proof) - 1);
+    }
+    /* Three status answers while neither page is answered: the loop is
+     * free while they are checked. */
+    int statuses = 0;
+    while (statuses < 3 && !answered(heavy[0]) && !answered(heavy[1])) {
+        http(&n, "GET", "/v1/status", "text/plain", NULL, 0, &r);
+        expect(&r, 200, "\"chain_id\"");
+        statuses++;
+    }
+    ASSERT_EQ(statuses, 3);
+    ASSERT_FALSE(answered(heavy[0]) && answered(heavy[1]));
+    char *ans[3];
+    int busy = 0;
+    for (int i = 0; i < 3; i++) {
+        ans[i] = ll_malloc(cap);
+        ASSERT_NOT_NULL(ans[i]);
+        read_all(heavy[i], ans[i], cap);
+        if (strncmp(ans[i], "HTTP/1.1 503", 12) == 0) {
+            ASSERT_TRUE(strstr(ans[i], "\"retry_after\":1") != NULL);
+            busy++;
+        } else {
+            ASSERT_TRUE(strncmp(ans[i], "HTTP/1.1 200", 12) == 0);
+        }
+    }
+    /* Exactly one of the three came while two were in flight. */
+    ASSERT_EQ(busy, 1);
+    for (int i = 0; i < 2; i++)
+        if (strncmp(ans[i], "HTTP/1.1 200", 12) == 0)
+            ASSERT_TRUE(strstr(ans[i], "Verified") != NULL);
+    for (int i = 0; i < 3; i++)
+        ll_free(ans[i]);
+
+    /* The check is kept across an unrelated block, redone when the lot's
+     * own log changes. */
+    unsigned long checks = page_checks(&n);
+    ASSERT_GE(checks, 1);
+    e = fx_event(lotledger_EventType_COMMISSION, FX_PACKER);
+    fx_lot(e, "01/00614141777778/10/OTHER", 5000, "KGM");
+    fx_sign(&ev, NULL, e, FX_PACKER);
+    post_commit(&n, &ev, &r);
+    http(&n, "GET", "/01/00614141777778/10/BIG", "text/plain", NULL, 0, &r);
+    expect(&r, 200, "Verified");
+    ASSERT_UEQ(page_checks(&n), checks);
+    e = fx_event(lotledger_EventType_OBSERVE, FX_FDA);
+    fx_lot(e, BIG_LOT, 0, NULL);
+    fx_sign(&ev, NULL, e, FX_FDA);
+    post_commit(&n, &ev, &r);
+    http(&n, "GET", "/01/00614141777778/10/BIG", "text/plain", NULL, 0, &r);
+    expect(&r, 200, "Verified");
+    ASSERT_UEQ(page_checks(&n), checks + 1);
+    node_stop(&n);
+    ll_buf_free(&ev);
+    ll_test_rmrf(n.dir);
+}
+
 static const struct ll_test tests[] = {
     {"sigkill_during_ingest", test_sigkill_during_ingest},
     {"events_end_to_end", test_events_end_to_end},
@@ -1038,6 +1191,7 @@ static const struct ll_test tests[] = {
     {"consumer_page", test_consumer_page},
     {"pipelined_backlog", test_pipelined_backlog},
     {"lot_named_like_a_route", test_lot_named_like_a_route},
+    {"reads_off_loop", test_reads_off_loop},
 };
 
 LL_TEST_MAIN(tests)

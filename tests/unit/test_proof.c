@@ -159,6 +159,65 @@ static void test_observed(void)
     world_free(&w);
 }
 
+/*
+ * A legitimately large lot: 30,000 events in its log (observations by its
+ * holder and a regulator, each within its bound, and holds and releases).
+ * Its trace and proof are built, and the proof verifies offline with every
+ * event replayed.
+ */
+static void test_large_lot(void)
+{
+    enum { N = 30000 };
+    struct world w;
+    struct ll_buf b;
+    struct ll_buf ev = {0};
+    struct ll_proof_report r;
+    struct ll_errmsg e = {{0}};
+    world_open(&w);
+    struct ll_block *blk = fx_begin(w.l);
+    lotledger_Event *x = fx_event(lotledger_EventType_COMMISSION, FX_FARM);
+    fx_lot(x, L_A, 1000, "KGM");
+    fx_sign(&ev, NULL, x, FX_FARM);
+    fx_add(blk, &ev);
+    size_t n = 1;
+    for (uint32_t i = 0; n < N; i++) {
+        enum fx_org org =
+            i < 2 * LL_RULES_MAX_NOTES && (i & 1) ? FX_FDA : FX_FARM;
+        lotledger_EventType type = i < 2 * LL_RULES_MAX_NOTES
+                                       ? lotledger_EventType_OBSERVE
+                                   : (i & 1) ? lotledger_EventType_RELEASE
+                                             : lotledger_EventType_HOLD;
+        x = fx_event(type, org);
+        fx_lot(x, L_A, 0, NULL);
+        x->event_time += i;
+        if (type == lotledger_EventType_HOLD)
+            (void)snprintf(x->reason, sizeof(x->reason), "sampling");
+        fx_sign(&ev, NULL, x, org);
+        fx_add(blk, &ev);
+        if (++n % 5000 == 0) {
+            fx_commit(w.l, blk);
+            blk = fx_begin(w.l);
+        }
+    }
+    fx_commit(w.l, blk);
+    ASSERT_OK(ll_ledger_snap_open(w.l, &w.s));
+    struct ll_trace *t = trace(&w, L_A, LL_TRACE_BACKWARD, 16);
+    ASSERT_UEQ(t->n_events, N);
+    struct ll_buf json;
+    ll_buf_init(&json, (size_t)256 << 20);
+    ASSERT_OK(ll_trace_json(t, &json));
+    ll_buf_free(&json);
+    build(&w, t, &b);
+    ASSERT_OK(ll_proof_verify(w.g, b.data, b.len, &r, &e));
+    ASSERT_UEQ(r.events, N);
+    ASSERT_UEQ(r.rules_checked, 1);
+    ASSERT_UEQ(r.unexpanded, 0);
+    ll_buf_free(&b);
+    ll_buf_free(&ev);
+    ll_trace_free(t);
+    world_free(&w);
+}
+
 static void test_every_byte_flipped(void)
 {
     struct world w;
@@ -473,6 +532,7 @@ static void test_format(void)
 static const struct ll_test tests[] = {
     {"valid", test_valid},
     {"observed", test_observed},
+    {"large_lot", test_large_lot},
     {"every_byte_flipped", test_every_byte_flipped},
     {"tampered", test_tampered},
     {"no_quorum", test_no_quorum},
