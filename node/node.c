@@ -870,6 +870,16 @@ static json_t *lot_json(const lotledger_LotState *st)
     if (st->has_master && st->master.product[0] != '\0')
         (void)json_object_set_new(j, "product",
                                   json_string(st->master.product));
+    json_t *pa = json_array();
+    for (size_t i = 0; i < st->parties_count; i++) {
+        json_t *o = json_object();
+        (void)json_object_set_new(o, "org", json_string(st->parties[i].org));
+        (void)json_object_set_new(o, "held", json_boolean(st->parties[i].held));
+        (void)json_object_set_new(o, "notes",
+                                  json_integer(st->parties[i].notes));
+        (void)json_array_append_new(pa, o);
+    }
+    (void)json_object_set_new(j, "parties", pa);
     return j;
 }
 
