@@ -894,10 +894,10 @@ static void test_schema_version(void)
     struct ll_errmsg e = {{0}};
     ASSERT_ERR(ll_ledger_open(&w.l, w.dir, w.g, &e), LL_EVERSION);
     ASSERT_TRUE(strstr(e.text, "schema version 1 and this build reads "
-                               "version 3") != NULL);
+                               "version 4") != NULL);
     put_schema(w.dir, 0); /* three bytes */
     ASSERT_ERR(ll_ledger_open(&w.l, w.dir, w.g, &e), LL_ECORRUPT);
-    put_schema(w.dir, 3);
+    put_schema(w.dir, 4);
     world_open(&w);
     struct ll_ledger_tip after;
     ll_ledger_tip(w.l, &after);
