@@ -285,7 +285,8 @@ LL_NODISCARD int ll_ledger_lots_scan(const struct ll_ledger_snap *s,
 /*
  * One state-map multiproof, at the view's tip, for nkeys 32-byte keys
  * (lot or organisation keys), appended to out (ll_smt_prove's encoding).
- * Uses the ledger's node cache: call it from the ledger's own thread.
+ * Uses the ledger's node cache: call it from the ledger's own thread,
+ * unless s is detached (ll_ledger_snap_detach), which reads only the store.
  * Returns: 0, LL_ENOMEM, LL_ETOOBIG, LL_ESTORE, LL_ECORRUPT.
  */
 LL_NODISCARD int ll_ledger_state_proof(const struct ll_ledger_snap *s,

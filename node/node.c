@@ -950,7 +950,10 @@ static bool trace_query(struct ll_http_conn *c, const struct ll_http_req *r,
 /* ---- heavy reads on the thread pool --------------------------------------
  */
 
-enum read_kind { READ_TRACE, READ_PROOF, READ_PAGE };
+enum read_kind { READ_TRACE, READ_PROOF, READ_PAGE, READ_LOG };
+
+/* GET /v1/lots/{lot}/log: events per page (default and most). */
+#define LOG_PAGE_MAX 1000
 
 /*
  * One trace, proof or consumer page. The loop fills the question and opens
@@ -967,6 +970,8 @@ struct read_job {
     uint32_t depth;
     bool dot;                 /* trace: format=dot */
     bool as_json;             /* page: the JSON form */
+    uint64_t after;           /* log: the first position asked for */
+    uint64_t limit;           /* log: events asked for, 1..LOG_PAGE_MAX */
     struct ll_ledger_snap *s; /* owned; detached */
     struct page_check check;  /* page: the cached check (in), then the one
                                  used (out) */
@@ -977,6 +982,7 @@ struct read_job {
 };
 
 static void page_job(struct read_job *j);
+static void log_job(struct read_job *j);
 
 /* Thread pool: build the answer into j->out. */
 static void read_work(uv_work_t *req)
@@ -985,6 +991,10 @@ static void read_work(uv_work_t *req)
     struct ll_trace *t = NULL;
     if (j->kind == READ_PAGE) {
         page_job(j);
+        return;
+    }
+    if (j->kind == READ_LOG) {
+        log_job(j);
         return;
     }
     j->rc = ll_trace_build(j->s, j->lot, j->dir, j->depth, &t, &j->e);
@@ -1008,6 +1018,8 @@ static void reply_trace(struct read_job *j)
         reply_error(c, 404, "not_found", rc, j->e.text);
     else if (rc == LL_EINVAL)
         reply_error(c, 400, "bad_lot_id", rc, j->e.text);
+    else if (rc == LL_ERANGE)
+        reply_error(c, 400, "bad_query", rc, why);
     else if (rc == LL_ETOOBIG)
         reply_error(c, 413, "trace_too_large", rc, why);
     else if (rc)
@@ -1150,6 +1162,300 @@ static void get_trace(struct node *n, struct ll_http_conn *c,
     j->dir = td;
     j->depth = (uint32_t)depth;
     j->dot = format[0] == 'd';
+    read_start(n, j);
+}
+
+/* ---- a lot's log, page by page ------------------------------------------- */
+
+/* The positions of a lot's log, in order (ll_ledger_lot_events). */
+struct log_walk {
+    struct ll_ledger_pos *pos; /* n entries */
+    uint64_t n;
+    uint64_t cap;
+};
+
+static int log_walk_cb(void *arg, uint64_t seq, uint64_t height, uint32_t index)
+{
+    struct log_walk *w = arg;
+    if (seq != w->n || seq >= w->cap)
+        return LL_ECORRUPT; /* more entries than the state's count */
+    w->pos[w->n].height = height;
+    w->pos[w->n].index = index;
+    w->n++;
+    return 0;
+}
+
+/* Read events [first, first + count) of w (bytes into scratch); their
+ * leaves go to leaves, the page's JSON forms (if page) to page. */
+static int log_read(const struct read_job *j, const struct log_walk *w,
+                    uint64_t first, size_t count, uint8_t (*leaves)[32],
+                    json_t *page, struct ll_buf *scratch)
+{
+    size_t lens[256];
+    struct ll_signed_event *se = ll_malloc(sizeof(*se));
+    int rc = se == NULL ? LL_ENOMEM : 0;
+    ll_buf_reset(scratch);
+    if (rc == 0)
+        rc = ll_ledger_events_at(j->s, w->pos + first, count, scratch, lens);
+    size_t off = 0;
+    for (size_t i = 0; rc == 0 && i < count; i++) {
+        const struct ll_ledger_pos *p = &w->pos[first + i];
+        rc = ll_signed_event_decode(se, scratch->data + off, lens[i], NULL);
+        off += lens[i];
+        if (rc) {
+            rc = LL_ECORRUPT;
+            break;
+        }
+        ll_lot_leaf(leaves[first + i], p->height, p->index, se->id);
+        if (page == NULL || first + i < j->after ||
+            first + i >= j->after + j->limit)
+            continue;
+        json_t *o = json_object();
+        json_t *x = ll_signed_event_to_json(se);
+        if (o == NULL || x == NULL) {
+            json_decref(o);
+            json_decref(x);
+            rc = LL_ENOMEM;
+            break;
+        }
+        (void)json_object_set_new(o, "seq",
+                                  json_integer((json_int_t)(first + i)));
+        (void)json_object_set_new(o, "height",
+                                  json_integer((json_int_t)p->height));
+        (void)json_object_set_new(o, "index", json_integer(p->index));
+        (void)json_object_set_new(o, "signed_event", x);
+        (void)json_array_append_new(page, o);
+    }
+    ll_free(se);
+    return rc;
+}
+
+/* Bytes as a JSON hex string (any length), or NULL. */
+static json_t *hex_bytes(const uint8_t *p, size_t n)
+{
+    size_t cap = 2 * n + 1;
+    char *hex = ll_malloc(cap);
+    json_t *j = NULL;
+    if (hex != NULL && ll_hex_encode(hex, cap, p, n) == 0)
+        j = json_string(hex);
+    ll_free(hex);
+    return j;
+}
+
+/*
+ * What binds the page's log root to a committed block: the lot's
+ * committed state bytes, their compact state proof against the block's
+ * state root (proof-format.md section 4), the block's header and commit.
+ */
+static int log_binding(const struct read_job *j, json_t *o)
+{
+    struct ll_buf st;
+    struct ll_buf sp;
+    struct ll_buf bits;
+    struct ll_buf hashes;
+    struct ll_header h;
+    struct ll_commit *cm = ll_malloc(sizeof(*cm));
+    uint8_t hb[LL_HEADER_LEN];
+    uint8_t cb[LL_COMMIT_MAX];
+    uint8_t key[32];
+    struct ll_ledger_tip tip;
+    ll_ledger_snap_tip(j->s, &tip);
+    ll_lot_key(key, j->lot);
+    ll_buf_init(&st, LL_EVENT_MAX_BYTES);
+    ll_buf_init(&sp, LL_PROOF_MAX_BYTES);
+    ll_buf_init(&bits, LL_PROOF_MAX_BYTES);
+    ll_buf_init(&hashes, LL_PROOF_MAX_BYTES);
+    int rc = cm == NULL ? LL_ENOMEM : ll_ledger_lot_bytes(j->s, j->lot, &st);
+    if (rc == 0)
+        rc = ll_ledger_state_proof(j->s, key, 1, &sp);
+    if (rc == 0)
+        rc = ll_smt_proof_compact(&bits, &hashes, key, 1, sp.data, sp.len);
+    if (rc == 0)
+        rc = ll_ledger_block(j->s, tip.height, &h, cm);
+    size_t cl = rc == 0 ? ll_commit_encode(cb, sizeof(cb), cm) : 0;
+    if (rc == 0 && cl == 0)
+        rc = LL_ECORRUPT;
+    if (rc == 0) {
+        ll_header_encode(hb, &h);
+        (void)json_object_set_new(o, "state", hex_bytes(st.data, st.len));
+        (void)json_object_set_new(o, "state_bits",
+                                  hex_bytes(bits.data, bits.len));
+        (void)json_object_set_new(o, "state_hashes",
+                                  hex_bytes(hashes.data, hashes.len));
+        (void)json_object_set_new(o, "header", hex_bytes(hb, sizeof(hb)));
+        (void)json_object_set_new(o, "commit", hex_bytes(cb, cl));
+    }
+    ll_buf_free(&st);
+    ll_buf_free(&sp);
+    ll_buf_free(&bits);
+    ll_buf_free(&hashes);
+    ll_free(cm);
+    return rc;
+}
+
+/*
+ * Thread pool: events [after, after + limit) of the lot's log as JSON,
+ * with the range proof of their log leaves against the lot's committed
+ * log root (docs/api.md, "A lot's log, page by page"). Every event of the
+ * log is read to rebuild the leaves outside the page, and the whole log
+ * must give the committed root.
+ */
+static void log_job(struct read_job *j)
+{
+    lotledger_LotState *st = ll_malloc(sizeof(*st));
+    struct log_walk w = {NULL, 0, 0};
+    uint8_t(*leaves)[32] = NULL;
+    uint8_t(*proof)[32] = ll_malloc((size_t)LL_MERKLE_MAX_RANGE * 32);
+    struct ll_buf scratch;
+    json_t *page = json_array();
+    json_t *o = NULL;
+    struct ll_ledger_tip tip;
+    ll_buf_init(&scratch, (size_t)64 << 20);
+    ll_ledger_snap_tip(j->s, &tip);
+    int rc = st == NULL || proof == NULL || page == NULL
+                 ? LL_ENOMEM
+                 : ll_ledger_lot(j->s, j->lot, st);
+    if (rc == LL_ENOTFOUND)
+        (void)ll_errmsg_set(&j->e, rc, "no such lot on this ledger");
+    if (rc == 0 && j->after > st->events)
+        rc = ll_errmsg_set(&j->e, LL_ERANGE,
+                           "after: the lot's log has %llu events",
+                           (unsigned long long)st->events);
+    if (rc == 0 && st->events > SIZE_MAX / 32)
+        rc = LL_ETOOBIG;
+    if (rc == 0) {
+        w.cap = st->events;
+        w.pos = ll_calloc(st->events + 1, sizeof(*w.pos));
+        leaves = ll_calloc(st->events + 1, 32);
+        rc = w.pos == NULL || leaves == NULL ? LL_ENOMEM : 0;
+    }
+    if (rc == 0)
+        rc = ll_ledger_lot_events(j->s, j->lot, log_walk_cb, &w);
+    if (rc == 0 && w.n != st->events)
+        rc = LL_ECORRUPT;
+    for (uint64_t i = 0; rc == 0 && i < w.n; i += 256) {
+        size_t count = w.n - i < 256 ? (size_t)(w.n - i) : 256;
+        rc = log_read(j, &w, i, count, leaves, page, &scratch);
+    }
+    uint8_t root[32];
+    if (rc == 0)
+        rc = ll_merkle_root(root, (const uint8_t(*)[32])leaves, w.n);
+    if (rc == 0 &&
+        (st->log_root.size != 32 || memcmp(root, st->log_root.bytes, 32) != 0))
+        rc = ll_errmsg_set(&j->e, LL_ECORRUPT,
+                           "lot %s: its stored log does not give its log root",
+                           j->lot);
+    uint64_t end = j->after + j->limit < w.n ? j->after + j->limit : w.n;
+    size_t np = 0;
+    if (rc == 0 && end > j->after)
+        rc = ll_merkle_range_prove(proof, &np, (const uint8_t(*)[32])leaves,
+                                   w.n, j->after, end);
+    if (rc == 0 && (o = json_object()) == NULL)
+        rc = LL_ENOMEM;
+    if (rc == 0) {
+        json_t *pa = json_array();
+        for (size_t i = 0; i < np; i++)
+            (void)json_array_append_new(pa, hex_json(proof[i], 32));
+        (void)json_object_set_new(o, "lot", json_string(j->lot));
+        (void)json_object_set_new(o, "height",
+                                  json_integer((json_int_t)tip.height));
+        (void)json_object_set_new(o, "block", hex_json(tip.hash, 32));
+        (void)json_object_set_new(o, "state_root",
+                                  hex_json(tip.state_root, 32));
+        (void)json_object_set_new(o, "log_size", json_integer((json_int_t)w.n));
+        (void)json_object_set_new(o, "log_root", hex_json(root, 32));
+        (void)json_object_set_new(o, "after",
+                                  json_integer((json_int_t)j->after));
+        (void)json_object_set_new(
+            o, "next", end < w.n ? json_integer((json_int_t)end) : json_null());
+        (void)json_object_set(o, "events", page);
+        (void)json_object_set_new(o, "proof", pa);
+        rc = log_binding(j, o);
+    }
+    if (rc == 0) {
+        size_t flags = JSON_COMPACT | JSON_PRESERVE_ORDER;
+        size_t need = json_dumpb(o, NULL, 0, flags);
+        char *text = need > 0 ? ll_malloc(need) : NULL;
+        rc = text == NULL || json_dumpb(o, text, need, flags) != need
+                 ? LL_ENOMEM
+                 : ll_buf_append(&j->out, text, need);
+        ll_free(text);
+    }
+    json_decref(o);
+    json_decref(page);
+    ll_buf_free(&scratch);
+    ll_free(w.pos);
+    ll_free(leaves);
+    ll_free(proof);
+    ll_free(st);
+    j->rc = rc;
+}
+
+/* A non-negative decimal query parameter at most max; false after a 400. */
+static bool query_u64(struct ll_http_conn *c, const struct ll_http_req *r,
+                      const char *name, uint64_t max, uint64_t *out)
+{
+    char v[24] = "";
+    char d[120];
+    int q = ll_http_query_get(r->query, name, v, sizeof(v));
+    char *end = v;
+    unsigned long long x = 0;
+    if (q == 1 && v[0] >= '0' && v[0] <= '9') {
+        errno = 0;
+        x = strtoull(v, &end, 10);
+    }
+    if (q < 0 || (q == 1 && (v[0] < '0' || v[0] > '9' || *end != '\0' ||
+                             errno != 0 || x > max))) {
+        (void)snprintf(d, sizeof(d), "%s: a number from 0 to %llu", name,
+                       (unsigned long long)max);
+        reply_error(c, 400, "bad_query", LL_EINVAL, d);
+        return false;
+    }
+    if (q == 1)
+        *out = x;
+    return true;
+}
+
+/* GET /v1/lots/{lot}/log?after=N&limit=M */
+static void get_log(struct node *n, struct ll_http_conn *c,
+                    const struct ll_http_req *r, const char *lotp,
+                    size_t lotlen)
+{
+    static const char *const params[] = {"after", "limit", NULL};
+    char lot[LL_LOTID_MAX + 1];
+    char bad[80];
+    char d[200];
+    struct ll_errmsg e = {{0}};
+    uint64_t after = 0;
+    uint64_t limit = LOG_PAGE_MAX;
+    if (lotlen > LL_LOTID_MAX) {
+        reply_error(c, 400, "bad_lot_id", LL_EINVAL, "lot id too long");
+        return;
+    }
+    memcpy(lot, lotp, lotlen);
+    lot[lotlen] = '\0';
+    if (ll_lotid_check(lot, &e) != 0) {
+        reply_error(c, 400, "bad_lot_id", LL_EINVAL, e.text);
+        return;
+    }
+    if (ll_http_query_check(r->query, params, bad, sizeof(bad)) != 0) {
+        (void)snprintf(d, sizeof(d), "unknown query parameter '%s'", bad);
+        reply_error(c, 400, "bad_query", LL_EINVAL, d);
+        return;
+    }
+    if (!query_u64(c, r, "after", (uint64_t)1 << 48, &after) ||
+        !query_u64(c, r, "limit", LOG_PAGE_MAX, &limit))
+        return;
+    if (limit == 0) {
+        reply_error(c, 400, "bad_query", LL_EINVAL,
+                    "limit: a number from 1 to 1000");
+        return;
+    }
+    struct read_job *j = read_new(n, c, READ_LOG, lot);
+    if (j == NULL)
+        return;
+    j->after = after;
+    j->limit = limit;
     read_start(n, j);
 }
 
@@ -1751,8 +2057,12 @@ static void handle(void *arg, struct ll_http_conn *c,
             len > 15 && rl > 15 && strcmp(r->raw_path + rl - 6, "/trace") == 0;
         bool proof =
             len > 15 && rl > 15 && strcmp(r->raw_path + rl - 6, "/proof") == 0;
+        bool log =
+            len > 13 && rl > 13 && strcmp(r->raw_path + rl - 4, "/log") == 0;
         if (trace || proof)
             get_trace(n, c, r, p + 9, len - 15, proof);
+        else if (log)
+            get_log(n, c, r, p + 9, len - 13);
         else
             get_lot(n, c, p + 9);
     } else if (strncmp(p, "/v1/events/", 11) == 0) {

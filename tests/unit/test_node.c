@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "../../ledger/event_json.h"
+#include "../../ledger/internal.h"
 #include "../../ledger/proof.h"
 #include "ledger_fixture.h"
 
@@ -1180,6 +1181,256 @@ static void test_reads_off_loop(void)
     ll_test_rmrf(n.dir);
 }
 
+/* GET path; the whole answer (a large one too) parsed as JSON. */
+static json_t *get_json(struct node *n, const char *path, int *status)
+{
+    char req[1024];
+    int len = snprintf(req, sizeof(req),
+                       "GET %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                       "\r\n",
+                       path);
+    int fd = connect_node(n);
+    ASSERT_GE(fd, 0);
+    send_all(fd, req, (size_t)len);
+    size_t cap = (size_t)32 << 20;
+    char *buf = ll_malloc(cap);
+    ASSERT_NOT_NULL(buf);
+    read_all(fd, buf, cap);
+    ASSERT_TRUE(strncmp(buf, "HTTP/1.1 ", 9) == 0);
+    *status = (int)strtol(buf + 9, NULL, 10);
+    const char *b = strstr(buf, "\r\n\r\n");
+    ASSERT_NOT_NULL(b);
+    json_error_t err;
+    json_t *j = json_loads(b + 4, 0, &err);
+    if (j == NULL)
+        ll_test_fail(__FILE__, __LINE__, "not JSON: %s", err.text);
+    ll_free(buf);
+    return j;
+}
+
+/* Hex string field f of o, decoded (heap; *got bytes). */
+static uint8_t *hex_field(json_t *o, const char *f, size_t *got)
+{
+    const char *h = json_string_value(json_object_get(o, f));
+    if (h == NULL)
+        ll_test_fail(__FILE__, __LINE__, "no field %s", f);
+    size_t n = strlen(h) / 2;
+    uint8_t *out = ll_malloc(n + 1);
+    ASSERT_NOT_NULL(out);
+    ASSERT_OK(ll_hex_decode(out, n, h, strlen(h)));
+    *got = n;
+    return out;
+}
+
+/*
+ * Check one page of GET /v1/lots/{lot}/log as a third party would: the
+ * commit is signed by the genesis validators, the lot's state is in the
+ * header's state root, and the page's events are positions [after, next)
+ * of a log of the state's size with the state's log root. Returns the
+ * page's event count; ids go to ids[after..].
+ */
+static size_t check_log_page(json_t *o, const struct ll_genesis *g,
+                             const char *lot, uint64_t after,
+                             uint8_t (*ids)[32], uint64_t *size)
+{
+    size_t n = 0;
+    struct ll_errmsg e = {{0}};
+    uint8_t *hb = hex_field(o, "header", &n);
+    struct ll_header h;
+    ASSERT_OK(ll_header_decode(&h, hb, n));
+    struct ll_commit *cm = ll_malloc(sizeof(*cm));
+    ASSERT_NOT_NULL(cm);
+    uint8_t *cb = hex_field(o, "commit", &n);
+    ASSERT_OK(ll_commit_decode(cm, cb, n));
+    struct ll_valset *vs = ll_malloc(sizeof(*vs));
+    ASSERT_NOT_NULL(vs);
+    ASSERT_OK(ll_valset_from_genesis(vs, g));
+    ASSERT_OK(ll_commit_verify(&h, cm, vs, &e));
+    size_t sl = 0;
+    size_t bl = 0;
+    size_t hl = 0;
+    uint8_t *st = hex_field(o, "state", &sl);
+    uint8_t *bits = hex_field(o, "state_bits", &bl);
+    uint8_t *hashes = hex_field(o, "state_hashes", &hl);
+    uint8_t key[32];
+    uint8_t vh[32];
+    ll_lot_key(key, lot);
+    ll_tagged_hash(vh, LL_TAG_SMT_VALUE, st, sl);
+    ASSERT_OK(
+        ll_smt_verify_compact(h.state_root, key, vh, 1, bits, bl, hashes, hl));
+    lotledger_LotState *ls = ll_malloc(sizeof(*ls));
+    ASSERT_NOT_NULL(ls);
+    ASSERT_OK(ll_ledger__lot_decode(ls, st, sl));
+    *size = ls->events;
+    ASSERT_EQ(json_integer_value(json_object_get(o, "log_size")),
+              (json_int_t)ls->events);
+    ASSERT_UEQ(json_integer_value(json_object_get(o, "after")), after);
+    json_t *evs = json_object_get(o, "events");
+    size_t k = json_array_size(evs);
+    uint8_t(*leaves)[32] = ll_calloc(k + 1, 32);
+    ASSERT_NOT_NULL(leaves);
+    for (size_t i = 0; i < k; i++) {
+        json_t *x = json_array_get(evs, i);
+        ASSERT_UEQ(json_integer_value(json_object_get(x, "seq")), after + i);
+        char *text = json_dumps(json_object_get(x, "signed_event"), 0);
+        ASSERT_NOT_NULL(text);
+        struct ll_buf pb;
+        lotledger_Event *scratch = ll_malloc(sizeof(*scratch));
+        struct ll_signed_event *se = ll_malloc(sizeof(*se));
+        ASSERT_TRUE(scratch != NULL && se != NULL);
+        ll_buf_init(&pb, LL_EVENT_MAX_BYTES);
+        ASSERT_OK(
+            ll_signed_event_json_decode(&pb, scratch, text, strlen(text), &e));
+        ASSERT_OK(ll_signed_event_decode(se, pb.data, pb.len, NULL));
+        memcpy(ids[after + i], se->id, 32);
+        ll_lot_leaf(leaves[i],
+                    (uint64_t)json_integer_value(json_object_get(x, "height")),
+                    (uint32_t)json_integer_value(json_object_get(x, "index")),
+                    se->id);
+        ll_buf_free(&pb);
+        ll_free(scratch);
+        ll_free(se);
+        free(text); /* jansson's allocator */
+    }
+    json_t *pa = json_object_get(o, "proof");
+    size_t np = json_array_size(pa);
+    uint8_t(*proof)[32] = ll_calloc(np + 1, 32);
+    ASSERT_NOT_NULL(proof);
+    for (size_t i = 0; i < np; i++) {
+        const char *hx = json_string_value(json_array_get(pa, i));
+        ASSERT_OK(ll_hex_decode(proof[i], 32, hx, strlen(hx)));
+    }
+    if (k > 0) {
+        ASSERT_OK(ll_merkle_range_verify(
+            ls->log_root.bytes, ls->events, after, after + k,
+            (const uint8_t(*)[32])leaves, &proof[0][0], np * 32));
+        /* One event moved is caught. */
+        if (k > 1) {
+            uint8_t t[32];
+            memcpy(t, leaves[0], 32);
+            memcpy(leaves[0], leaves[1], 32);
+            memcpy(leaves[1], t, 32);
+            ASSERT_ERR(ll_merkle_range_verify(
+                           ls->log_root.bytes, ls->events, after, after + k,
+                           (const uint8_t(*)[32])leaves, &proof[0][0], np * 32),
+                       LL_EPROOF);
+        }
+    }
+    ll_free(hb);
+    ll_free(cb);
+    ll_free(cm);
+    ll_free(vs);
+    ll_free(st);
+    ll_free(bits);
+    ll_free(hashes);
+    ll_free(ls);
+    ll_free(leaves);
+    ll_free(proof);
+    return k;
+}
+
+/*
+ * A lot's log, page by page: every page of a lot of 1,201 events checks
+ * against the committed block (quorum, state proof, range proof), the
+ * pages together are the whole log in order, and bad queries are 400s.
+ */
+static void test_lot_log_pages(void)
+{
+    enum { OBS = 1200, LIMIT = 500 };
+    struct node n;
+    struct resp r;
+    struct ll_buf ev = {0};
+    struct ll_buf req;
+    node_setup(&n);
+    node_start(&n, "--rate-limit", "1000000");
+    struct ll_genesis *g = fx_genesis();
+    lotledger_Event *e = fx_event(lotledger_EventType_COMMISSION, FX_FARM);
+    fx_lot(e, BIG_LOT, 5000, "KGM");
+    fx_sign(&ev, NULL, e, FX_FARM);
+    post_commit(&n, &ev, &r);
+    ll_buf_init(&req, (size_t)64 << 20);
+    for (int i = 0; i < OBS; i++) {
+        e = fx_event(lotledger_EventType_OBSERVE, i & 1 ? FX_FDA : FX_FARM);
+        fx_lot(e, BIG_LOT, 0, NULL);
+        e->event_time += i + 1;
+        fx_sign(&ev, NULL, e, i & 1 ? FX_FDA : FX_FARM);
+        ASSERT_OK(ll_buf_printf(&req,
+                                "POST /v1/events%s HTTP/1.1\r\nHost: x\r\n"
+                                "%sContent-Type: application/x-protobuf\r\n"
+                                "Content-Length: %zu\r\n\r\n",
+                                i == OBS - 1 ? "?wait=commit" : "",
+                                i == OBS - 1 ? "Connection: close\r\n" : "",
+                                ev.len));
+        ASSERT_OK(ll_buf_append(&req, ev.data, ev.len));
+    }
+    int fd = connect_node(&n);
+    ASSERT_GE(fd, 0);
+    send_all(fd, req.data, req.len);
+    size_t cap = (size_t)16 << 20;
+    char *buf = ll_malloc(cap);
+    ASSERT_NOT_NULL(buf);
+    read_all(fd, buf, cap);
+    ASSERT_TRUE(strstr(buf, "\"status\":\"committed\"") != NULL);
+    ll_free(buf);
+    ll_buf_free(&req);
+
+    uint8_t(*ids)[32] = ll_calloc(OBS + 1, 32);
+    ASSERT_NOT_NULL(ids);
+    uint64_t after = 0;
+    uint64_t size = 0;
+    int pages = 0;
+    for (;;) {
+        char path[256];
+        int status = 0;
+        (void)snprintf(path, sizeof(path),
+                       "/v1/lots/%s/log?after=%llu&limit=%d", BIG_LOT,
+                       (unsigned long long)after, LIMIT);
+        json_t *o = get_json(&n, path, &status);
+        ASSERT_EQ(status, 200);
+        size_t k = check_log_page(o, g, BIG_LOT, after, ids, &size);
+        ASSERT_UEQ(size, OBS + 1);
+        json_t *next = json_object_get(o, "next");
+        pages++;
+        after += k;
+        if (json_is_null(next)) {
+            json_decref(o);
+            break;
+        }
+        ASSERT_UEQ(k, LIMIT);
+        ASSERT_UEQ(json_integer_value(next), after);
+        json_decref(o);
+    }
+    ASSERT_EQ(pages, 3);
+    ASSERT_UEQ(after, OBS + 1);
+    for (size_t i = 1; i <= OBS; i++)
+        ASSERT_FALSE(memcmp(ids[i], ids[i - 1], 32) == 0);
+    /* The end of the log: an empty page; past it, and bad queries: 400. */
+    int status = 0;
+    char path[256];
+    (void)snprintf(path, sizeof(path), "/v1/lots/%s/log?after=%d", BIG_LOT,
+                   OBS + 1);
+    json_t *o = get_json(&n, path, &status);
+    ASSERT_EQ(status, 200);
+    ASSERT_UEQ(json_array_size(json_object_get(o, "events")), 0);
+    json_decref(o);
+    static const char *const bad[] = {"?after=1202", "?limit=0", "?limit=1001",
+                                      "?after=-1",   "?page=2",  "?after=1x"};
+    for (size_t i = 0; i < LL_ARRAY_LEN(bad); i++) {
+        (void)snprintf(path, sizeof(path), "/v1/lots/%s/log%s", BIG_LOT,
+                       bad[i]);
+        http(&n, "GET", path, "text/plain", NULL, 0, &r);
+        expect(&r, 400, "bad_query");
+    }
+    http(&n, "GET", "/v1/lots/01/00614141777778/10/NONE/log", "text/plain",
+         NULL, 0, &r);
+    expect(&r, 404, "not_found");
+    ll_free(ids);
+    ll_free(g);
+    node_stop(&n);
+    ll_buf_free(&ev);
+    ll_test_rmrf(n.dir);
+}
+
 static const struct ll_test tests[] = {
     {"sigkill_during_ingest", test_sigkill_during_ingest},
     {"events_end_to_end", test_events_end_to_end},
@@ -1192,6 +1443,7 @@ static const struct ll_test tests[] = {
     {"pipelined_backlog", test_pipelined_backlog},
     {"lot_named_like_a_route", test_lot_named_like_a_route},
     {"reads_off_loop", test_reads_off_loop},
+    {"lot_log_pages", test_lot_log_pages},
 };
 
 LL_TEST_MAIN(tests)
