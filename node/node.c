@@ -1218,8 +1218,8 @@ static int log_read(const struct read_job *j, const struct log_walk *w,
             rc = LL_ENOMEM;
             break;
         }
-        (void)json_object_set_new(o, "seq",
-                                  json_integer((json_int_t)(first + i)));
+        (void)json_object_set_new(
+            o, "seq", json_integer((json_int_t)first + (json_int_t)i));
         (void)json_object_set_new(o, "height",
                                   json_integer((json_int_t)p->height));
         (void)json_object_set_new(o, "index", json_integer(p->index));
@@ -1294,6 +1294,84 @@ static int log_binding(const struct read_job *j, json_t *o)
 }
 
 /*
+ * Every leaf of the lot's log (st: its committed state) into *leaves
+ * (heap, w->n of them), the page's events into page; the leaves must give
+ * the committed log root.
+ */
+static int log_leaves(const struct read_job *j, const lotledger_LotState *st,
+                      struct log_walk *w, uint8_t (**leaves)[32], json_t *page)
+{
+    struct ll_buf scratch;
+    uint8_t root[32];
+    if (st->events > SIZE_MAX / 64)
+        return LL_ETOOBIG;
+    w->cap = st->events;
+    w->pos = ll_calloc(st->events + 1, sizeof(*w->pos));
+    *leaves = ll_calloc(st->events + 1, 32);
+    int rc = w->pos == NULL || *leaves == NULL ? LL_ENOMEM : 0;
+    ll_buf_init(&scratch, (size_t)64 << 20);
+    if (rc == 0)
+        rc = ll_ledger_lot_events(j->s, j->lot, log_walk_cb, w);
+    if (rc == 0 && w->n != st->events)
+        rc = LL_ECORRUPT;
+    for (uint64_t i = 0; rc == 0 && i < w->n; i += 256) {
+        size_t count = w->n - i < 256 ? (size_t)(w->n - i) : 256;
+        rc = log_read(j, w, i, count, *leaves, page, &scratch);
+    }
+    ll_buf_free(&scratch);
+    if (rc == 0)
+        rc = ll_merkle_root(root, (const uint8_t(*)[32]) * leaves, w->n);
+    if (rc == 0 &&
+        (st->log_root.size != 32 || memcmp(root, st->log_root.bytes, 32) != 0))
+        rc = LL_ECORRUPT;
+    return rc;
+}
+
+/* The page's JSON answer into j->out (docs/api.md). */
+static int log_answer(struct read_job *j, const lotledger_LotState *st,
+                      json_t *page, const uint8_t (*proof)[32], size_t np,
+                      uint64_t end)
+{
+    struct ll_ledger_tip tip;
+    json_t *o = json_object();
+    json_t *pa = json_array();
+    if (o == NULL || pa == NULL) {
+        json_decref(o);
+        json_decref(pa);
+        return LL_ENOMEM;
+    }
+    ll_ledger_snap_tip(j->s, &tip);
+    for (size_t i = 0; i < np; i++)
+        (void)json_array_append_new(pa, hex_json(proof[i], 32));
+    (void)json_object_set_new(o, "lot", json_string(j->lot));
+    (void)json_object_set_new(o, "height",
+                              json_integer((json_int_t)tip.height));
+    (void)json_object_set_new(o, "block", hex_json(tip.hash, 32));
+    (void)json_object_set_new(o, "state_root", hex_json(tip.state_root, 32));
+    (void)json_object_set_new(o, "log_size",
+                              json_integer((json_int_t)st->events));
+    (void)json_object_set_new(o, "log_root", hex_json(st->log_root.bytes, 32));
+    (void)json_object_set_new(o, "after", json_integer((json_int_t)j->after));
+    (void)json_object_set_new(o, "next",
+                              end < st->events ? json_integer((json_int_t)end)
+                                               : json_null());
+    (void)json_object_set(o, "events", page);
+    (void)json_object_set_new(o, "proof", pa);
+    int rc = log_binding(j, o);
+    if (rc == 0) {
+        size_t flags = JSON_COMPACT | JSON_PRESERVE_ORDER;
+        size_t need = json_dumpb(o, NULL, 0, flags);
+        char *text = need > 0 ? ll_malloc(need) : NULL;
+        rc = text == NULL || json_dumpb(o, text, need, flags) != need
+                 ? LL_ENOMEM
+                 : ll_buf_append(&j->out, text, need);
+        ll_free(text);
+    }
+    json_decref(o);
+    return rc;
+}
+
+/*
  * Thread pool: events [after, after + limit) of the lot's log as JSON,
  * with the range proof of their log leaves against the lot's committed
  * log root (docs/api.md, "A lot's log, page by page"). Every event of the
@@ -1306,12 +1384,7 @@ static void log_job(struct read_job *j)
     struct log_walk w = {NULL, 0, 0};
     uint8_t(*leaves)[32] = NULL;
     uint8_t(*proof)[32] = ll_malloc((size_t)LL_MERKLE_MAX_RANGE * 32);
-    struct ll_buf scratch;
     json_t *page = json_array();
-    json_t *o = NULL;
-    struct ll_ledger_tip tip;
-    ll_buf_init(&scratch, (size_t)64 << 20);
-    ll_ledger_snap_tip(j->s, &tip);
     int rc = st == NULL || proof == NULL || page == NULL
                  ? LL_ENOMEM
                  : ll_ledger_lot(j->s, j->lot, st);
@@ -1321,69 +1394,24 @@ static void log_job(struct read_job *j)
         rc = ll_errmsg_set(&j->e, LL_ERANGE,
                            "after: the lot's log has %llu events",
                            (unsigned long long)st->events);
-    if (rc == 0 && st->events > SIZE_MAX / 32)
-        rc = LL_ETOOBIG;
-    if (rc == 0) {
-        w.cap = st->events;
-        w.pos = ll_calloc(st->events + 1, sizeof(*w.pos));
-        leaves = ll_calloc(st->events + 1, 32);
-        rc = w.pos == NULL || leaves == NULL ? LL_ENOMEM : 0;
-    }
     if (rc == 0)
-        rc = ll_ledger_lot_events(j->s, j->lot, log_walk_cb, &w);
-    if (rc == 0 && w.n != st->events)
-        rc = LL_ECORRUPT;
-    for (uint64_t i = 0; rc == 0 && i < w.n; i += 256) {
-        size_t count = w.n - i < 256 ? (size_t)(w.n - i) : 256;
-        rc = log_read(j, &w, i, count, leaves, page, &scratch);
-    }
-    uint8_t root[32];
-    if (rc == 0)
-        rc = ll_merkle_root(root, (const uint8_t(*)[32])leaves, w.n);
-    if (rc == 0 &&
-        (st->log_root.size != 32 || memcmp(root, st->log_root.bytes, 32) != 0))
-        rc = ll_errmsg_set(&j->e, LL_ECORRUPT,
-                           "lot %s: its stored log does not give its log root",
-                           j->lot);
-    uint64_t end = j->after + j->limit < w.n ? j->after + j->limit : w.n;
+        rc = log_leaves(j, st, &w, &leaves, page);
+    if (rc == LL_ECORRUPT)
+        (void)ll_errmsg_set(&j->e, rc,
+                            "lot %s: its stored log does not give its log "
+                            "root",
+                            j->lot);
+    uint64_t end = 0;
     size_t np = 0;
-    if (rc == 0 && end > j->after)
-        rc = ll_merkle_range_prove(proof, &np, (const uint8_t(*)[32])leaves,
-                                   w.n, j->after, end);
-    if (rc == 0 && (o = json_object()) == NULL)
-        rc = LL_ENOMEM;
     if (rc == 0) {
-        json_t *pa = json_array();
-        for (size_t i = 0; i < np; i++)
-            (void)json_array_append_new(pa, hex_json(proof[i], 32));
-        (void)json_object_set_new(o, "lot", json_string(j->lot));
-        (void)json_object_set_new(o, "height",
-                                  json_integer((json_int_t)tip.height));
-        (void)json_object_set_new(o, "block", hex_json(tip.hash, 32));
-        (void)json_object_set_new(o, "state_root",
-                                  hex_json(tip.state_root, 32));
-        (void)json_object_set_new(o, "log_size", json_integer((json_int_t)w.n));
-        (void)json_object_set_new(o, "log_root", hex_json(root, 32));
-        (void)json_object_set_new(o, "after",
-                                  json_integer((json_int_t)j->after));
-        (void)json_object_set_new(
-            o, "next", end < w.n ? json_integer((json_int_t)end) : json_null());
-        (void)json_object_set(o, "events", page);
-        (void)json_object_set_new(o, "proof", pa);
-        rc = log_binding(j, o);
+        end = j->after + j->limit < w.n ? j->after + j->limit : w.n;
+        if (end > j->after)
+            rc = ll_merkle_range_prove(proof, &np, (const uint8_t(*)[32])leaves,
+                                       w.n, j->after, end);
     }
-    if (rc == 0) {
-        size_t flags = JSON_COMPACT | JSON_PRESERVE_ORDER;
-        size_t need = json_dumpb(o, NULL, 0, flags);
-        char *text = need > 0 ? ll_malloc(need) : NULL;
-        rc = text == NULL || json_dumpb(o, text, need, flags) != need
-                 ? LL_ENOMEM
-                 : ll_buf_append(&j->out, text, need);
-        ll_free(text);
-    }
-    json_decref(o);
+    if (rc == 0)
+        rc = log_answer(j, st, page, (const uint8_t(*)[32])proof, np, end);
     json_decref(page);
-    ll_buf_free(&scratch);
     ll_free(w.pos);
     ll_free(leaves);
     ll_free(proof);
@@ -2017,6 +2045,28 @@ static bool rate_ok(struct node *n, const char *peer)
     return true;
 }
 
+/* /v1/lots/{lot}[/trace|/proof|/log]. */
+static void route_lot(struct node *n, struct ll_http_conn *c,
+                      const struct ll_http_req *r)
+{
+    const char *p = r->path;
+    /* The suffix as sent: a lot code ending in "/trace" is asked for
+     * with that '/' escaped (%2F), and is then a lot, not a route. */
+    size_t len = strlen(p);
+    size_t rl = strlen(r->raw_path);
+    bool trace =
+        len > 15 && rl > 15 && strcmp(r->raw_path + rl - 6, "/trace") == 0;
+    bool proof =
+        len > 15 && rl > 15 && strcmp(r->raw_path + rl - 6, "/proof") == 0;
+    bool log = len > 13 && rl > 13 && strcmp(r->raw_path + rl - 4, "/log") == 0;
+    if (trace || proof)
+        get_trace(n, c, r, p + 9, len - 15, proof);
+    else if (log)
+        get_log(n, c, r, p + 9, len - 13);
+    else
+        get_lot(n, c, p + 9);
+}
+
 static void handle(void *arg, struct ll_http_conn *c,
                    const struct ll_http_req *r)
 {
@@ -2049,22 +2099,7 @@ static void handle(void *arg, struct ll_http_conn *c,
     } else if (strcmp(p, "/metrics") == 0) {
         get_metrics(n, c);
     } else if (strncmp(p, "/v1/lots/", 9) == 0) {
-        /* The suffix as sent: a lot code ending in "/trace" is asked for
-         * with that '/' escaped (%2F), and is then a lot, not a route. */
-        size_t len = strlen(p);
-        size_t rl = strlen(r->raw_path);
-        bool trace =
-            len > 15 && rl > 15 && strcmp(r->raw_path + rl - 6, "/trace") == 0;
-        bool proof =
-            len > 15 && rl > 15 && strcmp(r->raw_path + rl - 6, "/proof") == 0;
-        bool log =
-            len > 13 && rl > 13 && strcmp(r->raw_path + rl - 4, "/log") == 0;
-        if (trace || proof)
-            get_trace(n, c, r, p + 9, len - 15, proof);
-        else if (log)
-            get_log(n, c, r, p + 9, len - 13);
-        else
-            get_lot(n, c, p + 9);
+        route_lot(n, c, r);
     } else if (strncmp(p, "/v1/events/", 11) == 0) {
         get_event(n, c, p + 11);
     } else if (strncmp(p, "/01/", 4) == 0) {
