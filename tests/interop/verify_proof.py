@@ -653,7 +653,11 @@ def replay(bd, evs, lots, states, gen):
             tgt = seen.get(ev["ref"])
             named = [x[0] for x in tgt["lots"] + tgt["outputs"]] if tgt else []
         acted = [x[0] for x in ev["lots"]]
-        blocked = (any(x not in followed or x in aside for x in named)
+        # A transform's outputs need no history (step 9): only the lots
+        # acted on, or for a correction every lot of its target, must be
+        # followed and not set aside.
+        need = named if tn == "correct" else acted
+        blocked = (any(x not in followed or x in aside for x in need)
                    or (tn == "receive" and ev["ref"] not in by_id)
                    or (tn == "correct" and ev["ref"] not in by_id))
         seen[ev["id"]] = ev
