@@ -1778,55 +1778,72 @@ static void trace_digest(uint8_t out[static 32], const struct ll_trace *t)
 }
 
 /*
+ * The page's proof check, unless j->check was made for the same trace
+ * (then it is kept); sets j->checked when it ran.
+ */
+static void page_check_run(struct read_job *j, const struct ll_trace *t)
+{
+    uint8_t digest[32];
+    trace_digest(digest, t);
+    if (strcmp(j->check.lot, j->lot) == 0 &&
+        memcmp(j->check.digest, digest, 32) == 0)
+        return;
+    /* Once per lot and trace: pages are read far more often. */
+    struct ll_buf proof;
+    struct ll_proof_report rep;
+    struct ll_errmsg why = {{0}};
+    ll_buf_init(&proof, LL_PROOF_MAX_BYTES);
+    bool ok = ll_proof_build(j->s, t, &proof, &why) == 0 &&
+              ll_proof_verify(j->n->g, proof.data, proof.len, &rep, &why) == 0;
+    ll_buf_free(&proof);
+    (void)snprintf(j->check.lot, sizeof(j->check.lot), "%s", j->lot);
+    memcpy(j->check.digest, digest, 32);
+    j->check.verified = ok && rep.unexpanded == 0;
+    j->check.partial = ok && rep.unexpanded != 0;
+    j->checked = true;
+}
+
+/*
  * Thread pool: the page's facts, from the job's snapshot, rendered into
- * j->out. The proof check runs only when the trace differs from the one
- * j->check was made for (then j->checked is set).
+ * j->out. A lot whose backward trace is over the trace limits still gets
+ * its page: its state, no journey, not verified (the log pages serve its
+ * history, docs/api.md).
  */
 static void page_job(struct read_job *j)
 {
     struct ll_trace *t = NULL;
-    struct ll_buf proof;
     struct ll_page_event *pe = ll_calloc(PAGE_EVENTS, sizeof(*pe));
     struct ll_signed_event **se =
         ll_calloc(PAGE_EVENTS, sizeof(struct ll_signed_event *));
     lotledger_LotState *st = ll_malloc(sizeof(*st));
     size_t ne = 0;
-    ll_buf_init(&proof, LL_PROOF_MAX_BYTES);
     int rc = pe == NULL || se == NULL || st == NULL
                  ? LL_ENOMEM
                  : ll_trace_build(j->s, j->lot, LL_TRACE_BACKWARD,
                                   LL_TRACE_DEFAULT_DEPTH, &t, &j->e);
+    if (rc == LL_ETOOBIG)
+        rc = 0; /* t stays NULL */
     if (rc == 0)
         rc = ll_ledger_lot(j->s, j->lot, st);
     if (rc == 0) {
         struct ll_page p;
-        uint8_t digest[32];
+        struct ll_ledger_tip tip;
         memset(&p, 0, sizeof(p));
+        ll_ledger_snap_tip(j->s, &tip);
         p.g = j->n->g;
         p.state = st;
-        ne = page_events(t, pe, se, PAGE_EVENTS);
+        p.height = tip.height;
+        p.truncated = true;
+        if (t != NULL) {
+            ne = page_events(t, pe, se, PAGE_EVENTS);
+            p.truncated = ne < t->n_events;
+            page_check_run(j, t);
+            p.verified = j->check.verified;
+            p.partial = j->check.partial;
+        }
         page_origin(&p, st, pe, ne);
         p.events = pe;
         p.n_events = ne;
-        p.truncated = ne < t->n_events;
-        p.height = t->tip.height;
-        trace_digest(digest, t);
-        if (strcmp(j->check.lot, j->lot) != 0 ||
-            memcmp(j->check.digest, digest, 32) != 0) {
-            /* Once per lot and trace: pages are read far more often. */
-            struct ll_proof_report rep;
-            struct ll_errmsg why = {{0}};
-            bool ok = ll_proof_build(j->s, t, &proof, &why) == 0 &&
-                      ll_proof_verify(j->n->g, proof.data, proof.len, &rep,
-                                      &why) == 0;
-            (void)snprintf(j->check.lot, sizeof(j->check.lot), "%s", j->lot);
-            memcpy(j->check.digest, digest, 32);
-            j->check.verified = ok && rep.unexpanded == 0;
-            j->check.partial = ok && rep.unexpanded != 0;
-            j->checked = true;
-        }
-        p.verified = j->check.verified;
-        p.partial = j->check.partial;
         page_proof_url(p.proof_url, sizeof(p.proof_url), j->lot);
         rc = ll_page_render(&j->out, &p, j->as_json);
     }
@@ -1835,7 +1852,6 @@ static void page_job(struct read_job *j)
     ll_free(se);
     ll_free(pe);
     ll_free(st);
-    ll_buf_free(&proof);
     ll_trace_free(t);
     j->rc = rc;
 }

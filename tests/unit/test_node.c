@@ -1431,6 +1431,105 @@ static void test_lot_log_pages(void)
     ll_test_rmrf(n.dir);
 }
 
+/* Pipeline the events on one connection, the last with ?wait=commit. */
+static void post_pipelined(struct node *n, struct ll_buf *evs, size_t count)
+{
+    struct ll_buf req;
+    ll_buf_init(&req, (size_t)64 << 20);
+    for (size_t i = 0; i < count; i++) {
+        bool last = i + 1 == count;
+        ASSERT_OK(ll_buf_printf(&req,
+                                "POST /v1/events%s HTTP/1.1\r\nHost: x\r\n"
+                                "%sContent-Type: application/x-protobuf\r\n"
+                                "Content-Length: %zu\r\n\r\n",
+                                last ? "?wait=commit" : "",
+                                last ? "Connection: close\r\n" : "",
+                                evs[i].len));
+        ASSERT_OK(ll_buf_append(&req, evs[i].data, evs[i].len));
+    }
+    int fd = connect_node(n);
+    ASSERT_GE(fd, 0);
+    send_all(fd, req.data, req.len);
+    size_t cap = (size_t)16 << 20;
+    char *buf = ll_malloc(cap);
+    ASSERT_NOT_NULL(buf);
+    read_all(fd, buf, cap);
+    size_t ok = 0;
+    for (const char *p = buf; (p = strstr(p, "HTTP/1.1 20")) != NULL; p++)
+        ok++;
+    if (ok != count)
+        ll_test_fail(__FILE__, __LINE__, "%zu of %zu accepted: %.300s", ok,
+                     count, buf);
+    ll_free(buf);
+    ll_buf_free(&req);
+}
+
+/*
+ * A lot whose backward trace is over the trace limits (4,161 lots: 64
+ * transforms of 64 lots each, then one of their 64 outputs): its trace and
+ * proof are refused 413, but its consumer page is answered (its state, no
+ * journey, not verified) instead of a 500, and its log pages work.
+ */
+static void test_page_of_a_huge_trace(void)
+{
+    enum { W = 64 };
+    struct node n;
+    struct resp r;
+    struct ll_buf *evs = ll_calloc(2 * W + 1, sizeof(*evs));
+    ASSERT_NOT_NULL(evs);
+    node_setup(&n);
+    node_start(&n, "--rate-limit", "1000000");
+    size_t k = 0;
+    char lot[64];
+    for (int i = 0; i < W; i++) {
+        lotledger_Event *e = fx_event(lotledger_EventType_COMMISSION, FX_FARM);
+        for (int x = 0; x < W; x++) {
+            (void)snprintf(lot, sizeof(lot), "01/00614141777778/10/R%02d-%02d",
+                           i, x);
+            fx_lot(e, lot, 1000, "KGM");
+        }
+        fx_sign(&evs[k++], NULL, e, FX_FARM);
+    }
+    for (int i = 0; i < W; i++) {
+        lotledger_Event *e = fx_event(lotledger_EventType_TRANSFORM, FX_FARM);
+        for (int x = 0; x < W; x++) {
+            (void)snprintf(lot, sizeof(lot), "01/00614141777778/10/R%02d-%02d",
+                           i, x);
+            fx_lot(e, lot, 1000, "KGM");
+        }
+        (void)snprintf(lot, sizeof(lot), "01/00614141777778/10/M%02d", i);
+        fx_output(e, lot, 1000, "KGM");
+        fx_sign(&evs[k++], NULL, e, FX_FARM);
+    }
+    lotledger_Event *e = fx_event(lotledger_EventType_TRANSFORM, FX_FARM);
+    for (int i = 0; i < W; i++) {
+        (void)snprintf(lot, sizeof(lot), "01/00614141777778/10/M%02d", i);
+        fx_lot(e, lot, 1000, "KGM");
+    }
+    fx_output(e, "01/00614141777778/10/F", 64000, "KGM");
+    fx_sign(&evs[k++], NULL, e, FX_FARM);
+    post_pipelined(&n, evs, k);
+    http(&n, "GET", "/v1/lots/01/00614141777778/10/F/trace", "text/plain", NULL,
+         0, &r);
+    expect(&r, 413, "trace_too_large");
+    static const char get_json[] =
+        "GET /01/00614141777778/10/F HTTP/1.1\r\nHost: x\r\n"
+        "Connection: close\r\nAccept: application/json\r\n\r\n";
+    http_raw(&n, get_json, sizeof(get_json) - 1, &r);
+    expect(&r, 200, "\"journey_truncated\":true");
+    ASSERT_TRUE(strstr(r.body, "\"verified\":false") != NULL);
+    http(&n, "GET", "/01/00614141777778/10/F", "text/plain", NULL, 0, &r);
+    expect(&r, 200, "<html");
+    http(&n, "GET", "/v1/lots/01/00614141777778/10/F/log", "text/plain", NULL,
+         0, &r);
+    expect(&r, 200, "\"log_size\":1");
+    for (size_t i = 0; i < k; i++)
+        ll_buf_free(&evs[i]);
+    ll_free(evs);
+    node_stop(&n);
+    ll_test_rmrf(n.dir);
+}
+
 static const struct ll_test tests[] = {
     {"sigkill_during_ingest", test_sigkill_during_ingest},
     {"events_end_to_end", test_events_end_to_end},
@@ -1444,6 +1543,7 @@ static const struct ll_test tests[] = {
     {"lot_named_like_a_route", test_lot_named_like_a_route},
     {"reads_off_loop", test_reads_off_loop},
     {"lot_log_pages", test_lot_log_pages},
+    {"page_of_a_huge_trace", test_page_of_a_huge_trace},
 };
 
 LL_TEST_MAIN(tests)
