@@ -1329,6 +1329,77 @@ static size_t check_log_page(json_t *o, const struct ll_genesis *g,
     return k;
 }
 
+/* ll_log_page_verify on a page as served, and on tampered copies. */
+static void page_expect(json_t *o, const struct ll_genesis *g, int want,
+                        struct ll_log_page_report *r)
+{
+    struct ll_errmsg e = {{0}};
+    char *text = json_dumps(o, JSON_COMPACT);
+    ASSERT_NOT_NULL(text);
+    int rc = ll_log_page_verify(g, text, strlen(text), r, &e);
+    free(text); /* jansson's allocator */
+    if (rc != want)
+        ll_test_fail(__FILE__, __LINE__, "page: got %s '%s', want %s",
+                     ll_err_name(rc), e.text, ll_err_name(want));
+}
+
+static void verify_page(json_t *o, const struct ll_genesis *g, uint64_t after,
+                        size_t k)
+{
+    struct ll_log_page_report r;
+    page_expect(o, g, 0, &r);
+    ASSERT_UEQ(r.after, after);
+    ASSERT_UEQ(r.events, k);
+    ASSERT_STR_EQ(r.lot, BIG_LOT);
+    ASSERT_EQ(r.last, json_is_null(json_object_get(o, "next")));
+    json_t *c = json_deep_copy(o);
+    json_t *evs = json_object_get(c, "events");
+    /* Two events swapped: out of order. */
+    json_t *first = json_incref(json_array_get(evs, 0));
+    ASSERT_OK(json_array_set(evs, 0, json_array_get(evs, 1)));
+    ASSERT_OK(json_array_set_new(evs, 1, first));
+    page_expect(c, g, LL_EDECODE, &r); /* seq out of place */
+    json_decref(c);
+    /* The page claimed one position further: every seq moved with it. */
+    c = json_deep_copy(o);
+    evs = json_object_get(c, "events");
+    (void)json_object_set_new(c, "after", json_integer((json_int_t)after + 1));
+    for (size_t i = 0; i < json_array_size(evs); i++)
+        (void)json_object_set_new(json_array_get(evs, i), "seq",
+                                  json_integer((json_int_t)(after + 1 + i)));
+    if (!json_is_null(json_object_get(c, "next")))
+        (void)json_object_set_new(c, "next",
+                                  json_integer((json_int_t)(after + 1 + k)));
+    page_expect(c, g, LL_EPROOF, &r);
+    json_decref(c);
+    /* One event left out of the middle of the page. */
+    c = json_deep_copy(o);
+    ASSERT_OK(json_array_remove(json_object_get(c, "events"), k - 1));
+    /* next is no longer after + k; the last page no longer ends the log */
+    page_expect(
+        c, g, json_is_null(json_object_get(o, "next")) ? LL_EPROOF : LL_EDECODE,
+        &r);
+    json_decref(c);
+    /* A hash of the range proof changed. */
+    c = json_deep_copy(o);
+    json_t *pa = json_object_get(c, "proof");
+    if (json_array_size(pa) > 0) {
+        char zero[65];
+        memset(zero, '0', 64);
+        zero[64] = '\0';
+        ASSERT_OK(json_array_set_new(pa, 0, json_string(zero)));
+        page_expect(c, g, LL_EPROOF, &r);
+    }
+    json_decref(c);
+    /* Another network. */
+    struct ll_genesis *other = ll_malloc(sizeof(*other));
+    ASSERT_NOT_NULL(other);
+    *other = *g;
+    other->hash[0] ^= 1;
+    page_expect(o, other, LL_EVERIFY, &r);
+    ll_free(other);
+}
+
 /*
  * A lot's log, page by page: every page of a lot of 1,201 events checks
  * against the committed block (quorum, state proof, range proof), the
@@ -1388,6 +1459,7 @@ static void test_lot_log_pages(void)
         json_t *o = get_json(&n, path, &status);
         ASSERT_EQ(status, 200);
         size_t k = check_log_page(o, g, BIG_LOT, after, ids, &size);
+        verify_page(o, g, after, k);
         ASSERT_UEQ(size, OBS + 1);
         json_t *next = json_object_get(o, "next");
         pages++;
