@@ -1473,6 +1473,23 @@ static void test_lot_log_pages(void)
         json_decref(o);
     }
     ASSERT_EQ(pages, 3);
+    /* With LL_LOGPAGE_SEED_DIR: small real pages, the seeds of
+     * tests/fuzz/corpus/fuzz_logpage. */
+    const char *seeds = getenv("LL_LOGPAGE_SEED_DIR"); /* NOLINT */
+    static const char *const small[] = {"after=0&limit=2", "after=600&limit=3",
+                                        "after=1199&limit=5", "after=1201"};
+    for (size_t i = 0; seeds != NULL && i < LL_ARRAY_LEN(small); i++) {
+        char path[256];
+        char file[700];
+        int status = 0;
+        (void)snprintf(path, sizeof(path), "/v1/lots/%s/log?%s", BIG_LOT,
+                       small[i]);
+        json_t *o = get_json(&n, path, &status);
+        ASSERT_EQ(status, 200);
+        (void)snprintf(file, sizeof(file), "%s/page-%zu.json", seeds, i);
+        ASSERT_OK(json_dump_file(o, file, JSON_COMPACT));
+        json_decref(o);
+    }
     ASSERT_UEQ(after, OBS + 1);
     for (size_t i = 1; i <= OBS; i++)
         ASSERT_FALSE(memcmp(ids[i], ids[i - 1], 32) == 0);
