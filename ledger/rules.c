@@ -100,8 +100,9 @@ static int party_mark(lotledger_LotState *st, const char *org, bool held,
     }
     if (note && p->notes >= LL_RULES_MAX_NOTES)
         return ll_errmsg_set(e, LL_ETOOBIG,
-                             "lot %s: org %s has already added %u observe and "
-                             "correct events to it, the limit",
+                             "lot %s: org %s has already added %u observe, "
+                             "correct, hold and release events to it, the "
+                             "limit",
                              st->lot, org, (unsigned)LL_RULES_MAX_NOTES);
     if (note)
         p->notes++;
@@ -448,6 +449,11 @@ static int rule_status(struct ll_rules_out *out, const struct ll_rules_view *v,
         } else {
             rc = check_observe(st, ev->org, originator || reg, e);
         }
+        /* Holds and releases count towards the bound like observations:
+         * a holder could otherwise grow the log without end. */
+        if (rc == 0 && ev->type != lotledger_EventType_RECALL &&
+            ev->type != lotledger_EventType_OBSERVE)
+            rc = party_mark(st, ev->org, false, true, e);
         if (rc)
             return rc;
         if (next != st->status) {

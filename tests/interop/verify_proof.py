@@ -225,7 +225,7 @@ LOTSTATE = {1: 2, 2: 2, 3: 2, 4: 0, 5: 2, 6: 0, 7: 2, 8: 2, 9: 2, 10: 0,
 # 12 master (as in the creating event) 13 parties {1 org, 2 held, 3 notes}
 HOLDING = {1: 2, 2: 0}
 PARTY = {1: 2, 2: 0, 3: 0}
-MAX_NOTES = 4096      # observe + correct events per (lot, organisation)
+MAX_NOTES = 4096      # observe, correct, hold, release per (lot, org)
 MAX_PARTIES = 64
 PENDING = {1: 2, 2: 2, 3: 2, 4: 0}
 STATUS = ["active", "held", "recalled"]
@@ -726,6 +726,8 @@ def replay(bd, evs, lots, states, gen):
                     tn == "release" and s["by"] == actor)
                 if not allowed:
                     bad(i, f"{actor} may not {tn} {x}")
+                if tn != "recall":
+                    party(i, x, actor, note=True)
                 # INFERRED: release clears status_by.
                 s["status"], s["by"] = {"hold": (1, actor), "release": (0, ""),
                                         "recall": (2, actor)}[tn]

@@ -559,6 +559,20 @@ static size_t c_observe_one_foreign(struct world *w, struct ll_buf setup[2],
     return 0;
 }
 
+/* A shipment to oneself moves no custody (and could grow a log without
+ * end): it is ill-formed. */
+static size_t c_ship_to_self(struct world *w, struct ll_buf setup[2],
+                             struct ll_buf *bad)
+{
+    (void)w;
+    (void)setup;
+    lotledger_Event *e = fx_event(lotledger_EventType_SHIP, FX_FARM);
+    fx_lot(e, FX_LOT_A, 1000, "KGM");
+    (void)snprintf(e->counterparty, sizeof(e->counterparty), "farm");
+    fx_sign(bad, NULL, e, FX_FARM);
+    return 0;
+}
+
 static const struct rule_case rule_cases[] = {
     {"valid ship", 0, "", c_valid},
     {"replay", LL_EREPLAY, "already recorded", c_replay},
@@ -596,6 +610,8 @@ static const struct rule_case rule_cases[] = {
     {"observe by a pending shipment's receiver", 0, "", c_observe_receiver},
     {"observe of two lots, one foreign", LL_ENOTPERMITTED, FX_LOT_C,
      c_observe_one_foreign},
+    {"ship to oneself", LL_EINVAL, "must be another organisation",
+     c_ship_to_self},
 };
 
 /* Seal a block holding the setup events (and bad, if given) and return
@@ -692,7 +708,13 @@ static void test_observe_bound(void)
                LL_ETOOBIG);
     ASSERT_TRUE(strstr(e.text, "org farm has already added 4096") != NULL);
     ASSERT_TRUE(strstr(e.text, FX_LOT_B) != NULL);
-    /* A correction of its own observation is bounded the same way. */
+    /* So are a hold and a correction of its own observation. */
+    x = fx_event(lotledger_EventType_HOLD, FX_FARM);
+    fx_lot(x, FX_LOT_B, 0, NULL);
+    (void)snprintf(x->reason, sizeof(x->reason), "sampling");
+    fx_sign(&ev, NULL, x, FX_FARM);
+    ASSERT_ERR(ll_block_add(b, ev.data, ev.len, false, NULL, NULL, &e),
+               LL_ETOOBIG);
     x = fx_event(lotledger_EventType_CORRECT, FX_FARM);
     x->ref.size = 32;
     memcpy(x->ref.bytes, first, 32);
@@ -700,20 +722,26 @@ static void test_observe_bound(void)
     fx_sign(&ev, NULL, x, FX_FARM);
     ASSERT_ERR(ll_block_add(b, ev.data, ev.len, false, NULL, NULL, &e),
                LL_ETOOBIG);
-    /* The regulator and the farm's other lot are not affected. */
+    /* The regulator and the farm's other lot are not affected; the
+     * regulator's hold counts towards its own bound. */
     observe(&ev, FX_LOT_B, FX_FDA);
+    ASSERT_OK(ll_block_add(b, ev.data, ev.len, false, NULL, NULL, &e));
+    x = fx_event(lotledger_EventType_HOLD, FX_FDA);
+    fx_lot(x, FX_LOT_B, 0, NULL);
+    (void)snprintf(x->reason, sizeof(x->reason), "sampling");
+    fx_sign(&ev, NULL, x, FX_FDA);
     ASSERT_OK(ll_block_add(b, ev.data, ev.len, false, NULL, NULL, &e));
     observe(&ev, FX_LOT_A, FX_FARM);
     ASSERT_OK(ll_block_add(b, ev.data, ev.len, false, NULL, NULL, &e));
-    ASSERT_UEQ(ll_block_count(b), 2);
+    ASSERT_UEQ(ll_block_count(b), 3);
     fx_commit(w.l, b);
     lot_state(&w, FX_LOT_B, st);
-    ASSERT_UEQ(st->events, 2 + LL_RULES_MAX_NOTES);
+    ASSERT_UEQ(st->events, 3 + LL_RULES_MAX_NOTES);
     ASSERT_UEQ(st->parties_count, 2);
     ASSERT_STR_EQ(st->parties[0].org, "farm");
     ASSERT_STR_EQ(st->parties[1].org, "fda");
     ASSERT_FALSE(st->parties[1].held);
-    ASSERT_UEQ(st->parties[1].notes, 1);
+    ASSERT_UEQ(st->parties[1].notes, 2);
     ll_free(st);
     ll_buf_free(&ev);
     world_free(&w);

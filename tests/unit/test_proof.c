@@ -161,9 +161,9 @@ static void test_observed(void)
 
 /*
  * A legitimately large lot: 30,000 events in its log (observations by its
- * holder and a regulator, each within its bound, and holds and releases).
- * Its trace and proof are built, and the proof verifies offline with every
- * event replayed.
+ * holder and a regulator, each within its bound, then shipments of one
+ * gram at a time to the packer, each received). Its trace and proof are
+ * built, and the proof verifies offline with every event replayed.
  */
 static void test_large_lot(void)
 {
@@ -173,26 +173,35 @@ static void test_large_lot(void)
     struct ll_buf ev = {0};
     struct ll_proof_report r;
     struct ll_errmsg e = {{0}};
+    uint8_t ship[32];
     world_open(&w);
     struct ll_block *blk = fx_begin(w.l);
     lotledger_Event *x = fx_event(lotledger_EventType_COMMISSION, FX_FARM);
-    fx_lot(x, L_A, 1000, "KGM");
+    fx_lot(x, L_A, 100000, "KGM");
     fx_sign(&ev, NULL, x, FX_FARM);
     fx_add(blk, &ev);
     size_t n = 1;
     for (uint32_t i = 0; n < N; i++) {
-        enum fx_org org =
-            i < 2 * LL_RULES_MAX_NOTES && (i & 1) ? FX_FDA : FX_FARM;
-        lotledger_EventType type = i < 2 * LL_RULES_MAX_NOTES
-                                       ? lotledger_EventType_OBSERVE
-                                   : (i & 1) ? lotledger_EventType_RELEASE
-                                             : lotledger_EventType_HOLD;
-        x = fx_event(type, org);
-        fx_lot(x, L_A, 0, NULL);
-        x->event_time += i;
-        if (type == lotledger_EventType_HOLD)
-            (void)snprintf(x->reason, sizeof(x->reason), "sampling");
-        fx_sign(&ev, NULL, x, org);
+        if (i < 2 * LL_RULES_MAX_NOTES) {
+            enum fx_org org = (i & 1) ? FX_FDA : FX_FARM;
+            x = fx_event(lotledger_EventType_OBSERVE, org);
+            fx_lot(x, L_A, 0, NULL);
+            x->event_time += i;
+            fx_sign(&ev, NULL, x, org);
+        } else if ((i & 1) == 0) {
+            x = fx_event(lotledger_EventType_SHIP, FX_FARM);
+            fx_lot(x, L_A, 1, "KGM");
+            (void)snprintf(x->counterparty, sizeof(x->counterparty), "packer");
+            x->event_time += i;
+            fx_sign(&ev, ship, x, FX_FARM);
+        } else {
+            x = fx_event(lotledger_EventType_RECEIVE, FX_PACKER);
+            fx_lot(x, L_A, 1, "KGM");
+            x->ref.size = 32;
+            memcpy(x->ref.bytes, ship, 32);
+            x->event_time += i;
+            fx_sign(&ev, NULL, x, FX_PACKER);
+        }
         fx_add(blk, &ev);
         if (++n % 5000 == 0) {
             fx_commit(w.l, blk);
