@@ -115,7 +115,8 @@ static void observe(struct ll_buf *ev, uint8_t id[32], const char *lot,
 
 /*
  * Observations by a regulator, a pending shipment's receiver and a past
- * holder, and a correction, replayed by the verifier: each counts in the
+ * holder, a regulator's hold and release, and a correction, replayed by the
+ * verifier: each counts in the
  * lot's parties (rules.md), and the replay reproduces every state.
  */
 static void test_observed(void)
@@ -136,9 +137,18 @@ static void test_observed(void)
     fx_add(blk, &ev);
     observe(&ev, obs, L_C, FX_PACKER);
     fx_add(blk, &ev);
+    lotledger_Event *x = fx_event(lotledger_EventType_HOLD, FX_FDA);
+    fx_lot(x, L_D, 0, NULL);
+    (void)snprintf(x->reason, sizeof(x->reason), "sampling");
+    fx_sign(&ev, NULL, x, FX_FDA);
+    fx_add(blk, &ev);
+    x = fx_event(lotledger_EventType_RELEASE, FX_FDA);
+    fx_lot(x, L_D, 0, NULL);
+    fx_sign(&ev, NULL, x, FX_FDA);
+    fx_add(blk, &ev);
     fx_commit(w.l, blk);
     blk = fx_begin(w.l);
-    lotledger_Event *x = fx_event(lotledger_EventType_CORRECT, FX_PACKER);
+    x = fx_event(lotledger_EventType_CORRECT, FX_PACKER);
     x->ref.size = 32;
     memcpy(x->ref.bytes, obs, 32);
     (void)snprintf(x->reason, sizeof(x->reason), "probe misread");
@@ -151,7 +161,7 @@ static void test_observed(void)
     seed_write("observed.bin", b.data, b.len);
     expect(w.g, &b, 0, NULL, &r);
     ASSERT_UEQ(r.height, 4);
-    ASSERT_UEQ(r.events, 11);
+    ASSERT_UEQ(r.events, 13);
     ASSERT_UEQ(r.rules_checked, 4);
     ll_buf_free(&b);
     ll_buf_free(&ev);
