@@ -99,6 +99,7 @@ int ll_cmd_query(int argc, char **argv);
 int ll_cmd_event_get(int argc, char **argv);
 int ll_cmd_trace(int argc, char **argv);
 int ll_cmd_proof(int argc, char **argv);
+int ll_cmd_log(int argc, char **argv);
 int ll_cmd_recall_impact(int argc, char **argv);
 int ll_cmd_qr(int argc, char **argv);
 int ll_cmd_scan(int argc, char **argv);

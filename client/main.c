@@ -40,6 +40,7 @@ static const struct command commands[] = {
     {"qr", ll_cmd_qr, "a QR label of a lot's GS1 Digital Link (PNG or SVG)"},
     {"proof", ll_cmd_proof, "fetch a lot's trace proof bundle from a node"},
     {"verify", ll_cmd_verify, "check a trace proof bundle offline"},
+    {"log", ll_cmd_log, "read a lot's event log page by page, verified"},
     {"commission", ll_cmd_event, "sign and submit: create lots"},
     {"ship", ll_cmd_event, "sign and submit: ship held lots to an org"},
     {"receive", ll_cmd_event, "sign and submit: receive a shipment"},

@@ -448,6 +448,17 @@ static void wr_holding(struct wr *w, const lotledger_Holding *h)
     wr_msg(w, 8, &m);
 }
 
+static void wr_party(struct wr *w, const lotledger_Party *p)
+{
+    uint8_t b[lotledger_Party_size];
+    struct wr m;
+    wr_init(&m, b, sizeof(b));
+    wr_str(&m, 1, p->org, sizeof(p->org));
+    wr_uint(&m, 2, p->held ? 1 : 0);
+    wr_uint(&m, 3, p->notes);
+    wr_msg(w, 13, &m);
+}
+
 static void wr_pending(struct wr *w, const lotledger_Pending *p)
 {
     uint8_t b[lotledger_Pending_size];
@@ -484,6 +495,7 @@ int ll_ledger__lot_encode(uint8_t *out, size_t cap, size_t *len,
     wr_init(&w, out, cap);
     if (st->holdings_count > LL_ARRAY_LEN(st->holdings) ||
         st->pending_count > LL_ARRAY_LEN(st->pending) ||
+        st->parties_count > LL_ARRAY_LEN(st->parties) ||
         st->log_root.size > sizeof(st->log_root.bytes) || (int)st->status < 0)
         return LL_EINVAL;
     wr_str(&w, 1, st->lot, sizeof(st->lot));
@@ -501,6 +513,8 @@ int ll_ledger__lot_encode(uint8_t *out, size_t cap, size_t *len,
     wr_uint(&w, 11, st->discrepancies);
     if (st->has_master)
         wr_master(&w, &st->master);
+    for (size_t i = 0; i < st->parties_count; i++)
+        wr_party(&w, &st->parties[i]);
     if (w.bad)
         return LL_EINVAL;
     if (w.full)
@@ -674,6 +688,26 @@ static int rd_u32(struct rd *r, unsigned wt, uint32_t *out)
     return rc;
 }
 
+static int party_field(struct rd *r, unsigned f, unsigned wt, void *msg)
+{
+    lotledger_Party *p = msg;
+    uint64_t v = 0;
+    int rc;
+    switch (f) {
+    case 1:
+        return rd_str(r, wt, p->org, sizeof(p->org));
+    case 2:
+        rc = rd_uint(r, wt, 1, &v);
+        if (rc == 0)
+            p->held = true;
+        return rc;
+    case 3:
+        return rd_u32(r, wt, &p->notes);
+    default:
+        return LL_ENONCANON;
+    }
+}
+
 static int master_field(struct rd *r, unsigned f, unsigned wt, void *msg)
 {
     lotledger_LotMaster *m = msg;
@@ -695,7 +729,7 @@ static int master_field(struct rd *r, unsigned f, unsigned wt, void *msg)
     }
 }
 
-/* One repeated or submessage field of a LotState (8, 9, 12). */
+/* One repeated or submessage field of a LotState (8, 9, 12, 13). */
 static int rd_lot_msg(struct rd *r, unsigned f, unsigned wt,
                       lotledger_LotState *st)
 {
@@ -716,6 +750,13 @@ static int rd_lot_msg(struct rd *r, unsigned f, unsigned wt,
         lotledger_Pending *p = &st->pending[st->pending_count++];
         memset(p, 0, sizeof(*p));
         return rd_message(&sub, pending_field, p, 0);
+    }
+    if (f == 13) {
+        if (st->parties_count == LL_ARRAY_LEN(st->parties))
+            return LL_ETOOBIG;
+        lotledger_Party *p = &st->parties[st->parties_count++];
+        memset(p, 0, sizeof(*p));
+        return rd_message(&sub, party_field, p, 0);
     }
     st->has_master = true;
     memset(&st->master, 0, sizeof(st->master));
@@ -753,6 +794,7 @@ static int lot_field(struct rd *r, unsigned f, unsigned wt, void *msg)
     case 8:
     case 9:
     case 12:
+    case 13:
         return rd_lot_msg(r, f, wt, st);
     default:
         return LL_ENONCANON;
@@ -781,8 +823,10 @@ int ll_ledger__lot_decode(lotledger_LotState *out, const uint8_t *buf,
     out->discrepancies = 0;
     out->has_master = false;
     memset(&out->master, 0, sizeof(out->master));
-    /* Repeated fields 8 (holdings) and 9 (pending) may follow themselves. */
-    rc = rd_message(&r, lot_field, out, (1u << 8) | (1u << 9));
+    out->parties_count = 0;
+    /* Repeated fields 8 (holdings), 9 (pending) and 13 (parties) may
+     * follow themselves. */
+    rc = rd_message(&r, lot_field, out, (1u << 8) | (1u << 9) | (1u << 13));
     if (rc)
         memset(out, 0, sizeof(*out));
     return rc;

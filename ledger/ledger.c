@@ -20,7 +20,7 @@
 #include "ledger.h"
 #include "store.h"
 
-#define SCHEMA_VERSION 3u
+#define SCHEMA_VERSION 4u
 
 /* Key prefixes (docs/store.md). */
 #define K_META   'm'
@@ -100,6 +100,7 @@ struct ll_ledger_snap {
     struct ll_ledger *l;        /* the ledger (borrowed) */
     struct ll_store_snap *snap; /* LevelDB snapshot; owned */
     struct ll_ledger_tip tip;   /* the tip it sees */
+    bool detached;              /* reads the store only (snap_detach) */
 };
 
 /*
@@ -2918,6 +2919,11 @@ void ll_ledger_set_sealing(struct ll_ledger *l, bool sealing)
     l->sealing = sealing;
 }
 
+void ll_ledger_snap_detach(struct ll_ledger_snap *s)
+{
+    s->detached = true;
+}
+
 int ll_ledger_state_proof(const struct ll_ledger_snap *s, const uint8_t *keys,
                           size_t nkeys, struct ll_buf *out)
 {
@@ -2929,8 +2935,8 @@ int ll_ledger_state_proof(const struct ll_ledger_snap *s, const uint8_t *keys,
     /* A cached node is used only when its hash is the one asked for, so
      * the ledger's page copies answer for any version of the map (and
      * learn the pages read here), unless another thread is sealing a block
-     * with them. */
-    if (!s->l->sealing) {
+     * with them, or s is read on a thread that does not own them. */
+    if (!s->detached && !s->l->sealing) {
         c.pcache = s->l->pcache;
         c.upper = s->l->upper;
     }

@@ -236,6 +236,14 @@ LL_NODISCARD int ll_ledger_snap_open(struct ll_ledger *l,
                                      struct ll_ledger_snap **out)
     LL_NONNULL(1, 2);
 void ll_ledger_snap_close(struct ll_ledger_snap *s);
+/*
+ * Make s read only the store, never the block builder's page caches
+ * (which belong to the thread that builds blocks, or to the sealing thread
+ * while ll_ledger_set_sealing says so). s may then be handed to any thread
+ * while blocks are built and sealed; its state proofs cost more store
+ * reads. Call it on the thread that opened s, before handing s over.
+ */
+void ll_ledger_snap_detach(struct ll_ledger_snap *s) LL_NONNULL(1);
 /* The tip the view sees. */
 void ll_ledger_snap_tip(const struct ll_ledger_snap *s,
                         struct ll_ledger_tip *out) LL_NONNULL(1, 2);
@@ -330,7 +338,8 @@ LL_NODISCARD int ll_ledger_lots_scan(const struct ll_ledger_snap *s,
 /*
  * One state-map multiproof, at the view's tip, for nkeys 32-byte keys
  * (lot or organisation keys), appended to out (ll_smt_prove's encoding).
- * Uses the ledger's node cache: call it from the ledger's own thread.
+ * Uses the ledger's node cache: call it from the ledger's own thread,
+ * unless s is detached (ll_ledger_snap_detach), which reads only the store.
  * Returns: 0, LL_ENOMEM, LL_ETOOBIG, LL_ESTORE, LL_ECORRUPT.
  */
 LL_NODISCARD int ll_ledger_state_proof(const struct ll_ledger_snap *s,

@@ -704,3 +704,95 @@ int ll_merkle_frontier_decode(struct ll_merkle_frontier *out,
 out:
     return rc;
 }
+
+/* ---- range proofs -------------------------------------------------------- */
+
+struct range_ctx {
+    const uint8_t (*leaves)[32]; /* prove: all n; verify: the range only */
+    uint64_t a;                  /* the range [a, b) */
+    uint64_t b;
+    uint8_t (*out)[32];   /* prove: the proof so far */
+    const uint8_t *proof; /* verify: the hashes left to read */
+    size_t left;          /* hashes in out / left in proof */
+    int rc;
+};
+
+/* The hashes of subtree [lo, hi) outside the range, left to right. */
+static void range_emit(struct range_ctx *c, uint64_t lo, uint64_t hi)
+{
+    if (hi <= c->a || c->b <= lo) {
+        LL_ASSERT(c->left < LL_MERKLE_MAX_RANGE);
+        range_root(c->out[c->left++], c->leaves + lo, hi - lo);
+        return;
+    }
+    if (c->a <= lo && hi <= c->b)
+        return;
+    uint64_t k = split_point(hi - lo);
+    range_emit(c, lo, lo + k);
+    range_emit(c, lo + k, hi);
+}
+
+/* The root of subtree [lo, hi), from the range's leaves and the proof. */
+static void range_rebuild(struct range_ctx *c, uint64_t lo, uint64_t hi,
+                          uint8_t out[32])
+{
+    if (c->rc != 0)
+        return;
+    if (hi <= c->a || c->b <= lo) {
+        if (c->left == 0) {
+            c->rc = LL_ETRUNC;
+            return;
+        }
+        memcpy(out, c->proof, HASH_LEN);
+        c->proof += HASH_LEN;
+        c->left--;
+        return;
+    }
+    if (c->a <= lo && hi <= c->b) {
+        range_root(out, c->leaves + (lo - c->a), hi - lo);
+        return;
+    }
+    uint8_t l[HASH_LEN];
+    uint8_t r[HASH_LEN];
+    uint64_t k = split_point(hi - lo);
+    range_rebuild(c, lo, lo + k, l);
+    range_rebuild(c, lo + k, hi, r);
+    if (c->rc == 0)
+        ll_merkle_node_hash(out, l, r);
+}
+
+int ll_merkle_range_prove(uint8_t (*out)[32], size_t *count,
+                          const uint8_t (*leaves)[32], uint64_t n, uint64_t a,
+                          uint64_t b)
+{
+    int rc = check_leaves(leaves, n);
+    if (rc == 0 && (a >= b || b > n))
+        rc = LL_ERANGE;
+    if (rc != 0)
+        return rc;
+    struct range_ctx c = {leaves, a, b, out, NULL, 0, 0};
+    range_emit(&c, 0, n);
+    *count = c.left;
+    return 0;
+}
+
+int ll_merkle_range_verify(const uint8_t root[static 32], uint64_t n,
+                           uint64_t a, uint64_t b, const uint8_t (*range)[32],
+                           const uint8_t *proof, size_t proof_len)
+{
+    uint8_t got[HASH_LEN];
+    if (a >= b || b > n)
+        return LL_ERANGE;
+    if (range == NULL || proof_len % HASH_LEN != 0 ||
+        (proof == NULL && proof_len > 0))
+        return LL_EINVAL;
+    if (proof_len / HASH_LEN > LL_MERKLE_MAX_RANGE)
+        return LL_ETOOBIG;
+    struct range_ctx c = {range, a, b, NULL, proof, proof_len / HASH_LEN, 0};
+    range_rebuild(&c, 0, n, got);
+    if (c.rc != 0)
+        return c.rc;
+    if (c.left != 0)
+        return LL_ETRAILING;
+    return memcmp(got, root, HASH_LEN) == 0 ? 0 : LL_EPROOF;
+}

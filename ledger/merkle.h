@@ -36,6 +36,8 @@
 #define LL_MERKLE_FRONTIER_MAX    64
 #define LL_MERKLE_MAX_INCLUSION   64
 #define LL_MERKLE_MAX_CONSISTENCY 65
+/* A range proof: at most two hashes per level (docs/merkle.md). */
+#define LL_MERKLE_MAX_RANGE 128
 
 /* Byte 0 of every encoding (docs/merkle.md); other values are reserved. */
 #define LL_MERKLE_ENC_INCLUSION   0x01
@@ -319,5 +321,37 @@ ll_merkle_consistency_encode(uint8_t *out, size_t outcap, size_t *outlen,
 LL_NODISCARD int
 ll_merkle_consistency_decode(struct ll_merkle_consistency_proof *out,
                              const uint8_t *buf, size_t len) LL_NONNULL(1);
+
+/* ---- range proofs ----------------------------------------------------------
+ *
+ * A range proof shows that leaves [a, b) of a tree of n leaves, given in
+ * full, are those of the tree with a known root (docs/merkle.md, "Range
+ * proofs"): the roots of the subtrees of the RFC 9162 split that lie wholly
+ * outside the range, left to right.
+ */
+
+/*
+ * Generate the range proof of leaves [a, b) in the tree over n leaves.
+ * Returns: 0, LL_EINVAL (leaves NULL, n too large to address), LL_ERANGE
+ *          (not a <= b - 1 < n).
+ * Out: out: *count hashes (at most LL_MERKLE_MAX_RANGE), only on success.
+ * In:  leaves: n leaf hashes, borrowed. Running time O(n).
+ */
+LL_NODISCARD int ll_merkle_range_prove(uint8_t (*out)[32], size_t *count,
+                                       const uint8_t (*leaves)[32], uint64_t n,
+                                       uint64_t a, uint64_t b) LL_NONNULL(1, 2);
+
+/*
+ * Verify that range (b - a leaf hashes) is leaves [a, b) of the tree of n
+ * leaves whose root is root, with proof (proof_len bytes, 32 per hash).
+ * Returns: 0, LL_ERANGE (not a <= b - 1 < n), LL_ETOOBIG (more than
+ *          LL_MERKLE_MAX_RANGE hashes), LL_EINVAL (proof_len not a multiple
+ *          of 32, range NULL), LL_ETRUNC (too few hashes), LL_ETRAILING (too
+ *          many), LL_EPROOF (another root).
+ */
+LL_NODISCARD int ll_merkle_range_verify(const uint8_t root[static 32],
+                                        uint64_t n, uint64_t a, uint64_t b,
+                                        const uint8_t (*range)[32],
+                                        const uint8_t *proof, size_t proof_len);
 
 #endif

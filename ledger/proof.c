@@ -1097,6 +1097,7 @@ struct replay {
     bool *tainted;
     size_t done;   /* events applied (the bundle's are in commit order) */
     bool *applied; /* per event: replayed (or set aside) already */
+    struct ll_signed_event *target; /* scratch: a correction's target */
 };
 
 static size_t followed(const struct bundle *b, const char *lot)
@@ -1153,17 +1154,45 @@ static void taint(struct replay *rp, const lotledger_Event *ev)
     }
 }
 
-/* Can this event be replayed from the bundle alone? */
-static bool replayable(struct replay *rp, const lotledger_Event *ev)
+/*
+ * Can this event be replayed from the bundle alone? acts is the event
+ * whose lots it acts on: itself, or for a correction the corrected event
+ * (whose lots, outputs included, the correction joins and annotates).
+ */
+static bool replayable(struct replay *rp, const lotledger_Event *acts,
+                       bool correction)
 {
-    for (size_t j = 0; j < ev->lots_count; j++) {
-        size_t o = followed(rp->v->b, ev->lots[j].lot);
+    size_t total =
+        (size_t)acts->lots_count + (correction ? acts->outputs_count : 0);
+    for (size_t j = 0; j < total; j++) {
+        const char *name = j < acts->lots_count
+                               ? acts->lots[j].lot
+                               : acts->outputs[j - acts->lots_count].lot;
+        size_t o = followed(rp->v->b, name);
         if (o == SIZE_MAX || rp->tainted[o])
             return false;
     }
-    if (ev->ref.size == 32 && ev->type != lotledger_EventType_RECEIVE)
-        return false; /* a correction: its target may not be here */
     return true;
+}
+
+/*
+ * The event whose lots se acts on (itself, or the event it corrects, read
+ * into rp->target), or NULL for a correction whose target is not among
+ * the events replayed so far.
+ */
+static const lotledger_Event *acted_on(struct replay *rp,
+                                       const struct ll_signed_event *se)
+{
+    const lotledger_Event *ev = &se->ev;
+    if (ev->ref.size != 32 || ev->type == lotledger_EventType_RECEIVE)
+        return ev;
+    size_t t = find_event(rp->v->b, ev->ref.bytes);
+    if (t == SIZE_MAX || !rp->applied[t])
+        return NULL;
+    const struct pevent *pe = &rp->v->b->events[t];
+    if (ll_signed_event_decode(rp->target, pe->signed_event, pe->len, NULL))
+        return NULL;
+    return &rp->target->ev;
 }
 
 static int apply_one(struct replay *rp, struct ll_rules_out *out,
@@ -1176,8 +1205,10 @@ static int apply_one(struct replay *rp, struct ll_rules_out *out,
     int rc = ll_signed_event_decode(se, pe->signed_event, pe->len, NULL);
     if (rc)
         return ll_errmsg_set(v->e, rc, "events[%zu]: %s", x, ll_strerror(rc));
-    if (!replayable(rp, &se->ev)) {
-        taint(rp, &se->ev);
+    const lotledger_Event *acts = acted_on(rp, se);
+    bool correction = acts != &se->ev;
+    if (acts == NULL || !replayable(rp, acts, correction)) {
+        taint(rp, acts != NULL ? acts : &se->ev);
         return 0;
     }
     /* Block times before H are not in the bundle: the time rule is the
@@ -1244,13 +1275,16 @@ static int compare_states(struct replay *rp, size_t *compared)
 static int check_rules(struct vctx *v, struct ll_proof_report *r)
 {
     struct bundle *b = v->b;
-    struct replay rp = {v, ll_calloc(b->n_lots, sizeof(lotledger_LotState *)),
-                        ll_calloc(b->n_lots, sizeof(bool)), 0,
-                        ll_calloc(b->n_events + 1, sizeof(bool))};
+    struct replay rp = {v,
+                        ll_calloc(b->n_lots, sizeof(lotledger_LotState *)),
+                        ll_calloc(b->n_lots, sizeof(bool)),
+                        0,
+                        ll_calloc(b->n_events + 1, sizeof(bool)),
+                        ll_malloc(sizeof(struct ll_signed_event))};
     struct ll_rules_out *out = ll_malloc(sizeof(*out));
     struct ll_signed_event *se = ll_malloc(sizeof(*se));
     int rc = rp.state == NULL || rp.tainted == NULL || rp.applied == NULL ||
-                     out == NULL || se == NULL
+                     rp.target == NULL || out == NULL || se == NULL
                  ? LL_ENOMEM
                  : 0;
     for (; rc == 0 && rp.done < b->n_events; rp.done++) {
@@ -1266,6 +1300,7 @@ static int check_rules(struct vctx *v, struct ll_proof_report *r)
     ll_free(rp.state);
     ll_free(rp.tainted);
     ll_free(rp.applied);
+    ll_free(rp.target);
     ll_free(out);
     ll_free(se);
     return rc;

@@ -55,4 +55,44 @@ LL_NODISCARD int ll_proof_verify(const struct ll_genesis *g,
                                  struct ll_proof_report *r, struct ll_errmsg *e)
     LL_NONNULL(1, 4);
 
+/* ---- lot log pages ---------------------------------------------------------
+ *
+ * GET /v1/lots/{lot}/log answers one page of a lot's event log with what a
+ * third party needs to check it against the genesis (docs/api.md, "A
+ * lot's log, page by page"). ledger/logpage.c.
+ */
+
+/* What a verified page proves. */
+struct ll_log_page_report {
+    char lot[LL_LOTID_MAX + 1]; /* the lot */
+    uint64_t height;            /* the committed block it is proven against */
+    int64_t time_ms;            /* that block's time */
+    uint8_t block[32];          /* its header hash */
+    uint64_t log_size;          /* the lot's log size in that block */
+    uint64_t after;             /* the page's first position */
+    size_t events;              /* events on the page */
+    bool last;                  /* no page follows (next is null) */
+};
+
+/* A page is at most this many bytes of JSON. */
+#define LL_LOG_PAGE_MAX_BYTES ((size_t)96 << 20)
+
+/*
+ * Verify one log page (JSON text, len bytes) against genesis g: the commit
+ * of its header by the genesis validators, the lot's state in the header's
+ * state root, each event well-formed, signed by a key its organisation
+ * held at the event's height (at most the header's), naming the lot (or a
+ * correction), in commit order, and the events at positions [after, after
+ * + k) of the lot's log by the range proof against the state's log root.
+ * Returns: 0 with r filled in, or the first failed check's code with e
+ * naming it: LL_EDECODE (not a page), LL_ETOOBIG, LL_EVERIFY (another
+ * network; an event id that does not match), LL_EBADSIG, LL_EPROOF (quorum,
+ * state proof, range proof, order), LL_EINVAL (an ill-formed event),
+ * LL_ENOMEM.
+ */
+LL_NODISCARD int ll_log_page_verify(const struct ll_genesis *g,
+                                    const char *json, size_t len,
+                                    struct ll_log_page_report *r,
+                                    struct ll_errmsg *e) LL_NONNULL(1, 4);
+
 #endif

@@ -64,6 +64,53 @@ static void holding_sub(lotledger_LotState *st, const char *org, uint64_t q)
     }
 }
 
+/* The party entry of org in st, or NULL. */
+static lotledger_Party *party_find(lotledger_LotState *st, const char *org)
+{
+    for (size_t i = 0; i < st->parties_count; i++)
+        if (strcmp(st->parties[i].org, org) == 0)
+            return &st->parties[i];
+    return NULL;
+}
+
+/*
+ * Record a part org takes in the lot: it now holds some (held), or adds an
+ * observe or correct event to its log (note: counted, at most
+ * LL_RULES_MAX_NOTES). Parties stay sorted by org and are never removed.
+ */
+static int party_mark(lotledger_LotState *st, const char *org, bool held,
+                      bool note, struct ll_errmsg *e)
+{
+    lotledger_Party *p = party_find(st, org);
+    if (p == NULL) {
+        size_t i = 0;
+        if (st->parties_count == LL_ARRAY_LEN(st->parties))
+            return ll_errmsg_set(e, LL_ETOOBIG,
+                                 "lot %s: %zu organisations already have a "
+                                 "part in it, the limit; org %s cannot join",
+                                 st->lot, LL_ARRAY_LEN(st->parties), org);
+        while (i < st->parties_count && strcmp(st->parties[i].org, org) < 0)
+            i++;
+        memmove(&st->parties[i + 1], &st->parties[i],
+                (st->parties_count - i) * sizeof(st->parties[0]));
+        p = &st->parties[i];
+        memset(p, 0, sizeof(*p));
+        (void)snprintf(p->org, sizeof(p->org), "%s", org);
+        st->parties_count++;
+    }
+    if (note && p->notes >= LL_RULES_MAX_NOTES)
+        return ll_errmsg_set(e, LL_ETOOBIG,
+                             "lot %s: org %s has already added %u observe, "
+                             "correct, hold and release events to it, the "
+                             "limit",
+                             st->lot, org, (unsigned)LL_RULES_MAX_NOTES);
+    if (note)
+        p->notes++;
+    if (held)
+        p->held = true;
+    return 0;
+}
+
 /* ---- loading lots into the change list ---------------------------------- */
 
 /* Load an existing lot into the next change slot. */
@@ -111,6 +158,9 @@ static int create_lot(struct ll_rules_out *out, const struct ll_rules_view *v,
     }
     c->created = true;
     out->n++;
+    int hrc = party_mark(st, ev->org, true, false, e);
+    if (hrc)
+        return hrc;
     return holding_add(st, ev->org, q->quantity, e);
 }
 
@@ -276,6 +326,9 @@ static int rule_receive(struct ll_rules_out *out, const struct ll_rules_view *v,
         rc = holding_add(st, ev->org, q->quantity, e);
         if (rc)
             return rc;
+        rc = party_mark(st, ev->org, true, false, e);
+        if (rc)
+            return rc;
     }
     return 0;
 }
@@ -349,6 +402,27 @@ static int status_recall(const lotledger_LotState *st, const char *org,
     return 0;
 }
 
+/*
+ * Observe: the actor must have a part in the lot's custody (it holds or
+ * held some, a pending shipment is addressed to it, or it originated the
+ * lot) or be a regulator; each observation counts towards its bound.
+ */
+static int check_observe(lotledger_LotState *st, const char *org, bool may,
+                         struct ll_errmsg *e)
+{
+    const lotledger_Party *p = party_find(st, org);
+    bool custody = may || ll_lot_held(st, org) > 0 || (p != NULL && p->held);
+    for (size_t k = 0; k < st->pending_count && !custody; k++)
+        custody = strcmp(st->pending[k].to, org) == 0;
+    if (!custody)
+        return ll_errmsg_set(e, LL_ENOTPERMITTED,
+                             "lot %s: org %s has never held it, no shipment "
+                             "of it is addressed to it, it did not originate "
+                             "it and is not a regulator; it may not observe it",
+                             st->lot, org);
+    return party_mark(st, org, false, true, e);
+}
+
 /* Hold, release, recall and observe: status changes, whole lots. */
 static int rule_status(struct ll_rules_out *out, const struct ll_rules_view *v,
                        const lotledger_Event *ev, const lotledger_OrgState *org,
@@ -372,8 +446,14 @@ static int rule_status(struct ll_rules_out *out, const struct ll_rules_view *v,
         } else if (ev->type == lotledger_EventType_RECALL) {
             rc = status_recall(st, ev->org, originator || reg, e);
             next = lotledger_LotStatus_RECALLED;
+        } else {
+            rc = check_observe(st, ev->org, originator || reg, e);
         }
-        /* observe: recorded in the lot's log, no state change */
+        /* Holds and releases count towards the bound like observations:
+         * a holder could otherwise grow the log without end. */
+        if (rc == 0 && ev->type != lotledger_EventType_RECALL &&
+            ev->type != lotledger_EventType_OBSERVE)
+            rc = party_mark(st, ev->org, false, true, e);
         if (rc)
             return rc;
         if (next != st->status) {
@@ -414,6 +494,8 @@ static int rule_correct(struct ll_rules_out *out, const struct ll_rules_view *v,
         rc = load_lot(out, v, old->ev.lots[i].lot, ev->org, e);
     for (size_t i = 0; i < old->ev.outputs_count && rc == 0; i++)
         rc = load_lot(out, v, old->ev.outputs[i].lot, ev->org, e);
+    for (size_t i = 0; i < out->n && rc == 0; i++)
+        rc = party_mark(&out->lots[i].state, ev->org, false, true, e);
 out:
     ll_free(old);
     return rc;

@@ -14,6 +14,9 @@
 
 /* Most lots one event can touch: lots + outputs. */
 #define LL_RULES_MAX_LOTS 80
+/* Most observe, correct, hold and release events one organisation may add
+ * to one lot's log (docs/rules.md, "Who may observe"). */
+#define LL_RULES_MAX_NOTES 4096
 /* How far an event's time may lie after its block's time. */
 #define LL_RULES_MAX_FUTURE_MS ((int64_t)24 * 3600 * 1000)
 

@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include "../crypto/crypto.h"
 #include "../ledger/epcis.h"
 #include "../ledger/gs1.h"
 #include "../ledger/event_json.h"
@@ -32,15 +33,29 @@
 
 #define COMMIT_BUCKETS 8
 
-/* The node's own check of a lot's trace proof, kept per lot and height. */
+/*
+ * The node's own check of a lot's trace proof (the consumer page's
+ * "verified"), kept per lot and trace content: digest is a hash of the
+ * committed states of every lot of the lot's backward trace, so a block
+ * that touches none of them keeps the result (loop thread only).
+ */
 #define PAGE_CHECKS 256
 
 struct page_check {
     char lot[LL_LOTID_MAX + 1]; /* "" = unused */
-    uint64_t height;
+    uint8_t digest[32];         /* of the trace's lot states */
     bool verified;
     bool partial;
 };
+
+/*
+ * Traces, proofs and consumer pages read a lot's whole history (seconds
+ * for a lot of 10^4 events): they run on the libuv thread pool, at most
+ * READ_JOBS at once, so the pool keeps threads for signature checks; more
+ * are answered 503 with a retry hint (docs/api.md).
+ */
+#define READ_JOBS        2
+#define READ_RETRY_AFTER 1 /* seconds */
 
 struct node {
     uv_loop_t loop;
@@ -90,7 +105,10 @@ struct node {
     size_t capheld;
     struct ll_rate *rate; /* per-address budgets; owned */
     struct page_check pchecks[PAGE_CHECKS];
-    uint64_t limited; /* requests answered 429 */
+    size_t reads;         /* read jobs in flight (at most READ_JOBS) */
+    uint64_t reads_busy;  /* read requests answered 503 */
+    uint64_t page_checks; /* proof checks the consumer pages ran */
+    uint64_t limited;     /* requests answered 429 */
     /* metrics */
     uint64_t accepted;
     uint64_t rejected[64];                    /* by -error code */
@@ -852,6 +870,16 @@ static json_t *lot_json(const lotledger_LotState *st)
     if (st->has_master && st->master.product[0] != '\0')
         (void)json_object_set_new(j, "product",
                                   json_string(st->master.product));
+    json_t *pa = json_array();
+    for (size_t i = 0; i < st->parties_count; i++) {
+        json_t *o = json_object();
+        (void)json_object_set_new(o, "org", json_string(st->parties[i].org));
+        (void)json_object_set_new(o, "held", json_boolean(st->parties[i].held));
+        (void)json_object_set_new(o, "notes",
+                                  json_integer(st->parties[i].notes));
+        (void)json_array_append_new(pa, o);
+    }
+    (void)json_object_set_new(j, "parties", pa);
     return j;
 }
 
@@ -919,6 +947,195 @@ static bool trace_query(struct ll_http_conn *c, const struct ll_http_req *r,
     return true;
 }
 
+/* ---- heavy reads on the thread pool --------------------------------------
+ */
+
+enum read_kind { READ_TRACE, READ_PROOF, READ_PAGE, READ_LOG };
+
+/* GET /v1/lots/{lot}/log: events per page (default and most). */
+#define LOG_PAGE_MAX 1000
+
+/*
+ * One trace, proof or consumer page. The loop fills the question and opens
+ * a detached snapshot; the worker owns the job until after_read, reading
+ * only the job, the snapshot and the (immutable) genesis.
+ */
+struct read_job {
+    uv_work_t req;             /* req.data = this */
+    struct node *n;            /* the worker reads only n->g */
+    struct ll_http_conn *conn; /* answered in after_read */
+    enum read_kind kind;
+    char lot[LL_LOTID_MAX + 1];
+    enum ll_trace_dir dir;
+    uint32_t depth;
+    bool dot;                 /* trace: format=dot */
+    bool as_json;             /* page: the JSON form */
+    uint64_t after;           /* log: the first position asked for */
+    uint64_t limit;           /* log: events asked for, 1..LOG_PAGE_MAX */
+    struct ll_ledger_snap *s; /* owned; detached */
+    struct page_check check;  /* page: the cached check (in), then the one
+                                 used (out) */
+    bool checked;             /* page: the worker ran the check */
+    int rc;                   /* the answer */
+    struct ll_errmsg e;
+    struct ll_buf out; /* the body */
+};
+
+static void page_job(struct read_job *j);
+static void log_job(struct read_job *j);
+
+/* Thread pool: build the answer into j->out. */
+static void read_work(uv_work_t *req)
+{
+    struct read_job *j = req->data;
+    struct ll_trace *t = NULL;
+    if (j->kind == READ_PAGE) {
+        page_job(j);
+        return;
+    }
+    if (j->kind == READ_LOG) {
+        log_job(j);
+        return;
+    }
+    j->rc = ll_trace_build(j->s, j->lot, j->dir, j->depth, &t, &j->e);
+    if (j->rc == 0 && j->kind == READ_PROOF)
+        j->rc = ll_proof_build(j->s, t, &j->out, &j->e);
+    else if (j->rc == 0)
+        j->rc = j->dot ? ll_trace_dot(t, &j->out) : ll_trace_json(t, &j->out);
+    ll_trace_free(t);
+}
+
+static void reply_page(struct ll_http_conn *c, int status, const char *title,
+                       const char *detail);
+static size_t page_slot(const char *lot);
+
+static void reply_trace(struct read_job *j)
+{
+    struct ll_http_conn *c = j->conn;
+    int rc = j->rc;
+    const char *why = j->e.text[0] ? j->e.text : ll_strerror(rc);
+    if (rc == LL_ENOTFOUND)
+        reply_error(c, 404, "not_found", rc, j->e.text);
+    else if (rc == LL_EINVAL)
+        reply_error(c, 400, "bad_lot_id", rc, j->e.text);
+    else if (rc == LL_ERANGE)
+        reply_error(c, 400, "bad_query", rc, why);
+    else if (rc == LL_ETOOBIG)
+        reply_error(c, 413, "trace_too_large", rc, why);
+    else if (rc)
+        reply_error(c, 500, "internal", rc, why);
+    else
+        ll_http_respond(c, 200,
+                        j->kind == READ_PROOF ? "application/x-protobuf"
+                        : j->dot              ? "text/vnd.graphviz"
+                                              : "application/json",
+                        j->out.data != NULL ? (const void *)j->out.data : "",
+                        j->out.len);
+}
+
+static void reply_page_job(struct read_job *j)
+{
+    struct ll_http_conn *c = j->conn;
+    int rc = j->rc;
+    if (rc == LL_ENOTFOUND && !j->as_json)
+        reply_page(c, 404, "Unknown lot",
+                   "This lot is not on this ledger. Check the code, or ask "
+                   "the shop where you bought it.");
+    else if (rc == LL_ENOTFOUND)
+        reply_error(c, 404, "not_found", rc, "no such lot on this ledger");
+    else if (rc)
+        reply_error(c, 500, "internal", rc, ll_strerror(rc));
+    else
+        ll_http_respond(c, 200,
+                        j->as_json ? "application/json"
+                                   : "text/html; charset=utf-8",
+                        j->out.data, j->out.len);
+}
+
+static void read_free(struct read_job *j)
+{
+    ll_ledger_snap_close(j->s);
+    ll_buf_free(&j->out);
+    ll_free(j);
+}
+
+/* Loop thread: keep the page's check, answer, free the job. */
+static void after_read(uv_work_t *req, int status)
+{
+    struct read_job *j = req->data;
+    struct node *n = j->n;
+    (void)status;
+    n->reads--;
+    if (j->kind == READ_PAGE && j->checked) {
+        n->pchecks[page_slot(j->lot)] = j->check;
+        n->page_checks++;
+    }
+    if (j->kind == READ_PAGE)
+        reply_page_job(j);
+    else
+        reply_trace(j);
+    read_free(j);
+}
+
+/* Too many reads in flight: 503 (an HTML page for a consumer page). */
+static void reply_read_busy(struct ll_http_conn *c, bool html)
+{
+    static const char detail[] =
+        "the node is answering as many traces, proofs and pages as it "
+        "runs at once; retry in a second";
+    if (html) {
+        reply_page(c, 503, "Busy, try again in a moment", detail);
+        return;
+    }
+    json_t *j = json_object();
+    (void)json_object_set_new(j, "error", json_string("busy"));
+    (void)json_object_set_new(j, "detail", json_string(detail));
+    (void)json_object_set_new(j, "retry_after", json_integer(READ_RETRY_AFTER));
+    reply_json(c, 503, j);
+}
+
+/*
+ * A job for lot on a detached snapshot of the tip, or NULL after a 503
+ * (too many in flight, or out of memory). Loop thread.
+ */
+static struct read_job *read_new(struct node *n, struct ll_http_conn *c,
+                                 enum read_kind kind, const char *lot)
+{
+    bool html = kind == READ_PAGE;
+    if (n->reads >= READ_JOBS) {
+        n->reads_busy++;
+        reply_read_busy(c, html);
+        return NULL;
+    }
+    struct read_job *j = ll_calloc(1, sizeof(*j));
+    if (j == NULL || ll_ledger_snap_open(n->l, &j->s) != 0) {
+        ll_free(j);
+        reply_error(c, 503, "busy", LL_ENOMEM, "out of memory; retry");
+        return NULL;
+    }
+    ll_ledger_snap_detach(j->s);
+    j->req.data = j;
+    j->n = n;
+    j->conn = c;
+    j->kind = kind;
+    (void)snprintf(j->lot, sizeof(j->lot), "%s", lot);
+    ll_buf_init(&j->out, kind == READ_PAGE    ? (size_t)4 << 20
+                         : kind == READ_PROOF ? LL_PROOF_MAX_BYTES
+                                              : (size_t)256 << 20);
+    return j;
+}
+
+/* Hand j to the thread pool (it answers), or answer 503 and free it. */
+static void read_start(struct node *n, struct read_job *j)
+{
+    if (uv_queue_work(&n->loop, &j->req, read_work, after_read) != 0) {
+        reply_error(j->conn, 503, "busy", 0, "cannot queue the read; retry");
+        read_free(j);
+        return;
+    }
+    n->reads++;
+}
+
 /*
  * GET /v1/lots/{lot}/trace?direction=backward|forward&depth=N&format=, and
  * GET /v1/lots/{lot}/proof (the same trace as a proof bundle).
@@ -939,37 +1156,335 @@ static void get_trace(struct node *n, struct ll_http_conn *c,
     lot[lotlen] = '\0';
     if (!trace_query(c, r, &td, &depth, format))
         return;
-    struct ll_ledger_snap *s = NULL;
-    struct ll_trace *t = NULL;
-    struct ll_errmsg e = {{0}};
-    struct ll_buf b;
-    ll_buf_init(&b, 256u << 20);
-    int rc = ll_ledger_snap_open(n->l, &s);
+    struct read_job *j = read_new(n, c, proof ? READ_PROOF : READ_TRACE, lot);
+    if (j == NULL)
+        return;
+    j->dir = td;
+    j->depth = (uint32_t)depth;
+    j->dot = format[0] == 'd';
+    read_start(n, j);
+}
+
+/* ---- a lot's log, page by page ------------------------------------------- */
+
+/* The positions of a lot's log, in order (ll_ledger_lot_events). */
+struct log_walk {
+    struct ll_ledger_pos *pos; /* n entries */
+    uint64_t n;
+    uint64_t cap;
+};
+
+static int log_walk_cb(void *arg, uint64_t seq, uint64_t height, uint32_t index)
+{
+    struct log_walk *w = arg;
+    if (seq != w->n || seq >= w->cap)
+        return LL_ECORRUPT; /* more entries than the state's count */
+    w->pos[w->n].height = height;
+    w->pos[w->n].index = index;
+    w->n++;
+    return 0;
+}
+
+/* Read events [first, first + count) of w (bytes into scratch); their
+ * leaves go to leaves, the page's JSON forms (if page) to page. */
+static int log_read(const struct read_job *j, const struct log_walk *w,
+                    uint64_t first, size_t count, uint8_t (*leaves)[32],
+                    json_t *page, struct ll_buf *scratch)
+{
+    size_t lens[256];
+    struct ll_signed_event *se = ll_malloc(sizeof(*se));
+    int rc = se == NULL ? LL_ENOMEM : 0;
+    ll_buf_reset(scratch);
     if (rc == 0)
-        rc = ll_trace_build(s, lot, td, (uint32_t)depth, &t, &e);
-    if (rc == 0 && proof)
-        rc = ll_proof_build(s, t, &b, &e);
-    else if (rc == 0)
-        rc = format[0] == 'd' ? ll_trace_dot(t, &b) : ll_trace_json(t, &b);
+        rc = ll_ledger_events_at(j->s, w->pos + first, count, scratch, lens);
+    size_t off = 0;
+    for (size_t i = 0; rc == 0 && i < count; i++) {
+        const struct ll_ledger_pos *p = &w->pos[first + i];
+        rc = ll_signed_event_decode(se, scratch->data + off, lens[i], NULL);
+        off += lens[i];
+        if (rc) {
+            rc = LL_ECORRUPT;
+            break;
+        }
+        ll_lot_leaf(leaves[first + i], p->height, p->index, se->id);
+        if (page == NULL || first + i < j->after ||
+            first + i >= j->after + j->limit)
+            continue;
+        json_t *o = json_object();
+        json_t *x = ll_signed_event_to_json(se);
+        if (o == NULL || x == NULL) {
+            json_decref(o);
+            json_decref(x);
+            rc = LL_ENOMEM;
+            break;
+        }
+        (void)json_object_set_new(
+            o, "seq", json_integer((json_int_t)first + (json_int_t)i));
+        (void)json_object_set_new(o, "height",
+                                  json_integer((json_int_t)p->height));
+        (void)json_object_set_new(o, "index", json_integer(p->index));
+        (void)json_object_set_new(o, "signed_event", x);
+        (void)json_array_append_new(page, o);
+    }
+    ll_free(se);
+    return rc;
+}
+
+/* Bytes as a JSON hex string (any length), or NULL. */
+static json_t *hex_bytes(const uint8_t *p, size_t n)
+{
+    size_t cap = 2 * n + 1;
+    char *hex = ll_malloc(cap);
+    json_t *j = NULL;
+    if (hex != NULL && ll_hex_encode(hex, cap, p, n) == 0)
+        j = json_string(hex);
+    ll_free(hex);
+    return j;
+}
+
+/*
+ * What binds the page's log root to a committed block: the lot's
+ * committed state bytes, their compact state proof against the block's
+ * state root (proof-format.md section 4), the block's header and commit.
+ */
+static int log_binding(const struct read_job *j, json_t *o)
+{
+    struct ll_buf st;
+    struct ll_buf sp;
+    struct ll_buf bits;
+    struct ll_buf hashes;
+    struct ll_header h;
+    struct ll_commit *cm = ll_malloc(sizeof(*cm));
+    uint8_t hb[LL_HEADER_LEN];
+    uint8_t cb[LL_COMMIT_MAX];
+    uint8_t key[32];
+    struct ll_ledger_tip tip;
+    ll_ledger_snap_tip(j->s, &tip);
+    ll_lot_key(key, j->lot);
+    ll_buf_init(&st, LL_EVENT_MAX_BYTES);
+    ll_buf_init(&sp, LL_PROOF_MAX_BYTES);
+    ll_buf_init(&bits, LL_PROOF_MAX_BYTES);
+    ll_buf_init(&hashes, LL_PROOF_MAX_BYTES);
+    int rc = cm == NULL ? LL_ENOMEM : ll_ledger_lot_bytes(j->s, j->lot, &st);
+    if (rc == 0)
+        rc = ll_ledger_state_proof(j->s, key, 1, &sp);
+    if (rc == 0)
+        rc = ll_smt_proof_compact(&bits, &hashes, key, 1, sp.data, sp.len);
+    if (rc == 0)
+        rc = ll_ledger_block(j->s, tip.height, &h, cm);
+    size_t cl = rc == 0 ? ll_commit_encode(cb, sizeof(cb), cm) : 0;
+    if (rc == 0 && cl == 0)
+        rc = LL_ECORRUPT;
+    if (rc == 0) {
+        ll_header_encode(hb, &h);
+        (void)json_object_set_new(o, "state", hex_bytes(st.data, st.len));
+        (void)json_object_set_new(o, "state_bits",
+                                  hex_bytes(bits.data, bits.len));
+        (void)json_object_set_new(o, "state_hashes",
+                                  hex_bytes(hashes.data, hashes.len));
+        (void)json_object_set_new(o, "header", hex_bytes(hb, sizeof(hb)));
+        (void)json_object_set_new(o, "commit", hex_bytes(cb, cl));
+    }
+    ll_buf_free(&st);
+    ll_buf_free(&sp);
+    ll_buf_free(&bits);
+    ll_buf_free(&hashes);
+    ll_free(cm);
+    return rc;
+}
+
+/*
+ * Every leaf of the lot's log (st: its committed state) into *leaves
+ * (heap, w->n of them), the page's events into page; the leaves must give
+ * the committed log root.
+ */
+static int log_leaves(const struct read_job *j, const lotledger_LotState *st,
+                      struct log_walk *w, uint8_t (**leaves)[32], json_t *page)
+{
+    struct ll_buf scratch;
+    uint8_t root[32];
+    if (st->events > SIZE_MAX / 64)
+        return LL_ETOOBIG;
+    w->cap = st->events;
+    w->pos = ll_calloc(st->events + 1, sizeof(*w->pos));
+    *leaves = ll_calloc(st->events + 1, 32);
+    int rc = w->pos == NULL || *leaves == NULL ? LL_ENOMEM : 0;
+    ll_buf_init(&scratch, (size_t)64 << 20);
+    if (rc == 0)
+        rc = ll_ledger_lot_events(j->s, j->lot, log_walk_cb, w);
+    if (rc == 0 && w->n != st->events)
+        rc = LL_ECORRUPT;
+    for (uint64_t i = 0; rc == 0 && i < w->n; i += 256) {
+        size_t count = w->n - i < 256 ? (size_t)(w->n - i) : 256;
+        rc = log_read(j, w, i, count, *leaves, page, &scratch);
+    }
+    ll_buf_free(&scratch);
+    if (rc == 0)
+        rc = ll_merkle_root(root, (const uint8_t(*)[32]) * leaves, w->n);
+    if (rc == 0 &&
+        (st->log_root.size != 32 || memcmp(root, st->log_root.bytes, 32) != 0))
+        rc = LL_ECORRUPT;
+    return rc;
+}
+
+/* The page's JSON answer into j->out (docs/api.md). */
+static int log_answer(struct read_job *j, const lotledger_LotState *st,
+                      json_t *page, const uint8_t (*proof)[32], size_t np,
+                      uint64_t end)
+{
+    struct ll_ledger_tip tip;
+    json_t *o = json_object();
+    json_t *pa = json_array();
+    if (o == NULL || pa == NULL) {
+        json_decref(o);
+        json_decref(pa);
+        return LL_ENOMEM;
+    }
+    ll_ledger_snap_tip(j->s, &tip);
+    for (size_t i = 0; i < np; i++)
+        (void)json_array_append_new(pa, hex_json(proof[i], 32));
+    (void)json_object_set_new(o, "lot", json_string(j->lot));
+    (void)json_object_set_new(o, "height",
+                              json_integer((json_int_t)tip.height));
+    (void)json_object_set_new(o, "block", hex_json(tip.hash, 32));
+    (void)json_object_set_new(o, "state_root", hex_json(tip.state_root, 32));
+    (void)json_object_set_new(o, "log_size",
+                              json_integer((json_int_t)st->events));
+    (void)json_object_set_new(o, "log_root", hex_json(st->log_root.bytes, 32));
+    (void)json_object_set_new(o, "after", json_integer((json_int_t)j->after));
+    (void)json_object_set_new(o, "next",
+                              end < st->events ? json_integer((json_int_t)end)
+                                               : json_null());
+    (void)json_object_set(o, "events", page);
+    (void)json_object_set_new(o, "proof", pa);
+    int rc = log_binding(j, o);
+    if (rc == 0) {
+        size_t flags = JSON_COMPACT | JSON_PRESERVE_ORDER;
+        size_t need = json_dumpb(o, NULL, 0, flags);
+        char *text = need > 0 ? ll_malloc(need) : NULL;
+        rc = text == NULL || json_dumpb(o, text, need, flags) != need
+                 ? LL_ENOMEM
+                 : ll_buf_append(&j->out, text, need);
+        ll_free(text);
+    }
+    json_decref(o);
+    return rc;
+}
+
+/*
+ * Thread pool: events [after, after + limit) of the lot's log as JSON,
+ * with the range proof of their log leaves against the lot's committed
+ * log root (docs/api.md, "A lot's log, page by page"). Every event of the
+ * log is read to rebuild the leaves outside the page, and the whole log
+ * must give the committed root.
+ */
+static void log_job(struct read_job *j)
+{
+    lotledger_LotState *st = ll_malloc(sizeof(*st));
+    struct log_walk w = {NULL, 0, 0};
+    uint8_t(*leaves)[32] = NULL;
+    uint8_t(*proof)[32] = ll_malloc((size_t)LL_MERKLE_MAX_RANGE * 32);
+    json_t *page = json_array();
+    int rc = st == NULL || proof == NULL || page == NULL
+                 ? LL_ENOMEM
+                 : ll_ledger_lot(j->s, j->lot, st);
     if (rc == LL_ENOTFOUND)
-        reply_error(c, 404, "not_found", rc, e.text);
-    else if (rc == LL_EINVAL)
-        reply_error(c, 400, "bad_lot_id", rc, e.text);
-    else if (rc == LL_ETOOBIG)
-        reply_error(c, 413, "trace_too_large", rc,
-                    e.text[0] ? e.text : "the trace is too large");
-    else if (rc)
-        reply_error(c, 500, "internal", rc,
-                    e.text[0] ? e.text : ll_strerror(rc));
-    else
-        ll_http_respond(c, 200,
-                        proof              ? "application/x-protobuf"
-                        : format[0] == 'd' ? "text/vnd.graphviz"
-                                           : "application/json",
-                        b.data != NULL ? (const void *)b.data : "", b.len);
-    ll_trace_free(t);
-    ll_ledger_snap_close(s);
-    ll_buf_free(&b);
+        (void)ll_errmsg_set(&j->e, rc, "no such lot on this ledger");
+    if (rc == 0 && j->after > st->events)
+        rc = ll_errmsg_set(&j->e, LL_ERANGE,
+                           "after: the lot's log has %llu events",
+                           (unsigned long long)st->events);
+    if (rc == 0)
+        rc = log_leaves(j, st, &w, &leaves, page);
+    if (rc == LL_ECORRUPT)
+        (void)ll_errmsg_set(&j->e, rc,
+                            "lot %s: its stored log does not give its log "
+                            "root",
+                            j->lot);
+    uint64_t end = 0;
+    size_t np = 0;
+    if (rc == 0) {
+        end = j->after + j->limit < w.n ? j->after + j->limit : w.n;
+        if (end > j->after)
+            rc = ll_merkle_range_prove(proof, &np, (const uint8_t(*)[32])leaves,
+                                       w.n, j->after, end);
+    }
+    if (rc == 0)
+        rc = log_answer(j, st, page, (const uint8_t(*)[32])proof, np, end);
+    json_decref(page);
+    ll_free(w.pos);
+    ll_free(leaves);
+    ll_free(proof);
+    ll_free(st);
+    j->rc = rc;
+}
+
+/* A non-negative decimal query parameter at most max; false after a 400. */
+static bool query_u64(struct ll_http_conn *c, const struct ll_http_req *r,
+                      const char *name, uint64_t max, uint64_t *out)
+{
+    char v[24] = "";
+    char d[120];
+    int q = ll_http_query_get(r->query, name, v, sizeof(v));
+    char *end = v;
+    unsigned long long x = 0;
+    if (q == 1 && v[0] >= '0' && v[0] <= '9') {
+        errno = 0;
+        x = strtoull(v, &end, 10);
+    }
+    if (q < 0 || (q == 1 && (v[0] < '0' || v[0] > '9' || *end != '\0' ||
+                             errno != 0 || x > max))) {
+        (void)snprintf(d, sizeof(d), "%s: a number from 0 to %llu", name,
+                       (unsigned long long)max);
+        reply_error(c, 400, "bad_query", LL_EINVAL, d);
+        return false;
+    }
+    if (q == 1)
+        *out = x;
+    return true;
+}
+
+/* GET /v1/lots/{lot}/log?after=N&limit=M */
+static void get_log(struct node *n, struct ll_http_conn *c,
+                    const struct ll_http_req *r, const char *lotp,
+                    size_t lotlen)
+{
+    static const char *const params[] = {"after", "limit", NULL};
+    char lot[LL_LOTID_MAX + 1];
+    char bad[80];
+    char d[200];
+    struct ll_errmsg e = {{0}};
+    uint64_t after = 0;
+    uint64_t limit = LOG_PAGE_MAX;
+    if (lotlen > LL_LOTID_MAX) {
+        reply_error(c, 400, "bad_lot_id", LL_EINVAL, "lot id too long");
+        return;
+    }
+    memcpy(lot, lotp, lotlen);
+    lot[lotlen] = '\0';
+    if (ll_lotid_check(lot, &e) != 0) {
+        reply_error(c, 400, "bad_lot_id", LL_EINVAL, e.text);
+        return;
+    }
+    if (ll_http_query_check(r->query, params, bad, sizeof(bad)) != 0) {
+        (void)snprintf(d, sizeof(d), "unknown query parameter '%s'", bad);
+        reply_error(c, 400, "bad_query", LL_EINVAL, d);
+        return;
+    }
+    if (!query_u64(c, r, "after", (uint64_t)1 << 48, &after) ||
+        !query_u64(c, r, "limit", LOG_PAGE_MAX, &limit))
+        return;
+    if (limit == 0) {
+        reply_error(c, 400, "bad_query", LL_EINVAL,
+                    "limit: a number from 1 to 1000");
+        return;
+    }
+    struct read_job *j = read_new(n, c, READ_LOG, lot);
+    if (j == NULL)
+        return;
+    j->after = after;
+    j->limit = limit;
+    read_start(n, j);
 }
 
 static void get_event(struct node *n, struct ll_http_conn *c, const char *hex)
@@ -1115,6 +1630,23 @@ static void get_metrics(struct node *n, struct ll_http_conn *c)
             (unsigned long long)hs.connections, (unsigned long long)n->limited,
             (unsigned long long)hs.timeouts, (unsigned long long)hs.evicted);
     if (rc == 0)
+        rc = ll_buf_printf(
+            &b,
+            "# HELP lotledger_reads_in_flight Traces, proofs and pages on the "
+            "thread pool.\n"
+            "# TYPE lotledger_reads_in_flight gauge\n"
+            "lotledger_reads_in_flight %zu\n"
+            "# HELP lotledger_reads_busy_total Traces, proofs and pages "
+            "refused with 503.\n"
+            "# TYPE lotledger_reads_busy_total counter\n"
+            "lotledger_reads_busy_total %llu\n"
+            "# HELP lotledger_page_checks_total Proof checks run for consumer "
+            "pages.\n"
+            "# TYPE lotledger_page_checks_total counter\n"
+            "lotledger_page_checks_total %llu\n",
+            n->reads, (unsigned long long)n->reads_busy,
+            (unsigned long long)n->page_checks);
+    if (rc == 0)
         ll_http_respond(c, 200, "text/plain; version=0.0.4", b.data, b.len);
     else
         reply_error(c, 500, "internal", rc, "metrics too large");
@@ -1239,61 +1771,99 @@ static size_t page_slot(const char *lot)
     return h % PAGE_CHECKS;
 }
 
-/* The page's facts, from one snapshot; rendered into b. */
-static int page_build(struct node *n, struct ll_ledger_snap *s, const char *lot,
-                      bool as_json, struct ll_buf *b, struct ll_errmsg *e)
+/* A hash of the committed states of every lot of trace t (their log roots
+ * included): equal digests, equal traces. */
+static void trace_digest(uint8_t out[static 32], const struct ll_trace *t)
+{
+    struct ll_sha256 h;
+    ll_sha256_init(&h);
+    for (size_t i = 0; i < t->n_lots; i++) {
+        const struct ll_trace_lot *x = &t->lots[i];
+        uint8_t len[4];
+        ll_store_be32(len, (uint32_t)x->state_len);
+        ll_sha256_update(&h, len, sizeof(len));
+        ll_sha256_update(&h, t->bytes.data + x->state_off, x->state_len);
+    }
+    ll_sha256_final(&h, out);
+}
+
+/*
+ * The page's proof check, unless j->check was made for the same trace
+ * (then it is kept); sets j->checked when it ran.
+ */
+static void page_check_run(struct read_job *j, const struct ll_trace *t)
+{
+    uint8_t digest[32];
+    trace_digest(digest, t);
+    if (strcmp(j->check.lot, j->lot) == 0 &&
+        memcmp(j->check.digest, digest, 32) == 0)
+        return;
+    /* Once per lot and trace: pages are read far more often. */
+    struct ll_buf proof;
+    struct ll_proof_report rep;
+    struct ll_errmsg why = {{0}};
+    ll_buf_init(&proof, LL_PROOF_MAX_BYTES);
+    bool ok = ll_proof_build(j->s, t, &proof, &why) == 0 &&
+              ll_proof_verify(j->n->g, proof.data, proof.len, &rep, &why) == 0;
+    ll_buf_free(&proof);
+    (void)snprintf(j->check.lot, sizeof(j->check.lot), "%s", j->lot);
+    memcpy(j->check.digest, digest, 32);
+    j->check.verified = ok && rep.unexpanded == 0;
+    j->check.partial = ok && rep.unexpanded != 0;
+    j->checked = true;
+}
+
+/*
+ * Thread pool: the page's facts, from the job's snapshot, rendered into
+ * j->out. A lot whose backward trace is over the trace limits still gets
+ * its page: its state, no journey, not verified (the log pages serve its
+ * history, docs/api.md).
+ */
+static void page_job(struct read_job *j)
 {
     struct ll_trace *t = NULL;
-    struct ll_buf proof;
     struct ll_page_event *pe = ll_calloc(PAGE_EVENTS, sizeof(*pe));
     struct ll_signed_event **se =
         ll_calloc(PAGE_EVENTS, sizeof(struct ll_signed_event *));
     lotledger_LotState *st = ll_malloc(sizeof(*st));
     size_t ne = 0;
-    ll_buf_init(&proof, LL_PROOF_MAX_BYTES);
     int rc = pe == NULL || se == NULL || st == NULL
                  ? LL_ENOMEM
-                 : ll_trace_build(s, lot, LL_TRACE_BACKWARD,
-                                  LL_TRACE_DEFAULT_DEPTH, &t, e);
+                 : ll_trace_build(j->s, j->lot, LL_TRACE_BACKWARD,
+                                  LL_TRACE_DEFAULT_DEPTH, &t, &j->e);
+    if (rc == LL_ETOOBIG)
+        rc = 0; /* t stays NULL */
     if (rc == 0)
-        rc = ll_ledger_lot(s, lot, st);
+        rc = ll_ledger_lot(j->s, j->lot, st);
     if (rc == 0) {
         struct ll_page p;
-        struct ll_proof_report rep;
-        struct ll_errmsg why = {{0}};
+        struct ll_ledger_tip tip;
         memset(&p, 0, sizeof(p));
-        p.g = n->g;
+        ll_ledger_snap_tip(j->s, &tip);
+        p.g = j->n->g;
         p.state = st;
-        ne = page_events(t, pe, se, PAGE_EVENTS);
+        p.height = tip.height;
+        p.truncated = true;
+        if (t != NULL) {
+            ne = page_events(t, pe, se, PAGE_EVENTS);
+            p.truncated = ne < t->n_events;
+            page_check_run(j, t);
+            p.verified = j->check.verified;
+            p.partial = j->check.partial;
+        }
         page_origin(&p, st, pe, ne);
         p.events = pe;
         p.n_events = ne;
-        p.truncated = ne < t->n_events;
-        p.height = t->tip.height;
-        struct page_check *pc = &n->pchecks[page_slot(lot)];
-        if (strcmp(pc->lot, lot) != 0 || pc->height != t->tip.height) {
-            /* Once per lot and height: pages are read far more often. */
-            bool ok =
-                ll_proof_build(s, t, &proof, &why) == 0 &&
-                ll_proof_verify(n->g, proof.data, proof.len, &rep, &why) == 0;
-            (void)snprintf(pc->lot, sizeof(pc->lot), "%s", lot);
-            pc->height = t->tip.height;
-            pc->verified = ok && rep.unexpanded == 0;
-            pc->partial = ok && rep.unexpanded != 0;
-        }
-        p.verified = pc->verified;
-        p.partial = pc->partial;
-        page_proof_url(p.proof_url, sizeof(p.proof_url), lot);
-        rc = ll_page_render(b, &p, as_json);
+        page_proof_url(p.proof_url, sizeof(p.proof_url), j->lot);
+        rc = ll_page_render(&j->out, &p, j->as_json);
     }
     for (size_t i = 0; i < ne; i++)
         ll_free(se[i]);
     ll_free(se);
     ll_free(pe);
     ll_free(st);
-    ll_buf_free(&proof);
     ll_trace_free(t);
-    return rc;
+    j->rc = rc;
 }
 
 /*
@@ -1336,26 +1906,12 @@ static void get_page(struct node *n, struct ll_http_conn *c,
         reply_page(c, 400, "This code is not a valid product link", why);
         return;
     }
-    struct ll_ledger_snap *s = NULL;
-    struct ll_buf b;
-    ll_buf_init(&b, (size_t)4 << 20);
-    int rc = ll_ledger_snap_open(n->l, &s);
-    if (rc == 0)
-        rc = page_build(n, s, lot, as_json, &b, &e);
-    if (rc == LL_ENOTFOUND && !as_json)
-        reply_page(c, 404, "Unknown lot",
-                   "This lot is not on this ledger. Check the code, or ask "
-                   "the shop where you bought it.");
-    else if (rc == LL_ENOTFOUND)
-        reply_error(c, 404, "not_found", rc, "no such lot on this ledger");
-    else if (rc)
-        reply_error(c, 500, "internal", rc, ll_strerror(rc));
-    else
-        ll_http_respond(
-            c, 200, as_json ? "application/json" : "text/html; charset=utf-8",
-            b.data, b.len);
-    ll_buf_free(&b);
-    ll_ledger_snap_close(s);
+    struct read_job *j = read_new(n, c, READ_PAGE, lot);
+    if (j == NULL)
+        return;
+    j->as_json = as_json;
+    j->check = n->pchecks[page_slot(lot)];
+    read_start(n, j);
 }
 
 /* ---- expiring stock (first expired, first out) ----------------------------
@@ -1489,6 +2045,28 @@ static void get_expiring(struct node *n, struct ll_http_conn *c,
     ll_ledger_snap_close(s);
 }
 
+/* /v1/lots/{lot}[/trace|/proof|/log]. */
+static void route_lot(struct node *n, struct ll_http_conn *c,
+                      const struct ll_http_req *r)
+{
+    const char *p = r->path;
+    /* The suffix as sent: a lot code ending in "/trace" is asked for
+     * with that '/' escaped (%2F), and is then a lot, not a route. */
+    size_t len = strlen(p);
+    size_t rl = strlen(r->raw_path);
+    bool trace =
+        len > 15 && rl > 15 && strcmp(r->raw_path + rl - 6, "/trace") == 0;
+    bool proof =
+        len > 15 && rl > 15 && strcmp(r->raw_path + rl - 6, "/proof") == 0;
+    bool log = len > 13 && rl > 13 && strcmp(r->raw_path + rl - 4, "/log") == 0;
+    if (trace || proof)
+        get_trace(n, c, r, p + 9, len - 15, proof);
+    else if (log)
+        get_log(n, c, r, p + 9, len - 13);
+    else
+        get_lot(n, c, p + 9);
+}
+
 static void handle(void *arg, struct ll_http_conn *c,
                    const struct ll_http_req *r)
 {
@@ -1521,18 +2099,7 @@ static void handle(void *arg, struct ll_http_conn *c,
     } else if (strcmp(p, "/metrics") == 0) {
         get_metrics(n, c);
     } else if (strncmp(p, "/v1/lots/", 9) == 0) {
-        /* The suffix as sent: a lot code ending in "/trace" is asked for
-         * with that '/' escaped (%2F), and is then a lot, not a route. */
-        size_t len = strlen(p);
-        size_t rl = strlen(r->raw_path);
-        bool trace =
-            len > 15 && rl > 15 && strcmp(r->raw_path + rl - 6, "/trace") == 0;
-        bool proof =
-            len > 15 && rl > 15 && strcmp(r->raw_path + rl - 6, "/proof") == 0;
-        if (trace || proof)
-            get_trace(n, c, r, p + 9, len - 15, proof);
-        else
-            get_lot(n, c, p + 9);
+        route_lot(n, c, r);
     } else if (strncmp(p, "/v1/events/", 11) == 0) {
         get_event(n, c, p + 11);
     } else if (strncmp(p, "/01/", 4) == 0) {

@@ -275,6 +275,27 @@ out=$(python3 "$vpy" genesis.json proof.bin) || fail "verify_proof.py: $out"
 grep -q "^ok: backward trace of $lot" <<<"$out" || fail "verify_proof.py report: $out"
 out=$(python3 "$vpy" genesis.json fwd.bin) || fail "verify_proof.py forward: $out"
 grep -q "^ok: forward trace of $harvest" <<<"$out" || fail "verify_proof.py forward report: $out"
+# The lot's log, page by page, each page verified against the genesis.
+out=$("$cli" log "$lot" --node "$url" --genesis genesis.json --all --limit 2) \
+    || fail "log --all: $out"
+grep -q "^ok: .* events of lot $lot from position 0 (.* pages; its log has" <<<"$out" \
+    || fail "log report: $out"
+n=$(grep -c '  block ' <<<"$out")
+grep -q "its log has $n)" <<<"$out" || fail "log lines: $n, $out"
+out=$("$cli" log "$lot" --node "$url" --genesis "$root/tests/fuzz/data/proof-genesis.json" 2>&1); rc=$?
+[ $rc -eq 1 ] && grep -q "REJECTED: header: not a block of this network" <<<"$out" \
+    || fail "log against another genesis: $rc $out"
+out=$("$cli" log "$lot" --node "$url" 2>&1); rc=$?
+[ $rc -eq 2 ] || fail "log without --genesis: $rc $out"
+# A bundle with observations by a regulator, a pending shipment's receiver
+# and a past holder, and a correction (test_proof observed): both verifiers
+# replay every followed lot.
+seed=$root/tests/fuzz/corpus/fuzz_proof/observed.bin
+sgen=$root/tests/fuzz/data/proof-genesis.json
+out=$(python3 "$vpy" "$sgen" "$seed") || fail "verify_proof.py observed: $out"
+grep -q "replay reproduces 4 followed lots" <<<"$out" || fail "verify_proof.py observed report: $out"
+out=$("$cli" verify --genesis "$sgen" "$seed") || fail "verify observed: $out"
+grep -q "reproduce the state of 4 of the followed lots" <<<"$out" || fail "verify observed report: $out"
 out=$(python3 "$vpy" genesis.json bad.bin 2>&1); rc=$?
 [ $rc -eq 1 ] && grep -q "^REJECTED: " <<<"$out" || fail "verify_proof.py tampered bundle: $rc $out"
 out=$("$cli" verify --genesis genesis.json missing.bin 2>&1); rc=$?

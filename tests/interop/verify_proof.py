@@ -218,12 +218,15 @@ KDE = {1: 2, 2: 2}
 TYPES = ["", "commission", "ship", "receive", "transform", "observe", "hold",
          "release", "recall", "dispose", "correct"]   # enum = list order
 LOTSTATE = {1: 2, 2: 2, 3: 2, 4: 0, 5: 2, 6: 0, 7: 2, 8: 2, 9: 2, 10: 0,
-            11: 0, 12: 2}
+            11: 0, 12: 2, 13: 2}
 # 1 lot 2 originator 3 uom 4 events 5 log_root 6 status (0 active, 1 held,
 # 2 recalled) 7 status_by 8 holdings {1 org, 2 quantity} 9 pending
 # {1 ship, 2 from, 3 to, 4 quantity} 10 created_height 11 discrepancies
-# 12 master (as in the creating event)
+# 12 master (as in the creating event) 13 parties {1 org, 2 held, 3 notes}
 HOLDING = {1: 2, 2: 0}
+PARTY = {1: 2, 2: 0, 3: 0}
+MAX_NOTES = 4096      # observe, correct, hold, release per (lot, org)
+MAX_PARTIES = 64
 PENDING = {1: 2, 2: 2, 3: 2, 4: 0}
 STATUS = ["active", "held", "recalled"]
 
@@ -419,7 +422,7 @@ def check_quorum(bd, gen):
 # ---------------------------------------------------------------- step 4
 
 def decode_lot_state(raw, k, followed):
-    st = pb_parse(raw, 4, f"lots[{k}].state", LOTSTATE, repeated=(8, 9))
+    st = pb_parse(raw, 4, f"lots[{k}].state", LOTSTATE, repeated=(8, 9, 13))
     lot = text(st, 1, 4, f"lots[{k}].state")
     if not lot_id_ok(lot):
         fail(4, "LL_EDECODE", f"lots[{k}]: invalid lot id {lot!r}")
@@ -428,6 +431,9 @@ def decode_lot_state(raw, k, followed):
              "its log_root")
     st["holdings"] = [pb_parse(h, 4, "holding", HOLDING) for h in st.get(8, [])]
     st["pending"] = [pb_parse(p, 4, "pending", PENDING) for p in st.get(9, [])]
+    st["parties"] = [pb_parse(p, 4, "party", PARTY) for p in st.get(13, [])]
+    if any(one(p, 2, 0) > 1 for p in st["parties"]):
+        fail(4, "LL_EDECODE", f"lots[{k}] ({lot}): party.held is not 0 or 1")
     if 12 in st:
         pb_parse(st[12][0], 4, "master", MASTER)
     st["lot"] = lot
@@ -625,6 +631,20 @@ def replay(bd, evs, lots, states, gen):
         fail(9, "LL_EPROOF", f"event {i} ({TYPES[evs[i]['type']]} by "
              f"{evs[i]['org']}): {why}")
 
+    def party(i, x, org, held=False, note=False):
+        """rules.md "Who may observe": org's part in lot x."""
+        ps = S[x]["parties"]
+        if org not in ps:
+            if len(ps) == MAX_PARTIES:
+                bad(i, f"lot {x} already has {MAX_PARTIES} parties")
+            ps[org] = [False, 0]
+        if note:
+            if ps[org][1] >= MAX_NOTES:
+                bad(i, f"{org} has added {MAX_NOTES} notes to {x}")
+            ps[org][1] += 1
+        if held:
+            ps[org][0] = True
+
     for i, ev in enumerate(evs):
         tn, actor, h = TYPES[ev["type"]], ev["org"], bd["heights"][i]
         roles = gen["orgs"][actor]["roles"]
@@ -633,7 +653,11 @@ def replay(bd, evs, lots, states, gen):
             tgt = seen.get(ev["ref"])
             named = [x[0] for x in tgt["lots"] + tgt["outputs"]] if tgt else []
         acted = [x[0] for x in ev["lots"]]
-        blocked = (any(x not in followed or x in aside for x in named)
+        # A transform's outputs need no history (step 9): only the lots
+        # acted on, or for a correction every lot of its target, must be
+        # followed and not set aside.
+        need = named if tn == "correct" else acted
+        blocked = (any(x not in followed or x in aside for x in need)
                    or (tn == "receive" and ev["ref"] not in by_id)
                    or (tn == "correct" and ev["ref"] not in by_id))
         seen[ev["id"]] = ev
@@ -668,7 +692,9 @@ def replay(bd, evs, lots, states, gen):
                     bad(i, f"lot {x} already exists")
                 S[x] = {"orig": actor, "uom": u, "hold": {actor: q},
                         "status": 0, "by": "", "pend": [], "disc": 0,
-                        "created": h, "master": ev["master"] or b""}
+                        "created": h, "master": ev["master"] or b"",
+                        "parties": {}}
+                party(i, x, actor, held=True)
         if tn in ("ship", "transform", "dispose"):
             for x, q, _ in ev["lots"]:
                 have = S[x]["hold"].get(actor, 0)
@@ -687,6 +713,7 @@ def replay(bd, evs, lots, states, gen):
                 S[x]["pend"].remove(p[0])
                 S[x]["disc"] += q != p[0][3]
                 S[x]["hold"][actor] = S[x]["hold"].get(actor, 0) + q
+                party(i, x, actor, held=True)
         if tn in ("hold", "release", "recall"):
             for x in acted:
                 s, reg = S[x], bool(roles & 4)
@@ -699,13 +726,27 @@ def replay(bd, evs, lots, states, gen):
                     tn == "release" and s["by"] == actor)
                 if not allowed:
                     bad(i, f"{actor} may not {tn} {x}")
+                if tn != "recall":
+                    party(i, x, actor, note=True)
                 # INFERRED: release clears status_by.
                 s["status"], s["by"] = {"hold": (1, actor), "release": (0, ""),
                                         "recall": (2, actor)}[tn]
+        if tn == "observe":
+            for x in acted:
+                s = S[x]
+                p = s["parties"].get(actor)
+                if not (roles & 4 or s["orig"] == actor
+                        or s["hold"].get(actor, 0) > 0 or (p and p[0])
+                        or any(pp[2] == actor for pp in s["pend"])):
+                    bad(i, f"{actor} has no part in {x} and may not observe "
+                        "it")
+                party(i, x, actor, note=True)
         if tn == "correct":
             if ev["ref"] not in seen or not (
                     roles & 4 or by_id[ev["ref"]]["org"] == actor):
                 bad(i, "corrected event not recorded or not the actor's")
+            for x in named:
+                party(i, x, actor, note=True)
         for x in named:
             S[x]["hold"] = {o: q for o, q in S[x]["hold"].items() if q}
     good = 0
@@ -717,13 +758,16 @@ def replay(bd, evs, lots, states, gen):
         got = None if s is None else (
             s["orig"], s["uom"], s["status"], s["by"], sorted(s["hold"].items()),
             sorted((p[0], p[1], p[2], p[3]) for p in s["pend"]),
-            s["created"], s["disc"], s["master"])
+            s["created"], s["disc"], s["master"],
+            sorted((o, p[0], p[1]) for o, p in s["parties"].items()))
         want = (text(st, 2, 9, x), text(st, 3, 9, x), one(st, 6, 0),
                 text(st, 7, 9, x),
                 sorted((text(hh, 1, 9, x), one(hh, 2, 0)) for hh in st["holdings"]),
                 sorted((one(p, 1, b""), text(p, 2, 9, x), text(p, 3, 9, x),
                         one(p, 4, 0)) for p in st["pending"]),
-                one(st, 10, 0), one(st, 11, 0), one(st, 12, b""))
+                one(st, 10, 0), one(st, 11, 0), one(st, 12, b""),
+                sorted((text(pp, 1, 9, x), bool(one(pp, 2, 0)), one(pp, 3, 0))
+                       for pp in st["parties"]))
         if got != want:
             fail(9, "LL_EPROOF", f"lot {x}: replayed state {got} differs from "
                  f"the committed {want}")

@@ -482,6 +482,97 @@ static size_t c_transform_exists(struct world *w, struct ll_buf setup[2],
     return 0;
 }
 
+/* An observation of lot by org, with a sensor reading (rules.md, "Who may
+ * observe"). */
+static void observe(struct ll_buf *out, const char *lot, enum fx_org org)
+{
+    lotledger_Event *e = fx_event(lotledger_EventType_OBSERVE, org);
+    fx_lot(e, lot, 0, NULL);
+    e->sensors_count = 1;
+    (void)snprintf(e->sensors[0].type, sizeof(e->sensors[0].type), "Temp");
+    (void)snprintf(e->sensors[0].uom, sizeof(e->sensors[0].uom), "CEL");
+    e->sensors[0].value = 4000;
+    fx_sign(out, NULL, e, org);
+}
+
+/* retail never held lot A, nothing is shipped to it, it did not create A. */
+static size_t c_observe_stranger(struct world *w, struct ll_buf setup[2],
+                                 struct ll_buf *bad)
+{
+    (void)w;
+    (void)setup;
+    observe(bad, FX_LOT_A, FX_RETAIL);
+    return 0;
+}
+
+/* packer received lot A and consumed all of it: a past holder. */
+static size_t c_observe_past_holder(struct world *w, struct ll_buf setup[2],
+                                    struct ll_buf *bad)
+{
+    (void)w;
+    (void)setup;
+    observe(bad, FX_LOT_A, FX_PACKER);
+    return 0;
+}
+
+static size_t c_observe_originator(struct world *w, struct ll_buf setup[2],
+                                   struct ll_buf *bad)
+{
+    (void)w;
+    (void)setup;
+    observe(bad, FX_LOT_C, FX_PACKER);
+    return 0;
+}
+
+static size_t c_observe_regulator(struct world *w, struct ll_buf setup[2],
+                                  struct ll_buf *bad)
+{
+    (void)w;
+    (void)setup;
+    observe(bad, FX_LOT_A, FX_FDA);
+    return 0;
+}
+
+/* A receiver may inspect a shipment addressed to it before receiving it. */
+static size_t c_observe_receiver(struct world *w, struct ll_buf setup[2],
+                                 struct ll_buf *bad)
+{
+    (void)w;
+    lotledger_Event *e = fx_event(lotledger_EventType_SHIP, FX_FARM);
+    fx_lot(e, FX_LOT_B, 1000, "KGM");
+    (void)snprintf(e->counterparty, sizeof(e->counterparty), "retail");
+    fx_sign(&setup[0], NULL, e, FX_FARM);
+    observe(bad, FX_LOT_B, FX_RETAIL);
+    return 1;
+}
+
+/* proc is a member with no part in lot C; one of the lots is enough. */
+static size_t c_observe_one_foreign(struct world *w, struct ll_buf setup[2],
+                                    struct ll_buf *bad)
+{
+    (void)w;
+    (void)setup;
+    lotledger_Event *e = fx_event(lotledger_EventType_OBSERVE, FX_FARM);
+    fx_lot(e, FX_LOT_A, 0, NULL);
+    fx_lot(e, FX_LOT_C, 0, NULL);
+    fx_sign(bad, NULL, e, FX_FARM);
+    return 0;
+}
+
+/* A shipment to oneself moves no custody (and could grow a log without
+ * end): it is ill-formed. */
+static size_t c_ship_to_self(struct world *w, struct ll_buf setup[2],
+                             struct ll_buf *bad)
+{
+    (void)w;
+    (void)setup;
+    lotledger_Event *e = fx_event(lotledger_EventType_SHIP, FX_FARM);
+    fx_lot(e, FX_LOT_A, 1000, "KGM");
+    (void)snprintf(e->counterparty, sizeof(e->counterparty), "farm");
+    fx_sign(bad, NULL, e, FX_FARM);
+    return 0;
+}
+
 static const struct rule_case rule_cases[] = {
     {"valid ship", 0, "", c_valid},
     {"replay", LL_EREPLAY, "already recorded", c_replay},
@@ -511,6 +602,16 @@ static const struct rule_case rule_cases[] = {
     {"ship to a non-member", LL_EUNKNOWNORG, "stranger", c_ship_to_stranger},
     {"transform onto an existing lot", LL_ELOTEXISTS, FX_LOT_B,
      c_transform_exists},
+    {"observe by an org with no part in the lot", LL_ENOTPERMITTED,
+     "org retail has never held it", c_observe_stranger},
+    {"observe by a past holder", 0, "", c_observe_past_holder},
+    {"observe by the originator", 0, "", c_observe_originator},
+    {"observe by a regulator", 0, "", c_observe_regulator},
+    {"observe by a pending shipment's receiver", 0, "", c_observe_receiver},
+    {"observe of two lots, one foreign", LL_ENOTPERMITTED, FX_LOT_C,
+     c_observe_one_foreign},
+    {"ship to oneself", LL_EINVAL, "must be another organisation",
+     c_ship_to_self},
 };
 
 /* Seal a block holding the setup events (and bad, if given) and return
@@ -564,6 +665,85 @@ static void test_rules_table(void)
         ll_buf_free(&bad);
     }
     ASSERT_GE(LL_ARRAY_LEN(rule_cases), 20);
+    world_free(&w);
+}
+
+/*
+ * Observe and correct events count towards LL_RULES_MAX_NOTES per lot and
+ * organisation: the next one is refused by name, changes nothing, and other
+ * organisations (and other lots) are not affected.
+ */
+static void test_observe_bound(void)
+{
+    struct world w;
+    world_init(&w);
+    world_story(&w);
+    struct ll_buf ev = {0};
+    uint8_t first[32];
+    struct ll_errmsg e = {{0}};
+    lotledger_LotState *st = ll_malloc(sizeof(*st));
+    ASSERT_NOT_NULL(st);
+    struct ll_block *b = fx_begin(w.l);
+    for (uint32_t i = 0; i < LL_RULES_MAX_NOTES; i++) {
+        lotledger_Event *x = fx_event(lotledger_EventType_OBSERVE, FX_FARM);
+        fx_lot(x, FX_LOT_B, 0, NULL);
+        x->event_time += i; /* each event distinct */
+        fx_sign(&ev, i == 0 ? first : NULL, x, FX_FARM);
+        fx_add(b, &ev);
+    }
+    fx_commit(w.l, b);
+    lot_state(&w, FX_LOT_B, st);
+    ASSERT_UEQ(st->events, 1 + LL_RULES_MAX_NOTES);
+    ASSERT_UEQ(st->parties_count, 1);
+    ASSERT_STR_EQ(st->parties[0].org, "farm");
+    ASSERT_TRUE(st->parties[0].held);
+    ASSERT_UEQ(st->parties[0].notes, LL_RULES_MAX_NOTES);
+
+    b = fx_begin(w.l);
+    lotledger_Event *x = fx_event(lotledger_EventType_OBSERVE, FX_FARM);
+    fx_lot(x, FX_LOT_B, 0, NULL);
+    x->event_time -= 1;
+    fx_sign(&ev, NULL, x, FX_FARM);
+    ASSERT_ERR(ll_block_add(b, ev.data, ev.len, false, NULL, NULL, &e),
+               LL_ETOOBIG);
+    ASSERT_TRUE(strstr(e.text, "org farm has already added 4096") != NULL);
+    ASSERT_TRUE(strstr(e.text, FX_LOT_B) != NULL);
+    /* So are a hold and a correction of its own observation. */
+    x = fx_event(lotledger_EventType_HOLD, FX_FARM);
+    fx_lot(x, FX_LOT_B, 0, NULL);
+    (void)snprintf(x->reason, sizeof(x->reason), "sampling");
+    fx_sign(&ev, NULL, x, FX_FARM);
+    ASSERT_ERR(ll_block_add(b, ev.data, ev.len, false, NULL, NULL, &e),
+               LL_ETOOBIG);
+    x = fx_event(lotledger_EventType_CORRECT, FX_FARM);
+    x->ref.size = 32;
+    memcpy(x->ref.bytes, first, 32);
+    (void)snprintf(x->reason, sizeof(x->reason), "sensor misread");
+    fx_sign(&ev, NULL, x, FX_FARM);
+    ASSERT_ERR(ll_block_add(b, ev.data, ev.len, false, NULL, NULL, &e),
+               LL_ETOOBIG);
+    /* The regulator and the farm's other lot are not affected; the
+     * regulator's hold counts towards its own bound. */
+    observe(&ev, FX_LOT_B, FX_FDA);
+    ASSERT_OK(ll_block_add(b, ev.data, ev.len, false, NULL, NULL, &e));
+    x = fx_event(lotledger_EventType_HOLD, FX_FDA);
+    fx_lot(x, FX_LOT_B, 0, NULL);
+    (void)snprintf(x->reason, sizeof(x->reason), "sampling");
+    fx_sign(&ev, NULL, x, FX_FDA);
+    ASSERT_OK(ll_block_add(b, ev.data, ev.len, false, NULL, NULL, &e));
+    observe(&ev, FX_LOT_A, FX_FARM);
+    ASSERT_OK(ll_block_add(b, ev.data, ev.len, false, NULL, NULL, &e));
+    ASSERT_UEQ(ll_block_count(b), 3);
+    fx_commit(w.l, b);
+    lot_state(&w, FX_LOT_B, st);
+    ASSERT_UEQ(st->events, 3 + LL_RULES_MAX_NOTES);
+    ASSERT_UEQ(st->parties_count, 2);
+    ASSERT_STR_EQ(st->parties[0].org, "farm");
+    ASSERT_STR_EQ(st->parties[1].org, "fda");
+    ASSERT_FALSE(st->parties[1].held);
+    ASSERT_UEQ(st->parties[1].notes, 2);
+    ll_free(st);
+    ll_buf_free(&ev);
     world_free(&w);
 }
 
@@ -742,10 +922,10 @@ static void test_schema_version(void)
     struct ll_errmsg e = {{0}};
     ASSERT_ERR(ll_ledger_open(&w.l, w.dir, w.g, &e), LL_EVERSION);
     ASSERT_TRUE(strstr(e.text, "schema version 1 and this build reads "
-                               "version 3") != NULL);
+                               "version 4") != NULL);
     put_schema(w.dir, 0); /* three bytes */
     ASSERT_ERR(ll_ledger_open(&w.l, w.dir, w.g, &e), LL_ECORRUPT);
-    put_schema(w.dir, 3);
+    put_schema(w.dir, 4);
     world_open(&w);
     struct ll_ledger_tip after;
     ll_ledger_tip(w.l, &after);
@@ -2102,6 +2282,7 @@ static const struct ll_test tests[] = {
     {"story", test_story},
     {"rules_table", test_rules_table},
     {"status_lifecycle", test_status_lifecycle},
+    {"observe_bound", test_observe_bound},
     {"restart_and_genesis_mismatch", test_restart_and_genesis_mismatch},
     {"schema_version", test_schema_version},
     {"proof_while_sealing", test_proof_while_sealing},

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "../../ledger/event_json.h"
+#include "../../ledger/internal.h"
 #include "../../ledger/proof.h"
 #include "../../node/rate.h"
 #include "ledger_fixture.h"
@@ -2012,6 +2013,597 @@ static void test_second_sigterm(void)
     ll_test_rmrf(n.dir);
 }
 
+/* Send all of buf on fd. */
+static void send_all(int fd, const void *buf, size_t len)
+{
+    const char *p = buf;
+    while (len > 0) {
+        ssize_t k = write(fd, p, len);
+        ASSERT_GT(k, 0);
+        p += k;
+        len -= (size_t)k;
+    }
+}
+
+/* Whether the node has written anything on fd yet (without reading it). */
+static bool answered(int fd)
+{
+    char c;
+    ssize_t k = recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+    return k > 0 || (k < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
+}
+
+/* A lotledger_page_checks_total value from /metrics. */
+static unsigned long page_checks(struct node *n)
+{
+    struct resp r;
+    http(n, "GET", "/metrics", "text/plain", NULL, 0, &r);
+    const char *p = strstr(r.body, "\nlotledger_page_checks_total ");
+    ASSERT_NOT_NULL(p);
+    return strtoul(p + 29, NULL, 10);
+}
+
+#define BIG_LOT "01/00614141777778/10/BIG"
+#define BIG_PAGE                                                               \
+    "GET /01/00614141777778/10/BIG HTTP/1.1\r\nHost: x\r\n"                    \
+    "Connection: close\r\n\r\n"
+
+/*
+ * Traces, proofs and consumer pages run on the thread pool: while two
+ * pages of a lot of 4,000 events are being checked (each verifies every
+ * signature), /v1/status on other connections is answered, again and again;
+ * a third heavy read is refused 503 with a retry hint; and the page's check
+ * is kept until the lot's trace changes, not redone after an unrelated
+ * block.
+ */
+static void test_reads_off_loop(void)
+{
+    enum { OBS = 4000 };
+    struct node n;
+    struct resp r;
+    struct ll_buf ev = {0};
+    struct ll_buf req;
+    node_setup(&n);
+    node_start(&n, "--rate-limit", "1000000");
+    lotledger_Event *e = fx_event(lotledger_EventType_COMMISSION, FX_FARM);
+    fx_lot(e, BIG_LOT, 5000, "KGM");
+    fx_sign(&ev, NULL, e, FX_FARM);
+    post_commit(&n, &ev, &r);
+    /* OBS observations, pipelined on one connection. */
+    ll_buf_init(&req, (size_t)64 << 20);
+    for (int i = 0; i < OBS; i++) {
+        e = fx_event(lotledger_EventType_OBSERVE, FX_FARM);
+        fx_lot(e, BIG_LOT, 0, NULL);
+        e->event_time += i + 1;
+        fx_sign(&ev, NULL, e, FX_FARM);
+        ASSERT_OK(ll_buf_printf(&req,
+                                "POST /v1/events%s HTTP/1.1\r\nHost: x\r\n"
+                                "%sContent-Type: application/x-protobuf\r\n"
+                                "Content-Length: %zu\r\n\r\n",
+                                i == OBS - 1 ? "?wait=commit" : "",
+                                i == OBS - 1 ? "Connection: close\r\n" : "",
+                                ev.len));
+        ASSERT_OK(ll_buf_append(&req, ev.data, ev.len));
+    }
+    int fd = connect_node(&n);
+    ASSERT_GE(fd, 0);
+    send_all(fd, req.data, req.len);
+    size_t cap = (size_t)16 << 20;
+    char *buf = ll_malloc(cap);
+    ASSERT_NOT_NULL(buf);
+    read_all(fd, buf, cap);
+    size_t ok = 0;
+    for (const char *p = buf; (p = strstr(p, "HTTP/1.1 20")) != NULL; p++)
+        ok++;
+    ASSERT_UEQ(ok, OBS);
+    ASSERT_TRUE(strstr(buf, "\"status\":\"committed\"") != NULL);
+    ll_free(buf);
+    ll_buf_free(&req);
+
+    /* Two heavy pages and a third heavy read. */
+    int heavy[3];
+    for (int i = 0; i < 3; i++) {
+        static const char proof[] = "GET /v1/lots/" BIG_LOT "/proof HTTP/1.1"
+                                    "\r\nHost: x\r\nConnection: close\r\n\r\n";
+        heavy[i] = connect_node(&n);
+        ASSERT_GE(heavy[i], 0);
+        if (i < 2)
+            send_all(heavy[i], BIG_PAGE, sizeof(BIG_PAGE) - 1);
+        else
+            send_all(heavy[i], proof, sizeof(proof) - 1);
+    }
+    /* Three status answers while neither page is answered: the loop is
+     * free while they are checked. */
+    int statuses = 0;
+    while (statuses < 3 && !answered(heavy[0]) && !answered(heavy[1])) {
+        http(&n, "GET", "/v1/status", "text/plain", NULL, 0, &r);
+        expect(&r, 200, "\"chain_id\"");
+        statuses++;
+    }
+    ASSERT_EQ(statuses, 3);
+    ASSERT_FALSE(answered(heavy[0]) && answered(heavy[1]));
+    char *ans[3];
+    int busy = 0;
+    for (int i = 0; i < 3; i++) {
+        ans[i] = ll_malloc(cap);
+        ASSERT_NOT_NULL(ans[i]);
+        read_all(heavy[i], ans[i], cap);
+        if (strncmp(ans[i], "HTTP/1.1 503", 12) == 0) {
+            ASSERT_TRUE(strstr(ans[i], "\"retry_after\":1") != NULL);
+            busy++;
+        } else {
+            ASSERT_TRUE(strncmp(ans[i], "HTTP/1.1 200", 12) == 0);
+        }
+    }
+    /* Exactly one of the three came while two were in flight. */
+    ASSERT_EQ(busy, 1);
+    for (int i = 0; i < 2; i++)
+        if (strncmp(ans[i], "HTTP/1.1 200", 12) == 0)
+            ASSERT_TRUE(strstr(ans[i], "Verified") != NULL);
+    for (int i = 0; i < 3; i++)
+        ll_free(ans[i]);
+
+    /* The check is kept across an unrelated block, redone when the lot's
+     * own log changes. */
+    unsigned long checks = page_checks(&n);
+    ASSERT_GE(checks, 1);
+    e = fx_event(lotledger_EventType_COMMISSION, FX_PACKER);
+    fx_lot(e, "01/00614141777778/10/OTHER", 5000, "KGM");
+    fx_sign(&ev, NULL, e, FX_PACKER);
+    post_commit(&n, &ev, &r);
+    http(&n, "GET", "/01/00614141777778/10/BIG", "text/plain", NULL, 0, &r);
+    expect(&r, 200, "Verified");
+    ASSERT_UEQ(page_checks(&n), checks);
+    e = fx_event(lotledger_EventType_OBSERVE, FX_FDA);
+    fx_lot(e, BIG_LOT, 0, NULL);
+    fx_sign(&ev, NULL, e, FX_FDA);
+    post_commit(&n, &ev, &r);
+    http(&n, "GET", "/01/00614141777778/10/BIG", "text/plain", NULL, 0, &r);
+    expect(&r, 200, "Verified");
+    ASSERT_UEQ(page_checks(&n), checks + 1);
+    node_stop(&n);
+    ll_buf_free(&ev);
+    ll_test_rmrf(n.dir);
+}
+
+/* GET path; the whole answer (a large one too) parsed as JSON. */
+static json_t *get_json(struct node *n, const char *path, int *status)
+{
+    char req[1024];
+    int len = snprintf(req, sizeof(req),
+                       "GET %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                       "\r\n",
+                       path);
+    int fd = connect_node(n);
+    ASSERT_GE(fd, 0);
+    send_all(fd, req, (size_t)len);
+    size_t cap = (size_t)32 << 20;
+    char *buf = ll_malloc(cap);
+    ASSERT_NOT_NULL(buf);
+    read_all(fd, buf, cap);
+    ASSERT_TRUE(strncmp(buf, "HTTP/1.1 ", 9) == 0);
+    *status = (int)strtol(buf + 9, NULL, 10);
+    const char *b = strstr(buf, "\r\n\r\n");
+    ASSERT_NOT_NULL(b);
+    json_error_t err;
+    json_t *j = json_loads(b + 4, 0, &err);
+    if (j == NULL)
+        ll_test_fail(__FILE__, __LINE__, "not JSON: %s", err.text);
+    ll_free(buf);
+    return j;
+}
+
+/* Hex string field f of o, decoded (heap; *got bytes). */
+static uint8_t *hex_field(json_t *o, const char *f, size_t *got)
+{
+    const char *h = json_string_value(json_object_get(o, f));
+    if (h == NULL)
+        ll_test_fail(__FILE__, __LINE__, "no field %s", f);
+    size_t n = strlen(h) / 2;
+    uint8_t *out = ll_malloc(n + 1);
+    ASSERT_NOT_NULL(out);
+    ASSERT_OK(ll_hex_decode(out, n, h, strlen(h)));
+    *got = n;
+    return out;
+}
+
+/*
+ * Check one page of GET /v1/lots/{lot}/log as a third party would: the
+ * commit is signed by the genesis validators, the lot's state is in the
+ * header's state root, and the page's events are positions [after, next)
+ * of a log of the state's size with the state's log root. Returns the
+ * page's event count; ids go to ids[after..].
+ */
+static size_t check_log_page(json_t *o, const struct ll_genesis *g,
+                             const char *lot, uint64_t after,
+                             uint8_t (*ids)[32], uint64_t *size)
+{
+    size_t n = 0;
+    struct ll_errmsg e = {{0}};
+    uint8_t *hb = hex_field(o, "header", &n);
+    struct ll_header h;
+    ASSERT_OK(ll_header_decode(&h, hb, n));
+    struct ll_commit *cm = ll_malloc(sizeof(*cm));
+    ASSERT_NOT_NULL(cm);
+    uint8_t *cb = hex_field(o, "commit", &n);
+    ASSERT_OK(ll_commit_decode(cm, cb, n));
+    struct ll_valset *vs = ll_malloc(sizeof(*vs));
+    ASSERT_NOT_NULL(vs);
+    ASSERT_OK(ll_valset_from_genesis(vs, g));
+    ASSERT_OK(ll_commit_verify(&h, cm, vs, &e));
+    size_t sl = 0;
+    size_t bl = 0;
+    size_t hl = 0;
+    uint8_t *st = hex_field(o, "state", &sl);
+    uint8_t *bits = hex_field(o, "state_bits", &bl);
+    uint8_t *hashes = hex_field(o, "state_hashes", &hl);
+    uint8_t key[32];
+    uint8_t vh[32];
+    ll_lot_key(key, lot);
+    ll_tagged_hash(vh, LL_TAG_SMT_VALUE, st, sl);
+    ASSERT_OK(
+        ll_smt_verify_compact(h.state_root, key, vh, 1, bits, bl, hashes, hl));
+    lotledger_LotState *ls = ll_malloc(sizeof(*ls));
+    ASSERT_NOT_NULL(ls);
+    ASSERT_OK(ll_ledger__lot_decode(ls, st, sl));
+    *size = ls->events;
+    ASSERT_EQ(json_integer_value(json_object_get(o, "log_size")),
+              (json_int_t)ls->events);
+    ASSERT_UEQ(json_integer_value(json_object_get(o, "after")), after);
+    json_t *evs = json_object_get(o, "events");
+    size_t k = json_array_size(evs);
+    uint8_t(*leaves)[32] = ll_calloc(k + 1, 32);
+    ASSERT_NOT_NULL(leaves);
+    for (size_t i = 0; i < k; i++) {
+        json_t *x = json_array_get(evs, i);
+        ASSERT_UEQ(json_integer_value(json_object_get(x, "seq")), after + i);
+        char *text = json_dumps(json_object_get(x, "signed_event"), 0);
+        ASSERT_NOT_NULL(text);
+        struct ll_buf pb;
+        lotledger_Event *scratch = ll_malloc(sizeof(*scratch));
+        struct ll_signed_event *se = ll_malloc(sizeof(*se));
+        ASSERT_TRUE(scratch != NULL && se != NULL);
+        ll_buf_init(&pb, LL_EVENT_MAX_BYTES);
+        ASSERT_OK(
+            ll_signed_event_json_decode(&pb, scratch, text, strlen(text), &e));
+        ASSERT_OK(ll_signed_event_decode(se, pb.data, pb.len, NULL));
+        memcpy(ids[after + i], se->id, 32);
+        ll_lot_leaf(leaves[i],
+                    (uint64_t)json_integer_value(json_object_get(x, "height")),
+                    (uint32_t)json_integer_value(json_object_get(x, "index")),
+                    se->id);
+        ll_buf_free(&pb);
+        ll_free(scratch);
+        ll_free(se);
+        free(text); /* jansson's allocator */
+    }
+    json_t *pa = json_object_get(o, "proof");
+    size_t np = json_array_size(pa);
+    uint8_t(*proof)[32] = ll_calloc(np + 1, 32);
+    ASSERT_NOT_NULL(proof);
+    for (size_t i = 0; i < np; i++) {
+        const char *hx = json_string_value(json_array_get(pa, i));
+        ASSERT_OK(ll_hex_decode(proof[i], 32, hx, strlen(hx)));
+    }
+    if (k > 0) {
+        ASSERT_OK(ll_merkle_range_verify(
+            ls->log_root.bytes, ls->events, after, after + k,
+            (const uint8_t(*)[32])leaves, &proof[0][0], np * 32));
+        /* One event moved is caught. */
+        if (k > 1) {
+            uint8_t t[32];
+            memcpy(t, leaves[0], 32);
+            memcpy(leaves[0], leaves[1], 32);
+            memcpy(leaves[1], t, 32);
+            ASSERT_ERR(ll_merkle_range_verify(
+                           ls->log_root.bytes, ls->events, after, after + k,
+                           (const uint8_t(*)[32])leaves, &proof[0][0], np * 32),
+                       LL_EPROOF);
+        }
+    }
+    ll_free(hb);
+    ll_free(cb);
+    ll_free(cm);
+    ll_free(vs);
+    ll_free(st);
+    ll_free(bits);
+    ll_free(hashes);
+    ll_free(ls);
+    ll_free(leaves);
+    ll_free(proof);
+    return k;
+}
+
+/* ll_log_page_verify on a page as served, and on tampered copies. */
+static void page_expect(json_t *o, const struct ll_genesis *g, int want,
+                        struct ll_log_page_report *r)
+{
+    struct ll_errmsg e = {{0}};
+    char *text = json_dumps(o, JSON_COMPACT);
+    ASSERT_NOT_NULL(text);
+    int rc = ll_log_page_verify(g, text, strlen(text), r, &e);
+    free(text); /* jansson's allocator */
+    if (rc != want)
+        ll_test_fail(__FILE__, __LINE__, "page: got %s '%s', want %s",
+                     ll_err_name(rc), e.text, ll_err_name(want));
+}
+
+static void verify_page(json_t *o, const struct ll_genesis *g, uint64_t after,
+                        size_t k)
+{
+    struct ll_log_page_report r;
+    page_expect(o, g, 0, &r);
+    ASSERT_UEQ(r.after, after);
+    ASSERT_UEQ(r.events, k);
+    ASSERT_STR_EQ(r.lot, BIG_LOT);
+    ASSERT_EQ(r.last, json_is_null(json_object_get(o, "next")));
+    json_t *c = json_deep_copy(o);
+    json_t *evs = json_object_get(c, "events");
+    /* Two events swapped: out of order. */
+    json_t *first = json_incref(json_array_get(evs, 0));
+    ASSERT_OK(json_array_set(evs, 0, json_array_get(evs, 1)));
+    ASSERT_OK(json_array_set_new(evs, 1, first));
+    page_expect(c, g, LL_EDECODE, &r); /* seq out of place */
+    json_decref(c);
+    /* The page claimed one position further: every seq moved with it. */
+    c = json_deep_copy(o);
+    evs = json_object_get(c, "events");
+    (void)json_object_set_new(c, "after", json_integer((json_int_t)after + 1));
+    for (size_t i = 0; i < json_array_size(evs); i++)
+        (void)json_object_set_new(json_array_get(evs, i), "seq",
+                                  json_integer((json_int_t)(after + 1 + i)));
+    if (!json_is_null(json_object_get(c, "next")))
+        (void)json_object_set_new(c, "next",
+                                  json_integer((json_int_t)(after + 1 + k)));
+    page_expect(c, g, LL_EPROOF, &r);
+    json_decref(c);
+    /* One event left out of the middle of the page. */
+    c = json_deep_copy(o);
+    ASSERT_OK(json_array_remove(json_object_get(c, "events"), k - 1));
+    /* next is no longer after + k; the last page no longer ends the log */
+    page_expect(
+        c, g, json_is_null(json_object_get(o, "next")) ? LL_EPROOF : LL_EDECODE,
+        &r);
+    json_decref(c);
+    /* A hash of the range proof changed. */
+    c = json_deep_copy(o);
+    json_t *pa = json_object_get(c, "proof");
+    if (json_array_size(pa) > 0) {
+        char zero[65];
+        memset(zero, '0', 64);
+        zero[64] = '\0';
+        ASSERT_OK(json_array_set_new(pa, 0, json_string(zero)));
+        page_expect(c, g, LL_EPROOF, &r);
+    }
+    json_decref(c);
+    /* Another network. */
+    struct ll_genesis *other = ll_malloc(sizeof(*other));
+    ASSERT_NOT_NULL(other);
+    *other = *g;
+    other->hash[0] ^= 1;
+    page_expect(o, other, LL_EVERIFY, &r);
+    ll_free(other);
+}
+
+/*
+ * A lot's log, page by page: every page of a lot of 1,201 events checks
+ * against the committed block (quorum, state proof, range proof), the
+ * pages together are the whole log in order, and bad queries are 400s.
+ */
+static void test_lot_log_pages(void)
+{
+    enum { OBS = 1200, LIMIT = 500 };
+    struct node n;
+    struct resp r;
+    struct ll_buf ev = {0};
+    struct ll_buf req;
+    node_setup(&n);
+    node_start(&n, "--rate-limit", "1000000");
+    struct ll_genesis *g = fx_genesis();
+    lotledger_Event *e = fx_event(lotledger_EventType_COMMISSION, FX_FARM);
+    fx_lot(e, BIG_LOT, 5000, "KGM");
+    fx_sign(&ev, NULL, e, FX_FARM);
+    post_commit(&n, &ev, &r);
+    ll_buf_init(&req, (size_t)64 << 20);
+    for (int i = 0; i < OBS; i++) {
+        e = fx_event(lotledger_EventType_OBSERVE, i & 1 ? FX_FDA : FX_FARM);
+        fx_lot(e, BIG_LOT, 0, NULL);
+        e->event_time += i + 1;
+        fx_sign(&ev, NULL, e, i & 1 ? FX_FDA : FX_FARM);
+        ASSERT_OK(ll_buf_printf(&req,
+                                "POST /v1/events%s HTTP/1.1\r\nHost: x\r\n"
+                                "%sContent-Type: application/x-protobuf\r\n"
+                                "Content-Length: %zu\r\n\r\n",
+                                i == OBS - 1 ? "?wait=commit" : "",
+                                i == OBS - 1 ? "Connection: close\r\n" : "",
+                                ev.len));
+        ASSERT_OK(ll_buf_append(&req, ev.data, ev.len));
+    }
+    int fd = connect_node(&n);
+    ASSERT_GE(fd, 0);
+    send_all(fd, req.data, req.len);
+    size_t cap = (size_t)16 << 20;
+    char *buf = ll_malloc(cap);
+    ASSERT_NOT_NULL(buf);
+    read_all(fd, buf, cap);
+    ASSERT_TRUE(strstr(buf, "\"status\":\"committed\"") != NULL);
+    ll_free(buf);
+    ll_buf_free(&req);
+
+    uint8_t(*ids)[32] = ll_calloc(OBS + 1, 32);
+    ASSERT_NOT_NULL(ids);
+    uint64_t after = 0;
+    uint64_t size = 0;
+    int pages = 0;
+    for (;;) {
+        char path[256];
+        int status = 0;
+        (void)snprintf(path, sizeof(path),
+                       "/v1/lots/%s/log?after=%llu&limit=%d", BIG_LOT,
+                       (unsigned long long)after, LIMIT);
+        json_t *o = get_json(&n, path, &status);
+        ASSERT_EQ(status, 200);
+        size_t k = check_log_page(o, g, BIG_LOT, after, ids, &size);
+        verify_page(o, g, after, k);
+        ASSERT_UEQ(size, OBS + 1);
+        json_t *next = json_object_get(o, "next");
+        pages++;
+        after += k;
+        if (json_is_null(next)) {
+            json_decref(o);
+            break;
+        }
+        ASSERT_UEQ(k, LIMIT);
+        ASSERT_UEQ(json_integer_value(next), after);
+        json_decref(o);
+    }
+    ASSERT_EQ(pages, 3);
+    /* With LL_LOGPAGE_SEED_DIR: small real pages, the seeds of
+     * tests/fuzz/corpus/fuzz_logpage. */
+    const char *seeds = getenv("LL_LOGPAGE_SEED_DIR"); /* NOLINT */
+    static const char *const small[] = {"after=0&limit=2", "after=600&limit=3",
+                                        "after=1199&limit=5", "after=1201"};
+    for (size_t i = 0; seeds != NULL && i < LL_ARRAY_LEN(small); i++) {
+        char path[256];
+        char file[700];
+        int status = 0;
+        (void)snprintf(path, sizeof(path), "/v1/lots/%s/log?%s", BIG_LOT,
+                       small[i]);
+        json_t *o = get_json(&n, path, &status);
+        ASSERT_EQ(status, 200);
+        (void)snprintf(file, sizeof(file), "%s/page-%zu.json", seeds, i);
+        ASSERT_OK(json_dump_file(o, file, JSON_COMPACT));
+        json_decref(o);
+    }
+    ASSERT_UEQ(after, OBS + 1);
+    for (size_t i = 1; i <= OBS; i++)
+        ASSERT_FALSE(memcmp(ids[i], ids[i - 1], 32) == 0);
+    /* The end of the log: an empty page; past it, and bad queries: 400. */
+    int status = 0;
+    char path[256];
+    (void)snprintf(path, sizeof(path), "/v1/lots/%s/log?after=%d", BIG_LOT,
+                   OBS + 1);
+    json_t *o = get_json(&n, path, &status);
+    ASSERT_EQ(status, 200);
+    ASSERT_UEQ(json_array_size(json_object_get(o, "events")), 0);
+    json_decref(o);
+    static const char *const bad[] = {"?after=1202", "?limit=0", "?limit=1001",
+                                      "?after=-1",   "?page=2",  "?after=1x"};
+    for (size_t i = 0; i < LL_ARRAY_LEN(bad); i++) {
+        (void)snprintf(path, sizeof(path), "/v1/lots/%s/log%s", BIG_LOT,
+                       bad[i]);
+        http(&n, "GET", path, "text/plain", NULL, 0, &r);
+        expect(&r, 400, "bad_query");
+    }
+    http(&n, "GET", "/v1/lots/01/00614141777778/10/NONE/log", "text/plain",
+         NULL, 0, &r);
+    expect(&r, 404, "not_found");
+    ll_free(ids);
+    ll_free(g);
+    node_stop(&n);
+    ll_buf_free(&ev);
+    ll_test_rmrf(n.dir);
+}
+
+/* Pipeline the events on one connection, the last with ?wait=commit. */
+static void post_pipelined(struct node *n, struct ll_buf *evs, size_t count)
+{
+    struct ll_buf req;
+    ll_buf_init(&req, (size_t)64 << 20);
+    for (size_t i = 0; i < count; i++) {
+        bool last = i + 1 == count;
+        ASSERT_OK(ll_buf_printf(&req,
+                                "POST /v1/events%s HTTP/1.1\r\nHost: x\r\n"
+                                "%sContent-Type: application/x-protobuf\r\n"
+                                "Content-Length: %zu\r\n\r\n",
+                                last ? "?wait=commit" : "",
+                                last ? "Connection: close\r\n" : "",
+                                evs[i].len));
+        ASSERT_OK(ll_buf_append(&req, evs[i].data, evs[i].len));
+    }
+    int fd = connect_node(n);
+    ASSERT_GE(fd, 0);
+    send_all(fd, req.data, req.len);
+    size_t cap = (size_t)16 << 20;
+    char *buf = ll_malloc(cap);
+    ASSERT_NOT_NULL(buf);
+    read_all(fd, buf, cap);
+    size_t ok = 0;
+    for (const char *p = buf; (p = strstr(p, "HTTP/1.1 20")) != NULL; p++)
+        ok++;
+    if (ok != count)
+        ll_test_fail(__FILE__, __LINE__, "%zu of %zu accepted: %.300s", ok,
+                     count, buf);
+    ll_free(buf);
+    ll_buf_free(&req);
+}
+
+/*
+ * A lot whose backward trace is over the trace limits (4,161 lots: 64
+ * transforms of 64 lots each, then one of their 64 outputs): its trace and
+ * proof are refused 413, but its consumer page is answered (its state, no
+ * journey, not verified) instead of a 500, and its log pages work.
+ */
+static void test_page_of_a_huge_trace(void)
+{
+    enum { W = 64 };
+    struct node n;
+    struct resp r;
+    struct ll_buf *evs = ll_calloc(2 * W + 1, sizeof(*evs));
+    ASSERT_NOT_NULL(evs);
+    node_setup(&n);
+    node_start(&n, "--rate-limit", "1000000");
+    size_t k = 0;
+    char lot[64];
+    for (int i = 0; i < W; i++) {
+        lotledger_Event *e = fx_event(lotledger_EventType_COMMISSION, FX_FARM);
+        for (int x = 0; x < W; x++) {
+            (void)snprintf(lot, sizeof(lot), "01/00614141777778/10/R%02d-%02d",
+                           i, x);
+            fx_lot(e, lot, 1000, "KGM");
+        }
+        fx_sign(&evs[k++], NULL, e, FX_FARM);
+    }
+    for (int i = 0; i < W; i++) {
+        lotledger_Event *e = fx_event(lotledger_EventType_TRANSFORM, FX_FARM);
+        for (int x = 0; x < W; x++) {
+            (void)snprintf(lot, sizeof(lot), "01/00614141777778/10/R%02d-%02d",
+                           i, x);
+            fx_lot(e, lot, 1000, "KGM");
+        }
+        (void)snprintf(lot, sizeof(lot), "01/00614141777778/10/M%02d", i);
+        fx_output(e, lot, 1000, "KGM");
+        fx_sign(&evs[k++], NULL, e, FX_FARM);
+    }
+    lotledger_Event *e = fx_event(lotledger_EventType_TRANSFORM, FX_FARM);
+    for (int i = 0; i < W; i++) {
+        (void)snprintf(lot, sizeof(lot), "01/00614141777778/10/M%02d", i);
+        fx_lot(e, lot, 1000, "KGM");
+    }
+    fx_output(e, "01/00614141777778/10/F", 64000, "KGM");
+    fx_sign(&evs[k++], NULL, e, FX_FARM);
+    post_pipelined(&n, evs, k);
+    http(&n, "GET", "/v1/lots/01/00614141777778/10/F/trace", "text/plain", NULL,
+         0, &r);
+    expect(&r, 413, "trace_too_large");
+    static const char get_json[] =
+        "GET /01/00614141777778/10/F HTTP/1.1\r\nHost: x\r\n"
+        "Connection: close\r\nAccept: application/json\r\n\r\n";
+    http_raw(&n, get_json, sizeof(get_json) - 1, &r);
+    expect(&r, 200, "\"journey_truncated\":true");
+    ASSERT_TRUE(strstr(r.body, "\"verified\":false") != NULL);
+    http(&n, "GET", "/01/00614141777778/10/F", "text/plain", NULL, 0, &r);
+    expect(&r, 200, "<html");
+    http(&n, "GET", "/v1/lots/01/00614141777778/10/F/log", "text/plain", NULL,
+         0, &r);
+    expect(&r, 200, "\"log_size\":1");
+    for (size_t i = 0; i < k; i++)
+        ll_buf_free(&evs[i]);
+    ll_free(evs);
+    node_stop(&n);
+    ll_test_rmrf(n.dir);
+}
+
 static const struct ll_test tests[] = {
     {"sigkill_during_ingest", test_sigkill_during_ingest},
     {"events_end_to_end", test_events_end_to_end},
@@ -2031,6 +2623,9 @@ static const struct ll_test tests[] = {
     {"rate_collisions", test_rate_collisions},
     {"slow_reader_memory", test_slow_reader_memory},
     {"http_strict", test_http_strict},
+    {"reads_off_loop", test_reads_off_loop},
+    {"lot_log_pages", test_lot_log_pages},
+    {"page_of_a_huge_trace", test_page_of_a_huge_trace},
 };
 
 LL_TEST_MAIN(tests)
