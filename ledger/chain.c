@@ -290,8 +290,17 @@ int ll_genesis_parse(struct ll_genesis *g, const char *json, size_t len,
     struct ll_genesis *tmp = ll_calloc(1, sizeof(*tmp));
     if (tmp == NULL)
         return LL_ENOMEM;
+    /* As in ll_json_load: jansson hides or misnames its allocation
+     * failures, so any failure during the parse is out of memory. */
+    uint64_t failures = ll_alloc_failures();
     json_t *root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &jerr);
     int rc;
+    if (ll_alloc_failures() != failures ||
+        (root == NULL && json_error_code(&jerr) == json_error_out_of_memory)) {
+        json_decref(root);
+        rc = ll_errmsg_set(e, LL_ENOMEM, "genesis: out of memory");
+        goto out;
+    }
     if (root == NULL) {
         rc = ll_errmsg_set(e, LL_EDECODE, "genesis: line %d: %s", jerr.line,
                            jerr.text);

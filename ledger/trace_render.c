@@ -94,6 +94,10 @@ static json_t *lot_json(const struct ll_trace *t, const struct ll_trace_lot *l,
 
 int ll_trace_json(const struct ll_trace *t, struct ll_buf *out)
 {
+    /* jansson's errors are not checked one by one below: an allocation that
+     * failed while the tree was built (the count moved) makes the answer
+     * out of memory instead of a trace with parts missing. */
+    uint64_t failures = ll_alloc_failures();
     lotledger_LotState *st = ll_malloc(sizeof(*st));
     struct ll_signed_event *se = ll_malloc(sizeof(*se));
     json_t *j = json_object();
@@ -149,6 +153,10 @@ int ll_trace_json(const struct ll_trace *t, struct ll_buf *out)
         (void)json_object_set(j, "lots", lots);
         (void)json_object_set(j, "events", events);
         (void)json_object_set(j, "edges", edges);
+    }
+    if (rc == 0 && ll_alloc_failures() != failures)
+        rc = LL_ENOMEM;
+    if (rc == 0) {
         size_t need = json_dumpb(j, NULL, 0, JSON_COMPACT);
         char *text = need > 0 ? ll_malloc(need) : NULL;
         if (text == NULL || json_dumpb(j, text, need, JSON_COMPACT) != need)
