@@ -289,7 +289,7 @@ int ll_genesis_parse(struct ll_genesis *g, const char *json, size_t len,
                              LL_GENESIS_MAX);
     struct ll_genesis *tmp = ll_calloc(1, sizeof(*tmp));
     if (tmp == NULL)
-        return LL_ENOMEM;
+        return ll_errmsg_set(e, LL_ENOMEM, "genesis: out of memory");
     /* As in ll_json_load: jansson hides or misnames its allocation
      * failures, so any failure during the parse is out of memory. */
     uint64_t failures = ll_alloc_failures();

@@ -1253,7 +1253,10 @@ static int load_existing(struct ll_ledger *l, struct ll_errmsg *e)
         rc = ll_store_get(l->store, NULL, k, key_meta(k, "tip"), &b);
         if (rc == 0)
             rc = tip_decode(&l->tip, &b);
-        if (rc)
+        if (rc == LL_ENOMEM || rc == LL_ESTORE) /* not the store's fault */
+            rc = ll_errmsg_set(e, rc, "ledger: cannot read key m:tip: %s",
+                               ll_strerror(rc));
+        else if (rc)
             rc = ll_errmsg_set(e, LL_ECORRUPT,
                                "ledger: key m:tip is missing or corrupt");
     }

@@ -441,6 +441,42 @@ static void test_block_apply(void)
     blocks_free(&bl);
 }
 
+struct open_ctx {
+    struct world *w;
+};
+
+static int run_open(void *arg)
+{
+    struct open_ctx *c = arg;
+    struct ll_errmsg e = {{0}};
+    return ll_ledger_open(&c->w->l, c->w->dir, c->w->g, &e);
+}
+
+/*
+ * Opening a ledger with blocks: every failed open frees what it took, and
+ * the open that succeeds finds the chain as it was.
+ */
+static void test_ledger_open(void)
+{
+    struct blocks bl;
+    struct world w;
+    struct ll_ledger_tip want;
+    ll_json_init();
+    blocks_make(&bl);
+    world_open(&w);
+    apply_all(&w, &bl, APPLY_PLAIN);
+    ll_ledger_tip(w.l, &want);
+    ll_ledger_close(w.l);
+    w.l = NULL;
+    struct open_ctx c = {&w};
+    struct op op = {"ledger open", run_open, NULL, &c, NULL, NULL, false};
+    ASSERT_GT(sweep(&op), 0);
+    tip_is(w.l, &want);
+    verify_ok(w.l);
+    world_free(&w);
+    blocks_free(&bl);
+}
+
 /* ---- snapshot, trace, proof ------------------------------------------------
  */
 
@@ -612,7 +648,7 @@ static void test_counters(void)
 static const struct ll_test tests[] = {
     {"counters", test_counters},       {"event_decode", test_event_decode},
     {"genesis", test_genesis},         {"block_apply", test_block_apply},
-    {"trace_proof", test_trace_proof},
+    {"ledger_open", test_ledger_open}, {"trace_proof", test_trace_proof},
 };
 
 LL_TEST_MAIN(tests)

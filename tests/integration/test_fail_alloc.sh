@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# LL_FAIL_ALLOC=N makes the Nth allocation of the real lotledger and
+# lotledgerd fail. For N = 1, 2, ... until the run makes fewer than N
+# allocations: `lotledger verify` (genesis load and proof verify) and a
+# node's start, on a new directory and on an existing ledger, must exit 1
+# with "out of memory" (libuv's "not enough memory"; no crash, no other
+# error), and the run after the last one must succeed; the ledger still
+# opens, serves and verifies afterwards.
+set -u
+build=${LL_BUILD:?}
+root=$(pwd)
+bin=$(cd "$build" && pwd)
+fail() { echo "  FAIL: $*"; exit 1; }
+dir=$(mktemp -d)
+pid=
+cleanup() {
+    [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null
+    rm -rf "$dir"
+}
+trap cleanup EXIT
+cd "$dir" || exit 1
+max=3000 # far more allocations than either program makes before it is done
+
+# check N RC LOG: a run with allocation N failing exited RC; it must be a
+# clean exit 1 that says so.
+check() {
+    [ "$2" -lt 128 ] || fail "allocation $1: killed by signal $(($2 - 128)): $(tail -n 5 "$3")"
+    [ "$2" -eq 1 ] || fail "allocation $1: exit $2, want 1: $(tail -n 5 "$3")"
+    grep -Eq "out of memory|not enough memory" "$3" || fail "allocation $1: no 'out of memory' in: $(tail -n 5 "$3")"
+}
+
+# ---- lotledger verify: the fuzz corpus's bundle against its genesis
+genesis=$root/tests/fuzz/data/proof-genesis.json
+bundle=$root/tests/fuzz/corpus/fuzz_proof/backward-d.bin
+[ -f "$genesis" ] && [ -f "$bundle" ] || fail "no $genesis or $bundle"
+"$bin/lotledger" verify --genesis "$genesis" "$bundle" >out 2>&1 || fail "verify: $(cat out)"
+n=1
+while :; do
+    LL_FAIL_ALLOC=$n "$bin/lotledger" verify --genesis "$genesis" "$bundle" >out 2>&1
+    rc=$?
+    [ $rc -eq 0 ] && break
+    check $n $rc out
+    n=$((n + 1))
+    [ $n -le $max ] || fail "verify still failing at allocation $max"
+done
+[ $n -gt 100 ] || fail "verify succeeded with allocation $n failing: LL_FAIL_ALLOC not read?"
+grep -q "^ok: backward trace" out || fail "verify: $(cat out)"
+echo "  verify: allocations 1..$((n - 1)) failed cleanly"
+
+# ---- lotledgerd: start until it serves, then stop
+printf 'node secret\n' >pw
+"$bin/lotledger" keygen -o val.key --passphrase-file pw --kdf-mem 8 --kdf-ops 1 >/dev/null ||
+    fail "keygen"
+"$bin/lotledger" genesis -o genesis.json --chain-id fail-net --time 2026-11-24T00:00:00Z \
+    --org val --name Validator --role validator --power 1 --key val.key >/dev/null || fail "genesis"
+
+# start N: run the node with allocation N failing (N=0: none). Returns 0
+# once it serves (left running as $pid), else its exit status.
+start() {
+    : >log
+    if [ "$1" -eq 0 ]; then
+        "$bin/lotledgerd" --data-dir data --genesis genesis.json --org val \
+            --keystore val.key --passphrase-file pw --http-listen 127.0.0.1:0 >log 2>&1 &
+    else
+        LL_FAIL_ALLOC=$1 "$bin/lotledgerd" --data-dir data --genesis genesis.json --org val \
+            --keystore val.key --passphrase-file pw --http-listen 127.0.0.1:0 >log 2>&1 &
+    fi
+    pid=$!
+    for _ in $(seq 1 1000); do
+        grep -q "url=http://127.0.0.1:" log && return 0
+        if ! kill -0 "$pid" 2>/dev/null; then
+            wait "$pid"
+            local rc=$?
+            pid=
+            return $rc
+        fi
+        sleep 0.01
+    done
+    fail "allocation $1: the node neither served nor exited in 10 s: $(tail -n 5 log)"
+}
+
+stop() {
+    kill -TERM "$pid" || fail "stop"
+    wait "$pid"
+    local rc=$?
+    pid=
+    [ $rc -eq 0 ] || fail "allocation $1: the node stopped with exit $rc: $(tail -n 5 log)"
+}
+
+# sweep FRESH: start with allocation 1, 2, ... failing until the node
+# serves; FRESH=1 starts each run on a new directory.
+sweep() {
+    n=1
+    while :; do
+        [ "$1" -eq 1 ] && rm -rf data
+        start $n
+        rc=$?
+        if [ $rc -eq 0 ]; then
+            stop $n
+            break
+        fi
+        check $n $rc log
+        n=$((n + 1))
+        [ $n -le $max ] || fail "the node still failing at allocation $max"
+    done
+    [ $n -gt 10 ] || fail "the node served with allocation $n failing: LL_FAIL_ALLOC not read?"
+}
+
+sweep 1
+echo "  lotledgerd on a new directory: allocations 1..$((n - 1)) failed cleanly"
+rm -rf data
+start 0 || fail "the node did not start: $(tail -n 5 log)"
+stop 0
+sweep 0
+echo "  lotledgerd on a ledger: allocations 1..$((n - 1)) failed cleanly"
+# Nothing the failed starts did keeps the ledger from opening and verifying.
+start 0 || fail "the node did not start after the sweep: $(tail -n 5 log)"
+stop 0
+"$bin/lotledger" verify-chain --genesis genesis.json data/ledger >out 2>&1 ||
+    fail "verify-chain after the sweep: $(cat out)"
+exit 0
