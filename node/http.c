@@ -51,7 +51,15 @@ struct ll_http_server {
     bool closing;
     struct ll_http_stats stats;
     bool tcp_closed; /* the listening handle's close callback ran */
+    /* Memory for one connection, taken when a new one cannot be allocated:
+     * it is accepted and refused (503) instead of left pending, which would
+     * stop libuv accepting on the listener for good. Owned; NULL while in
+     * use. accept_pending: a connection waits for it. */
+    struct ll_http_conn *spare;
+    bool accept_pending;
 };
+
+static void on_connection(uv_stream_t *server, int status);
 
 struct write_req {
     uv_write_t req;   /* data = connection */
@@ -74,10 +82,20 @@ static void conn_closed(uv_handle_t *h)
     ll_buf_free(&c->in);
     ll_buf_free(&c->url);
     ll_buf_free(&c->body);
-    ll_free(c);
+    if (s->spare == NULL)
+        s->spare = c; /* keep it for the next allocation failure */
+    else
+        ll_free(c);
     /* The server goes last: after its handle and every connection. */
-    if (s->tcp_closed && s->nconns == 0)
+    if (s->tcp_closed && s->nconns == 0) {
+        ll_free(s->spare);
         ll_free(s);
+        return;
+    }
+    if (s->accept_pending && !s->closing) {
+        s->accept_pending = false;
+        on_connection((uv_stream_t *)&s->tcp, 0);
+    }
 }
 
 static void conn_close(struct ll_http_conn *c)
@@ -259,8 +277,11 @@ static int count_header(struct ll_http_conn *c, size_t n)
 static int on_url(http_parser *p, const char *at, size_t n)
 {
     struct ll_http_conn *c = p->data;
-    if (count_header(c, n) || ll_buf_append(&c->url, at, n) != 0) {
-        c->err_status = c->err_status ? c->err_status : 414;
+    if (count_header(c, n))
+        return 1;
+    int rc = ll_buf_append(&c->url, at, n);
+    if (rc) {
+        c->err_status = rc == LL_ENOMEM ? 503 : 414;
         return 1;
     }
     return 0;
@@ -340,8 +361,9 @@ static int on_headers_complete(http_parser *p)
 static int on_body(http_parser *p, const char *at, size_t n)
 {
     struct ll_http_conn *c = p->data;
-    if (ll_buf_append(&c->body, at, n) != 0) {
-        c->err_status = 413;
+    int rc = ll_buf_append(&c->body, at, n);
+    if (rc) {
+        c->err_status = rc == LL_ENOMEM ? 503 : 413;
         return 1;
     }
     return 0;
@@ -448,7 +470,9 @@ static void process(struct ll_http_conn *c)
         }
         if (err == HPE_OK && n > 0)
             continue;
-        if (c->err_status == 413)
+        if (c->err_status == 503)
+            refuse(c, 503, "busy", "out of memory");
+        else if (c->err_status == 413)
             refuse(c, 413, "too_large", "request body over the limit");
         else if (c->err_status == 431 || c->err_status == 414)
             refuse(c, 431, "headers_too_large",
@@ -492,11 +516,14 @@ static void read_cb(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
             conn_close(c);
         }
     } else if (nread > 0) {
-        if (ll_buf_append(&c->in, buf->base, (size_t)nread) != 0) {
+        int rc = ll_buf_append(&c->in, buf->base, (size_t)nread);
+        if (rc) {
             ll_buf_init(&c->in, c->in.max);
             if (c->busy) {
                 c->peer_gone = true;
                 (void)uv_read_stop(st);
+            } else if (rc == LL_ENOMEM) {
+                refuse(c, 503, "busy", "out of memory");
             } else {
                 refuse(c, 413, "too_large", "request over the limit");
             }
@@ -522,8 +549,16 @@ static void on_connection(uv_stream_t *server, int status)
     if (status < 0 || s->closing)
         return;
     struct ll_http_conn *c = ll_calloc(1, sizeof(*c));
-    if (c == NULL)
+    bool shed = c == NULL;
+    if (shed && s->spare == NULL) {
+        s->accept_pending = true; /* until a connection closes */
         return;
+    }
+    if (shed) {
+        c = s->spare;
+        s->spare = NULL;
+        memset(c, 0, sizeof(*c));
+    }
     if (uv_tcp_init(s->loop, &c->tcp) != 0) {
         ll_free(c);
         return;
@@ -550,6 +585,10 @@ static void on_connection(uv_stream_t *server, int status)
         sa.ss_family == AF_INET)
         (void)uv_ip4_name((const struct sockaddr_in *)&sa, c->req.peer,
                           sizeof(c->req.peer));
+    if (shed) {
+        refuse(c, 503, "busy", "out of memory");
+        return;
+    }
     if (s->nconns > s->lim.max_connections) {
         refuse(c, 503, "busy", "too many open connections");
         return;
@@ -567,14 +606,20 @@ int ll_http_listen(struct ll_http_server **out, uv_loop_t *loop, const char *ip,
     if (uv_ip4_addr(ip, port, &addr) != 0)
         return ll_errmsg_set(e, LL_EINVAL, "http: bad address %s:%d", ip, port);
     struct ll_http_server *s = ll_calloc(1, sizeof(*s));
-    if (s == NULL)
+    struct ll_http_conn *spare = ll_calloc(1, sizeof(*spare));
+    if (s == NULL || spare == NULL) {
+        ll_free(s);
+        ll_free(spare);
         return LL_ENOMEM;
+    }
+    s->spare = spare;
     s->loop = loop;
     s->lim = *lim;
     s->cb = cb;
     s->arg = arg;
     int r = uv_tcp_init(loop, &s->tcp);
     if (r != 0) {
+        ll_free(s->spare);
         ll_free(s);
         return ll_errmsg_set(e, LL_EIO, "http: %s", uv_strerror(r));
     }
@@ -602,8 +647,10 @@ static void server_closed(uv_handle_t *h)
 {
     struct ll_http_server *s = h->data;
     s->tcp_closed = true;
-    if (s->nconns == 0)
+    if (s->nconns == 0) {
+        ll_free(s->spare);
         ll_free(s);
+    }
 }
 
 void ll_http_close(struct ll_http_server *s)

@@ -113,6 +113,44 @@ start 0 || fail "the node did not start: $(tail -n 5 log)"
 stop 0
 sweep 0
 echo "  lotledgerd on a ledger: allocations 1..$((n - 1)) failed cleanly"
+# Serving: allocation $n is the first one after the node listens (an idle
+# node allocates nothing), so N = n + k fails one allocation of the
+# answers to three status requests. Whatever fails, at most one answer
+# fails and says so, the node keeps serving (a connection it cannot
+# allocate is refused, not left to stall the listener) or exits 1 naming
+# the problem, and it stops cleanly.
+first=$n
+for k in $(seq 0 59); do
+    start $((first + k))
+    rc=$?
+    if [ $rc -ne 0 ]; then
+        check $((first + k)) $rc log
+        continue
+    fi
+    url=$(grep -o "url=http://127.0.0.1:[0-9]*" log | head -n 1 | cut -d= -f2)
+    bad=0
+    for _ in 1 2 3; do
+        timeout 20 "$bin/lotledger" status --node "$url" >st 2>&1
+        src=$?
+        [ $src -eq 124 ] && fail "allocation $((first + k)): no answer to a status request"
+        if [ $src -ne 0 ]; then
+            bad=$((bad + 1))
+            grep -Eq "the node answered 50[03] " st ||
+                fail "allocation $((first + k)): status: $(cat st)"
+        fi
+    done
+    [ $bad -le 1 ] || fail "allocation $((first + k)): $bad of 3 status requests failed"
+    if kill -0 "$pid" 2>/dev/null; then
+        stop $((first + k))
+    else
+        wait "$pid"
+        rc=$?
+        pid=
+        check $((first + k)) $rc log
+    fi
+done
+echo "  lotledgerd serving: allocations $first..$((first + 59)) failed cleanly"
+
 # Nothing the failed starts did keeps the ledger from opening and verifying.
 start 0 || fail "the node did not start after the sweep: $(tail -n 5 log)"
 stop 0
