@@ -128,6 +128,19 @@ static int run_json_decode(void *arg)
     return rc;
 }
 
+static int run_json_encode(void *arg)
+{
+    struct decode_ctx *c = arg;
+    struct ll_signed_event se;
+    int rc = ll_signed_event_decode(&se, c->pb.data, c->pb.len, NULL);
+    ll_buf_init(&c->out, LL_EVENT_JSON_MAX);
+    if (rc == 0)
+        rc = ll_signed_event_json_encode(&c->out, &se);
+    if (rc)
+        ll_buf_free(&c->out);
+    return rc;
+}
+
 static void test_event_decode(void)
 {
     struct decode_ctx c;
@@ -141,6 +154,13 @@ static void test_event_decode(void)
     /* The run that succeeded gives the protobuf bytes back. */
     ASSERT_UEQ(c.out.len, c.pb.len);
     ASSERT_MEM_EQ(c.out.data, c.pb.data, c.pb.len);
+    /* And back: never an event with a field missing. */
+    ll_buf_free(&c.out);
+    struct op enc = {"JSON encode", run_json_encode, NULL, &c, NULL, NULL,
+                     false};
+    ASSERT_GT(sweep(&enc), 0);
+    ASSERT_UEQ(c.out.len, c.json.len);
+    ASSERT_MEM_EQ(c.out.data, c.json.data, c.json.len);
     ll_buf_free(&c.pb);
     ll_buf_free(&c.json);
     ll_buf_free(&c.out);
