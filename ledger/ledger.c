@@ -2520,6 +2520,10 @@ static int verify_event(struct verify_ctx *v, uint64_t height, uint32_t index,
 {
     ll_buf_reset(&v->buf);
     int rc = ll_ledger_event_at(v->s, height, index, &v->buf);
+    if (rc == LL_ENOMEM || rc == LL_ESTORE) /* says nothing of the store */
+        return ll_errmsg_set(v->e, rc, "block %llu: event %u: %s",
+                             (unsigned long long)height, index,
+                             ll_strerror(rc));
     if (rc)
         return ll_errmsg_set(v->e, rc == LL_ENOTFOUND ? LL_ECORRUPT : rc,
                              "block %llu: event %u missing (key e:%llu:%u)",
@@ -2534,8 +2538,12 @@ static int verify_event(struct verify_ctx *v, uint64_t height, uint32_t index,
     memcpy(id, v->se->id, 32);
     uint64_t lh = 0;
     uint32_t li = 0;
-    if (read_location(v->l->store, v->s->snap, id, &lh, &li) != 0 ||
-        lh != height || li != index)
+    rc = read_location(v->l->store, v->s->snap, id, &lh, &li);
+    if (rc == LL_ENOMEM || rc == LL_ESTORE)
+        return ll_errmsg_set(v->e, rc, "block %llu: event %u: %s",
+                             (unsigned long long)height, index,
+                             ll_strerror(rc));
+    if (rc != 0 || lh != height || li != index)
         return ll_errmsg_set(v->e, LL_ECORRUPT,
                              "block %llu: event %u has no matching id index "
                              "(key i:<id>)",
@@ -2568,6 +2576,11 @@ static int verify_block(struct verify_ctx *v, uint64_t height,
     if (c == NULL)
         return LL_ENOMEM;
     rc = ll_ledger_block(v->s, height, &h, c);
+    if (rc == LL_ENOMEM || rc == LL_ESTORE) {
+        rc = ll_errmsg_set(v->e, rc, "block %llu: %s",
+                           (unsigned long long)height, ll_strerror(rc));
+        goto out;
+    }
     if (rc) {
         rc = ll_errmsg_set(v->e, rc == LL_ENOTFOUND ? LL_ECORRUPT : rc,
                            "block %llu: record missing or corrupt (key "
@@ -2777,7 +2790,11 @@ static int verify_state_root(struct verify_ctx *v)
         uint8_t vh[32];
         int grc =
             ll_smt_get(&ns, &found, vh, v->s->tip.state_root, v->kvs[i].key);
-        if (grc != 0 || !found || memcmp(vh, v->kvs[i].value_hash, 32) != 0)
+        if (grc == LL_ENOMEM || grc == LL_ESTORE) /* not the store's fault */
+            rc = ll_errmsg_set(v->e, grc, "state map: entry %zu of %zu: %s", i,
+                               v->nkv, ll_strerror(grc));
+        else if (grc != 0 || !found ||
+                 memcmp(vh, v->kvs[i].value_hash, 32) != 0)
             rc = ll_errmsg_set(v->e, LL_ECORRUPT,
                                "state map: the stored nodes do not hold entry "
                                "%zu of %zu at the tip root (%s)",

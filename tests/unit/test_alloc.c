@@ -676,6 +676,28 @@ static void sweep_one_trace(struct world *w, const char *lot,
     ll_buf_free(&bundle0);
 }
 
+static int run_verify(void *arg)
+{
+    struct world *w = arg;
+    struct ll_verify_report r;
+    struct ll_errmsg e = {{0}};
+    int rc = ll_ledger_verify(w->l, &r, &e);
+    if (rc == 0 && r.height != 2)
+        rc = LL_EINVAL;
+    return rc;
+}
+
+/* Verifying the chain: out of memory is never taken for a damaged store. */
+static void test_verify(void)
+{
+    struct world w;
+    ll_json_init();
+    world_build(&w);
+    struct op op = {"ledger verify", run_verify, NULL, &w, NULL, NULL, true};
+    ASSERT_GT(sweep(&op), 0);
+    world_free(&w);
+}
+
 static void test_trace_proof(void)
 {
     struct world w;
@@ -719,7 +741,7 @@ static const struct ll_test tests[] = {
     {"counters", test_counters},       {"event_decode", test_event_decode},
     {"genesis", test_genesis},         {"block_apply", test_block_apply},
     {"big_block", test_big_block},     {"ledger_open", test_ledger_open},
-    {"trace_proof", test_trace_proof},
+    {"trace_proof", test_trace_proof}, {"verify", test_verify},
 };
 
 LL_TEST_MAIN(tests)
