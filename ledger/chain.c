@@ -309,6 +309,8 @@ int ll_genesis_parse(struct ll_genesis *g, const char *json, size_t len,
     rc = parse_top(tmp, root, e);
     if (rc == 0)
         rc = genesis_hash(tmp);
+    if (rc == LL_ENOMEM) /* the hash names nothing */
+        rc = ll_errmsg_set(e, rc, "genesis: out of memory");
     if (rc == 0)
         memcpy(g, tmp, sizeof(*g));
     json_decref(root);

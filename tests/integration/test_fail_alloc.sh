@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # LL_FAIL_ALLOC=N makes the Nth allocation of the real lotledger and
-# lotledgerd fail. For N = 1, 2, ... until the run makes fewer than N
-# allocations: `lotledger verify` (genesis load and proof verify) and a
-# node's start, on a new directory and on an existing ledger, must exit 1
-# with "out of memory" (libuv's "not enough memory"; no crash, no other
-# error), and the run after the last one must succeed; the ledger still
-# opens, serves and verifies afterwards.
+# lotledgerd fail. For N = 1, 2, ... until a run makes fewer than N
+# allocations, each run of `lotledger verify` (genesis load and proof
+# verify), of a node's start (on a new directory and on a ledger) and of
+# `lotledger verify-chain` must exit 1 saying "out of memory" (libuv's words:
+# "not enough memory"), never crash or name another error, and the run
+# after the last must succeed. A serving node with one of its first 60
+# allocations failing answers all but at most one request and stops
+# cleanly. Afterwards the ledger opens, serves and verifies.
 set -u
 build=${LL_BUILD:?}
 root=$(pwd)
@@ -29,6 +31,14 @@ check() {
     grep -Eq "out of memory|not enough memory" "$3" || fail "allocation $1: no 'out of memory' in: $(tail -n 5 "$3")"
 }
 
+# check_cli N RC OUT: as check, and the command's own message (its first
+# line, before the closing "lotledger: out of memory") names it too.
+check_cli() {
+    check "$@"
+    head -n 1 "$3" | grep -q "out of memory" ||
+        fail "allocation $1: the command said: $(head -n 1 "$3")"
+}
+
 # ---- lotledger verify: the fuzz corpus's bundle against its genesis
 genesis=$root/tests/fuzz/data/proof-genesis.json
 bundle=$root/tests/fuzz/corpus/fuzz_proof/backward-d.bin
@@ -39,7 +49,7 @@ while :; do
     LL_FAIL_ALLOC=$n "$bin/lotledger" verify --genesis "$genesis" "$bundle" >out 2>&1
     rc=$?
     [ $rc -eq 0 ] && break
-    check $n $rc out
+    check_cli $n $rc out
     n=$((n + 1))
     [ $n -le $max ] || fail "verify still failing at allocation $max"
 done
@@ -156,4 +166,17 @@ start 0 || fail "the node did not start after the sweep: $(tail -n 5 log)"
 stop 0
 "$bin/lotledger" verify-chain --genesis genesis.json data/ledger >out 2>&1 ||
     fail "verify-chain after the sweep: $(cat out)"
+
+# ---- lotledger verify-chain on that ledger
+n=1
+while :; do
+    LL_FAIL_ALLOC=$n "$bin/lotledger" verify-chain --genesis genesis.json data/ledger >out 2>&1
+    rc=$?
+    [ $rc -eq 0 ] && break
+    check_cli $n $rc out
+    n=$((n + 1))
+    [ $n -le $max ] || fail "verify-chain still failing at allocation $max"
+done
+grep -q "^ok: chain fail-net verified" out || fail "verify-chain: $(cat out)"
+echo "  verify-chain: allocations 1..$((n - 1)) failed cleanly"
 exit 0
