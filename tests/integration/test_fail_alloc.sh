@@ -147,6 +147,11 @@ for k in $(seq 0 59); do
             bad=$((bad + 1))
             grep -Eq "the node answered 50[03] " st ||
                 fail "allocation $((first + k)): status: $(cat st)"
+        else
+            # An answer is whole or not given: never a field left out.
+            for f in chain_id genesis height tip state_root time org validator pending; do
+                grep -q "\"$f\":" st || fail "allocation $((first + k)): no $f in: $(cat st)"
+            done
         fi
     done
     [ $bad -le 1 ] || fail "allocation $((first + k)): $bad of 3 status requests failed"
