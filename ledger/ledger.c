@@ -2564,6 +2564,19 @@ static int verify_event(struct verify_ctx *v, uint64_t height, uint32_t index,
     return 0;
 }
 
+/* Why block height's record could not be read (rc from ll_ledger_block):
+ * out of memory and store errors say nothing of the record. */
+static int block_unread(struct verify_ctx *v, uint64_t height, int rc)
+{
+    if (rc == LL_ENOMEM || rc == LL_ESTORE)
+        return ll_errmsg_set(v->e, rc, "block %llu: %s",
+                             (unsigned long long)height, ll_strerror(rc));
+    return ll_errmsg_set(v->e, rc == LL_ENOTFOUND ? LL_ECORRUPT : rc,
+                         "block %llu: record missing or corrupt (key b:%llu)",
+                         (unsigned long long)height,
+                         (unsigned long long)height);
+}
+
 /* Check one block: record, links, commit, events and tx root. */
 static int verify_block(struct verify_ctx *v, uint64_t height,
                         struct ll_header *prev)
@@ -2576,17 +2589,8 @@ static int verify_block(struct verify_ctx *v, uint64_t height,
     if (c == NULL)
         return LL_ENOMEM;
     rc = ll_ledger_block(v->s, height, &h, c);
-    if (rc == LL_ENOMEM || rc == LL_ESTORE) {
-        rc = ll_errmsg_set(v->e, rc, "block %llu: %s",
-                           (unsigned long long)height, ll_strerror(rc));
-        goto out;
-    }
     if (rc) {
-        rc = ll_errmsg_set(v->e, rc == LL_ENOTFOUND ? LL_ECORRUPT : rc,
-                           "block %llu: record missing or corrupt (key "
-                           "b:%llu)",
-                           (unsigned long long)height,
-                           (unsigned long long)height);
+        rc = block_unread(v, height, rc);
         goto out;
     }
     if (height == 1)
