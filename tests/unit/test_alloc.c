@@ -7,14 +7,13 @@
  * build's LeakSanitizer checks the rest) and change nothing that is stored:
  * the ledger's tip and state root stay, and the run that finally succeeds
  * gives the same result as a ledger that never saw a failure, which then
- * verifies, also after a reopen. Paths: event decode (protobuf and JSON),
- * genesis parse and load, block begin/add/seal/commit on LevelDB, snapshot
- * open, trace and its JSON, proof build and verify. jansson allocates
- * through ll_malloc here (ll_json_init); LevelDB's allocations are its own
- * and are not swept.
+ * verifies, also after a reopen. Paths: event decode (protobuf and JSON)
+ * and JSON encode, genesis parse and load, block begin/add/seal/commit on
+ * LevelDB (small blocks, and one past every first table size), ledger
+ * open, chain verify, snapshot open, trace and its JSON, proof build and
+ * verify. jansson allocates through ll_malloc here (ll_json_init);
+ * LevelDB's allocations are its own and are not swept (docs/testing.md).
  */
-#include <unistd.h>
-
 #include "../../ledger/event_json.h"
 #include "../../ledger/proof.h"
 #include "trace_world.h"
