@@ -5,9 +5,10 @@
 # verify), of a node's start (on a new directory and on a ledger) and of
 # `lotledger verify-chain` must exit 1 saying "out of memory" (libuv's words:
 # "not enough memory"), never crash or name another error, and the run
-# after the last must succeed. A serving node with one of its first 60
-# allocations failing answers all but at most one request and stops
-# cleanly. Afterwards the ledger opens, serves and verifies.
+# after the last must succeed. A serving node with one of its first
+# allocations failing answers all but at most one request, whole, and
+# stops cleanly; an event it answered "committed" is on the ledger.
+# Afterwards the ledger opens, serves and verifies.
 set -u
 build=${LL_BUILD:?}
 root=$(pwd)
@@ -59,10 +60,13 @@ echo "  verify: allocations 1..$((n - 1)) failed cleanly"
 
 # ---- lotledgerd: start until it serves, then stop
 printf 'node secret\n' >pw
-"$bin/lotledger" keygen -o val.key --passphrase-file pw --kdf-mem 8 --kdf-ops 1 >/dev/null ||
-    fail "keygen"
+for o in val farm; do
+    "$bin/lotledger" keygen -o $o.key --passphrase-file pw --kdf-mem 8 --kdf-ops 1 >/dev/null ||
+        fail "keygen"
+done
 "$bin/lotledger" genesis -o genesis.json --chain-id fail-net --time 2026-11-24T00:00:00Z \
-    --org val --name Validator --role validator --power 1 --key val.key >/dev/null || fail "genesis"
+    --org val --name Validator --role validator --power 1 --key val.key \
+    --org farm --name Farm --role member --key farm.key >/dev/null || fail "genesis"
 
 # start N: run the node with allocation N failing (N=0: none). Returns 0
 # once it serves (left running as $pid), else its exit status.
@@ -70,10 +74,12 @@ start() {
     : >log
     if [ "$1" -eq 0 ]; then
         "$bin/lotledgerd" --data-dir data --genesis genesis.json --org val \
-            --keystore val.key --passphrase-file pw --http-listen 127.0.0.1:0 >log 2>&1 &
+            --keystore val.key --passphrase-file pw --http-listen 127.0.0.1:0 \
+            --block-interval 50 >log 2>&1 &
     else
         LL_FAIL_ALLOC=$1 "$bin/lotledgerd" --data-dir data --genesis genesis.json --org val \
-            --keystore val.key --passphrase-file pw --http-listen 127.0.0.1:0 >log 2>&1 &
+            --keystore val.key --passphrase-file pw --http-listen 127.0.0.1:0 \
+            --block-interval 50 >log 2>&1 &
     fi
     pid=$!
     for _ in $(seq 1 1000); do
@@ -166,8 +172,56 @@ for k in $(seq 0 59); do
 done
 echo "  lotledgerd serving: allocations $first..$((first + 59)) failed cleanly"
 
-# Nothing the failed starts did keeps the ledger from opening and verifying.
+# Submitting: the same with one event submitted and waited for
+# (--wait): the submission may fail, naming the problem, or the node may
+# exit 1 naming it, but an event answered "committed" is on the ledger.
+: >acked
+for k in $(seq 0 99); do
+    start $((first + k))
+    rc=$?
+    if [ $rc -ne 0 ]; then
+        check $((first + k)) $rc log
+        continue
+    fi
+    url=$(grep -o "url=http://127.0.0.1:[0-9]*" log | head -n 1 | cut -d= -f2)
+    lot="tlc/gln/0614141000005/K$k"
+    timeout 20 "$bin/lotledger" commission --node "$url" --org farm --keystore farm.key \
+        --passphrase-file pw --lot "$lot=10 KGM" --wait >sub 2>&1
+    src=$?
+    [ $src -eq 124 ] && fail "allocation $((first + k)): no answer to a submission"
+    # "accepted" (the node could not wait) promises nothing more.
+    if [ $src -eq 0 ] && grep -q '"status":"committed"' sub; then
+        echo "$lot" >>acked
+    elif [ $src -eq 0 ]; then
+        grep -q '"status":"accepted"' sub || fail "allocation $((first + k)): $(cat sub)"
+    fi
+    # A block that could not be committed stops the node by itself: let it
+    # (a signal during that shutdown is another matter).
+    if grep -q "event=commit_failed" log; then
+        for _ in $(seq 1 1000); do
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.01
+        done
+    fi
+    if kill -0 "$pid" 2>/dev/null; then
+        stop $((first + k))
+    else
+        wait "$pid"
+        rc=$?
+        pid=
+        check $((first + k)) $rc log
+    fi
+done
+[ -s acked ] || fail "no submission was committed"
+
+# Nothing the failed runs did keeps the ledger from opening and verifying,
+# and every event answered committed is there.
 start 0 || fail "the node did not start after the sweep: $(tail -n 5 log)"
+url=$(grep -o "url=http://127.0.0.1:[0-9]*" log | head -n 1 | cut -d= -f2)
+while read -r lot; do
+    "$bin/lotledger" lot "$lot" --node "$url" >q 2>&1 || fail "committed lot $lot is gone: $(cat q)"
+done <acked
+echo "  lotledgerd submitting: allocations $first..$((first + 99)) failed cleanly, $(wc -l <acked) events committed and kept"
 stop 0
 "$bin/lotledger" verify-chain --genesis genesis.json data/ledger >out 2>&1 ||
     fail "verify-chain after the sweep: $(cat out)"
