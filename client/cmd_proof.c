@@ -112,29 +112,36 @@ int ll_cmd_proof(int argc, char **argv)
     return st;
 }
 
-/* Read a whole file of at most max bytes. */
-static uint8_t *slurp(const char *path, size_t max, size_t *len)
+/*
+ * Read a whole file of at most max bytes into *out (heap; ll_free).
+ * Returns 0, LL_EIO (cannot open or read), LL_ETOOBIG, LL_ENOMEM.
+ */
+static int slurp(const char *path, size_t max, uint8_t **out, size_t *len)
 {
     FILE *f = fopen(path, "rb");
     struct ll_buf b;
     uint8_t chunk[65536];
     ll_buf_init(&b, max);
     if (f == NULL)
-        return NULL;
+        return LL_EIO;
     size_t n;
     int rc = 0;
     while (rc == 0 && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
         rc = ll_buf_append(&b, chunk, n);
-    if (ferror(f) || rc != 0) {
-        ll_buf_free(&b);
-        (void)fclose(f);
-        return NULL;
-    }
+    if (rc == 0 && ferror(f))
+        rc = LL_EIO;
     (void)fclose(f);
+    if (rc == 0 && b.data == NULL) {
+        b.data = ll_malloc(1); /* empty file: a valid pointer, length 0 */
+        rc = b.data == NULL ? LL_ENOMEM : 0;
+    }
+    if (rc) {
+        ll_buf_free(&b);
+        return rc;
+    }
+    *out = b.data;
     *len = b.len;
-    if (b.data == NULL)
-        return ll_malloc(1); /* empty file: a valid pointer, length 0 */
-    return b.data;
+    return 0;
 }
 
 static void report(const struct ll_proof_report *r)
@@ -190,24 +197,37 @@ int ll_cmd_verify(int argc, char **argv)
     }
     struct ll_errmsg e = {{0}};
     struct ll_genesis *g = ll_calloc(1, sizeof(*g));
-    if (g == NULL)
+    if (g == NULL) {
+        ll_cli_error(cmd, "%s", ll_strerror(LL_ENOMEM));
         return LL_EXIT_FAIL;
-    if (ll_genesis_load(g, gpath, &e) != 0) {
+    }
+    int rc = ll_genesis_load(g, gpath, &e);
+    if (rc) {
         ll_cli_error(cmd, "genesis '%s': %s", gpath, e.text);
         ll_free(g);
-        return LL_EXIT_USAGE;
+        /* Only a bad file is the caller's mistake. */
+        return rc == LL_ENOMEM ? LL_EXIT_FAIL : LL_EXIT_USAGE;
     }
     size_t len = 0;
-    uint8_t *bundle = slurp(file, LL_PROOF_MAX_BYTES + 1, &len);
-    if (bundle == NULL) {
+    uint8_t *bundle = NULL;
+    rc = slurp(file, LL_PROOF_MAX_BYTES + 1, &bundle, &len);
+    if (rc == LL_ENOMEM) {
+        ll_cli_error(cmd, "reading '%s': %s", file, ll_strerror(rc));
+        ll_free(g);
+        return LL_EXIT_FAIL;
+    }
+    if (rc) {
         ll_cli_error(cmd, "cannot read '%s' (or it is over %zu bytes)", file,
                      LL_PROOF_MAX_BYTES);
         ll_free(g);
         return LL_EXIT_USAGE;
     }
     struct ll_proof_report r;
-    int rc = ll_proof_verify(g, bundle, len, &r, &e);
-    if (rc)
+    rc = ll_proof_verify(g, bundle, len, &r, &e);
+    if (rc == LL_ENOMEM) /* not a verdict on the bundle */
+        ll_cli_error(cmd, "%s: cannot check it: %s", file,
+                     e.text[0] ? e.text : ll_strerror(rc));
+    else if (rc)
         ll_cli_error(cmd, "%s: REJECTED: %s (%s)", file, e.text,
                      ll_err_name(rc));
     else

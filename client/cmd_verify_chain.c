@@ -117,8 +117,9 @@ int ll_cmd_verify_chain(int argc, char **argv)
         ll_cli_error(argv[0], "out of memory");
         return LL_EXIT_FAIL;
     }
-    if (ll_genesis_load(g, gpath, &e) != 0) {
-        ll_cli_error(argv[0], "%s", e.text);
+    int orc = ll_genesis_load(g, gpath, &e);
+    if (orc != 0) {
+        ll_cli_error(argv[0], "%s", e.text[0] ? e.text : ll_strerror(orc));
         goto out;
     }
     if (clone_dir(tmp, dir, &e) != 0) {
@@ -127,8 +128,10 @@ int ll_cmd_verify_chain(int argc, char **argv)
     }
     cloned = true;
     static const struct ll_ledger_opts o = {0, false, false, true};
-    if (ll_ledger_open_opts(&l, tmp, g, &o, &e) != 0) {
-        ll_cli_error(argv[0], "%s: %s", dir, e.text);
+    orc = ll_ledger_open_opts(&l, tmp, g, &o, &e);
+    if (orc != 0) {
+        ll_cli_error(argv[0], "%s: %s", dir,
+                     e.text[0] ? e.text : ll_strerror(orc));
         goto out;
     }
     struct ll_verify_report r;

@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <string.h>
 
+#include "../ledger/event_json.h"
 #include "client.h"
 
 struct command {
@@ -88,6 +89,10 @@ static int flush_output(int rc)
 
 int main(int argc, char **argv)
 {
+    /* First, so that LL_FAIL_ALLOC=N counts every allocation (jansson's
+     * too) from the start of the process. */
+    ll_alloc_init_from_env();
+    ll_json_init();
     ignore_sigpipe();
     if (argc < 2) {
         usage(stderr);
@@ -104,9 +109,17 @@ int main(int argc, char **argv)
         return LL_EXIT_FAIL;
     }
     ll_log_set_level(LL_LOG_WARN);
-    for (size_t i = 0; i < LL_ARRAY_LEN(commands); i++)
-        if (strcmp(argv[1], commands[i].name) == 0)
-            return flush_output(commands[i].run(argc - 1, argv + 1));
+    for (size_t i = 0; i < LL_ARRAY_LEN(commands); i++) {
+        if (strcmp(argv[1], commands[i].name) != 0)
+            continue;
+        int rc = flush_output(commands[i].run(argc - 1, argv + 1));
+        /* A command may report an allocation failure by what it could not
+         * do; say once that memory ran out, whatever the command said. */
+        if (rc != LL_EXIT_OK && ll_alloc_failed())
+            (void)fprintf(stderr, "lotledger: out of memory (an allocation "
+                                  "failed as LL_FAIL_ALLOC asked)\n");
+        return rc;
+    }
     (void)fprintf(stderr, "lotledger: unknown command '%s' (see --help)\n",
                   argv[1]);
     return LL_EXIT_USAGE;

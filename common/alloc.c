@@ -13,6 +13,8 @@
 static atomic_uint_fast64_t alloc_count;
 static atomic_uint_fast64_t fail_at;
 static atomic_bool alloc_fired;
+static atomic_uint_fast64_t alloc_failures; /* NULL returns, real or not */
+static atomic_int_fast64_t alloc_live; /* ll_malloc'd blocks not yet freed */
 
 /* Count one allocation; return true if this one must fail. */
 static bool should_fail(void)
@@ -24,6 +26,16 @@ static bool should_fail(void)
         return true;
     }
     return false;
+}
+
+/* Account for one allocation's result: p, or NULL when it failed. */
+static void *counted(void *p)
+{
+    if (p == NULL)
+        atomic_fetch_add(&alloc_failures, 1);
+    else
+        atomic_fetch_add(&alloc_live, 1);
+    return p;
 }
 
 uint64_t ll_alloc_fail_at(uint64_t n)
@@ -44,6 +56,16 @@ bool ll_alloc_failed(void)
     return atomic_load(&alloc_fired);
 }
 
+uint64_t ll_alloc_failures(void)
+{
+    return (uint64_t)atomic_load(&alloc_failures);
+}
+
+int64_t ll_alloc_live(void)
+{
+    return (int64_t)atomic_load(&alloc_live);
+}
+
 void ll_alloc_init_from_env(void)
 {
     const char *s = getenv("LL_FAIL_ALLOC"); /* NOLINT(concurrency-mt-unsafe) */
@@ -58,30 +80,37 @@ void ll_alloc_init_from_env(void)
 void *ll_malloc(size_t size)
 {
     if (should_fail())
-        return NULL;
-    return malloc(size == 0 ? 1 : size);
+        return counted(NULL);
+    return counted(malloc(size == 0 ? 1 : size));
 }
 
 void *ll_calloc(size_t n, size_t size)
 {
     if (size != 0 && n > SIZE_MAX / size)
-        return NULL;
+        return counted(NULL);
     if (should_fail())
-        return NULL;
-    return calloc(n == 0 ? 1 : n, size == 0 ? 1 : size);
+        return counted(NULL);
+    return counted(calloc(n == 0 ? 1 : n, size == 0 ? 1 : size));
 }
 
 void *ll_realloc(void *p, size_t size)
 {
-    if (should_fail())
-        return NULL;
-    return realloc(p, size == 0 ? 1 : size);
+    void *q = NULL;
+    if (!should_fail())
+        q = realloc(p, size == 0 ? 1 : size);
+    if (q == NULL)
+        atomic_fetch_add(&alloc_failures, 1);
+    else if (p == NULL)
+        atomic_fetch_add(&alloc_live, 1);
+    return q;
 }
 
 void *ll_reallocarray(void *p, size_t n, size_t size)
 {
-    if (size != 0 && n > SIZE_MAX / size)
+    if (size != 0 && n > SIZE_MAX / size) {
+        atomic_fetch_add(&alloc_failures, 1);
         return NULL;
+    }
     return ll_realloc(p, n * size);
 }
 
@@ -96,5 +125,7 @@ char *ll_strdup(const char *s)
 
 void ll_free(void *p)
 {
+    if (p != NULL)
+        atomic_fetch_sub(&alloc_live, 1);
     free(p);
 }

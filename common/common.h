@@ -93,7 +93,23 @@ uint64_t ll_alloc_fail_at(uint64_t n);
 uint64_t ll_alloc_count(void);
 /* True if an injected failure has fired since the last ll_alloc_fail_at. */
 bool ll_alloc_failed(void);
-/* Read LL_FAIL_ALLOC from the environment, if set. */
+/*
+ * Allocations that returned NULL (injected or real) since the process
+ * started. A caller of a library that hides why it failed (jansson reports
+ * an allocation failure inside its parser as a syntax error, or not at all)
+ * compares it before and after the call to tell out-of-memory apart.
+ */
+uint64_t ll_alloc_failures(void);
+/*
+ * Blocks from ll_malloc/ll_calloc/ll_realloc/ll_strdup not yet passed to
+ * ll_free: tests compare it before and after an operation to find leaks.
+ */
+int64_t ll_alloc_live(void);
+/*
+ * Read LL_FAIL_ALLOC=N from the environment, if set: the Nth allocation of
+ * the process fails (as ll_alloc_fail_at(N)). The daemon and the CLI call
+ * it first thing in main.
+ */
 void ll_alloc_init_from_env(void);
 
 /* ---- bounded buffer ------------------------------------------------------ */

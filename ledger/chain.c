@@ -289,9 +289,18 @@ int ll_genesis_parse(struct ll_genesis *g, const char *json, size_t len,
                              LL_GENESIS_MAX);
     struct ll_genesis *tmp = ll_calloc(1, sizeof(*tmp));
     if (tmp == NULL)
-        return LL_ENOMEM;
+        return ll_errmsg_set(e, LL_ENOMEM, "genesis: out of memory");
+    /* As in ll_json_load: jansson hides or misnames its allocation
+     * failures, so any failure during the parse is out of memory. */
+    uint64_t failures = ll_alloc_failures();
     json_t *root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &jerr);
     int rc;
+    if (ll_alloc_failures() != failures ||
+        (root == NULL && json_error_code(&jerr) == json_error_out_of_memory)) {
+        json_decref(root);
+        rc = ll_errmsg_set(e, LL_ENOMEM, "genesis: out of memory");
+        goto out;
+    }
     if (root == NULL) {
         rc = ll_errmsg_set(e, LL_EDECODE, "genesis: line %d: %s", jerr.line,
                            jerr.text);
@@ -300,6 +309,8 @@ int ll_genesis_parse(struct ll_genesis *g, const char *json, size_t len,
     rc = parse_top(tmp, root, e);
     if (rc == 0)
         rc = genesis_hash(tmp);
+    if (rc == LL_ENOMEM) /* the hash names nothing */
+        rc = ll_errmsg_set(e, rc, "genesis: out of memory");
     if (rc == 0)
         memcpy(g, tmp, sizeof(*g));
     json_decref(root);

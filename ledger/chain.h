@@ -44,8 +44,8 @@ struct ll_genesis {
  * Parse a genesis JSON document (strict: unknown fields, duplicates,
  * invalid keys, check digits and roles are errors).
  * Returns: 0, LL_EDECODE (not JSON / wrong shape), LL_EINVAL (a value
- * breaks a rule), LL_ETOOBIG. Out: *g written only on success; e names the
- * field.
+ * breaks a rule), LL_ETOOBIG, LL_ENOMEM. Out: *g written only on success; e
+ * names the field.
  */
 LL_NODISCARD int ll_genesis_parse(struct ll_genesis *g, const char *json,
                                   size_t len, struct ll_errmsg *e)

@@ -52,6 +52,10 @@ static json_t *lots_json(const lotledger_LotQuantity *q, size_t n)
 
 json_t *ll_event_to_json(const lotledger_Event *ev)
 {
+    /* The put_* helpers ignore jansson's errors; an allocation that failed
+     * while the tree was built (the count moved) makes the whole tree
+     * out of memory instead of an event with fields missing. */
+    uint64_t failures = ll_alloc_failures();
     json_t *j = json_object();
     if (j == NULL)
         return NULL;
@@ -128,11 +132,16 @@ json_t *ll_event_to_json(const lotledger_Event *ev)
     }
     put_str(j, "reason", ev->reason);
     put_str(j, "fsma_cte", ev->fsma_cte);
+    if (ll_alloc_failures() != failures) {
+        json_decref(j);
+        return NULL;
+    }
     return j;
 }
 
 json_t *ll_signed_event_to_json(const struct ll_signed_event *se)
 {
+    uint64_t failures = ll_alloc_failures(); /* as in ll_event_to_json */
     json_t *j = json_object();
     json_t *ev = ll_event_to_json(&se->ev);
     if (j == NULL || ev == NULL) {
@@ -143,6 +152,10 @@ json_t *ll_signed_event_to_json(const struct ll_signed_event *se)
     put_hex(j, "id", se->id, 32);
     (void)json_object_set_new(j, "event", ev);
     put_hex(j, "sig", se->sig, LL_SIG_LEN);
+    if (ll_alloc_failures() != failures) {
+        json_decref(j);
+        return NULL;
+    }
     return j;
 }
 
@@ -515,6 +528,11 @@ static int event_from(struct ctx *c, json_t *o, lotledger_Event *ev)
     return rc;
 }
 
+void ll_json_init(void)
+{
+    json_set_alloc_funcs(ll_malloc, ll_free);
+}
+
 int ll_json_load(json_t **out, const char *text, size_t len, size_t max,
                  const char *what, struct ll_errmsg *e)
 {
@@ -525,7 +543,16 @@ int ll_json_load(json_t **out, const char *text, size_t len, size_t max,
     if (len > max)
         return ll_errmsg_set(e, LL_ETOOBIG, "%s of %zu bytes, at most %zu",
                              what, len, max);
+    /* jansson reports most allocation failures in its parser as syntax
+     * errors, and some not at all (a string cut short): any failure during
+     * the parse makes it out of memory, whatever jansson returned. */
+    uint64_t failures = ll_alloc_failures();
     json_t *j = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+    if (ll_alloc_failures() != failures ||
+        (j == NULL && json_error_code(&je) == json_error_out_of_memory)) {
+        json_decref(j);
+        return ll_errmsg_set(e, LL_ENOMEM, "%s: out of memory", what);
+    }
     if (j == NULL)
         return ll_errmsg_set(e, LL_EDECODE,
                              "malformed JSON at line %d column %d: %s", je.line,

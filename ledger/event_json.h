@@ -54,9 +54,19 @@ ll_signed_event_json_decode(struct ll_buf *out, lotledger_Event *scratch,
     LL_NONNULL(1, 2);
 
 /*
+ * Make jansson allocate through ll_malloc/ll_free, so that LL_FAIL_ALLOC and
+ * the allocation-failure tests reach the JSON paths too (jansson's own
+ * allocations are otherwise invisible to them). Process-wide: call it once
+ * at start, before any other thread uses jansson. Values allocated before
+ * the call may still be freed after it (ll_free is free).
+ */
+void ll_json_init(void);
+
+/*
  * Parse JSON text of at most max bytes, refusing duplicate keys; what
  * names it in errors ("JSON event of 300000 bytes, at most 262144").
- * Returns 0 with *out (json_decref it), or LL_EDECODE / LL_ETOOBIG.
+ * Returns 0 with *out (json_decref it), or LL_EDECODE / LL_ETOOBIG /
+ * LL_ENOMEM.
  */
 LL_NODISCARD int ll_json_load(json_t **out, const char *text, size_t len,
                               size_t max, const char *what, struct ll_errmsg *e)

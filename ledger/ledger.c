@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdarg.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -1230,6 +1231,29 @@ out:
 }
 
 /*
+ * A store that fails a check at open is damaged (LL_ECORRUPT, fmt naming
+ * what), unless rc says memory ran out while it was read: that is
+ * LL_ENOMEM, and says so.
+ */
+static int store_damage(struct ll_errmsg *e, int rc, const char *fmt, ...)
+    LL_PRINTF(3, 4);
+static int store_damage(struct ll_errmsg *e, int rc, const char *fmt, ...)
+{
+    if (rc == LL_ENOMEM)
+        return ll_errmsg_set(e, LL_ENOMEM,
+                             "ledger: out of memory while checking the store");
+    if (e != NULL) {
+        va_list ap;
+        va_start(ap, fmt);
+        int n = vsnprintf(e->text, sizeof(e->text), fmt, ap);
+        va_end(ap);
+        if (n < 0)
+            e->text[0] = '\0';
+    }
+    return LL_ECORRUPT;
+}
+
+/*
  * Check an existing store's schema and genesis, and load its tip. A record
  * that cannot be read is damage, never "no ledger": only a directory
  * without a store is that (ll_store_probe).
@@ -1243,17 +1267,17 @@ static int load_meta(struct ll_store *st, const struct ll_genesis *g,
     ll_buf_init(&b, 256);
     int rc = ll_store_read(st, NULL, k, key_meta(k, "schema"), &b, &se);
     if (rc == LL_ENOTFOUND)
-        rc = ll_errmsg_set(e, LL_ECORRUPT,
-                           "ledger: the store has no schema record (m:schema):"
-                           " damaged, or not a ledger");
+        rc = store_damage(e, rc,
+                          "ledger: the store has no schema record (m:schema):"
+                          " damaged, or not a ledger");
     else if (rc)
-        rc = ll_errmsg_set(e, LL_ECORRUPT,
-                           "ledger: cannot read the schema record (m:schema): "
-                           "%s",
-                           se.text[0] ? se.text : ll_strerror(rc));
+        rc = store_damage(e, rc,
+                          "ledger: cannot read the schema record (m:schema): "
+                          "%s",
+                          se.text[0] ? se.text : ll_strerror(rc));
     else if (b.len != 4)
-        rc = ll_errmsg_set(e, LL_ECORRUPT,
-                           "ledger: the store's schema record is damaged");
+        rc =
+            store_damage(e, rc, "ledger: the store's schema record is damaged");
     else if (ll_load_be32(b.data) != SCHEMA_VERSION)
         rc = ll_errmsg_set(e, LL_EVERSION,
                            "ledger: the store has schema version %u and this "
@@ -1270,20 +1294,23 @@ static int load_meta(struct ll_store *st, const struct ll_genesis *g,
                                "ledger: the data directory belongs to "
                                "another genesis (chain)");
         else if (rc)
-            rc = ll_errmsg_set(e, LL_ECORRUPT,
-                               "ledger: cannot read the genesis record "
-                               "(m:genesis): %s",
-                               se.text[0] ? se.text : ll_strerror(rc));
+            rc = store_damage(e, rc,
+                              "ledger: cannot read the genesis record "
+                              "(m:genesis): %s",
+                              se.text[0] ? se.text : ll_strerror(rc));
     }
     if (rc == 0) {
         ll_buf_reset(&b);
         rc = ll_store_read(st, NULL, k, key_meta(k, "tip"), &b, &se);
         if (rc == 0)
             rc = tip_decode(tip, &b);
-        if (rc)
-            rc = ll_errmsg_set(e, LL_ECORRUPT,
-                               "ledger: key m:tip is missing or corrupt%s%s",
-                               se.text[0] ? ": " : "", se.text);
+        if (rc == LL_ENOMEM) /* not the store's fault */
+            rc = ll_errmsg_set(e, rc, "ledger: cannot read key m:tip: %s",
+                               ll_strerror(rc));
+        else if (rc)
+            rc = store_damage(e, rc,
+                              "ledger: key m:tip is missing or corrupt%s%s",
+                              se.text[0] ? ": " : "", se.text);
     }
     ll_buf_free(&b);
     return rc;
@@ -1313,27 +1340,26 @@ static int check_tip_block(struct ll_store *st, const struct ll_genesis *g,
          ll_commit_decode(c, b.data + LL_HEADER_LEN, b.len - LL_HEADER_LEN)))
         rc = LL_ECORRUPT;
     if (rc) {
-        rc = ll_errmsg_set(e, LL_ECORRUPT,
-                           "ledger: the tip's block %llu is %s%s%s", ht,
-                           rc == LL_ENOTFOUND ? "missing" : "damaged",
-                           se.text[0] ? ": " : "", se.text);
+        rc = store_damage(e, rc, "ledger: the tip's block %llu is %s%s%s", ht,
+                          rc == LL_ENOTFOUND ? "missing" : "damaged",
+                          se.text[0] ? ": " : "", se.text);
         goto out;
     }
     ll_header_hash(hash, &h);
     if (memcmp(hash, t->hash, 32) != 0 ||
         memcmp(h.state_root, t->state_root, 32) != 0 ||
         memcmp(h.genesis, g->hash, 32) != 0) {
-        rc = ll_errmsg_set(e, LL_ECORRUPT,
-                           "ledger: the tip (m:tip) does not match its block "
-                           "%llu (hash, state root or genesis)",
-                           ht);
+        rc = store_damage(e, rc,
+                          "ledger: the tip (m:tip) does not match its block "
+                          "%llu (hash, state root or genesis)",
+                          ht);
         goto out;
     }
     if (ll_commit_verify(&h, c, vs, &se) != 0)
-        rc = ll_errmsg_set(e, LL_ECORRUPT,
-                           "ledger: the commit of the tip's block %llu does "
-                           "not verify: %s",
-                           ht, se.text);
+        rc = store_damage(e, rc,
+                          "ledger: the commit of the tip's block %llu does "
+                          "not verify: %s",
+                          ht, se.text);
 out:
     ll_buf_free(&b);
     ll_free(c);
@@ -1359,12 +1385,12 @@ static int check_root_page(struct ll_store *st, const struct ll_ledger_tip *t,
     else if (rc == LL_ENOTFOUND && memcmp(t->state_root, zero, 32) == 0)
         rc = 0; /* an empty map has no pages */
     if (rc)
-        rc = ll_errmsg_set(e, LL_ECORRUPT,
-                           "ledger: the state map's root page is %s: it does "
-                           "not give the tip's state root (block %llu)%s%s",
-                           rc == LL_ENOTFOUND ? "missing" : "damaged",
-                           (unsigned long long)t->height,
-                           se.text[0] ? ": " : "", se.text);
+        rc = store_damage(e, rc,
+                          "ledger: the state map's root page is %s: it does "
+                          "not give the tip's state root (block %llu)%s%s",
+                          rc == LL_ENOTFOUND ? "missing" : "damaged",
+                          (unsigned long long)t->height, se.text[0] ? ": " : "",
+                          se.text);
     ll_buf_free(&b);
     ll_free(pg);
     return rc;
@@ -1381,9 +1407,9 @@ static int check_tip(struct ll_store *st, const struct ll_genesis *g,
 {
     unsigned long long ht = (unsigned long long)t->height;
     if (t->height == 0 && memcmp(t->hash, g->hash, 32) != 0)
-        return ll_errmsg_set(e, LL_ECORRUPT,
-                             "ledger: the tip (m:tip) is at height 0 but "
-                             "does not name the genesis");
+        return store_damage(e, 0,
+                            "ledger: the tip (m:tip) is at height 0 but "
+                            "does not name the genesis");
     int rc = t->height > 0 ? check_tip_block(st, g, vs, t, e) : 0;
     if (rc == 0)
         rc = check_root_page(st, t, e);
@@ -1396,14 +1422,13 @@ static int check_tip(struct ll_store *st, const struct ll_genesis *g,
     rc = ll_store_read(st, NULL, k, key_block(k, t->height + 1), &b, &se);
     ll_buf_free(&b);
     if (rc == 0)
-        return ll_errmsg_set(e, LL_ECORRUPT,
-                             "ledger: block %llu is stored above the tip "
-                             "(m:tip at %llu): the tip record is stale",
-                             ht + 1, ht);
+        return store_damage(e, rc,
+                            "ledger: block %llu is stored above the tip "
+                            "(m:tip at %llu): the tip record is stale",
+                            ht + 1, ht);
     if (rc != LL_ENOTFOUND)
-        return ll_errmsg_set(e, LL_ECORRUPT,
-                             "ledger: cannot read block %llu: %s", ht + 1,
-                             se.text);
+        return store_damage(e, rc, "ledger: cannot read block %llu: %s", ht + 1,
+                            se.text);
     return 0;
 }
 
@@ -1472,15 +1497,15 @@ static int check_committed(struct ll_store *st, const char *dir,
             ll_header_hash(hash, &h);
         ll_buf_free(&b);
         if (rc)
-            return ll_errmsg_set(e, LL_ECORRUPT,
-                                 "ledger: cannot read the committed block "
-                                 "%llu: %s",
-                                 (unsigned long long)mh,
-                                 me.text[0] ? me.text : ll_strerror(rc));
+            return store_damage(e, rc,
+                                "ledger: cannot read the committed block "
+                                "%llu: %s",
+                                (unsigned long long)mh,
+                                me.text[0] ? me.text : ll_strerror(rc));
     }
     if (memcmp(hash, mhash, 32) != 0)
-        return ll_errmsg_set(
-            e, LL_ECORRUPT,
+        return store_damage(
+            e, rc,
             "ledger: block %llu is not the one " LL_LEDGER_COMMITTED_FILE
             " names: the store holds another chain, "
             "or " LL_LEDGER_COMMITTED_FILE " is damaged",
@@ -2984,6 +3009,10 @@ static int verify_event(struct verify_ctx *v, uint64_t height, uint32_t index,
 {
     ll_buf_reset(&v->buf);
     int rc = ll_ledger_event_at(v->s, height, index, &v->buf);
+    if (rc == LL_ENOMEM || rc == LL_ESTORE) /* says nothing of the store */
+        return ll_errmsg_set(v->e, rc, "block %llu: event %u: %s",
+                             (unsigned long long)height, index,
+                             ll_strerror(rc));
     if (rc)
         return ll_errmsg_set(v->e, rc == LL_ENOTFOUND ? LL_ECORRUPT : rc,
                              "block %llu: event %u missing (key e:%llu:%u)",
@@ -2998,8 +3027,12 @@ static int verify_event(struct verify_ctx *v, uint64_t height, uint32_t index,
     memcpy(id, v->se->id, 32);
     uint64_t lh = 0;
     uint32_t li = 0;
-    if (read_location(v->l->store, v->s->snap, id, &lh, &li) != 0 ||
-        lh != height || li != index)
+    rc = read_location(v->l->store, v->s->snap, id, &lh, &li);
+    if (rc == LL_ENOMEM || rc == LL_ESTORE)
+        return ll_errmsg_set(v->e, rc, "block %llu: event %u: %s",
+                             (unsigned long long)height, index,
+                             ll_strerror(rc));
+    if (rc != 0 || lh != height || li != index)
         return ll_errmsg_set(v->e, LL_ECORRUPT,
                              "block %llu: event %u has no matching id index "
                              "(key i:<id>)",
@@ -3020,6 +3053,19 @@ static int verify_event(struct verify_ctx *v, uint64_t height, uint32_t index,
     return 0;
 }
 
+/* Why block height's record could not be read (rc from ll_ledger_block):
+ * out of memory and store errors say nothing of the record. */
+static int block_unread(struct verify_ctx *v, uint64_t height, int rc)
+{
+    if (rc == LL_ENOMEM || rc == LL_ESTORE)
+        return ll_errmsg_set(v->e, rc, "block %llu: %s",
+                             (unsigned long long)height, ll_strerror(rc));
+    return ll_errmsg_set(v->e, rc == LL_ENOTFOUND ? LL_ECORRUPT : rc,
+                         "block %llu: record missing or corrupt (key b:%llu)",
+                         (unsigned long long)height,
+                         (unsigned long long)height);
+}
+
 /* Check one block: record, links, commit, events and tx root. */
 static int verify_block(struct verify_ctx *v, uint64_t height,
                         struct ll_header *prev)
@@ -3033,11 +3079,7 @@ static int verify_block(struct verify_ctx *v, uint64_t height,
         return LL_ENOMEM;
     rc = ll_ledger_block(v->s, height, &h, c);
     if (rc) {
-        rc = ll_errmsg_set(v->e, rc == LL_ENOTFOUND ? LL_ECORRUPT : rc,
-                           "block %llu: record missing or corrupt (key "
-                           "b:%llu)",
-                           (unsigned long long)height,
-                           (unsigned long long)height);
+        rc = block_unread(v, height, rc);
         goto out;
     }
     if (height == 1)
@@ -3241,7 +3283,11 @@ static int verify_state_root(struct verify_ctx *v)
         uint8_t vh[32];
         int grc =
             ll_smt_get(&ns, &found, vh, v->s->tip.state_root, v->kvs[i].key);
-        if (grc != 0 || !found || memcmp(vh, v->kvs[i].value_hash, 32) != 0)
+        if (grc == LL_ENOMEM || grc == LL_ESTORE) /* not the store's fault */
+            rc = ll_errmsg_set(v->e, grc, "state map: entry %zu of %zu: %s", i,
+                               v->nkv, ll_strerror(grc));
+        else if (grc != 0 || !found ||
+                 memcmp(vh, v->kvs[i].value_hash, 32) != 0)
             rc = ll_errmsg_set(v->e, LL_ECORRUPT,
                                "state map: the stored nodes do not hold entry "
                                "%zu of %zu at the tip root (%s)",

@@ -212,8 +212,11 @@ static bool envelope(const uint8_t *p, size_t n, size_t *off, size_t *len)
     return true;
 }
 
-/* Record the lot id of a LotQuantity at t->bytes[off..off+n). */
-static bool add_name(struct ll_trace *t, size_t off, size_t n)
+/*
+ * Record the lot id of a LotQuantity at t->bytes[off..off+n). Returns 0,
+ * LL_ECORRUPT (no lot, or a bad one) or LL_ENOMEM.
+ */
+static int add_name(struct ll_trace *t, size_t off, size_t n)
 {
     const uint8_t *p = t->bytes.data;
     size_t end = off + n;
@@ -222,25 +225,28 @@ static bool add_name(struct ll_trace *t, size_t off, size_t n)
         uint64_t len = 0;
         if (!varint(p, end, &off, &tag) ||
             !skip(p, end, &off, (unsigned)(tag & 7), &len))
-            return false;
+            return LL_ECORRUPT;
         if (tag != (LQ_LOT << 3 | WT_LEN))
             continue;
         size_t at = off - (size_t)len;
-        if (len == 0 || len > LL_LOTID_MAX || memchr(p + at, 0, len) != NULL ||
-            grow((void **)&t->names, &t->cap_names, t->n_names + 1,
-                 sizeof(*t->names), SIZE_MAX / sizeof(*t->names)) != 0)
-            return false;
+        if (len == 0 || len > LL_LOTID_MAX || memchr(p + at, 0, len) != NULL)
+            return LL_ECORRUPT;
+        int rc = grow((void **)&t->names, &t->cap_names, t->n_names + 1,
+                      sizeof(*t->names), SIZE_MAX / sizeof(*t->names));
+        if (rc)
+            return rc;
         t->names[t->n_names++] = (struct ll_trace_name){at, (size_t)len};
-        return true;
+        return 0;
     }
-    return false; /* a LotQuantity without a lot */
+    return LL_ECORRUPT; /* a LotQuantity without a lot */
 }
 
 /*
  * What following needs from a stored event, read from its bytes without
  * decoding it: its type and, for a transform, where its input and output
  * lot ids are. Committed events are canonical (fields in number order),
- * but the bytes come from the disk: anything odd is LL_ECORRUPT.
+ * but the bytes come from the disk: anything odd is LL_ECORRUPT (running
+ * out of memory is LL_ENOMEM).
  */
 static int scan_event(struct ll_trace *t, struct ll_trace_event *x)
 {
@@ -267,10 +273,12 @@ static int scan_event(struct ll_trace *t, struct ll_trace_event *x)
         if ((tag & 7) != WT_LEN || (f != EV_LOTS && f != EV_OUTPUTS))
             continue;
         if (++counts[f == EV_OUTPUTS] > UINT8_MAX ||
-            (f == EV_LOTS && counts[1] > 0) ||
-            !add_name(t, (size_t)(p - t->bytes.data) + off - (size_t)v,
-                      (size_t)v))
+            (f == EV_LOTS && counts[1] > 0))
             return LL_ECORRUPT;
+        int rc = add_name(t, (size_t)(p - t->bytes.data) + off - (size_t)v,
+                          (size_t)v);
+        if (rc)
+            return rc;
     }
     x->transform = type == lotledger_EventType_TRANSFORM;
     if (!x->transform) {
@@ -396,10 +404,11 @@ static int fetch_events(struct ll_trace *t, const struct ll_ledger_snap *s,
         x->off = off;
         x->len = lens[i];
         off += lens[i];
-        if (scan_event(t, x) != 0)
-            rc = ll_errmsg_set(e, LL_ECORRUPT, "stored event %llu/%u: %s",
+        rc = scan_event(t, x);
+        if (rc)
+            rc = ll_errmsg_set(e, rc, "stored event %llu/%u: %s",
                                (unsigned long long)x->height, x->index,
-                               ll_strerror(LL_ECORRUPT));
+                               ll_strerror(rc));
     }
     if (rc == LL_ETOOBIG)
         rc = ll_errmsg_set(e, rc,

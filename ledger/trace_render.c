@@ -92,8 +92,31 @@ static json_t *lot_json(const struct ll_trace *t, const struct ll_trace_lot *l,
     return o;
 }
 
+/*
+ * Append j's compact text to out. LL_ENOMEM also when an allocation failed
+ * since the count was failures: the tree may then be missing parts.
+ */
+static int dump_json(const json_t *j, uint64_t failures, struct ll_buf *out)
+{
+    if (ll_alloc_failures() != failures)
+        return LL_ENOMEM;
+    size_t need = json_dumpb(j, NULL, 0, JSON_COMPACT);
+    char *text = need > 0 ? ll_malloc(need) : NULL;
+    int rc;
+    if (text == NULL || json_dumpb(j, text, need, JSON_COMPACT) != need)
+        rc = LL_ENOMEM;
+    else
+        rc = ll_buf_append(out, text, need);
+    ll_free(text);
+    return rc;
+}
+
 int ll_trace_json(const struct ll_trace *t, struct ll_buf *out)
 {
+    /* jansson's errors are not checked one by one below: an allocation that
+     * failed while the tree was built (the count moved) makes the answer
+     * out of memory instead of a trace with parts missing. */
+    uint64_t failures = ll_alloc_failures();
     lotledger_LotState *st = ll_malloc(sizeof(*st));
     struct ll_signed_event *se = ll_malloc(sizeof(*se));
     json_t *j = json_object();
@@ -149,13 +172,7 @@ int ll_trace_json(const struct ll_trace *t, struct ll_buf *out)
         (void)json_object_set(j, "lots", lots);
         (void)json_object_set(j, "events", events);
         (void)json_object_set(j, "edges", edges);
-        size_t need = json_dumpb(j, NULL, 0, JSON_COMPACT);
-        char *text = need > 0 ? ll_malloc(need) : NULL;
-        if (text == NULL || json_dumpb(j, text, need, JSON_COMPACT) != need)
-            rc = LL_ENOMEM;
-        else
-            rc = ll_buf_append(out, text, need);
-        ll_free(text);
+        rc = dump_json(j, failures, out);
     }
     json_decref(lots);
     json_decref(events);

@@ -68,7 +68,15 @@ struct ll_http_server {
     bool closing;
     struct ll_http_stats stats;
     bool tcp_closed; /* the listening handle's close callback ran */
+    /* Memory for one connection, taken when a new one cannot be allocated:
+     * it is accepted and refused (503) instead of left pending, which would
+     * stop libuv accepting on the listener for good. Owned; NULL while in
+     * use. accept_pending: a connection waits for it. */
+    struct ll_http_conn *spare;
+    bool accept_pending;
 };
+
+static void on_connection(uv_stream_t *server, int status);
 
 struct write_req {
     uv_write_t req;   /* data = connection */
@@ -95,10 +103,20 @@ static void conn_closed(uv_handle_t *h)
     ll_buf_free(&c->in);
     ll_buf_free(&c->url);
     ll_buf_free(&c->body);
-    ll_free(c);
+    if (s->spare == NULL)
+        s->spare = c; /* keep it for the next allocation failure */
+    else
+        ll_free(c);
     /* The server goes last: after its handle and every connection. */
-    if (s->tcp_closed && s->nconns == 0)
+    if (s->tcp_closed && s->nconns == 0) {
+        ll_free(s->spare);
         ll_free(s);
+        return;
+    }
+    if (s->accept_pending && !s->closing) {
+        s->accept_pending = false;
+        on_connection((uv_stream_t *)&s->tcp, 0);
+    }
 }
 
 static void conn_close(struct ll_http_conn *c)
@@ -344,8 +362,9 @@ static int on_begin(http_parser *p)
 static int on_url(http_parser *p, const char *at, size_t n)
 {
     struct ll_http_conn *c = p->data;
-    if (ll_buf_append(&c->url, at, n) != 0) {
-        c->err_status = 414;
+    int rc = ll_buf_append(&c->url, at, n);
+    if (rc) {
+        c->err_status = rc == LL_ENOMEM ? 503 : 414;
         return 1;
     }
     return 0;
@@ -451,8 +470,9 @@ static int on_headers_complete(http_parser *p)
 static int on_body(http_parser *p, const char *at, size_t n)
 {
     struct ll_http_conn *c = p->data;
-    if (ll_buf_append(&c->body, at, n) != 0) {
-        c->err_status = 413;
+    int rc = ll_buf_append(&c->body, at, n);
+    if (rc) {
+        c->err_status = rc == LL_ENOMEM ? 503 : 413;
         return 1;
     }
     return 0;
@@ -541,6 +561,9 @@ static void dispatch(struct ll_http_conn *c)
 static void refuse_parse(struct ll_http_conn *c, enum http_errno err)
 {
     switch (c->err_status) {
+    case 503:
+        refuse(c, 503, "busy", "out of memory");
+        break;
     case 413:
         refuse(c, 413, "too_large", "request body over the limit");
         break;
@@ -673,11 +696,14 @@ static void read_cb(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
             conn_close(c);
         }
     } else if (nread > 0) {
-        if (ll_buf_append(&c->in, buf->base, (size_t)nread) != 0) {
-            ll_buf_init(&c->in, c->in.max);
+        int rc = ll_buf_append(&c->in, buf->base, (size_t)nread);
+        if (rc) {
+            ll_buf_free(&c->in); /* what it held is dropped */
             if (c->busy) {
                 c->peer_gone = true;
                 (void)uv_read_stop(st);
+            } else if (rc == LL_ENOMEM) {
+                refuse(c, 503, "busy", "out of memory");
             } else {
                 refuse(c, 413, "too_large", "request over the limit");
             }
@@ -742,8 +768,16 @@ static void on_connection(uv_stream_t *server, int status)
     if (status < 0 || s->closing)
         return;
     struct ll_http_conn *c = ll_calloc(1, sizeof(*c));
-    if (c == NULL)
+    bool shed = c == NULL;
+    if (shed && s->spare == NULL) {
+        s->accept_pending = true; /* until a connection closes */
         return;
+    }
+    if (shed) {
+        c = s->spare;
+        s->spare = NULL;
+        memset(c, 0, sizeof(*c));
+    }
     if (uv_tcp_init(s->loop, &c->tcp) != 0) {
         ll_free(c);
         return;
@@ -774,6 +808,10 @@ static void on_connection(uv_stream_t *server, int status)
         (void)uv_ip4_name((const struct sockaddr_in *)&sa, c->peer,
                           sizeof(c->peer));
     arm(c, s->lim.idle_timeout_ms);
+    if (shed) {
+        refuse(c, 503, "busy", "out of memory");
+        return;
+    }
     if (s->nconns - s->nclosing > s->lim.max_connections) {
         struct ll_http_conn *v = victim(s, c);
         if (v == NULL) {
@@ -796,14 +834,20 @@ int ll_http_listen(struct ll_http_server **out, uv_loop_t *loop, const char *ip,
     if (uv_ip4_addr(ip, port, &addr) != 0)
         return ll_errmsg_set(e, LL_EINVAL, "http: bad address %s:%d", ip, port);
     struct ll_http_server *s = ll_calloc(1, sizeof(*s));
-    if (s == NULL)
+    struct ll_http_conn *spare = ll_calloc(1, sizeof(*spare));
+    if (s == NULL || spare == NULL) {
+        ll_free(s);
+        ll_free(spare);
         return LL_ENOMEM;
+    }
+    s->spare = spare;
     s->loop = loop;
     s->lim = *lim;
     s->cb = cb;
     s->arg = arg;
     int r = uv_tcp_init(loop, &s->tcp);
     if (r != 0) {
+        ll_free(s->spare);
         ll_free(s);
         return ll_errmsg_set(e, LL_EIO, "http: %s", uv_strerror(r));
     }
@@ -831,8 +875,10 @@ static void server_closed(uv_handle_t *h)
 {
     struct ll_http_server *s = h->data;
     s->tcp_closed = true;
-    if (s->nconns == 0)
+    if (s->nconns == 0) {
+        ll_free(s->spare);
         ll_free(s);
+    }
 }
 
 void ll_http_close(struct ll_http_server *s)

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "../crypto/crypto.h"
+#include "../ledger/event_json.h"
 #include "config.h"
 #include "node.h"
 
@@ -30,6 +31,10 @@ int main(int argc, char **argv)
     }
     struct ll_node_config cfg;
     struct ll_errmsg e = {{0}};
+    /* First, so that LL_FAIL_ALLOC=N counts every allocation (jansson's
+     * too) from the start of the process. */
+    ll_alloc_init_from_env();
+    ll_json_init();
     ll_config_defaults(&cfg);
     int rc = ll_config_parse_args(&cfg, argc, argv, stdout, &e);
     if (rc == 1)

@@ -154,14 +154,43 @@ static void reply_json(struct ll_http_conn *c, int status, json_t *j)
     json_decref(j);
 }
 
+/*
+ * Answer 200 with j, built since the allocation failure count was failures
+ * (takes the reference to j). jansson's errors are not checked one by one
+ * where answers are built: if an allocation failed meanwhile (the count
+ * moved), j may be missing fields and the answer is 503 instead.
+ */
+static void reply_built(struct ll_http_conn *c, json_t *j, uint64_t failures)
+{
+    if (ll_alloc_failures() != failures) {
+        static const char oom[] = "{\"error\":\"busy\",\"code\":\"LL_ENOMEM\","
+                                  "\"detail\":\"out of memory; retry\"}";
+        json_decref(j);
+        ll_http_respond(c, 503, "application/json", oom, sizeof(oom) - 1);
+        return;
+    }
+    reply_json(c, 200, j);
+}
+
 static void reply_error(struct ll_http_conn *c, int status, const char *error,
                         int code, const char *detail)
 {
+    uint64_t failures = ll_alloc_failures();
     json_t *j = json_object();
     (void)json_object_set_new(j, "error", json_string(error));
     if (code != 0)
         (void)json_object_set_new(j, "code", json_string(ll_err_name(code)));
     (void)json_object_set_new(j, "detail", json_string(detail));
+    if (ll_alloc_failures() != failures) {
+        /* Never an error answer with its fields missing: the name alone
+         * (error is a fixed identifier of this file). */
+        char body[128];
+        int n = snprintf(body, sizeof(body), "{\"error\":\"%s\"}", error);
+        json_decref(j);
+        ll_http_respond(c, status, "application/json", body,
+                        n > 0 && (size_t)n < sizeof(body) ? (size_t)n : 0);
+        return;
+    }
     reply_json(c, status, j);
 }
 
@@ -804,6 +833,7 @@ static void post_event(struct node *n, struct ll_http_conn *c,
 
 static void get_status(struct node *n, struct ll_http_conn *c)
 {
+    uint64_t failures = ll_alloc_failures(); /* see reply_built */
     struct ll_ledger_tip tip;
     char t[40] = "";
     ll_ledger_tip(n->l, &tip);
@@ -822,7 +852,7 @@ static void get_status(struct node *n, struct ll_http_conn *c)
     (void)json_object_set_new(
         j, "pending",
         json_integer(n->open ? (json_int_t)ll_block_count(n->open) : 0));
-    reply_json(c, 200, j);
+    reply_built(c, j, failures);
 }
 
 static json_t *lot_json(const lotledger_LotState *st)
@@ -885,6 +915,7 @@ static json_t *lot_json(const lotledger_LotState *st)
 
 static void get_lot(struct node *n, struct ll_http_conn *c, const char *lot)
 {
+    uint64_t failures = ll_alloc_failures(); /* see reply_built */
     struct ll_ledger_snap *s = NULL;
     lotledger_LotState *st = ll_malloc(sizeof(*st));
     struct ll_errmsg e = {{0}};
@@ -901,7 +932,7 @@ static void get_lot(struct node *n, struct ll_http_conn *c, const char *lot)
     } else if (rc) {
         reply_error(c, 500, "internal", rc, ll_strerror(rc));
     } else {
-        reply_json(c, 200, lot_json(st));
+        reply_built(c, lot_json(st), failures);
     }
     ll_ledger_snap_close(s);
     ll_free(st);
@@ -1489,6 +1520,7 @@ static void get_log(struct node *n, struct ll_http_conn *c,
 
 static void get_event(struct node *n, struct ll_http_conn *c, const char *hex)
 {
+    uint64_t failures = ll_alloc_failures(); /* see reply_built */
     uint8_t id[32];
     if (ll_hex_decode(id, 32, hex, strlen(hex)) != 0) {
         reply_error(c, 400, "bad_event_id", LL_EDECODE,
@@ -1544,7 +1576,7 @@ static void get_event(struct node *n, struct ll_http_conn *c, const char *hex)
         if (b64 != NULL && ll_base64_encode(b64, blen, b.data, b.len) == 0)
             (void)json_object_set_new(j, "signed_event", json_string(b64));
         ll_free(b64);
-        reply_json(c, 200, j);
+        reply_built(c, j, failures);
     }
     ll_ledger_snap_close(s);
     ll_buf_free(&b);
@@ -1655,6 +1687,7 @@ static void get_metrics(struct node *n, struct ll_http_conn *c)
 
 static void get_block(struct node *n, struct ll_http_conn *c, const char *hs)
 {
+    uint64_t failures = ll_alloc_failures(); /* see reply_built */
     uint64_t height = 0;
     for (const char *p = hs; *p != '\0'; p++) {
         if (*p < '0' || *p > '9' || height > UINT64_MAX / 10 - 10) {
@@ -1693,7 +1726,7 @@ static void get_block(struct node *n, struct ll_http_conn *c, const char *hs)
         (void)json_object_set_new(j, "events", json_integer(h.n_events));
         (void)json_object_set_new(j, "signatures",
                                   json_integer((json_int_t)cm->n));
-        reply_json(c, 200, j);
+        reply_built(c, j, failures);
     }
     ll_ledger_snap_close(s);
     ll_free(cm);
@@ -1983,6 +2016,7 @@ static int by_date(const void *a, const void *b)
 static void get_expiring(struct node *n, struct ll_http_conn *c,
                          const struct ll_http_req *r, const char *org)
 {
+    uint64_t failures = ll_alloc_failures(); /* see reply_built */
     static const char *const params[] = {"within", NULL};
     char bad[80];
     char w[16] = "14";
@@ -2038,7 +2072,7 @@ static void get_expiring(struct node *n, struct ll_http_conn *c,
         (void)json_object_set_new(j, "height",
                                   json_integer((json_int_t)tip.height));
         (void)json_object_set_new(j, "lots", sorted);
-        reply_json(c, 200, j);
+        reply_built(c, j, failures);
     }
     ll_free(v);
     json_decref(x.lots);
