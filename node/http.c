@@ -274,12 +274,15 @@ static void send_response(struct ll_http_conn *c, int status, const char *ctype,
                           const void *body, size_t len, bool close_after)
 {
     char hdr[512];
+    /* 429 and 503 are both "try again shortly": say when (RFC 9110). */
+    bool retry = status == 429 || status == 503;
     int n = snprintf(hdr, sizeof(hdr),
                      "HTTP/1.1 %d %s\r\nContent-Type: %s\r\n"
-                     "Content-Length: %zu\r\nConnection: %s\r\n"
+                     "Content-Length: %zu\r\nConnection: %s\r\n%s"
                      "Cache-Control: no-store\r\n\r\n",
                      status, reason(status), ctype, len,
-                     close_after ? "close" : "keep-alive");
+                     close_after ? "close" : "keep-alive",
+                     retry ? "Retry-After: 1\r\n" : "");
     if (n < 0 || (size_t)n >= sizeof(hdr)) {
         conn_close(c);
         return;

@@ -183,6 +183,7 @@ static void node_stop(struct node *n)
 
 struct resp {
     int status;
+    char head[2048]; /* status line and headers */
     char body[16384];
 };
 
@@ -250,6 +251,8 @@ static void http_raw(struct node *n, const void *req, size_t len,
         ll_test_fail(__FILE__, __LINE__, "no HTTP answer: '%s'", buf);
     r->status = (int)strtol(buf + 9, NULL, 10);
     const char *b = strstr(buf, "\r\n\r\n");
+    (void)snprintf(r->head, sizeof(r->head), "%.*s",
+                   b != NULL ? (int)(b - buf) : 0, buf);
     if (b != NULL)
         (void)snprintf(r->body, sizeof(r->body), "%s", b + 4);
 }
@@ -541,10 +544,14 @@ static void test_rate_limit(void)
         http(&n, "GET", "/healthz", "text/plain", NULL, 0, &r);
         if (r.status == 200)
             ok++;
-        else if (r.status == 429 && strstr(r.body, "rate_limited") != NULL)
+        else if (r.status == 429 && strstr(r.body, "rate_limited") != NULL &&
+                 strstr(r.head, "\r\nRetry-After: 1") != NULL)
             limited++;
         else
-            ll_test_fail(__FILE__, __LINE__, "status %d", r.status);
+            ll_test_fail(__FILE__, __LINE__, "status %d: %s", r.status, r.head);
+        /* Only a refusal says when to come back. */
+        ASSERT_TRUE((strstr(r.head, "Retry-After") != NULL) ==
+                    (r.status == 429));
     }
     ASSERT_OK(clock_gettime(CLOCK_MONOTONIC, &t1));
     /* A burst of 5, then 5 a second: bound what got through by the time. */
