@@ -59,6 +59,9 @@ struct ll_errmsg {
  */
 int ll_errmsg_set(struct ll_errmsg *e, int rc, const char *fmt, ...)
     LL_PRINTF(3, 4);
+/* ll_errmsg_set with the arguments in ap. */
+int ll_errmsg_vset(struct ll_errmsg *e, int rc, const char *fmt, va_list ap)
+    LL_PRINTF(3, 0);
 
 /* ---- allocation ---------------------------------------------------------- */
 

@@ -37,15 +37,21 @@ const char *ll_err_name(int err)
     }
 }
 
-int ll_errmsg_set(struct ll_errmsg *e, int rc, const char *fmt, ...)
+int ll_errmsg_vset(struct ll_errmsg *e, int rc, const char *fmt, va_list ap)
 {
     if (e == NULL)
         return rc;
-    va_list ap;
-    va_start(ap, fmt);
     int n = vsnprintf(e->text, sizeof(e->text), fmt, ap);
-    va_end(ap);
     if (n < 0)
         e->text[0] = '\0';
+    return rc;
+}
+
+int ll_errmsg_set(struct ll_errmsg *e, int rc, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    rc = ll_errmsg_vset(e, rc, fmt, ap);
+    va_end(ap);
     return rc;
 }

@@ -1242,15 +1242,11 @@ static int store_damage(struct ll_errmsg *e, int rc, const char *fmt, ...)
     if (rc == LL_ENOMEM)
         return ll_errmsg_set(e, LL_ENOMEM,
                              "ledger: out of memory while checking the store");
-    if (e != NULL) {
-        va_list ap;
-        va_start(ap, fmt);
-        int n = vsnprintf(e->text, sizeof(e->text), fmt, ap);
-        va_end(ap);
-        if (n < 0)
-            e->text[0] = '\0';
-    }
-    return LL_ECORRUPT;
+    va_list ap;
+    va_start(ap, fmt);
+    rc = ll_errmsg_vset(e, LL_ECORRUPT, fmt, ap);
+    va_end(ap);
+    return rc;
 }
 
 /*

@@ -29,6 +29,7 @@ static uint64_t load_u64(const uint8_t *p)
  * range's b - a first, the proof after. */
 static void fuzz_range(const uint8_t *buf, size_t len)
 {
+    static uint8_t in[128][32]; /* the input's hashes (4096 bytes hold 127) */
     static uint8_t tree[64][32];
     static uint8_t proof[LL_MERKLE_MAX_RANGE][32];
     if (len < 24)
@@ -36,14 +37,17 @@ static void fuzz_range(const uint8_t *buf, size_t len)
     uint64_t n = load_u64(buf);
     uint64_t a = load_u64(buf + 8);
     uint64_t b = load_u64(buf + 16);
-    const uint8_t(*hashes)[32] = (const uint8_t(*)[32])(buf + 24);
     size_t nh = (len - 24) / 32;
+    if (nh > 128)
+        nh = 128;
+    memcpy(in, buf + 24, nh * 32);
+    const uint8_t(*hashes)[32] = (const uint8_t(*)[32])in;
     uint8_t root[32];
     ll_sha256(root, buf, len);
     if (b > a && b - a <= nh) {
         size_t k = (size_t)(b - a);
-        int rc = ll_merkle_range_verify(root, n, a, b, hashes,
-                                        buf + 24 + 32 * k, (nh - k) * 32);
+        int rc =
+            ll_merkle_range_verify(root, n, a, b, hashes, in[k], (nh - k) * 32);
         if (rc != 0 && rc != LL_ERANGE && rc != LL_ETOOBIG && rc != LL_ETRUNC &&
             rc != LL_ETRAILING && rc != LL_EPROOF)
             abort();
@@ -53,11 +57,11 @@ static void fuzz_range(const uint8_t *buf, size_t len)
     uint64_t m = nh < 64 ? nh : 64;
     if (m == 0)
         return;
-    memcpy(tree, hashes, (size_t)m * 32);
+    memcpy(tree, in, (size_t)m * 32);
     uint64_t lo = a % m;
     uint64_t hi = lo + 1 + b % (m - lo);
     size_t count = 0;
-    if (ll_merkle_root(root, tree, m) != 0 ||
+    if (ll_merkle_root(root, (const uint8_t(*)[32])tree, m) != 0 ||
         ll_merkle_range_prove(proof, &count, (const uint8_t(*)[32])tree, m, lo,
                               hi) != 0 ||
         ll_merkle_range_verify(root, m, lo, hi, (const uint8_t(*)[32])tree + lo,

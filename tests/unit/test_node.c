@@ -2020,18 +2020,6 @@ static void test_second_sigterm(void)
     ll_test_rmrf(n.dir);
 }
 
-/* Send all of buf on fd. */
-static void send_all(int fd, const void *buf, size_t len)
-{
-    const char *p = buf;
-    while (len > 0) {
-        ssize_t k = write(fd, p, len);
-        ASSERT_GT(k, 0);
-        p += k;
-        len -= (size_t)k;
-    }
-}
-
 /* Whether the node has written anything on fd yet (without reading it). */
 static bool answered(int fd)
 {
@@ -2056,6 +2044,53 @@ static unsigned long page_checks(struct node *n)
     "Connection: close\r\n\r\n"
 
 /*
+ * Commission BIG_LOT and pipeline count observations of it on one
+ * connection, by the farm alone or by the farm and the FDA in turn; the
+ * last one waits for its commit. Returns how many were answered 2xx.
+ */
+static size_t big_lot_observed(struct node *n, int count, bool two_orgs)
+{
+    struct resp r;
+    struct ll_buf ev = {0};
+    struct ll_buf req;
+    lotledger_Event *e = fx_event(lotledger_EventType_COMMISSION, FX_FARM);
+    fx_lot(e, BIG_LOT, 5000, "KGM");
+    fx_sign(&ev, NULL, e, FX_FARM);
+    post_commit(n, &ev, &r);
+    ll_buf_init(&req, (size_t)64 << 20);
+    for (int i = 0; i < count; i++) {
+        enum fx_org o = two_orgs && (i & 1) ? FX_FDA : FX_FARM;
+        e = fx_event(lotledger_EventType_OBSERVE, o);
+        fx_lot(e, BIG_LOT, 0, NULL);
+        e->event_time += i + 1;
+        fx_sign(&ev, NULL, e, o);
+        ASSERT_OK(ll_buf_printf(&req,
+                                "POST /v1/events%s HTTP/1.1\r\nHost: x\r\n"
+                                "%sContent-Type: application/x-protobuf\r\n"
+                                "Content-Length: %zu\r\n\r\n",
+                                i == count - 1 ? "?wait=commit" : "",
+                                i == count - 1 ? "Connection: close\r\n" : "",
+                                ev.len));
+        ASSERT_OK(ll_buf_append(&req, ev.data, ev.len));
+    }
+    int fd = connect_node(n);
+    ASSERT_GE(fd, 0);
+    write_all(fd, req.data, req.len);
+    size_t cap = (size_t)16 << 20;
+    char *buf = ll_malloc(cap);
+    ASSERT_NOT_NULL(buf);
+    read_all(fd, buf, cap);
+    size_t ok = 0;
+    for (const char *p = buf; (p = strstr(p, "HTTP/1.1 20")) != NULL; p++)
+        ok++;
+    ASSERT_TRUE(strstr(buf, "\"status\":\"committed\"") != NULL);
+    ll_free(buf);
+    ll_buf_free(&req);
+    ll_buf_free(&ev);
+    return ok;
+}
+
+/*
  * Traces, proofs and consumer pages run on the thread pool: while two
  * pages of a lot of 4,000 events are being checked (each verifies every
  * signature), /v1/status on other connections is answered, again and again;
@@ -2069,43 +2104,12 @@ static void test_reads_off_loop(void)
     struct node n;
     struct resp r;
     struct ll_buf ev = {0};
-    struct ll_buf req;
     node_setup(&n);
     node_start(&n, "--rate-limit", "1000000");
-    lotledger_Event *e = fx_event(lotledger_EventType_COMMISSION, FX_FARM);
-    fx_lot(e, BIG_LOT, 5000, "KGM");
-    fx_sign(&ev, NULL, e, FX_FARM);
-    post_commit(&n, &ev, &r);
     /* OBS observations, pipelined on one connection. */
-    ll_buf_init(&req, (size_t)64 << 20);
-    for (int i = 0; i < OBS; i++) {
-        e = fx_event(lotledger_EventType_OBSERVE, FX_FARM);
-        fx_lot(e, BIG_LOT, 0, NULL);
-        e->event_time += i + 1;
-        fx_sign(&ev, NULL, e, FX_FARM);
-        ASSERT_OK(ll_buf_printf(&req,
-                                "POST /v1/events%s HTTP/1.1\r\nHost: x\r\n"
-                                "%sContent-Type: application/x-protobuf\r\n"
-                                "Content-Length: %zu\r\n\r\n",
-                                i == OBS - 1 ? "?wait=commit" : "",
-                                i == OBS - 1 ? "Connection: close\r\n" : "",
-                                ev.len));
-        ASSERT_OK(ll_buf_append(&req, ev.data, ev.len));
-    }
-    int fd = connect_node(&n);
-    ASSERT_GE(fd, 0);
-    send_all(fd, req.data, req.len);
+    ASSERT_UEQ(big_lot_observed(&n, OBS, false), OBS);
+    lotledger_Event *e = NULL;
     size_t cap = (size_t)16 << 20;
-    char *buf = ll_malloc(cap);
-    ASSERT_NOT_NULL(buf);
-    read_all(fd, buf, cap);
-    size_t ok = 0;
-    for (const char *p = buf; (p = strstr(p, "HTTP/1.1 20")) != NULL; p++)
-        ok++;
-    ASSERT_UEQ(ok, OBS);
-    ASSERT_TRUE(strstr(buf, "\"status\":\"committed\"") != NULL);
-    ll_free(buf);
-    ll_buf_free(&req);
 
     /* Two heavy pages and a third heavy read. */
     int heavy[3];
@@ -2115,9 +2119,9 @@ static void test_reads_off_loop(void)
         heavy[i] = connect_node(&n);
         ASSERT_GE(heavy[i], 0);
         if (i < 2)
-            send_all(heavy[i], BIG_PAGE, sizeof(BIG_PAGE) - 1);
+            write_all(heavy[i], BIG_PAGE, sizeof(BIG_PAGE) - 1);
         else
-            send_all(heavy[i], proof, sizeof(proof) - 1);
+            write_all(heavy[i], proof, sizeof(proof) - 1);
     }
     /* Three status answers while neither page is answered: the loop is
      * free while they are checked. */
@@ -2183,7 +2187,7 @@ static json_t *get_json(struct node *n, const char *path, int *status)
                        path);
     int fd = connect_node(n);
     ASSERT_GE(fd, 0);
-    send_all(fd, req, (size_t)len);
+    write_all(fd, req, (size_t)len);
     size_t cap = (size_t)32 << 20;
     char *buf = ll_malloc(cap);
     ASSERT_NOT_NULL(buf);
@@ -2403,39 +2407,10 @@ static void test_lot_log_pages(void)
     struct node n;
     struct resp r;
     struct ll_buf ev = {0};
-    struct ll_buf req;
     node_setup(&n);
     node_start(&n, "--rate-limit", "1000000");
     struct ll_genesis *g = fx_genesis();
-    lotledger_Event *e = fx_event(lotledger_EventType_COMMISSION, FX_FARM);
-    fx_lot(e, BIG_LOT, 5000, "KGM");
-    fx_sign(&ev, NULL, e, FX_FARM);
-    post_commit(&n, &ev, &r);
-    ll_buf_init(&req, (size_t)64 << 20);
-    for (int i = 0; i < OBS; i++) {
-        e = fx_event(lotledger_EventType_OBSERVE, i & 1 ? FX_FDA : FX_FARM);
-        fx_lot(e, BIG_LOT, 0, NULL);
-        e->event_time += i + 1;
-        fx_sign(&ev, NULL, e, i & 1 ? FX_FDA : FX_FARM);
-        ASSERT_OK(ll_buf_printf(&req,
-                                "POST /v1/events%s HTTP/1.1\r\nHost: x\r\n"
-                                "%sContent-Type: application/x-protobuf\r\n"
-                                "Content-Length: %zu\r\n\r\n",
-                                i == OBS - 1 ? "?wait=commit" : "",
-                                i == OBS - 1 ? "Connection: close\r\n" : "",
-                                ev.len));
-        ASSERT_OK(ll_buf_append(&req, ev.data, ev.len));
-    }
-    int fd = connect_node(&n);
-    ASSERT_GE(fd, 0);
-    send_all(fd, req.data, req.len);
-    size_t cap = (size_t)16 << 20;
-    char *buf = ll_malloc(cap);
-    ASSERT_NOT_NULL(buf);
-    read_all(fd, buf, cap);
-    ASSERT_TRUE(strstr(buf, "\"status\":\"committed\"") != NULL);
-    ll_free(buf);
-    ll_buf_free(&req);
+    ASSERT_UEQ(big_lot_observed(&n, OBS, true), OBS);
 
     uint8_t(*ids)[32] = ll_calloc(OBS + 1, 32);
     ASSERT_NOT_NULL(ids);
@@ -2530,7 +2505,7 @@ static void post_pipelined(struct node *n, struct ll_buf *evs, size_t count)
     }
     int fd = connect_node(n);
     ASSERT_GE(fd, 0);
-    send_all(fd, req.data, req.len);
+    write_all(fd, req.data, req.len);
     size_t cap = (size_t)16 << 20;
     char *buf = ll_malloc(cap);
     ASSERT_NOT_NULL(buf);
