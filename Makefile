@@ -225,7 +225,7 @@ DEB_PKGS := build-essential clang clang-tidy clang-format cppcheck \
 	libclang-rt-14-dev pkg-config python3 python3-protobuf nanopb libnanopb-dev \
 	libsecp256k1-dev libsodium-dev libleveldb-dev libuv1-dev libjansson-dev \
 	libhttp-parser-dev libcurl4-openssl-dev libinih-dev libqrencode-dev \
-	libpng-dev curl zbar-tools zint prometheus iproute2
+	libpng-dev curl zbar-tools zint prometheus iproute2 graphviz
 
 deps:
 	$(Q)if dpkg -s $(DEB_PKGS) >/dev/null 2>&1; then \

@@ -177,6 +177,10 @@ out=$("$cli" trace "$lot" --node "$url" --json) || fail "trace --json"
 harvest=$(grep -o 'tlc/gln/0614141000005/ROM-[0-9]*' <<<"$out" | head -n 1)
 out=$("$cli" trace "$harvest" --forward --format dot --node "$url") || fail "forward dot"
 grep -q "^digraph trace {" <<<"$out" || fail "dot: $out"
+# The README pipes it into graphviz (make deps installs it): a real SVG.
+command -v dot >/dev/null || fail "dot (graphviz) is not installed: make deps installs it"
+svg=$(dot -Tsvg <<<"$out") || fail "dot -Tsvg refused the trace: $out"
+grep -q "<svg" <<<"$svg" && grep -q "<title>" <<<"$svg" || fail "dot -Tsvg: $svg"
 grep -q "\"$lot\"" <<<"$out" || fail "forward trace misses the salad: $out"
 out=$("$cli" trace "$lot" --depth 0 --node "$url") || fail "trace depth 0"
 grep -q "depth-limited" <<<"$out" || fail "depth 0: $out"
