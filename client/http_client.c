@@ -1,11 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The CLI's HTTP client: the libcurl adapter (the only file that includes
- * curl/curl.h). One request, the answer body kept in a bounded buffer.
+ * curl/curl.h). One request, the answer body kept in a bounded buffer. An
+ * answer 429 or 503 (the node did not take the request: rate limited, busy
+ * with heavy reads, mempool full) is retried after its Retry-After, a few
+ * times, before it is reported.
  */
 #include <curl/curl.h>
 #include <jansson.h>
 #include <string.h>
+#include <time.h>
 
 #include "client.h"
 
@@ -17,9 +21,38 @@ static size_t on_data(char *p, size_t size, size_t n, void *arg)
     return ll_buf_append(b, p, size * n) == 0 ? size * n : 0;
 }
 
+/* Tries of one request answered 429 or 503, and the longest wait. */
+#define RETRY_TRIES   4
+#define RETRY_MAX_SEC 5
+
+static int http_once(const char *method, const char *url, const char *ctype,
+                     const void *body, size_t len, long *status,
+                     long *retry_after, struct ll_buf *resp,
+                     struct ll_errmsg *e);
+
 int ll_cli_http(const char *method, const char *url, const char *ctype,
                 const void *body, size_t len, long *status, struct ll_buf *resp,
                 struct ll_errmsg *e)
+{
+    int rc = 0;
+    for (int i = 0;; i++) {
+        long wait = 0;
+        ll_buf_reset(resp);
+        rc = http_once(method, url, ctype, body, len, status, &wait, resp, e);
+        if (rc != 0 || (*status != 429 && *status != 503) ||
+            i + 1 == RETRY_TRIES)
+            return rc;
+        if (wait < 1)
+            wait = 1;
+        struct timespec ts = {wait < RETRY_MAX_SEC ? wait : RETRY_MAX_SEC, 0};
+        (void)nanosleep(&ts, NULL);
+    }
+}
+
+static int http_once(const char *method, const char *url, const char *ctype,
+                     const void *body, size_t len, long *status,
+                     long *retry_after, struct ll_buf *resp,
+                     struct ll_errmsg *e)
 {
     static bool inited;
     if (!inited) {
@@ -52,7 +85,11 @@ int ll_cli_http(const char *method, const char *url, const char *ctype,
         rc = ll_errmsg_set(e, LL_EIO, "%s %s: %s", method, url,
                            curl_easy_strerror(cr));
     } else {
+        curl_off_t ra = 0;
         (void)curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, status);
+        if (curl_easy_getinfo(h, CURLINFO_RETRY_AFTER, &ra) == CURLE_OK &&
+            ra > 0)
+            *retry_after = ra < RETRY_MAX_SEC ? (long)ra : RETRY_MAX_SEC;
         if (ll_buf_cstr(resp) != 0)
             rc = ll_errmsg_set(e, LL_ETOOBIG, "%s %s: answer too large", method,
                                url);

@@ -316,4 +316,29 @@ pid=
 grep -q "event=stopped" node.log || fail "no clean stop"
 out=$("$cli" verify-chain --genesis genesis.json data/ledger) || fail "verify-chain: $out"
 grep -q "events 22, lots 7" <<<"$out" || fail "verify report: $out"
+
+# A node that refuses for a moment (429, 503 with Retry-After): the CLI
+# waits and retries instead of failing. One request a second here, four
+# queries in a row: all answered, and the node did refuse some.
+"$build/lotledgerd" --data-dir data --genesis genesis.json --org operator \
+    --keystore keys/operator.key --passphrase-file pass \
+    --http-listen 127.0.0.1:0 --rate-limit 1 2>node.log &
+pid=$!
+url=
+for _ in $(seq 200); do
+    url=$(grep -o 'url=http://[0-9.:]*' node.log | cut -d= -f2)
+    [ -n "$url" ] && break
+    sleep 0.05
+done
+[ -n "$url" ] || fail "node did not restart"
+for i in 1 2 3 4; do
+    out=$("$cli" lot "$lot" --node "$url" 2>&1) || fail "lot $i against a rate-limited node: $out"
+done
+sleep 1.1
+out=$(curl -s "$url/metrics")
+limited=$(sed -n 's/^lotledger_http_rate_limited_total //p' <<<"$out")
+[ "${limited:-0}" -gt 0 ] || fail "the node refused nothing: $out"
+kill -TERM "$pid"
+wait "$pid" || fail "node exit after the retries"
+pid=
 exit 0
