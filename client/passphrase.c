@@ -59,34 +59,68 @@ static int prompt(const char *what, char *out, size_t cap, size_t *len)
     return rc;
 }
 
+/* The first line of file, each failure named. */
+static int from_file(const char *cmd, const char *file, char *out, size_t cap,
+                     size_t *len)
+{
+    /* The CLI is single-threaded: strerror is safe here. */
+    FILE *f = fopen(file, "r");
+    if (f == NULL) {
+        ll_cli_error(cmd, "cannot open passphrase file '%s': %s", file,
+                     strerror(errno)); /* NOLINT */
+        return LL_EIO;
+    }
+    int rc = read_line(f, out, cap, len);
+    int err = errno;
+    (void)fclose(f);
+    if (rc == LL_EIO)
+        ll_cli_error(cmd, "cannot read passphrase file '%s': %s", file,
+                     strerror(err)); /* NOLINT */
+    else if (rc == LL_ENOTFOUND)
+        ll_cli_error(cmd, "passphrase file '%s' is empty", file);
+    else if (rc)
+        ll_cli_error(cmd,
+                     "passphrase file '%s': its first line is longer than "
+                     "%zu bytes",
+                     file, cap - 2);
+    return rc;
+}
+
+/* Asked on the terminal, twice when confirm. */
+static int from_terminal(const char *cmd, char *out, size_t cap, size_t *len,
+                         bool confirm)
+{
+    int rc = prompt("Passphrase", out, cap, len);
+    if (rc == LL_ENOTFOUND) {
+        ll_cli_error(cmd, "no terminal to ask for a passphrase: use "
+                          "--passphrase-file or LOTLEDGER_PASSPHRASE");
+        return rc;
+    }
+    if (rc == 0 && confirm) {
+        char again[LL_CLI_PASS_MAX];
+        size_t alen = 0;
+        rc = prompt("Again", again, sizeof(again), &alen);
+        if (rc == 0 && (alen != *len || !ll_crypto_memeq(again, out, alen)))
+            rc = LL_EAUTH;
+        ll_crypto_wipe(again, sizeof(again));
+        if (rc == LL_EAUTH) {
+            ll_cli_error(cmd, "the two passphrases differ");
+            return rc;
+        }
+    }
+    if (rc)
+        ll_cli_error(cmd, "cannot read the passphrase");
+    return rc;
+}
+
 int ll_cli_passphrase(const char *cmd, char *out, size_t cap, size_t *len,
                       const char *file, bool confirm)
 {
-    int rc;
-    /* The CLI is single-threaded: getenv and strerror are safe here. */
+    int rc = 0;
+    /* The CLI is single-threaded: getenv is safe here. */
     const char *env = getenv("LOTLEDGER_PASSPHRASE"); /* NOLINT */
     if (file != NULL) {
-        FILE *f = fopen(file, "r");
-        if (f == NULL) {
-            ll_cli_error(cmd, "cannot open passphrase file '%s': %s", file,
-                         strerror(errno)); /* NOLINT */
-            return LL_EIO;
-        }
-        rc = read_line(f, out, cap, len);
-        int err = errno;
-        (void)fclose(f);
-        if (rc == LL_EIO)
-            ll_cli_error(cmd, "cannot read passphrase file '%s': %s", file,
-                         strerror(err)); /* NOLINT */
-        else if (rc == LL_ENOTFOUND)
-            ll_cli_error(cmd, "passphrase file '%s' is empty", file);
-        else if (rc)
-            ll_cli_error(cmd,
-                         "passphrase file '%s': its first line is longer "
-                         "than %zu bytes",
-                         file, cap - 2);
-        if (rc)
-            return rc;
+        rc = from_file(cmd, file, out, cap, len);
     } else if (env != NULL) {
         size_t n = strlen(env);
         if (n >= cap) {
@@ -97,29 +131,10 @@ int ll_cli_passphrase(const char *cmd, char *out, size_t cap, size_t *len,
         memcpy(out, env, n + 1);
         *len = n;
     } else {
-        rc = prompt("Passphrase", out, cap, len);
-        if (rc == LL_ENOTFOUND) {
-            ll_cli_error(cmd, "no terminal to ask for a passphrase: use "
-                              "--passphrase-file or LOTLEDGER_PASSPHRASE");
-            return rc;
-        }
-        if (rc == 0 && confirm) {
-            char again[LL_CLI_PASS_MAX];
-            size_t alen = 0;
-            rc = prompt("Again", again, sizeof(again), &alen);
-            if (rc == 0 && (alen != *len || !ll_crypto_memeq(again, out, alen)))
-                rc = LL_EAUTH;
-            ll_crypto_wipe(again, sizeof(again));
-            if (rc == LL_EAUTH) {
-                ll_cli_error(cmd, "the two passphrases differ");
-                return rc;
-            }
-        }
-        if (rc) {
-            ll_cli_error(cmd, "cannot read the passphrase");
-            return rc;
-        }
+        rc = from_terminal(cmd, out, cap, len, confirm);
     }
+    if (rc)
+        return rc;
     if (*len == 0) {
         ll_cli_error(cmd, "the passphrase is empty");
         return LL_EINVAL;

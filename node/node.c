@@ -2233,10 +2233,12 @@ static int signals_open(struct node *n, struct ll_errmsg *e)
     (void)sigaddset(&stop, SIGTERM);
     int rc = pthread_sigmask(SIG_BLOCK, &stop, NULL);
     if (rc != 0)
-        return ll_errmsg_set(e, LL_EIO, "signals: %s", strerror(rc));
+        return ll_errmsg_set(e, LL_EIO, "signals: %s",
+                             strerror(rc)); /* NOLINT: one thread yet */
     n->sigfd = signalfd(-1, &stop, SFD_NONBLOCK | SFD_CLOEXEC);
     if (n->sigfd < 0)
-        return ll_errmsg_set(e, LL_EIO, "signalfd: %s", strerror(errno));
+        return ll_errmsg_set(e, LL_EIO, "signalfd: %s",
+                             strerror(errno)); /* NOLINT: one thread yet */
     return 0;
 }
 
