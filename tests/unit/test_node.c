@@ -1971,12 +1971,16 @@ static void test_commit_fails_disk_full(void)
 /*
  * SIGTERM, then SIGTERM again and again while the node finishes its block
  * and closes the ledger: it still stops cleanly (the second signal killed
- * it once the handlers were closed before the ledger).
+ * it once the handlers were closed before the ledger), and every event it
+ * accepted before the first signal is on the ledger.
  */
 static void test_second_sigterm(void)
 {
     struct node n;
     struct ll_buf ev = {0};
+    uint8_t(*accepted)[32] = ll_calloc(600, 32);
+    size_t naccepted = 0;
+    ASSERT_NOT_NULL(accepted);
     node_setup(&n);
     for (int round = 0; round < 3; round++) {
         node_start(&n, NULL, NULL);
@@ -1990,6 +1994,7 @@ static void test_second_sigterm(void)
             fx_lot(e, lot, 1000, "KGM");
             fx_sign(&ev, id, e, FX_FARM);
             ASSERT_EQ(http_try(&n, "/v1/events", &ev, body, sizeof(body)), 202);
+            memcpy(accepted[naccepted++], id, 32);
         }
         ASSERT_OK(kill(n.pid, SIGTERM));
         int status = 0;
@@ -2016,6 +2021,23 @@ static void test_second_sigterm(void)
         ll_free(text);
         n.pid = 0;
     }
+    /* A clean stop commits the open block: every event accepted (202)
+     * before the signal is on the ledger. */
+    node_start(&n, NULL, NULL);
+    for (size_t i = 0; i < naccepted; i++) {
+        char hex[65];
+        char path[128];
+        struct resp r;
+        ASSERT_OK(ll_hex_encode(hex, sizeof(hex), accepted[i], 32));
+        (void)snprintf(path, sizeof(path), "/v1/events/%s", hex);
+        http(&n, "GET", path, "text/plain", NULL, 0, &r);
+        if (r.status != 200)
+            ll_test_fail(__FILE__, __LINE__,
+                         "accepted event %zu lost by a clean stop: %d", i,
+                         r.status);
+    }
+    node_stop(&n);
+    ll_free(accepted);
     ll_buf_free(&ev);
     ll_test_rmrf(n.dir);
 }
