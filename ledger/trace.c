@@ -318,7 +318,8 @@ static int event_once(struct walk *w, uint64_t height, uint32_t index,
     if (t->n_events >= LL_TRACE_MAX_EVENTS)
         return ll_errmsg_set(w->e, LL_ETOOBIG,
                              "the trace holds more than %u events; ask for a "
-                             "smaller depth",
+                             "smaller depth, or read a lot's events page by "
+                             "page (GET /v1/lots/{lot}/log)",
                              (unsigned)LL_TRACE_MAX_EVENTS);
     int rc = grow((void **)&t->events, &t->cap_events, t->n_events + 1,
                   sizeof(*t->events), LL_TRACE_MAX_EVENTS);
@@ -413,7 +414,8 @@ static int fetch_events(struct ll_trace *t, const struct ll_ledger_snap *s,
     if (rc == LL_ETOOBIG)
         rc = ll_errmsg_set(e, rc,
                            "the trace holds more than %u MiB of events; "
-                           "ask for a smaller depth",
+                           "ask for a smaller depth, or read a lot's events "
+                           "page by page (GET /v1/lots/{lot}/log)",
                            (unsigned)(LL_TRACE_MAX_BYTES >> 20));
     else if (rc && (e == NULL || e->text[0] == '\0'))
         rc = ll_errmsg_set(e, rc, "reading events: %s", ll_strerror(rc));
