@@ -28,17 +28,21 @@ for org in farm packer processor distributor retail1 retail2; do
 done
 "$cli" genesis -o genesis.json "${args[@]}" >/dev/null || fail "genesis"
 
-"$build/lotledgerd" --data-dir data --genesis genesis.json --org operator \
-    --keystore keys/operator.key --passphrase-file pass \
-    --http-listen 127.0.0.1:0 --block-interval 50 --init 2>node.log &
-pid=$!
-url=
-for _ in $(seq 200); do
-    url=$(grep -o 'url=http://[0-9.:]*' node.log | cut -d= -f2)
-    [ -n "$url" ] && break
-    sleep 0.05
-done
-[ -n "$url" ] || fail "node did not start"
+# start_node FLAGS...: the node on an ephemeral port; sets pid and url.
+start_node() {
+    "$build/lotledgerd" --data-dir data --genesis genesis.json --org operator \
+        --keystore keys/operator.key --passphrase-file pass \
+        --http-listen 127.0.0.1:0 "$@" 2>node.log &
+    pid=$!
+    url=
+    for _ in $(seq 200); do
+        url=$(grep -o 'url=http://[0-9.:]*' node.log | cut -d= -f2)
+        [ -n "$url" ] && return 0
+        sleep 0.05
+    done
+    fail "node did not start"
+}
+start_node --block-interval 50 --init
 # The listening socket takes bursts of connections: its backlog (ss's
 # Send-Q for a listener) is 4096 or the kernel's cap, not 128, which made a
 # burst of thousands of clients wait seconds for SYN retransmissions.
@@ -320,17 +324,7 @@ grep -q "events 22, lots 7" <<<"$out" || fail "verify report: $out"
 # A node that refuses for a moment (429, 503 with Retry-After): the CLI
 # waits and retries instead of failing. One request a second here, four
 # queries in a row: all answered, and the node did refuse some.
-"$build/lotledgerd" --data-dir data --genesis genesis.json --org operator \
-    --keystore keys/operator.key --passphrase-file pass \
-    --http-listen 127.0.0.1:0 --rate-limit 1 2>node.log &
-pid=$!
-url=
-for _ in $(seq 200); do
-    url=$(grep -o 'url=http://[0-9.:]*' node.log | cut -d= -f2)
-    [ -n "$url" ] && break
-    sleep 0.05
-done
-[ -n "$url" ] || fail "node did not restart"
+start_node --rate-limit 1
 for i in 1 2 3 4; do
     out=$("$cli" lot "$lot" --node "$url" 2>&1) || fail "lot $i against a rate-limited node: $out"
 done

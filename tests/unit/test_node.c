@@ -153,11 +153,10 @@ static void node_start(struct node *n, const char *extra_flag,
     node_start_with(n, extra_flag != NULL ? more : NULL);
 }
 
-/* Send SIGTERM and require a clean exit with "stopped" logged. */
-static void node_stop(struct node *n)
+/* Wait (30 s at most) for the node to exit; its wait status. */
+static int node_wait_exit(struct node *n)
 {
     int status = 0;
-    ASSERT_OK(kill(n->pid, SIGTERM));
     pid_t w = 0;
     for (int i = 0; i < 3000 && w == 0; i++) { /* 30 s */
         struct timespec ts = {0, 10000000};
@@ -166,9 +165,18 @@ static void node_stop(struct node *n)
     }
     if (w == 0) {
         (void)kill(n->pid, SIGKILL);
-        ll_test_fail(__FILE__, __LINE__, "node ignored SIGTERM for 30 s");
+        ll_test_fail(__FILE__, __LINE__, "node did not exit in 30 s");
     }
     ASSERT_EQ(w, n->pid);
+    n->pid = 0;
+    return status;
+}
+
+/* Send SIGTERM and require a clean exit with "stopped" logged. */
+static void node_stop(struct node *n)
+{
+    ASSERT_OK(kill(n->pid, SIGTERM));
+    int status = node_wait_exit(n);
     ASSERT_TRUE(WIFEXITED(status));
     ASSERT_EQ(WEXITSTATUS(status), 0);
     char log[700];
@@ -178,7 +186,6 @@ static void node_stop(struct node *n)
     ASSERT_NOT_NULL(text);
     ASSERT_TRUE(strstr(text, "event=stopped") != NULL);
     ll_free(text);
-    n->pid = 0;
 }
 
 struct resp {
@@ -658,6 +665,23 @@ static int http_try(struct node *n, const char *path, const struct ll_buf *ev,
     return (int)strtol(buf + 9, NULL, 10);
 }
 
+/* Every event of ids (what the node promised of them) is on the node. */
+static void expect_events(struct node *n, uint8_t (*ids)[32], size_t count,
+                          const char *what)
+{
+    for (size_t i = 0; i < count; i++) {
+        char hex[65];
+        char path[128];
+        struct resp r;
+        ASSERT_OK(ll_hex_encode(hex, sizeof(hex), ids[i], 32));
+        (void)snprintf(path, sizeof(path), "/v1/events/%s", hex);
+        http(n, "GET", path, "text/plain", NULL, 0, &r);
+        if (r.status != 200)
+            ll_test_fail(__FILE__, __LINE__, "%s event %zu of %zu lost: %d %s",
+                         what, i, count, r.status, r.body);
+    }
+}
+
 /*
  * Events submitted with ?wait=commit while the node is killed with SIGKILL
  * at a random moment: after a restart, every event the node answered 201
@@ -719,19 +743,7 @@ static void test_sigkill_during_ingest(void)
     }
     /* Restart: every acknowledged event is there. */
     node_start(&n, NULL, NULL);
-    for (size_t i = 0; i < nacked; i++) {
-        char hex[65];
-        char path[128];
-        struct resp r;
-        ASSERT_OK(ll_hex_encode(hex, sizeof(hex), acked[i], 32));
-        (void)snprintf(path, sizeof(path), "/v1/events/%s", hex);
-        http(&n, "GET", path, "text/plain", NULL, 0, &r);
-        if (r.status != 200)
-            ll_test_fail(__FILE__, __LINE__,
-                         "acknowledged event %zu of %zu "
-                         "lost: %d %s",
-                         i, nacked, r.status, r.body);
-    }
+    expect_events(&n, acked, nacked, "acknowledged");
     printf("    %zu events acknowledged as committed across 4 SIGKILLs\n",
            nacked);
     node_stop(&n);
@@ -1845,25 +1857,6 @@ static off_t largest_file(const char *dir)
     return (off_t)max;
 }
 
-/* Wait for the node to exit by itself; its wait status. */
-static int node_wait_exit(struct node *n)
-{
-    int status = 0;
-    pid_t w = 0;
-    for (int i = 0; i < 3000 && w == 0; i++) { /* 30 s */
-        struct timespec ts = {0, 10000000};
-        (void)nanosleep(&ts, NULL);
-        w = waitpid(n->pid, &status, WNOHANG);
-    }
-    if (w == 0) {
-        (void)kill(n->pid, SIGKILL);
-        ll_test_fail(__FILE__, __LINE__, "node did not exit in 30 s");
-    }
-    ASSERT_EQ(w, n->pid);
-    n->pid = 0;
-    return status;
-}
-
 /*
  * The disk fills up under load (the node's file size limit): the commit
  * that cannot be written fails, every waiting client is answered, and the
@@ -1949,17 +1942,7 @@ static void test_commit_fails_disk_full(void)
     /* Room again: the node restarts with every acknowledged event. */
     n.fsize = 0;
     node_start(&n, NULL, NULL);
-    for (size_t i = 0; i < nacked; i++) {
-        char hex[65];
-        char path[128];
-        struct resp r;
-        ASSERT_OK(ll_hex_encode(hex, sizeof(hex), acked[i], 32));
-        (void)snprintf(path, sizeof(path), "/v1/events/%s", hex);
-        http(&n, "GET", path, "text/plain", NULL, 0, &r);
-        if (r.status != 200)
-            ll_test_fail(__FILE__, __LINE__, "acknowledged event %zu lost: %d",
-                         i, r.status);
-    }
+    expect_events(&n, acked, nacked, "acknowledged");
     printf("    %zu events acknowledged before the disk filled up\n", nacked);
     ASSERT_GT(nacked, 0);
     node_stop(&n);
@@ -2024,18 +2007,7 @@ static void test_second_sigterm(void)
     /* A clean stop commits the open block: every event accepted (202)
      * before the signal is on the ledger. */
     node_start(&n, NULL, NULL);
-    for (size_t i = 0; i < naccepted; i++) {
-        char hex[65];
-        char path[128];
-        struct resp r;
-        ASSERT_OK(ll_hex_encode(hex, sizeof(hex), accepted[i], 32));
-        (void)snprintf(path, sizeof(path), "/v1/events/%s", hex);
-        http(&n, "GET", path, "text/plain", NULL, 0, &r);
-        if (r.status != 200)
-            ll_test_fail(__FILE__, __LINE__,
-                         "accepted event %zu lost by a clean stop: %d", i,
-                         r.status);
-    }
+    expect_events(&n, accepted, naccepted, "accepted");
     node_stop(&n);
     ll_free(accepted);
     ll_buf_free(&ev);
