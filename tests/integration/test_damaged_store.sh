@@ -121,11 +121,15 @@ rm -rf d && cp -a pristine d && rm d/ledger/CURRENT
 refused "CURRENT deleted" "no CURRENT file: the store is damaged"
 
 rm -rf d && cp -a pristine d
-tbl=$(grep -l -a schema d/ledger/*.ldb d/ledger/*.log 2>/dev/null | head -n 1)
-[ -n "$tbl" ] || fail "no file holds the schema key"
-off=$(grep -boa schema "$tbl" | head -n 1 | cut -d: -f1)
-orig=$(dd if="$tbl" bs=1 skip="$off" count=1 2>/dev/null | od -An -tu1 | tr -d ' ')
-printf "\\x$(printf %02x $((orig ^ 1)))" | dd of="$tbl" bs=1 seek="$off" conv=notrunc 2>/dev/null
+# Every file holding the key, in case one is a table LevelDB no longer
+# reads (test_verify_chain.sh says when that happens).
+tbls=$(grep -l -a schema d/ledger/*.ldb d/ledger/*.log 2>/dev/null)
+[ -n "$tbls" ] || fail "no file holds the schema key"
+for tbl in $tbls; do
+    off=$(grep -boa schema "$tbl" | head -n 1 | cut -d: -f1)
+    orig=$(dd if="$tbl" bs=1 skip="$off" count=1 2>/dev/null | od -An -tu1 | tr -d ' ')
+    printf "\\x$(printf %02x $((orig ^ 1)))" | dd of="$tbl" bs=1 seek="$off" conv=notrunc 2>/dev/null
+done
 refused "schema key flipped" "corrupt|checksum|cannot read the schema record"
 
 rm -rf d && cp -a pristine d
